@@ -1,0 +1,165 @@
+"""The ZIPs of the protocol: reading what an emitter sends, writing the CDR SUNAT-style.
+
+Reading maps every way a ZIP can be wrong onto SUNAT's codes 0155–0161 (General sheet) and refuses
+archives that would expand past the configured limits, so a ZIP bomb costs no memory.
+
+Writing reproduces the byte layout of SUNAT's CDR ZIPs (PROTOCOL.md §9.3): an empty ``dummy/``
+directory entry first, then ``R-{name}.xml``, deflated, general-purpose flag 0x0002, no data
+descriptor, no extra fields, "version made by" 0.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from osemock.cpe.errors import SunatError
+from osemock.cpe.naming import CpeName, parse_xml_name
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Caps on what an incoming ZIP may expand to."""
+
+    max_entries: int = 1000
+    """Entries (files and folders) in one archive; more is refused as corrupt."""
+    max_xml_bytes: int = 50 * 1024 * 1024
+    """Uncompressed size of one XML."""
+    max_total_bytes: int = 200 * 1024 * 1024
+    """Uncompressed size of the whole archive (sendPack lots)."""
+    max_ratio: int = 1000
+    """Largest compression ratio accepted for an entry (XML compresses ~10–40×)."""
+
+
+DEFAULT_LIMITS = ZipLimits()
+
+
+@dataclass(frozen=True)
+class XmlEntry:
+    """One XML taken out of a request ZIP."""
+
+    name: str
+    content: bytes
+
+
+def _open(content: bytes, limits: ZipLimits) -> list[zipfile.ZipInfo]:
+    if not content:
+        raise SunatError("0155", "Validation empty File error")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
+        raise SunatError("0156", f"Validation ZIP File error: {exc}") from None
+    if len(infos) > limits.max_entries:
+        raise SunatError("0156", f"Validation ZIP File error: more than {limits.max_entries} entries")
+    return infos
+
+
+def _file_entries(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    return [info for info in infos if not info.is_dir()]
+
+
+def _read(content: bytes, info: zipfile.ZipInfo, limits: ZipLimits) -> bytes:
+    if info.file_size > limits.max_xml_bytes:
+        raise SunatError("0156", f"Validation ZIP File error: {info.filename} exceeds {limits.max_xml_bytes} bytes")
+    if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+        raise SunatError("0156", f"Validation ZIP File error: {info.filename} compression ratio too high")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(info) as stream:
+            data = stream.read(limits.max_xml_bytes + 1)
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise SunatError("0156", f"Validation ZIP File error: {exc}") from None
+    if len(data) > limits.max_xml_bytes:
+        raise SunatError("0156", f"Validation ZIP File error: {info.filename} exceeds {limits.max_xml_bytes} bytes")
+    return data
+
+
+def _check_xml_name(entry: str, expected: CpeName | None) -> None:
+    if "/" in entry or "\\" in entry or entry.startswith("."):
+        raise SunatError("0159", f"Validation XML Filename error: {entry}")
+    parsed = parse_xml_name(entry)
+    if parsed is None:
+        raise SunatError("0159", f"Validation XML Filename error: {entry}")
+    if expected is not None and parsed.base != expected.base:
+        raise SunatError("0161", f"{entry} <> {expected.base}.zip")
+
+
+def read_single_xml(content: bytes, expected: CpeName, limits: ZipLimits = DEFAULT_LIMITS) -> XmlEntry:
+    """The one XML of a sendBill/sendSummary ZIP, named like the ZIP (codes 0155–0161)."""
+    files = _file_entries(_open(content, limits))
+    if not files:
+        raise SunatError("0157", "Validation File count error")
+    if len(files) > 1:
+        raise SunatError("0158", f"Validation File count error: {len(files)} files")
+    info = files[0]
+    _check_xml_name(info.filename, expected)
+    data = _read(content, info, limits)
+    if not data.strip():
+        raise SunatError("0160", f"Validation empty XML File error: {info.filename}")
+    return XmlEntry(info.filename, data)
+
+
+def read_lot(content: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> list[XmlEntry]:
+    """Every XML of a sendPack lot, each named like a single document."""
+    files = _file_entries(_open(content, limits))
+    if not files:
+        raise SunatError("0157", "Validation File count error")
+    total = 0
+    entries = []
+    for info in files:
+        _check_xml_name(info.filename, None)
+        data = _read(content, info, limits)
+        total += len(data)
+        if total > limits.max_total_bytes:
+            raise SunatError("0156", "Validation ZIP File error: lot exceeds the size limit")
+        if not data.strip():
+            raise SunatError("0160", f"Validation empty XML File error: {info.filename}")
+        entries.append(XmlEntry(info.filename, data))
+    return entries
+
+
+def _dos_time(when: datetime) -> tuple[int, int, int, int, int, int]:
+    return (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+
+
+def write_cdr_zip(xml_name: str, xml: bytes, when: datetime) -> bytes:
+    """A CDR ZIP laid out byte for byte like SUNAT's: ``dummy/`` first, then the XML."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        folder = zipfile.ZipInfo("dummy/", _dos_time(when))
+        folder.compress_type = zipfile.ZIP_DEFLATED
+        _sunat_style(folder)
+        archive.writestr(folder, b"")
+        entry = zipfile.ZipInfo(xml_name, _dos_time(when))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        _sunat_style(entry)
+        entry.internal_attr = 1
+        archive.writestr(entry, xml, compresslevel=9)
+    return buffer.getvalue()
+
+
+def _sunat_style(info: zipfile.ZipInfo) -> None:
+    info.create_system = 0
+    info.create_version = 0
+    info.extract_version = 20
+    info.flag_bits |= 0x0002
+    info.external_attr = 0x10 if info.filename.endswith("/") else 0
+
+
+def write_document_zip(xml_name: str, xml: bytes) -> bytes:
+    """The ZIP an emitter sends: one deflated entry named like the ZIP."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(xml_name, xml)
+    return buffer.getvalue()
+
+
+def first_xml(content: bytes) -> tuple[str, bytes]:
+    """The first ``.xml`` entry of a ZIP, skipping folders such as ``dummy/`` (how clients read CDRs)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if not info.is_dir() and info.filename.lower().endswith(".xml"):
+                return info.filename, archive.read(info)
+    raise ValueError("no XML entry in the ZIP")

@@ -1,0 +1,29 @@
+"""The ``osemock`` command line: one group, subcommands per component."""
+from __future__ import annotations
+
+import click
+
+from osemock import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="osemock")
+def cli() -> None:
+    """osemock: a mock OSE/SUNAT billService and conformance kit."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
+    from osemock.server.cli import serve
+
+    cli.add_command(serve)
+    try:
+        cli.main(args=argv, prog_name="osemock", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 1
+    return 0

@@ -1,0 +1,109 @@
+"""sendBill: one document in, its CDR out — or the SUNAT code that stops it.
+
+After the envelope checks (:mod:`intake`) come the duplicate control the OSE manual makes an OSE
+duty (1033 accepted before, 1032 annulled or rejected), then the registered business checks.  The
+first error decides; observations ride in the CDR.  A rejection burns the number (stored as
+``rejected``); SUNAT production answers it with a rejection CDR, beta and OSEs with a fault.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from osemock.cpe.errors import SunatError
+from osemock.server import cdr
+from osemock.server.engine.answers import CdrAnswer
+from osemock.server.engine.core import EngineState, Request
+from osemock.server.engine.intake import Received, receive
+from osemock.server.engine.validation import CheckInput, Finding, split_findings
+from osemock.server.store import DuplicateDocument
+
+
+def send_bill(engine: EngineState, request: Request) -> CdrAnswer:
+    """The whole of sendBill."""
+    received_at = engine.clock.now()
+    received = receive(engine, request, "sendBill")
+    return process_document(engine, received, received_at, request.file_name or "")
+
+
+def duplicate_error(status: str, reference: str) -> SunatError:
+    """1033 for a number accepted before, 1032 for one annulled or rejected."""
+    if status == "accepted":
+        return SunatError("1033", f"El comprobante {reference} fue informado anteriormente")
+    state = "anulado" if status == "voided" else "rechazado"
+    return SunatError("1032", f"El comprobante {reference} fue {state}")
+
+
+def run_checks(engine: EngineState, received: Received) -> list[Finding]:
+    """Every registered business check over the document, in registration order."""
+    source = CheckInput(received.root, received.header, received.principal.ruc)
+    findings: list[Finding] = []
+    for check in engine.checks:
+        findings.extend(check(source))
+    return findings
+
+
+def process_document(engine: EngineState, received: Received, received_at: datetime, file_name: str) -> CdrAnswer:
+    """Duplicates, business checks, CDR and storage of one received document."""
+    header, name = received.header, received.name
+    reference = f"{name.serie}-{name.numero}"
+    existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
+    if existing is not None:
+        raise duplicate_error(existing["status"], reference)
+
+    error, observations = split_findings(run_checks(engine, received))
+    responded_at = engine.clock.now()
+    content = cdr.CdrContent(
+        cdr_id=engine.cdr_id(),
+        reference_id=header.id or reference,
+        document_type=name.type_code,
+        issuer_ruc=name.ruc,
+        sender_ruc=received.principal.ruc,
+        received_at=received_at,
+        responded_at=responded_at,
+        response_code=error.code if error else "0",
+        rejection_detail=error.detail if error else None,
+        notes=tuple(cdr.CdrNote(o.code, o.detail) for o in observations) if not error else (),
+        document_issue_date=header.issue_date,
+        document_issue_time=header.issue_time,
+        document_hash=header.digest_value,
+        recipient_doc_type=header.customer_doc_type,
+        recipient_doc_number=header.customer_doc_number,
+    )
+    cdr_zip = None
+    if error is None or engine.profile.rejections_as_cdr:
+        cdr_zip = cdr.cdr_zip(
+            content, engine.profile.cdr_style, engine.identity,
+            ose_ruc=engine.profile.ose_ruc, ose_name=engine.profile.ose_name, base_name=name.base,
+        )
+    findings = ([error] if error else []) + observations
+    record = {
+        "emitter_ruc": name.ruc,
+        "type_code": name.type_code,
+        "serie": name.serie,
+        "numero": name.numero,
+        "status": "rejected" if error else "accepted",
+        "response_code": content.response_code,
+        "findings": [{"code": f.code, "severity": f.severity, "xpath": f.xpath, "value": f.value,
+                      "message": f.message, "detail": f.detail} for f in findings],
+        "file_name": file_name,
+        "zip": received.zip_bytes,
+        "xml": received.xml,
+        "cdr_zip": cdr_zip,
+        "cdr_id": content.cdr_id,
+        "document_hash": header.digest_value,
+        "issue_date": header.issue_date,
+        "customer": f"{header.customer_doc_type or '-'}-{header.customer_doc_number or ''}",
+        "payable_amount": header.payable_amount,
+        "currency": header.currency,
+        "sender_ruc": received.principal.ruc,
+        "received_at": received_at.isoformat(),
+        "responded_at": responded_at.isoformat(),
+    }
+    try:
+        engine.store.add_document(record)
+    except DuplicateDocument as duplicate:
+        raise duplicate_error(duplicate.status, reference) from None
+    if cdr_zip is None:
+        assert error is not None
+        raise SunatError(error.code, error.detail)
+    return CdrAnswer(cdr_zip, content.response_code)

@@ -1,0 +1,92 @@
+"""Looking documents up by RUC, type, serie and number: getStatusCdr, getStatus (consult), getStatusAR.
+
+Status codes of SUNAT's consult service: 0001 accepted, 0002 rejected, 0003 voided, 0011 not found;
+getStatusCdr answers 0004 "La constancia existe" with the CDR.  An OSE's getStatusCdr answers 0 with
+the CDR and a fault 0127 when it has no such document (beatOSE, Bizlinks).  getStatusAR answers
+0000 with the CDR or 0011 (OSE manual §19).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from osemock.cpe.errors import SunatError
+from osemock.server.engine.answers import StatusAnswer
+from osemock.server.engine.core import EngineState, Request
+
+_SERIE = re.compile(r"[A-Z0-9]{4}")
+
+
+def _lookup(engine: EngineState, request: Request) -> tuple[sqlite3.Row | None, StatusAnswer | None]:
+    """The document asked for, or the consult code that says why the question is malformed."""
+    fields = request.fields
+    ruc = (fields.get("rucComprobante") or "").strip()
+    tipo = (fields.get("tipoComprobante") or "").strip()
+    serie = (fields.get("serieComprobante") or "").strip().upper()
+    numero = (fields.get("numeroComprobante") or "").strip()
+    if not ruc:
+        return None, StatusAnswer("0001", message="Debe ingresar el RUC del emisor")
+    if not (ruc.isdigit() and len(ruc) == 11):
+        return None, StatusAnswer("0002", message="El RUC debe tener 11 digitos")
+    if not tipo:
+        return None, StatusAnswer("0004", message="Debe ingresar el tipo de comprobante")
+    if not serie:
+        return None, StatusAnswer("0006", message="Debe ingresar la serie del comprobante")
+    if not _SERIE.fullmatch(serie):
+        return None, StatusAnswer("0007", message="La serie debe tener 4 caracteres alfanumericos")
+    if not numero:
+        return None, StatusAnswer("0009", message="Debe ingresar el numero del comprobante")
+    if not (numero.isdigit() and 1 <= len(numero) <= 8 and int(numero) > 0):
+        return None, StatusAnswer("0010", message="El numero debe tener de 1 a 8 digitos y ser mayor que cero")
+    return engine.store.document(ruc, tipo, serie, int(numero)), None
+
+
+def _authorised(engine: EngineState, request: Request) -> str:
+    principal = engine.principal(request)
+    return principal.ruc
+
+
+def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
+    """The stored CDR of a document."""
+    caller = _authorised(engine, request)
+    row, problem = _lookup(engine, request)
+    ose = request.endpoint.service == "bill"
+    if problem is not None:
+        if ose:
+            raise SunatError("0127", problem.message)
+        return problem
+    if row is None or row["cdr_zip"] is None or caller not in (row["emitter_ruc"], row["sender_ruc"]):
+        if ose:
+            raise SunatError("0127", "El comprobante no existe")
+        return StatusAnswer("0011", message="El comprobante de pago electronico no existe")
+    return StatusAnswer("0" if ose else "0004", row["cdr_zip"], "La constancia existe")
+
+
+_STATE_CODES = {
+    "accepted": ("0001", "El comprobante existe y esta aceptado."),
+    "rejected": ("0002", "El comprobante existe pero esta rechazado."),
+    "voided": ("0003", "El comprobante existe pero esta de baja."),
+}
+
+
+def consult_status(engine: EngineState, request: Request) -> StatusAnswer:
+    """billConsultService getStatus: the state of a document, no CDR."""
+    _authorised(engine, request)
+    row, problem = _lookup(engine, request)
+    if problem is not None:
+        return problem
+    if row is None:
+        return StatusAnswer("0011", message="El comprobante de pago electronico no existe")
+    code, message = _STATE_CODES[row["status"]]
+    return StatusAnswer(code, message=message)
+
+
+def get_status_ar(engine: EngineState, request: Request) -> StatusAnswer:
+    """getStatusAR: 0000 with the CDR, or 0011 when it does not exist."""
+    _authorised(engine, request)
+    row, problem = _lookup(engine, request)
+    if problem is not None:
+        return problem
+    if row is None or row["cdr_zip"] is None:
+        return StatusAnswer("0011", message="El comprobante no existe")
+    return StatusAnswer("0000", row["cdr_zip"], "La constancia existe")

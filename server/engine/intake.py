@@ -1,0 +1,98 @@
+"""What every sending operation checks before business rules, in the General sheet's order.
+
+auth (0101–0111) → file name (0151–0153) → RUC of user vs file (0154) → ZIP (0155–0161) →
+parse + XSD (0306) → file name vs content (1003, 1034–1036, 1049).  Each step raises the SUNAT code;
+the first one wins, as only one fault can be answered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from osemock.cpe import archive, naming, xsd
+from osemock.cpe.document import DocumentHeader, read_header
+from osemock.cpe.errors import SunatError
+from osemock.cpe.xmlparse import parse_xml
+from osemock.server.engine.auth import Principal
+from osemock.server.engine.core import EngineState, Request
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request that passed the envelope-level checks."""
+
+    principal: Principal
+    name: naming.CpeName
+    zip_bytes: bytes
+    xml_name: str
+    xml: bytes
+    root: etree._Element
+    header: DocumentHeader
+
+
+def check_name(engine: EngineState, request: Request, operation: str) -> naming.CpeName:
+    """Parse ``fileName`` and check the method and endpoint take that kind of file."""
+    name = naming.parse_zip_name(request.file_name)
+    endpoint = request.endpoint
+    if operation == "sendBill":
+        if name.kind == "summary":
+            raise SunatError("0152", f"{request.file_name} es un resumen")
+        if name.kind == "lot":
+            raise SunatError("0153", f"{request.file_name} es un lote")
+        allowed = endpoint.document_types
+    elif operation == "sendSummary":
+        if name.kind == "lot":
+            raise SunatError("0153", f"{request.file_name} es un lote")
+        allowed = endpoint.summary_types
+    else:
+        allowed = frozenset({"LT"}) if endpoint.lots else frozenset()
+    if name.type_code not in allowed:
+        raise SunatError(
+            "0151",
+            f"Error de nombre archivo \"{request.file_name}\" codigo cpe: {name.type_code} no es un cpe valido",
+        )
+    return name
+
+
+def check_sender(engine: EngineState, principal: Principal, ruc: str) -> None:
+    """0154 unless the user sends for its own RUC or is a PSE linked to the file's RUC."""
+    if principal.ruc != ruc and not engine.store.is_pse_of(principal.ruc, ruc):
+        raise SunatError("0154", f"RUC del archivo {ruc} <> RUC del usuario {principal.ruc}")
+
+
+def parse_document(xml: bytes) -> tuple[etree._Element, DocumentHeader]:
+    """Parse and schema-validate one XML (0306)."""
+    root = parse_xml(xml)
+    xsd.validate(root)
+    return root, read_header(root)
+
+
+def check_content_matches_name(name: naming.CpeName, header: DocumentHeader) -> None:
+    """The file name must describe the XML it carries (1034, 1003, 1035, 1036; 1049 for 20/40)."""
+    if header.issuer_ruc != name.ruc:
+        raise SunatError("1034", f'(nodo: "cac:AccountingSupplierParty" valor: "{header.issuer_ruc or ""}")')
+    if header.type_code != name.type_code:
+        raise SunatError("1003", f'(nodo: "cbc:InvoiceTypeCode" valor: "{header.type_code or ""}")')
+    if name.kind != "document":
+        return
+    if name.type_code in ("20", "40"):
+        if header.serie != name.serie or header.numero != name.numero:
+            raise SunatError("1049", f'(nodo: "cbc:ID" valor: "{header.id or ""}")')
+        return
+    if header.serie != name.serie:
+        raise SunatError("1035", f'(nodo: "cbc:ID" valor: "{header.id or ""}")')
+    if header.numero != name.numero:
+        raise SunatError("1036", f'(nodo: "cbc:ID" valor: "{header.id or ""}")')
+
+
+def receive(engine: EngineState, request: Request, operation: str) -> Received:
+    """Run every envelope-level check of a sendBill/sendSummary request, in SUNAT's order."""
+    principal = engine.principal(request)
+    name = check_name(engine, request, operation)
+    check_sender(engine, principal, name.ruc)
+    zip_bytes = engine.decode_content(request.content)
+    entry = archive.read_single_xml(zip_bytes, name)
+    root, header = parse_document(entry.content)
+    check_content_matches_name(name, header)
+    return Received(principal, name, zip_bytes, entry.name, entry.content, root, header)

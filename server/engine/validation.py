@@ -1,0 +1,67 @@
+"""The seam between the protocol engine and the business rules.
+
+After the envelope-level checks (auth, name, ZIP, XSD, file name against content) the engine hands
+the parsed document to every registered :data:`DocumentCheck`; each returns findings.  The first
+finding of severity ``error`` decides the verdict (SUNAT stops at its first error); observations are
+collected into the CDR.  The rule engine registers itself here; the protocol layer never knows rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from lxml import etree
+
+from osemock.cpe.catalog import lookup
+from osemock.cpe.document import DocumentHeader
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one node."""
+
+    code: str
+    severity: str
+    """``error`` or ``observation`` (the workbook's TIPO DE RETORNO)."""
+    xpath: str | None = None
+    value: str | None = None
+    note: str | None = None
+    """Extra context SUNAT writes before the node, e.g. ``Error en la linea: 2``."""
+
+    @property
+    def message(self) -> str:
+        return lookup(self.code).message
+
+    @property
+    def detail(self) -> str:
+        """The text after ``- Detalle:`` in SUNAT's style: ``… NNNN (nodo: "X" valor: "V")``."""
+        parts = [self.note] if self.note else []
+        where = f'{self.code} (nodo: "{self.xpath}" valor: "{self.value or ""}")' if self.xpath else self.code
+        parts.append(where)
+        return ": ".join(parts)
+
+
+@dataclass
+class CheckInput:
+    """What a check sees: the parsed document, its header, and who sent it."""
+
+    root: etree._Element
+    header: DocumentHeader
+    sender_ruc: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+DocumentCheck = Callable[[CheckInput], Iterable[Finding]]
+
+
+def split_findings(findings: Iterable[Finding]) -> tuple[Finding | None, list[Finding]]:
+    """The first error (the verdict) and every observation."""
+    error = None
+    observations = []
+    for finding in findings:
+        if finding.severity == "error":
+            if error is None:
+                error = finding
+        else:
+            observations.append(finding)
+    return error, observations

@@ -1,0 +1,79 @@
+"""Behaviour profiles: how an OSE, SUNAT beta or SUNAT production answers the same request.
+
+A profile is a YAML file beside this module (or a user's file) that may ``extends`` another one; it
+sets the fault dialect, the CDR style, the range policy for rejections and the test credentials.
+Rules never branch on the environment; only the profile does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What distinguishes one kind of endpoint from another."""
+
+    name: str
+    description: str = ""
+    fault_dialect: str = "ose"
+    """``sunat`` (faultcode ``soap-env:Client.NNNN``) or ``ose`` (faultstring ``NNNN``, detail = message)."""
+    fault_http_status: int = 500
+    """HTTP status of a fault answer (SOAP 1.1 says 500; an OSE may use 406/401)."""
+    cdr_style: str = "ose"
+    """``ose`` (UBL 2.1, UUID, cac:Status observations) or ``sunat`` (SenderParty 20131312955, cbc:Note)."""
+    rejections_as_cdr: bool = False
+    """SUNAT production answers codes 2000–3999 with a rejection CDR; beta and OSEs with a fault."""
+    ticket_style: str = "beta"
+    """``beta`` (13-digit epoch ms) or ``prod`` (15 digits, year first)."""
+    wildcard_user: str | None = None
+    """SOL user accepted for any 11-digit RUC (``MODDATOS``, ``BIZLINKS``); ``None`` = registry only."""
+    wildcard_password: str | None = None
+    ose_ruc: str = "20000000001"
+    """RUC the mock signs its CDRs as (ReceiverParty of an OSE CDR)."""
+    ose_name: str = "OSEMOCK"
+    strict_content_type: bool = True
+    """Answer HTTP 500 to a Content-Type other than ``text/xml`` (SOAP 1.1)."""
+    detailed_auth_codes: bool = True
+    """0103 unknown user / 0104 wrong password, instead of the generic 0102."""
+
+
+_BUILTIN = ("ose", "sunat-beta", "sunat-prod")
+
+
+def _raw(name_or_path: str) -> dict[str, Any]:
+    if name_or_path in _BUILTIN:
+        text = files(__package__).joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise ValueError(f"unknown profile {name_or_path!r}: use one of {', '.join(_BUILTIN)} or a YAML file")
+        text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"profile {name_or_path!r} is not a mapping")
+    parent = data.pop("extends", None)
+    if parent:
+        merged = _raw(parent)
+        merged.update(data)
+        return merged
+    return data
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """A built-in profile by name, or a YAML file that may ``extends`` one."""
+    data = _raw(name_or_path)
+    known = {f.name for f in fields(Profile)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"profile {name_or_path!r} has unknown keys: {', '.join(sorted(unknown))}")
+    return Profile(**data)
+
+
+def builtin_profiles() -> tuple[str, ...]:
+    """Names of the profiles shipped with osemock."""
+    return _BUILTIN

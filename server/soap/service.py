@@ -1,0 +1,157 @@
+"""The spyne services: they only unpack SOAP into an engine :class:`Request` and hand back the answer.
+
+spyne parses the envelope (soft parser: SUNAT's message children are unqualified, see
+SPYNE-NOTES.md) and dispatches on the body element, never on SOAPAction.  Its output protocol is
+replaced by :class:`SunatSoap11`, which asks :mod:`render` for the bytes, so every answer — success,
+SUNAT fault or spyne's own error — leaves in the profile's dialect and prefixes.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from spyne import Application, ServiceBase, Unicode, rpc
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11
+
+from osemock.cpe.errors import SunatError
+from osemock.server.engine import Engine, Request
+from osemock.server.engine.endpoints import Endpoint
+from osemock.server.soap import render
+
+log = logging.getLogger(__name__)
+
+TNS = "http://service.sunat.gob.pe"
+
+
+def _engine_call(ctx: Any, operation: str, **values: Any) -> Any:
+    """Run one engine operation; a SunatError becomes the answer the renderer makes a fault of."""
+    engine: Engine = ctx.app.osemock_engine
+    endpoint: Endpoint = ctx.app.osemock_endpoint
+    request = Request(
+        endpoint=endpoint,
+        header=ctx.in_header_doc,
+        file_name=values.pop("fileName", None),
+        content=values.pop("contentFile", None),
+        ticket=values.pop("ticket", None),
+        fields={k: (None if v is None else str(v)) for k, v in values.items()},
+    )
+    ctx.udc = {"operation": operation, "file_name": request.file_name}
+    method = {
+        "sendBill": engine.send_bill,
+        "sendSummary": engine.send_summary,
+        "sendPack": engine.send_pack,
+        "getStatus": engine.get_status if endpoint.service == "bill" else engine.consult_status,
+        "getStatusCdr": engine.get_status_cdr,
+        "getStatusAR": engine.get_status_ar,
+    }[operation]
+    try:
+        return method(request)
+    except SunatError as error:
+        return error
+
+
+class BillService(ServiceBase):
+    """billService: the operations of SUNAT's and OSEs' WSDLs (getStatusCdr is the OSE addition)."""
+
+    @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
+    def sendBill(ctx, fileName, contentFile, partyType):  # noqa: N802,N803 - wire names
+        return _engine_call(ctx, "sendBill", fileName=fileName, contentFile=contentFile)
+
+    @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
+    def sendSummary(ctx, fileName, contentFile, partyType):  # noqa: N802,N803
+        return _engine_call(ctx, "sendSummary", fileName=fileName, contentFile=contentFile)
+
+    @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
+    def sendPack(ctx, fileName, contentFile, partyType):  # noqa: N802,N803
+        return _engine_call(ctx, "sendPack", fileName=fileName, contentFile=contentFile)
+
+    @rpc(Unicode, _returns=Unicode)
+    def getStatus(ctx, ticket):  # noqa: N802
+        return _engine_call(ctx, "getStatus", ticket=ticket)
+
+    @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
+    def getStatusCdr(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
+        return _engine_call(ctx, "getStatusCdr", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
+                            serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
+
+    @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
+    def getStatusAR(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
+        return _engine_call(ctx, "getStatusAR", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
+                            serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
+
+
+class BillConsultService(ServiceBase):
+    """billConsultService: state and CDR of a document by RUC, type, serie and number."""
+
+    @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
+    def getStatus(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
+        return _engine_call(ctx, "getStatus", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
+                            serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
+
+    @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
+    def getStatusCdr(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
+        return _engine_call(ctx, "getStatusCdr", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
+                            serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
+
+
+class SunatSoap11(Soap11):
+    """spyne's SOAP 1.1 with the rendering handed to :mod:`render` (dialect from the engine's profile)."""
+
+    def serialize(self, ctx: Any, message: Any) -> None:
+        engine: Engine = ctx.app.osemock_engine
+        profile = engine.profile
+        operation = (ctx.udc or {}).get("operation") if ctx.udc else None
+        answer = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
+        if ctx.out_error is not None:
+            fault = ctx.out_error
+            if isinstance(fault, Fault) and str(fault.faultcode).startswith("Client.ResourceNotFound"):
+                ctx.osemock_bytes = render.render_plain_fault("Client", f"Operacion no reconocida: {fault.faultstring}")
+            elif isinstance(fault, Fault) and str(fault.faultcode).startswith("Client"):
+                ctx.osemock_bytes = render.render_fault(SunatError("0305", str(fault.faultstring)), profile.fault_dialect)
+            else:
+                log.error("unexpected error in %s: %s", operation, fault)
+                ctx.osemock_bytes = render.render_fault(SunatError("0100", None), profile.fault_dialect)
+            ctx.transport.resp_code = _http_status(profile.fault_http_status)
+        elif isinstance(answer, SunatError):
+            ctx.osemock_bytes = render.render_fault(answer, profile.fault_dialect, engine.new_ticket())
+            ctx.transport.resp_code = _http_status(profile.fault_http_status)
+        else:
+            ctx.osemock_bytes = render.render_answer(operation, answer)
+        ctx.udc = dict(ctx.udc or {}, outcome=_outcome(answer, ctx.out_error))
+
+    def create_out_string(self, ctx: Any, charset: Any = None) -> None:
+        ctx.out_string = [ctx.osemock_bytes]
+
+    def fault_to_http_response_code(self, fault: Any) -> str:
+        return "500 Internal Server Error"
+
+
+def _outcome(answer: Any, error: Any) -> str:
+    if error is not None:
+        return "fault:spyne"
+    if isinstance(answer, SunatError):
+        return f"fault:{answer.code}"
+    if hasattr(answer, "response_code"):
+        return f"cdr:{answer.response_code}"
+    if hasattr(answer, "ticket"):
+        return f"ticket:{answer.ticket}"
+    return f"status:{getattr(answer, 'status_code', '')}"
+
+
+_REASONS = {200: "OK", 401: "Unauthorized", 406: "Not Acceptable", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+def _http_status(code: int) -> str:
+    return f"{code} {_REASONS.get(code, 'Error')}"
+
+
+def build_application(engine: Engine, endpoint: Endpoint) -> Application:
+    """The spyne application of one served path, carrying its engine and endpoint."""
+    services = [BillService] if endpoint.service == "bill" else [BillConsultService]
+    app = Application(services, tns=TNS, name="billService" if endpoint.service == "bill" else "billConsultService",
+                      in_protocol=Soap11(), out_protocol=SunatSoap11())
+    app.osemock_engine = engine
+    app.osemock_endpoint = endpoint
+    return app

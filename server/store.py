@@ -1,0 +1,225 @@
+"""The mock's memory: documents, their CDRs, tickets, the request journal and the emitter registry.
+
+SQLite in WAL mode, one connection per thread, so several threads and several server processes can
+share one file.  A document is committed before its CDR leaves the server, so a CDR a client holds
+always has its document in the store.  Uniqueness of ``(RUC, type, serie, number)`` is enforced by
+the database, which is what turns concurrent duplicates into exactly one acceptance.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    emitter_ruc TEXT NOT NULL,
+    type_code TEXT NOT NULL,
+    serie TEXT NOT NULL,
+    numero INTEGER NOT NULL,
+    status TEXT NOT NULL,             -- accepted | rejected | voided
+    response_code TEXT NOT NULL,      -- 0 or the rejection code
+    findings TEXT NOT NULL DEFAULT '[]',
+    file_name TEXT NOT NULL,
+    zip BLOB,
+    xml BLOB,
+    cdr_zip BLOB,
+    cdr_id TEXT,
+    document_hash TEXT,
+    issue_date TEXT,
+    customer TEXT,
+    payable_amount TEXT,
+    currency TEXT,
+    sender_ruc TEXT,
+    received_at TEXT NOT NULL,
+    responded_at TEXT NOT NULL,
+    request_id INTEGER,
+    UNIQUE (emitter_ruc, type_code, serie, numero)
+);
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket TEXT PRIMARY KEY,
+    emitter_ruc TEXT NOT NULL,
+    sender_ruc TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    zip BLOB,
+    status_code TEXT NOT NULL,        -- 98 until processed, then 0 or 99
+    response_code TEXT,
+    cdr_zip BLOB,
+    polls INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    processed_at TEXT
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    path TEXT,
+    operation TEXT,
+    username TEXT,
+    file_name TEXT,
+    outcome TEXT,
+    http_status INTEGER,
+    duration_ms REAL,
+    request_body BLOB,
+    response_body BLOB
+);
+CREATE TABLE IF NOT EXISTS emitters (
+    ruc TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'ACTIVO',
+    condition TEXT NOT NULL DEFAULT 'HABIDO'
+);
+CREATE TABLE IF NOT EXISTS sol_users (
+    ruc TEXT NOT NULL,
+    user TEXT NOT NULL,
+    password TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    can_send INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (ruc, user)
+);
+CREATE TABLE IF NOT EXISTS pse_links (
+    pse_ruc TEXT NOT NULL,
+    emitter_ruc TEXT NOT NULL,
+    PRIMARY KEY (pse_ruc, emitter_ruc)
+);
+"""
+
+
+class DuplicateDocument(Exception):
+    """Raised when a document number is already in the store; carries the stored status."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SolUser:
+    """A SOL user of the emitter registry."""
+
+    ruc: str
+    user: str
+    password: str
+    active: bool
+    can_send: bool
+
+
+class Store:
+    """All persistent state of one mock, in one SQLite file (``:memory:`` is not supported: use a file)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self.transaction() as db:
+            db.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (``BEGIN IMMEDIATE``), so writers queue instead of deadlocking."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query."""
+        return self._connection().execute(sql, params).fetchall()
+
+    def reset(self) -> None:
+        """Forget every document, ticket and request; keep the emitter registry."""
+        with self.transaction() as db:
+            for table in ("documents", "tickets", "requests"):
+                db.execute(f"DELETE FROM {table}")
+
+    # -- documents ------------------------------------------------------------------------------
+    def document(self, ruc: str, type_code: str, serie: str, numero: int) -> sqlite3.Row | None:
+        """The stored document with that identity, if any."""
+        rows = self.query(
+            "SELECT * FROM documents WHERE emitter_ruc=? AND type_code=? AND serie=? AND numero=?",
+            (ruc, type_code, serie, numero),
+        )
+        return rows[0] if rows else None
+
+    def add_document(self, record: dict[str, Any]) -> int:
+        """Store a processed document; :class:`DuplicateDocument` if its number is taken."""
+        record = dict(record)
+        record["findings"] = json.dumps(record.get("findings", []), ensure_ascii=False)
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        try:
+            with self.transaction() as db:
+                cursor = db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", tuple(record.values()))
+                return int(cursor.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            existing = self.document(record["emitter_ruc"], record["type_code"], record["serie"], record["numero"])
+            raise DuplicateDocument(existing["status"] if existing else "accepted") from None
+
+    # -- journal --------------------------------------------------------------------------------
+    def journal(self, entry: dict[str, Any]) -> int:
+        """Append one request to the journal."""
+        columns = ", ".join(entry)
+        marks = ", ".join("?" for _ in entry)
+        with self.transaction() as db:
+            cursor = db.execute(f"INSERT INTO requests ({columns}) VALUES ({marks})", tuple(entry.values()))
+            return int(cursor.lastrowid or 0)
+
+    # -- emitter registry -----------------------------------------------------------------------
+    def sol_user(self, ruc: str, user: str) -> SolUser | None:
+        """The registered SOL user, if any (users compare case-insensitively, as SOL does)."""
+        rows = self.query("SELECT * FROM sol_users WHERE ruc=? AND upper(user)=upper(?)", (ruc, user))
+        if not rows:
+            return None
+        row = rows[0]
+        return SolUser(row["ruc"], row["user"], row["password"], bool(row["active"]), bool(row["can_send"]))
+
+    def has_users(self, ruc: str) -> bool:
+        """Whether the registry knows any SOL user of that RUC."""
+        return bool(self.query("SELECT 1 FROM sol_users WHERE ruc=? LIMIT 1", (ruc,)))
+
+    def emitter(self, ruc: str) -> sqlite3.Row | None:
+        """The registry's emitter row, if any."""
+        rows = self.query("SELECT * FROM emitters WHERE ruc=?", (ruc,))
+        return rows[0] if rows else None
+
+    def is_pse_of(self, pse_ruc: str, emitter_ruc: str) -> bool:
+        """Whether ``pse_ruc`` may send documents of ``emitter_ruc`` (0154 otherwise)."""
+        return bool(self.query("SELECT 1 FROM pse_links WHERE pse_ruc=? AND emitter_ruc=?", (pse_ruc, emitter_ruc)))
+
+    def seed_registry(self, data: dict[str, Any]) -> None:
+        """Load emitters, SOL users and PSE links (the shape of a registry YAML/JSON file)."""
+        with self.transaction() as db:
+            for emitter in data.get("emitters", []):
+                ruc = str(emitter["ruc"])
+                db.execute(
+                    "INSERT OR REPLACE INTO emitters (ruc, name, status, condition) VALUES (?, ?, ?, ?)",
+                    (ruc, emitter.get("name", ""), emitter.get("status", "ACTIVO"), emitter.get("condition", "HABIDO")),
+                )
+                for user in emitter.get("users", []):
+                    db.execute(
+                        "INSERT OR REPLACE INTO sol_users (ruc, user, password, active, can_send) VALUES (?, ?, ?, ?, ?)",
+                        (ruc, str(user["user"]), str(user["password"]), int(user.get("active", True)),
+                         int(user.get("can_send", True))),
+                    )
+                for emitter_ruc in emitter.get("pse_for", []):
+                    db.execute("INSERT OR REPLACE INTO pse_links VALUES (?, ?)", (ruc, str(emitter_ruc)))
