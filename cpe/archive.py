@@ -137,15 +137,32 @@ def write_cdr_zip(xml_name: str, xml: bytes, when: datetime) -> bytes:
         _sunat_style(entry)
         entry.internal_attr = 1
         archive.writestr(entry, xml, compresslevel=9)
-    return buffer.getvalue()
+    return _set_maximum_compression_flag(bytearray(buffer.getvalue()))
+
+
+def _set_maximum_compression_flag(data: bytearray) -> bytes:
+    """Set bit 1 ("maximum compression") of every entry's flags, local and central, as SUNAT's ZIPs have.
+
+    :mod:`zipfile` resets ``flag_bits`` while writing, so the two-byte fields are patched afterwards;
+    the bit is informational only and changes no CRC.
+    """
+    end = data.rfind(b"PK\x05\x06")
+    entries = int.from_bytes(data[end + 10:end + 12], "little")
+    offset = int.from_bytes(data[end + 16:end + 20], "little")
+    for _ in range(entries):
+        local = int.from_bytes(data[offset + 42:offset + 46], "little")
+        for flags_at in (offset + 8, local + 6):
+            flags = int.from_bytes(data[flags_at:flags_at + 2], "little") | 0x0002
+            data[flags_at:flags_at + 2] = flags.to_bytes(2, "little")
+        offset += 46 + sum(int.from_bytes(data[offset + at:offset + at + 2], "little") for at in (28, 30, 32))
+    return bytes(data)
 
 
 def _sunat_style(info: zipfile.ZipInfo) -> None:
     info.create_system = 0
     info.create_version = 0
     info.extract_version = 20
-    info.flag_bits |= 0x0002
-    info.external_attr = 0x10 if info.filename.endswith("/") else 0
+    info.external_attr = 0
 
 
 def write_document_zip(xml_name: str, xml: bytes) -> bytes:

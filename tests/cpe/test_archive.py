@@ -1,0 +1,81 @@
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+
+from osemock.cpe.archive import ZipLimits, first_xml, read_lot, read_single_xml, write_cdr_zip, write_document_zip
+from osemock.cpe.errors import SunatError
+from osemock.cpe.naming import parse_zip_name
+
+NAME = parse_zip_name("20123456789-01-F001-1.zip")
+XML = b"<?xml version='1.0'?><Invoice/>"
+
+
+def zip_of(*entries: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def code_of(content: bytes, limits: ZipLimits = ZipLimits()) -> str:
+    with pytest.raises(SunatError) as raised:
+        read_single_xml(content, NAME, limits)
+    return raised.value.code
+
+
+def test_reads_the_one_xml():
+    entry = read_single_xml(write_document_zip("20123456789-01-F001-1.xml", XML), NAME)
+    assert entry.content == XML
+
+
+def test_uppercase_extension_and_folders_are_fine():
+    entry = read_single_xml(zip_of(("dummy/", b""), ("20123456789-01-F001-1.XML", XML)), NAME)
+    assert entry.name.endswith(".XML")
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"", "0155"),
+    (b"this is not a zip", "0156"),
+    (zip_of(("dummy/", b"")), "0157"),
+    (zip_of(("20123456789-01-F001-1.xml", XML), ("20123456789-01-F001-2.xml", XML)), "0158"),
+    (zip_of(("factura.xml", XML)), "0159"),
+    (zip_of(("../20123456789-01-F001-1.xml", XML)), "0159"),
+    (zip_of(("20123456789-01-F001-1.xml", b"  \n")), "0160"),
+    (zip_of(("20123456789-01-F001-2.xml", XML)), "0161"),
+])
+def test_zip_codes(content, code):
+    assert code_of(content) == code
+
+
+def test_zip_bomb_is_refused_without_expanding():
+    bomb = zip_of(("20123456789-01-F001-1.xml", b"<a>" + b" " * 20_000_000 + b"</a>"))
+    assert len(bomb) < 100_000
+    assert code_of(bomb, ZipLimits(max_ratio=100)) == "0156"
+    assert code_of(bomb, ZipLimits(max_xml_bytes=1_000_000)) == "0156"
+
+
+def test_truncated_zip_is_corrupt():
+    content = write_document_zip("20123456789-01-F001-1.xml", XML * 100)
+    assert code_of(content[: len(content) // 2]) == "0156"
+
+
+def test_lot_reads_every_document():
+    entries = read_lot(zip_of(("20123456789-01-F001-1.xml", XML), ("20123456789-01-F001-2.xml", XML)))
+    assert [e.name for e in entries] == ["20123456789-01-F001-1.xml", "20123456789-01-F001-2.xml"]
+
+
+def test_cdr_zip_layout_is_sunats():
+    content = write_cdr_zip("R-20123456789-01-F001-1.xml", XML, datetime(2026, 11, 20, 10, 30, 0))
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    first, second = archive.infolist()
+    assert first.filename == "dummy/" and first.file_size == 0
+    assert second.filename == "R-20123456789-01-F001-1.xml"
+    assert second.compress_type == zipfile.ZIP_DEFLATED
+    assert second.flag_bits & 0x0002 and not second.flag_bits & 0x0008
+    assert second.create_version == 0 and second.extract_version == 20
+    assert second.date_time == (2026, 11, 20, 10, 30, 0)
+    assert content[:4] == b"PK\x03\x04" and b"dummy/" in content[:64]
+    assert first_xml(content) == ("R-20123456789-01-F001-1.xml", XML)
