@@ -116,8 +116,7 @@ class Store:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self.transaction() as db:
-            db.executescript(SCHEMA)
+        self._connection().executescript(SCHEMA)  # executescript commits on its own
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

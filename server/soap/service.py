@@ -30,7 +30,7 @@ def _engine_call(ctx: Any, operation: str, **values: Any) -> Any:
     endpoint: Endpoint = ctx.app.osemock_endpoint
     request = Request(
         endpoint=endpoint,
-        header=ctx.in_header_doc,
+        header=ctx.in_document.find("{http://schemas.xmlsoap.org/soap/envelope/}Header"),
         file_name=values.pop("fileName", None),
         content=values.pop("contentFile", None),
         ticket=values.pop("ticket", None),
@@ -101,27 +101,30 @@ class SunatSoap11(Soap11):
     def serialize(self, ctx: Any, message: Any) -> None:
         engine: Engine = ctx.app.osemock_engine
         profile = engine.profile
-        operation = (ctx.udc or {}).get("operation") if ctx.udc else None
+        if ctx.udc is None:
+            ctx.udc = {}
+        udc = ctx.udc
+        operation = udc.get("operation")
         answer = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if ctx.out_error is not None:
             fault = ctx.out_error
             if isinstance(fault, Fault) and str(fault.faultcode).startswith("Client.ResourceNotFound"):
-                ctx.osemock_bytes = render.render_plain_fault("Client", f"Operacion no reconocida: {fault.faultstring}")
+                udc["bytes"] = render.render_plain_fault("Client", f"Operacion no reconocida: {fault.faultstring}")
             elif isinstance(fault, Fault) and str(fault.faultcode).startswith("Client"):
-                ctx.osemock_bytes = render.render_fault(SunatError("0305", str(fault.faultstring)), profile.fault_dialect)
+                udc["bytes"] = render.render_fault(SunatError("0305", str(fault.faultstring)), profile.fault_dialect)
             else:
-                log.error("unexpected error in %s: %s", operation, fault)
-                ctx.osemock_bytes = render.render_fault(SunatError("0100", None), profile.fault_dialect)
+                log.error("unexpected error in %s: %r", operation, fault, exc_info=fault if isinstance(fault, BaseException) else None)
+                udc["bytes"] = render.render_fault(SunatError("0100", None), profile.fault_dialect)
             ctx.transport.resp_code = _http_status(profile.fault_http_status)
         elif isinstance(answer, SunatError):
-            ctx.osemock_bytes = render.render_fault(answer, profile.fault_dialect, engine.new_ticket())
+            udc["bytes"] = render.render_fault(answer, profile.fault_dialect, engine.new_ticket())
             ctx.transport.resp_code = _http_status(profile.fault_http_status)
         else:
-            ctx.osemock_bytes = render.render_answer(operation, answer)
-        ctx.udc = dict(ctx.udc or {}, outcome=_outcome(answer, ctx.out_error))
+            udc["bytes"] = render.render_answer(operation, answer)
+        udc["outcome"] = _outcome(answer, ctx.out_error)
 
     def create_out_string(self, ctx: Any, charset: Any = None) -> None:
-        ctx.out_string = [ctx.osemock_bytes]
+        ctx.out_string = [ctx.udc["bytes"]]
 
     def fault_to_http_response_code(self, fault: Any) -> str:
         return "500 Internal Server Error"

@@ -1,0 +1,56 @@
+"""Schema validation of CPE documents with SUNAT's copy of the UBL schemas (package data).
+
+Which schema applies is decided by the root element (SUNAT's dispatch table): the UBL 2.1 main
+documents for Invoice/CreditNote/DebitNote/DespatchAdvice/ApplicationResponse, and SUNAT's 2.0-based
+schemas for summaries, voids, retention and perception.  A schema failure is SUNAT's 0306, with the
+line and element in the detail, the way SUNAT's Xerces messages read.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import as_file, files
+
+from lxml import etree
+
+from osemock.cpe import ns
+from osemock.cpe.errors import SunatError
+from osemock.cpe.xmlparse import DETAIL_PREFIX
+
+SCHEMAS: dict[str, str] = {
+    ns.q(ns.INVOICE, "Invoice"): "2.1/maindoc/UBL-Invoice-2.1.xsd",
+    ns.q(ns.CREDIT_NOTE, "CreditNote"): "2.1/maindoc/UBL-CreditNote-2.1.xsd",
+    ns.q(ns.DEBIT_NOTE, "DebitNote"): "2.1/maindoc/UBL-DebitNote-2.1.xsd",
+    ns.q("urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2", "DespatchAdvice"):
+        "2.1/maindoc/UBL-DespatchAdvice-2.1.xsd",
+    ns.q(ns.APPLICATION_RESPONSE, "ApplicationResponse"): "2.1/maindoc/UBL-ApplicationResponse-2.1.xsd",
+    ns.q(ns.SUMMARY_DOCUMENTS, "SummaryDocuments"): "2.0/maindoc/UBLPE-SummaryDocuments-1.0.xsd",
+    ns.q(ns.VOIDED_DOCUMENTS, "VoidedDocuments"): "2.0/maindoc/UBLPE-VoidedDocuments-1.0.xsd",
+    ns.q(ns.RETENTION, "Retention"): "2.0/maindoc/UBLPE-Retention-1.0.xsd",
+    ns.q(ns.PERCEPTION, "Perception"): "2.0/maindoc/UBLPE-Perception-1.0.xsd",
+}
+
+
+@lru_cache(maxsize=None)
+def _load(relative: str) -> etree.XMLSchema:
+    resource = files("osemock.cpe.schemas").joinpath(*relative.split("/"))
+    with as_file(resource) as path:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+def schema_for(root_tag: str) -> etree.XMLSchema | None:
+    """The schema of a root element in Clark notation, or ``None`` when SUNAT has none for it."""
+    relative = SCHEMAS.get(root_tag)
+    return _load(relative) if relative else None
+
+
+def validate(root: etree._Element) -> None:
+    """Validate ``root`` against its schema; 0306 naming line and element when it does not conform."""
+    schema = schema_for(root.tag)
+    if schema is None:
+        raise SunatError("0306", f"{DETAIL_PREFIX}: el elemento raiz {root.tag} no tiene esquema")
+    if schema.validate(root):
+        return
+    error = schema.error_log.filter_from_errors()[0] if schema.error_log.filter_from_errors() else schema.error_log.last_error
+    message = error.message
+    raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea {error.line}: cvc-complex-type: {message}")
