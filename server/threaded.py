@@ -24,6 +24,7 @@ class ThreadedMock:
         self.host = host
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def base_url(self) -> str:
@@ -35,15 +36,25 @@ class ThreadedMock:
 
     def start(self) -> "ThreadedMock":
         """Start serving; returns at once, the socket is already listening."""
-        self._thread = threading.Thread(target=self._server.run, name="osemock-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="osemock-server", daemon=True)
         self._thread.start()
         return self
 
+    def _serve(self) -> None:
+        # waitress's own run() loops until every keep-alive connection has timed out; polling in
+        # short rounds lets stop() end the loop at once, and the loop thread closes what it owns.
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+        for channel in list(server._map.values()):  # type: ignore[union-attr]
+            channel.close()
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+
     def stop(self) -> None:
-        """Stop serving and wait for the thread."""
-        self._server.close()
+        """Stop serving, close every connection and wait for the thread."""
+        self._stopping.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> "ThreadedMock":
         return self.start()
