@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureConfiguration, XMLSigner, XMLVerifier
@@ -80,6 +81,11 @@ class KeyPair:
     @cached_property
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.cert_pem)
+
+    @cached_property
+    def private_key(self) -> PrivateKeyTypes:
+        """The parsed key, kept: loading checks the RSA key (tens of ms), so it is done once."""
+        return serialization.load_pem_private_key(self.key_pem, password=None)
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = Si
     signer_class = _LegacySigner if method is SignatureMethod.RSA_SHA1 else XMLSigner
     signer = signer_class(signature_algorithm=_Method(method.value), digest_algorithm=_DIGEST[method],
                        c14n_algorithm=INCLUSIVE_C14N)
-    signed = signer.sign(document, key=keypair.key_pem, cert=keypair.cert_pem.decode("ascii"))
+    signed = signer.sign(document, key=keypair.private_key, cert=[keypair.certificate])
     signature = signed.find(f".//{{{ns.DS}}}Signature")
     signature.set("Id", signature_id)
     return signed

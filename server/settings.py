@@ -35,6 +35,12 @@ class Settings:
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
 
+    def __post_init__(self) -> None:
+        for name in ("db", "data_dir", "registry"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+
     @property
     def keys_dir(self) -> Path:
         return self.data_dir or self.db.parent
@@ -57,7 +63,4 @@ class Settings:
             settings = replace(settings, max_request_bytes=int(env["OSE_MAX_REQUEST_BYTES"]))
         settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True))
         given = {k: v for k, v in overrides.items() if v is not None}
-        for key in ("db", "data_dir", "registry"):
-            if key in given:
-                given[key] = Path(str(given[key]))
         return replace(settings, **given)  # type: ignore[arg-type]
