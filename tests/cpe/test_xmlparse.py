@@ -1,0 +1,29 @@
+import time
+
+import pytest
+
+from osemock.cpe.errors import SunatError
+from osemock.cpe.xmlparse import parse_xml
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><Invoice>&lol3;</Invoice>"""
+XXE = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><Invoice>&xxe;</Invoice>"""
+
+
+@pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE])
+def test_entities_are_refused_without_expansion(payload):
+    started = time.perf_counter()
+    with pytest.raises(SunatError) as raised:
+        parse_xml(payload)
+    assert raised.value.code == "0306"
+    assert "root:" not in str(raised.value)
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize("payload", [b"<Invoice><a></Invoice>", b"\xff\xfe<Invoice/>", b"not xml",
+                                     b'<?xml version="1.0" encoding="UTF-8"?><Invoice>\xc3\x28</Invoice>'])
+def test_broken_xml_is_0306_with_the_line(payload):
+    with pytest.raises(SunatError) as raised:
+        parse_xml(payload)
+    assert raised.value.code == "0306"

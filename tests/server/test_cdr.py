@@ -1,0 +1,106 @@
+"""The CDR in both styles: structure of the workbook's CDR-OSE sheet / SUNAT's CDR, signed, zipped."""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import zipfile
+from datetime import datetime
+
+import pytest
+from lxml import etree
+
+from osemock.cpe import ns, xsd
+from osemock.cpe.signature import verify
+from osemock.server.cdr import CdrContent, CdrNote, build_ose_cdr, cdr_zip, describe, render_cdr
+from osemock.server.clock import LIMA
+from osemock.server.keys import load_or_create_identity
+
+NS = {"cbc": ns.CBC, "cac": ns.CAC}
+WHEN = datetime(2026, 11, 20, 10, 15, 30, 123456, tzinfo=LIMA)
+
+
+def content(**changes) -> CdrContent:
+    base = dict(cdr_id="0b4a3c2e-8f1d-4c5a-9e7b-1a2b3c4d5e6f", reference_id="F001-1", document_type="01",
+                issuer_ruc="20123456789", sender_ruc="20123456789", received_at=WHEN, responded_at=WHEN,
+                document_issue_date="2026-11-20", document_issue_time="10:15:00", document_hash="abc=",
+                recipient_doc_type="6", recipient_doc_number="20100070970")
+    base.update(changes)
+    return CdrContent(**base)
+
+
+@pytest.fixture(scope="module")
+def identity(tmp_path_factory):
+    return load_or_create_identity(tmp_path_factory.mktemp("keys"), "20000000001", "OSEMOCK")
+
+
+def test_ose_cdr_follows_the_cdr_ose_sheet(identity):
+    xml = render_cdr(content(notes=(CdrNote("4252", 'cbc:InvoiceTypeCode/@listName valor: "X"'),)), "ose", identity,
+                     ose_ruc="20000000001", ose_name="OSEMOCK")
+    root = etree.fromstring(xml)
+    xsd.validate(root)  # UBL 2.1 ApplicationResponse schema
+    assert root.findtext("cbc:UBLVersionID", namespaces=NS) == "2.1"
+    assert root.findtext("cbc:IssueTime", namespaces=NS) == "10:15:30.12345"
+    assert root.findtext("cac:ReceiverParty/cac:PartyLegalEntity/cbc:CompanyID", namespaces=NS) == "20000000001"
+    code = root.find("cac:DocumentResponse/cac:Response/cbc:ResponseCode", NS)
+    assert (code.text, code.get("listAgencyName")) == ("0", "PE:SUNAT")
+    status = root.find("cac:DocumentResponse/cac:Response/cac:Status", NS)
+    assert status.findtext("cbc:StatusReasonCode", namespaces=NS) == "4252"
+    assert status.findtext("cbc:StatusReason", namespaces=NS).startswith("El dato ingresado como atributo @listName es incorrecto.")
+    reference = root.find("cac:DocumentResponse/cac:DocumentReference", NS)
+    assert reference.findtext("cac:Attachment/cac:ExternalReference/cbc:DocumentHash", namespaces=NS) == "abc="
+    assert reference.findtext("cbc:DocumentTypeCode", namespaces=NS) == "01"
+    assert verify(root, trusted=[identity.certificate]).signature_id == "SignOSE"
+
+
+def test_summary_cdr_has_no_recipient(identity):
+    root = build_ose_cdr(content(document_type="RC", reference_id="RC-20261120-1"), ose_ruc="20000000001", ose_name="X")
+    assert root.find("cac:DocumentResponse/cac:RecipientParty", NS) is None
+
+
+def test_sunat_cdr_and_its_notes(identity):
+    xml = render_cdr(content(cdr_id="1703154974517", notes=(CdrNote("4000"),)), "sunat", identity,
+                     ose_ruc="20131312955", ose_name="SUNAT")
+    root = etree.fromstring(xml)
+    assert root.prefix == "ar"
+    assert root.findtext("cac:SenderParty/cac:PartyIdentification/cbc:ID", namespaces=NS) == "20131312955"
+    assert root.findtext("cbc:Note", namespaces=NS) == "4000 - El documento ya fue presentado anteriormente."
+    assert root.findtext("cac:DocumentResponse/cac:Response/cbc:Description", namespaces=NS) == (
+        "La Factura numero F001-1, ha sido aceptada")
+    assert root.findtext("cac:DocumentResponse/cac:RecipientParty/cac:PartyIdentification/cbc:ID",
+                         namespaces=NS) == "6-20100070970"
+    verify(root, trusted=[identity.certificate])
+
+
+def test_rejection_description():
+    from osemock.cpe.catalog import lookup
+
+    assert describe("01", "F001-1", "2017", 'valor: "X"') == lookup("2017").message + ' - Detalle: valor: "X"'
+
+
+def test_zip_is_named_after_the_document(identity):
+    data = cdr_zip(content(), "ose", identity, ose_ruc="20000000001", ose_name="X", base_name="20123456789-01-F001-1")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names == ["dummy/", "R-20123456789-01-F001-1.xml"]
+
+
+def test_identity_is_persisted(tmp_path):
+    first = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    second = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    assert first == second
+    assert (tmp_path / "ose-key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def _create(path: str, queue) -> None:
+    queue.put(load_or_create_identity(path, "20000000001", "OSEMOCK").cert_pem)
+
+
+def test_two_processes_starting_together_share_one_identity(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_create, args=(str(tmp_path), queue)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    certificates = {queue.get(timeout=60) for _ in workers}
+    for worker in workers:
+        worker.join()
+    assert len(certificates) == 1
