@@ -1,0 +1,48 @@
+"""Running a sheet's rules over a document, in the workbook's order.
+
+SUNAT stops at its first error (the verdict) and collects every observation; :func:`findings` returns
+everything in order so a lint mode can show it all, and the server's check keeps the order so the
+first error is the one SUNAT would answer.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+from lxml import etree
+
+from osemock.server.engine.validation import CheckInput, Finding
+from osemock.server.rules.patterns import Check, compile_row
+from osemock.server.rules.workbook import SHEETS, rows
+
+#: Rows the protocol layer already decides (file name against content, duplicates): not run twice.
+DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049"}
+
+
+@lru_cache(maxsize=None)
+def compiled(sheet: str) -> tuple[Check, ...]:
+    """The compiled checks of a sheet, in workbook order."""
+    checks = []
+    for row in rows(sheet):
+        if row.code in DECIDED_BY_INTAKE:
+            continue
+        check = compile_row(row)
+        if check is not None:
+            checks.append(check)
+    return tuple(checks)
+
+
+def findings(root: etree._Element, type_code: str) -> Iterator[Finding]:
+    """Every finding of the rules of ``type_code``'s sheet over ``root``, in workbook order."""
+    sheet = SHEETS.get(type_code)
+    if sheet is None:
+        return
+    for check in compiled(sheet):
+        for node, value in check.run(root):
+            yield Finding(check.row.code, check.row.severity, node, value)
+
+
+def workbook_check(source: CheckInput) -> Iterator[Finding]:
+    """The engine seam: the workbook's rules for the document's type."""
+    if source.header.type_code:
+        yield from findings(source.root, source.header.type_code)

@@ -1,0 +1,173 @@
+"""Compiling workbook rows into checks: the condition's wording decides the kind of check.
+
+Most of SUNAT's rows are one of a handful of sentences ("No existe el Tag UBL o es vacío", "Si existe
+el atributo, el valor ingresado es diferente a 'PE:SUNAT'", "El formato del Tag UBL es diferente de
+decimal positivo de 12 enteros y hasta 2 decimales", "…no está en el listado" with a catalog).  Each
+sentence pattern below turns such a row into a :class:`Check`; rows whose conditions need arithmetic or
+other documents are left to Python rules.  The code, severity and message always come from the row
+and the catalog, never from here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterator
+
+from lxml import etree
+
+from osemock.cpe import ns
+from osemock.server.rules.catalogs import catalog
+from osemock.server.rules.workbook import WorkbookRow
+
+Node = etree._Element
+#: A check yields (node path for the detail, offending value) for every violation.
+Violations = Iterator[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A compiled row: what it selects and how it judges."""
+
+    row: WorkbookRow
+    kind: str
+    run: Callable[[Node], Violations]
+
+
+_CURRENCY_FIELD = "/*/cbc:DocumentCurrencyCode"
+
+
+@lru_cache(maxsize=None)
+def _xpath(path: str) -> etree.XPath | None:
+    try:
+        return etree.XPath(path, namespaces=ns.UBL)
+    except etree.XPathSyntaxError:
+        return None
+
+
+def tag_to_xpath(tag: str) -> str | None:
+    """The XPath of a workbook tag (``/Invoice/cac:X/cbc:ID@schemeID (Tipo…)`` → ``/*/cac:X/cbc:ID/@schemeID``)."""
+    path = re.sub(r"\s*\([^)]*\)", "", tag).strip()
+    path = re.sub(r"(?<=[\w])@", "/@", path)
+    if not path or path.startswith("@") or " " in path:
+        return None
+    path = re.sub(r"^/(Invoice|CreditNote|DebitNote|SummaryDocuments|VoidedDocuments|Retention|Perception)\b", "/*", path)
+    if not path.startswith("/"):
+        path = "/*/" + path
+    if not re.fullmatch(r"[/*\w:@.\-]+", path):
+        return None
+    return path if _xpath(path) is not None else None
+
+
+def _short(path: str) -> str:
+    """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr``."""
+    steps = [s for s in path.split("/") if s and s != "*"]
+    return "/".join(steps[-2:]).replace("@", "")
+
+
+def _text(node: object) -> str:
+    return (node if isinstance(node, str) else (node.text or "")).strip()
+
+
+def _required(path: str, allow_empty: bool) -> Callable[[Node], Violations]:
+    parent_path, _, child = path.rpartition("/")
+    parent = _xpath(parent_path or "/*")
+    step = _xpath(child if not child.startswith("@") else child)
+    assert parent is not None and step is not None
+
+    def run(root: Node) -> Violations:
+        for holder in parent(root):
+            found = step(holder)
+            if not found:
+                yield _short(path), ""
+            elif not allow_empty and not any(_text(f) for f in found):
+                yield _short(path), ""
+    return run
+
+
+def _each(path: str, judge: Callable[[str, Node], bool]) -> Callable[[Node], Violations]:
+    compiled = _xpath(path)
+    assert compiled is not None
+
+    def run(root: Node) -> Violations:
+        for node in compiled(root):
+            value = _text(node)
+            if not judge(value, root):
+                yield _short(path), value
+    return run
+
+
+def _present_and_nonempty_fails(path: str) -> Callable[[Node], Violations]:
+    compiled = _xpath(path)
+    assert compiled is not None
+
+    def run(root: Node) -> Violations:
+        for node in compiled(root):
+            if not _text(node):
+                yield _short(path), ""
+    return run
+
+
+def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
+    pattern = re.compile(rf"(0|[1-9]\d{{0,{integers - 1}}})(\.\d{{1,{decimals}}})?")
+
+    def judge(value: str, root: Node) -> bool:
+        if not pattern.fullmatch(value):
+            return False
+        return not non_zero or float(value) != 0
+    return judge
+
+
+def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
+    def judge(value: str, root: Node) -> bool:
+        return low <= len(value) <= high and not re.search(r"[\t\n\r\f\v]", value) and value == value.strip()
+    return judge
+
+
+def _catalog_number(listado: str) -> str | None:
+    match = re.search(r"Cat[aá]logo\s*\(?\s*(?:N[°º]\s*)?0*(\d+)", listado)
+    return f"{int(match[1]):02d}" if match else None
+
+
+def compile_row(row: WorkbookRow) -> Check | None:
+    """The check of a row whose condition is one of the simple sentences; ``None`` otherwise."""
+    path = tag_to_xpath(row.tag)
+    if path is None:
+        return None
+    cond = row.condition.rstrip(". ")
+    if "atributo" in cond and "/@" not in path:
+        return None  # an attribute condition on an element tag: an inconsistent row, left to review
+    if cond in ("No existe el Tag UBL o es vacío", "No existe el atributo o es vacío", "El Tag UBL está vacío",
+                "No existe el Tag UBL o es vacio"):
+        return Check(row, "required", _required(path, allow_empty=False))
+    if cond in ("No existe el Tag UBL", "No existe el atributo"):
+        return Check(row, "required", _required(path, allow_empty=True))
+    if cond in ("Si existe el tag y es vacío", "Si existe el atributo y es vacío"):
+        return Check(row, "not-empty", _present_and_nonempty_fails(path))
+    match = re.fullmatch(r"Si existe el atributo, el valor ingresado es diferente a '([^']*)'", cond)
+    if match:
+        expected = match[1]
+        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+    if cond == "Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'":
+        currency = _xpath(_CURRENCY_FIELD)
+        return Check(row, "same-currency",
+                     _each(path, lambda value, root: value in [_text(n) for n in currency(root)]))
+    match = re.fullmatch(r'El valor del Tag UBL es diferente (?:de|a)\s+"?([\w.]+)"?', cond)
+    if match:
+        expected = match[1]
+        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+    match = re.fullmatch(r"(Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal positivo de (\d+) "
+                         r"enteros y hasta (\d+) decimales( y diferente de cero)?(\..*)?", cond)
+    if match:
+        return Check(row, "decimal", _each(path, _decimal(int(match[2]), int(match[3]), bool(match[4]))))
+    match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
+                         r"(?:(\d+) a |hasta )(\d+) caracteres.*", cond)
+    if match:
+        return Check(row, "text", _each(path, _text_format(int(match[1] or 1), int(match[2]))))
+    if cond in ("Si el Tag UBL existe, el valor del Tag UBL no está en el listado", "El valor del Tag UBL es diferente al listado",
+                "El valor del Tag UBL no existe en el listado", "El valor del tag es distinto al Catálogo"):
+        number = _catalog_number(row.listado)
+        if number and catalog(number):
+            codes = catalog(number)
+            return Check(row, "catalog", _each(path, lambda value, root: value in codes))
+    return None

@@ -1,0 +1,77 @@
+"""The workbook-row compiler: simple conditions become checks that fire on a small edit of a valid
+document and stay silent on the valid one."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from osemock.cpe import ns
+from osemock.cpe.xmlparse import parse_xml
+from osemock.fixtures import signed_document
+from osemock.server.rules.engine import compiled, findings
+from osemock.server.rules.patterns import tag_to_xpath
+from osemock.server.rules.workbook import SHEETS, rows
+
+FACTURA = "20123456789-01-F001-1.xml"
+
+
+def codes(root, type_code="01") -> list[str]:
+    return [f.code for f in findings(root, type_code)]
+
+
+def edited(name: str, xpath: str, value: str | None) -> etree._Element:
+    root = parse_xml(signed_document(name))
+    node = root.xpath(xpath, namespaces=ns.UBL)[0]
+    if value is None:
+        node.getparent().remove(node)
+    else:
+        node.text = value
+    return root
+
+
+@pytest.mark.parametrize("tag, xpath", [
+    ("/Invoice/cbc:UBLVersionID", "/*/cbc:UBLVersionID"),
+    ("/Invoice/cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID@schemeID (Tipo de documento)",
+     "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/@schemeID"),
+    ("ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/ds:Signature/@Id",
+     "/*/ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/ds:Signature/@Id"),
+    ("@schemeName", None),
+])
+def test_tags_become_xpaths(tag, xpath):
+    assert tag_to_xpath(tag) == xpath
+
+
+@pytest.mark.parametrize("name", [FACTURA, "20123456789-03-B001-1.xml", "20123456789-RC-20261120-1.xml",
+                                  "20123456789-RA-20261120-1.xml", "20123456789-RR-20261120-1.xml",
+                                  "20123456789-20-R001-1.xml"])
+def test_valid_samples_raise_nothing(name):
+    from osemock.cpe.document import read_header
+
+    root = parse_xml(signed_document(name))
+    assert list(findings(root, read_header(root).type_code)) == []
+
+
+@pytest.mark.parametrize("xpath, value, code", [
+    ("/*/cbc:UBLVersionID", "2.0", "2074"),
+    ("/*/cbc:UBLVersionID", "", "2075"),
+    ("/*/cbc:CustomizationID", "1.0", "2072"),
+    ("/*/cbc:DocumentCurrencyCode", "ZZZ", "3088"),
+    ("/*/cac:InvoiceLine[1]/cbc:InvoicedQuantity", "1.12345678901", "2025"),
+])
+def test_an_edit_earns_the_workbook_code(xpath, value, code):
+    assert code in codes(edited(FACTURA, xpath, value))
+
+
+def test_fixed_attribute_value_is_an_observation():
+    root = parse_xml(signed_document(FACTURA))
+    root.find(f"{{{ns.CBC}}}InvoiceTypeCode").set("listAgencyName", "SUNAT")
+    found = [f for f in findings(root, "01") if f.code == "4251"]
+    assert found and found[0].severity == "observation"
+    assert found[0].value == "SUNAT"
+
+
+def test_every_compiled_rule_keeps_the_workbook_code_and_severity():
+    for sheet in set(SHEETS.values()):
+        by_row = {r.row: r for r in rows(sheet)}
+        for check in compiled(sheet):
+            assert by_row[check.row.row].code == check.row.code
