@@ -14,13 +14,17 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
-    from osemock.server.cli import serve
+    from osemock.server.cli import rules, serve, validate
 
-    cli.add_command(serve)
+    for command in (serve, validate, rules):
+        if command.name not in cli.commands:
+            cli.add_command(command)
     try:
         cli.main(args=argv, prog_name="osemock", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

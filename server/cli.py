@@ -28,3 +28,49 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")
     click.echo(f"  WSDL: {base}/ol-ti-itcpe/billService?wsdl   CDR certificate: {base}/_osemock/certificate.pem")
     waitress_serve(app, host=host, port=port, threads=threads, ident="osemock", max_request_body_size=settings.max_request_bytes)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Lint CPE XML files offline with the mock's checks; exit 1 when any is rejected."""
+    import json
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from osemock.server.rules.lint import lint
+
+    results = [lint(Path(name).read_bytes(), name) for name in files]
+    if as_json:
+        click.echo(json.dumps([
+            {"file": r.name, "accepted": r.accepted, "verdict": r.verdict,
+             "findings": [{"code": f.code, "severity": f.severity, "node": f.xpath, "value": f.value,
+                           "message": f.message, "detail": f.detail} for f in r.findings]}
+            for r in results], ensure_ascii=False, indent=2))
+    else:
+        console = Console()
+        for result in results:
+            table = Table(title=f"{result.name}: {'ACEPTADO' if result.accepted else 'RECHAZADO ' + result.verdict}")
+            for column in ("code", "type", "node", "value", "message"):
+                table.add_column(column)
+            for f in result.findings:
+                table.add_row(f.code, f.severity, f.xpath or "", f.value or "", f.message + (f" ({f.note})" if f.note else ""))
+            console.print(table)
+    if not all(r.accepted for r in results):
+        raise SystemExit(1)
+
+
+@click.group()
+def rules() -> None:
+    """The validation rules: coverage of SUNAT's workbook."""
+
+
+@rules.command()
+def coverage() -> None:
+    """Print the rule coverage report (markdown)."""
+    from osemock.server.rules.coverage import report
+
+    click.echo(report(), nl=False)

@@ -33,13 +33,15 @@ def compiled(sheet: str) -> tuple[Check, ...]:
 
 
 def findings(root: etree._Element, type_code: str) -> Iterator[Finding]:
-    """Every finding of the rules of ``type_code``'s sheet over ``root``, in workbook order."""
+    """Every finding over ``root``: the Firma sheet first (as SUNAT checks the signature before the
+    content), then the rules of ``type_code``'s sheet, each in workbook order."""
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
-    for check in compiled(sheet):
-        for node, value in check.run(root):
-            yield Finding(check.row.code, check.row.severity, node, value)
+    for name in ("firma", sheet):
+        for check in compiled(name):
+            for node, value in check.run(root):
+                yield Finding(check.row.code, check.row.severity, node, value)
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:

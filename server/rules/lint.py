@@ -1,0 +1,65 @@
+"""Offline validation of documents with the server's own checks (``osemock validate``).
+
+The same order as a sendBill: parse and XSD (0306), then the workbook rules; every finding is kept,
+so an emitter sees all of them at once instead of one fault per attempt.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from osemock.cpe import ns, xsd
+from osemock.cpe.document import DocumentHeader, read_header
+from osemock.cpe.errors import SunatError
+from osemock.cpe.xmlparse import parse_xml
+from osemock.server.engine.validation import Finding
+from osemock.server.rules.engine import findings
+
+
+@dataclass
+class LintResult:
+    """Every finding of one document; ``accepted`` when none is an error."""
+
+    name: str
+    header: DocumentHeader | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        """The code SUNAT would answer: the first error, else 0."""
+        return next((f.code for f in self.findings if f.severity == "error"), "0")
+
+
+def _schema_view(root: etree._Element) -> etree._Element:
+    """The document as the schema should see it: an unsigned document's empty ExtensionContent (left
+    for the signature) gets a placeholder, so linting before signing reports the missing signature
+    through the Firma rules instead of a schema error."""
+    empty = [c for c in root.iterfind(f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent")
+             if len(c) == 0]
+    if not empty:
+        return root
+    view = copy.deepcopy(root)
+    for content in view.iterfind(f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent"):
+        if len(content) == 0:
+            etree.SubElement(content, "{urn:osemock:lint}unsigned")
+    return view
+
+
+def lint(data: bytes, name: str = "") -> LintResult:
+    """Validate one document's bytes."""
+    result = LintResult(name)
+    try:
+        root = parse_xml(data)
+        xsd.validate(_schema_view(root))
+    except SunatError as error:
+        result.findings.append(Finding(error.code, "error", None, None, error.detail))
+        return result
+    result.header = read_header(root)
+    result.findings.extend(findings(root, result.header.type_code or ""))
+    return result
