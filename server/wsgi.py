@@ -21,6 +21,7 @@ from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
 from osemock.server.keys import load_or_create_identity
 from osemock.server.profiles import load_profile
+from osemock.server.rules.engine import workbook_check
 from osemock.server.settings import Settings
 from osemock.server.soap import render
 from osemock.server.soap.service import build_application
@@ -206,5 +207,5 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     if settings.registry is not None:
         store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})
     identity = load_or_create_identity(settings.keys_dir, profile.ose_ruc, profile.ose_name)
-    engine = Engine(store, profile, identity)
+    engine = Engine(store, profile, identity, checks=[workbook_check])
     return OsemockApp(engine, settings)

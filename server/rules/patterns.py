@@ -158,8 +158,10 @@ def compile_row(row: WorkbookRow) -> Check | None:
         return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
     match = re.fullmatch(r"(Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal positivo de (\d+) "
                          r"enteros y hasta (\d+) decimales( y diferente de cero)?(\..*)?", cond)
-    if match:
-        return Check(row, "decimal", _each(path, _decimal(int(match[2]), int(match[3]), bool(match[4]))))
+    if match and not match[4]:
+        # "…y diferente de cero" rows are left out: the workbook states them for tags that a valid
+        # exonerated, unaffected or free line carries as 0.00 (their real condition is the tax scheme).
+        return Check(row, "decimal", _each(path, _decimal(int(match[2]), int(match[3]), False)))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) a |hasta )(\d+) caracteres.*", cond)
     if match:

@@ -212,10 +212,13 @@ def test_1033_the_same_number_twice(mock):
 
 
 def test_1032_after_a_rejection(mock):
-    mock.app.engine.checks.append(lambda source: [Finding("3105", "error", "cac:TaxSubtotal/cbc:TaxAmount", "36.00")])
+    def reject(source):
+        return [Finding("3105", "error", "cac:TaxSubtotal/cbc:TaxAmount", "36.00")]
+
+    mock.app.engine.checks.append(reject)
     first = send(mock, f"{BASE}.zip", factura_zip())
     assert_fault(first, "3105", mock)
-    mock.app.engine.checks.clear()
+    mock.app.engine.checks.remove(reject)
     assert_fault(send(mock, f"{BASE}.zip", factura_zip()), "1032", mock)
 
 
@@ -252,6 +255,11 @@ def test_observations_land_in_the_cdr(mock):
     assert reply.status == 200
     _, xml = first_xml(base64.b64decode(reply.text("applicationResponse")))
     assert b"4252" in xml
+
+
+def test_workbook_rules_run_on_sendbill(mock):
+    xml = signed_document(f"{BASE}.xml").replace(b"<cbc:UBLVersionID>2.1<", b"<cbc:UBLVersionID>2.0<", 1)
+    assert_fault(send(mock, f"{BASE}.zip", zip_of((f"{BASE}.xml", xml))), "2074", mock)
 
 
 def test_every_request_is_journaled(mock):

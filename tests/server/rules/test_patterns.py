@@ -41,7 +41,8 @@ def test_tags_become_xpaths(tag, xpath):
     assert tag_to_xpath(tag) == xpath
 
 
-@pytest.mark.parametrize("name", [FACTURA, "20123456789-03-B001-1.xml", "20123456789-RC-20261120-1.xml",
+@pytest.mark.parametrize("name", [FACTURA, "20123456789-03-B001-1.xml", "20123456789-01-F001-4.xml",
+                                  "20123456789-01-F001-5.xml", "20123456789-01-F001-6.xml", "20123456789-RC-20261120-1.xml",
                                   "20123456789-RA-20261120-1.xml", "20123456789-RR-20261120-1.xml",
                                   "20123456789-20-R001-1.xml"])
 def test_valid_samples_raise_nothing(name):
