@@ -72,6 +72,8 @@ def check_content_matches_name(name: naming.CpeName, header: DocumentHeader) -> 
     """The file name must describe the XML it carries (1034, 1003, 1035, 1036; 1049 for 20/40)."""
     if header.issuer_ruc != name.ruc:
         raise SunatError("1034", f'(nodo: "cac:AccountingSupplierParty" valor: "{header.issuer_ruc or ""}")')
+    if header.type_code is None and header.root == "Invoice":
+        raise SunatError("1004", '(nodo: "cbc:InvoiceTypeCode" valor: "")')
     if header.type_code != name.type_code:
         raise SunatError("1003", f'(nodo: "cbc:InvoiceTypeCode" valor: "{header.type_code or ""}")')
     if name.kind != "document":

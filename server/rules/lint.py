@@ -61,5 +61,7 @@ def lint(data: bytes, name: str = "") -> LintResult:
         result.findings.append(Finding(error.code, "error", None, None, error.detail))
         return result
     result.header = read_header(root)
-    result.findings.extend(findings(root, result.header.type_code or ""))
+    # An Invoice that lost its InvoiceTypeCode is still judged by the factura sheet (which says 1004).
+    type_code = result.header.type_code or ("01" if result.header.root == "Invoice" else "")
+    result.findings.extend(findings(root, type_code))
     return result

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
-from osemock.server.rules.catalogs import catalog
+from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.workbook import WorkbookRow
 
 Node = etree._Element
@@ -129,6 +129,51 @@ def _catalog_number(listado: str) -> str | None:
     return f"{int(match[1]):02d}" if match else None
 
 
+def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: str) -> Callable[[Node], Violations]:
+    compiled = _xpath(path)
+    assert compiled is not None
+    known = entries(number)
+
+    def run(root: Node) -> Violations:
+        for node in compiled(root):
+            code = _text((node.xpath(sibling, namespaces=ns.UBL) or [""])[0])
+            expected = known.get(code, {}).get(attribute)
+            if expected is not None and _text(node) != expected:
+                yield _short(path), _text(node)
+    return run
+
+
+def _unique_per_total(path: str) -> Callable[[Node], Violations]:
+    """cbc:ID of cac:TaxScheme may appear once per cac:TaxTotal (global or per line)."""
+    totals = _xpath(path.split("/cac:TaxSubtotal/")[0])
+    assert totals is not None
+
+    def run(root: Node) -> Violations:
+        for total in totals(root):
+            seen: set[str] = set()
+            for node in total.xpath("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL):
+                value = _text(node)
+                if value in seen:
+                    yield _short(path), value
+                seen.add(value)
+    return run
+
+
+def _required_unless_tax(path: str, exempt_code: str) -> Callable[[Node], Violations]:
+    """Inside each cac:TaxSubtotal, the tag must exist unless the subtotal's tax code is ``exempt_code``."""
+    head, _, tail = path.partition("cac:TaxSubtotal/")
+    subtotals = _xpath(head + "cac:TaxSubtotal")
+    step = _xpath(tail)
+    assert subtotals is not None and step is not None
+
+    def run(root: Node) -> Violations:
+        for subtotal in subtotals(root):
+            code = _text((subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL) or [""])[0])
+            if code != exempt_code and not any(_text(n) for n in step(subtotal)):
+                yield _short(path), ""
+    return run
+
+
 def compile_row(row: WorkbookRow) -> Check | None:
     """The check of a row whose condition is one of the simple sentences; ``None`` otherwise."""
     path = tag_to_xpath(row.tag)
@@ -163,9 +208,21 @@ def compile_row(row: WorkbookRow) -> Check | None:
         # exonerated, unaffected or free line carries as 0.00 (their real condition is the tax scheme).
         return Check(row, "decimal", _each(path, _decimal(int(match[2]), int(match[3]), False)))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
-                         r"(?:(\d+) a |hasta )(\d+) caracteres.*", cond)
+                         r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caracteres.*", cond)
     if match:
         return Check(row, "text", _each(path, _text_format(int(match[1] or 1), int(match[2]))))
+    match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
+                         r"listado según el 'Código de tributo(?: por línea)?' \(Catálogo 5\)", cond)
+    if match:
+        attribute = "name" if match[1] == "Nombre del tributo" else "UN_ECE_5153"
+        return Check(row, "catalog-attribute", _sibling_catalog_attribute(path, "../cbc:ID", "05", attribute))
+    match = re.fullmatch(r"Existe (a nivel global|en el mismo ítem) más de un cac:TaxSubtotal con el mismo valor del "
+                         r"Tag UBL \(cbc:ID\)", cond)
+    if match and path.endswith("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID"):
+        return Check(row, "unique", _unique_per_total(path))
+    match = re.fullmatch(r"Si el 'Código de tributo' es diferente de '(\d+)' y no existe el Tag UBL", cond)
+    if match and "cac:TaxSubtotal/" in path:
+        return Check(row, "required-unless", _required_unless_tax(path, match[1]))
     if cond in ("Si el Tag UBL existe, el valor del Tag UBL no está en el listado", "El valor del Tag UBL es diferente al listado",
                 "El valor del Tag UBL no existe en el listado", "El valor del tag es distinto al Catálogo"):
         number = _catalog_number(row.listado)
