@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
             [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(Path(tmp) / "bench.sqlite3"),
-             "--threads", str(args.threads)],
+             "--threads", str(args.threads), "--clock", "2026-11-20T12:00:00-05:00"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"

@@ -15,14 +15,16 @@ from osemock.server.settings import Settings
 @click.option("--db", default=None, type=click.Path(dir_okay=False), help="SQLite store [env OSE_DB; default var/osemock.sqlite3].")
 @click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False), help="Emitter registry YAML/JSON [env OSE_REGISTRY].")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
-def serve(host: str, port: int, profile: str | None, db: str | None, registry: str | None, threads: int) -> None:
+@click.option("--clock", default=None, help="Start the mock's clock at this ISO date-time, e.g. 2026-11-20T12:00:00 [env OSE_CLOCK].")
+def serve(host: str, port: int, profile: str | None, db: str | None, registry: str | None, threads: int,
+          clock: str | None) -> None:
     """Run the mock OSE/SUNAT billService."""
     from waitress import serve as waitress_serve
 
     from osemock.server.wsgi import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(profile=profile, db=db, registry=registry)
+    settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock)
     app = create_app(settings)
     base = f"http://{host}:{port}"
     click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")

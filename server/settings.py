@@ -34,6 +34,8 @@ class Settings:
     """Largest HTTP body read; a larger request is refused with 413."""
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
+    clock: str | None = None
+    """ISO date-time the mock's clock starts at (it keeps running); ``None`` = real Lima time."""
 
     def __post_init__(self) -> None:
         for name in ("db", "data_dir", "registry"):
@@ -48,7 +50,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
-        ``OSE_MAX_REQUEST_BYTES`` and ``OSE_JOURNAL_BODIES``, then explicit overrides (``None`` ignored)."""
+        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES`` and ``OSE_CLOCK``, then explicit overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
         settings = cls()
         if env.get("OSE_DB"):
@@ -62,5 +64,7 @@ class Settings:
         if env.get("OSE_MAX_REQUEST_BYTES"):
             settings = replace(settings, max_request_bytes=int(env["OSE_MAX_REQUEST_BYTES"]))
         settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True))
+        if env.get("OSE_CLOCK"):
+            settings = replace(settings, clock=env["OSE_CLOCK"])
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]

@@ -82,6 +82,14 @@ CREATE TABLE IF NOT EXISTS sol_users (
     can_send INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (ruc, user)
 );
+CREATE TABLE IF NOT EXISTS certificates (
+    ruc TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,       -- SHA-256 of the DER certificate, hex
+    subject TEXT NOT NULL DEFAULT '',
+    retired_at TEXT,                 -- fecha de baja communicated to SUNAT
+    revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (ruc, fingerprint)
+);
 CREATE TABLE IF NOT EXISTS pse_links (
     pse_ruc TEXT NOT NULL,
     emitter_ruc TEXT NOT NULL,
@@ -205,6 +213,10 @@ class Store:
         """Whether ``pse_ruc`` may send documents of ``emitter_ruc`` (0154 otherwise)."""
         return bool(self.query("SELECT 1 FROM pse_links WHERE pse_ruc=? AND emitter_ruc=?", (pse_ruc, emitter_ruc)))
 
+    def certificates(self, ruc: str) -> list[sqlite3.Row]:
+        """The certificates the registry says ``ruc`` communicated to SUNAT."""
+        return self.query("SELECT * FROM certificates WHERE ruc=?", (ruc,))
+
     def seed_registry(self, data: dict[str, Any]) -> None:
         """Load emitters, SOL users and PSE links (the shape of a registry YAML/JSON file)."""
         with self.transaction() as db:
@@ -220,5 +232,22 @@ class Store:
                         (ruc, str(user["user"]), str(user["password"]), int(user.get("active", True)),
                          int(user.get("can_send", True))),
                     )
+                for certificate in emitter.get("certificates", []):
+                    fingerprint, subject = _certificate_identity(certificate["pem"])
+                    db.execute(
+                        "INSERT OR REPLACE INTO certificates (ruc, fingerprint, subject, retired_at, revoked)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (ruc, fingerprint, subject, certificate.get("retired_at"), int(certificate.get("revoked", False))),
+                    )
                 for emitter_ruc in emitter.get("pse_for", []):
                     db.execute("INSERT OR REPLACE INTO pse_links VALUES (?, ?)", (ruc, str(emitter_ruc)))
+
+
+def _certificate_identity(pem: str) -> tuple[str, str]:
+    """SHA-256 fingerprint (hex) and subject of a PEM certificate given inline or as a file path."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    text = pem if "-----BEGIN" in pem else Path(pem).read_text(encoding="ascii")
+    certificate = x509.load_pem_x509_certificate(text.encode("ascii"))
+    return certificate.fingerprint(hashes.SHA256()).hex(), certificate.subject.rfc4514_string()

@@ -17,11 +17,13 @@ from typing import Any, Callable, Iterable
 import yaml
 from spyne.server.wsgi import WsgiApplication
 
+from osemock.server.clock import Clock
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
 from osemock.server.keys import load_or_create_identity
 from osemock.server.profiles import load_profile
 from osemock.server.rules.engine import workbook_check
+from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
 from osemock.server.soap import render
 from osemock.server.soap.service import build_application
@@ -207,5 +209,5 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     if settings.registry is not None:
         store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})
     identity = load_or_create_identity(settings.keys_dir, profile.ose_ruc, profile.ose_name)
-    engine = Engine(store, profile, identity, checks=[workbook_check])
+    engine = Engine(store, profile, identity, clock=Clock.starting_at(settings.clock), checks=[signature_check, workbook_check])
     return OsemockApp(engine, settings)

@@ -35,7 +35,8 @@ def duplicate_error(status: str, reference: str) -> SunatError:
 
 def run_checks(engine: EngineState, received: Received) -> list[Finding]:
     """Every registered business check over the document, in registration order."""
-    source = CheckInput(received.root, received.header, received.principal.ruc)
+    source = CheckInput(received.root, received.header, received.principal.ruc, store=engine.store,
+                        profile=engine.profile, now=engine.clock.now())
     findings: list[Finding] = []
     for check in engine.checks:
         findings.extend(check(source))

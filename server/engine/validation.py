@@ -8,7 +8,8 @@ collected into the CDR.  The rule engine registers itself here; the protocol lay
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from datetime import datetime
+from typing import Any, Callable, Iterable
 
 from lxml import etree
 
@@ -43,11 +44,18 @@ class Finding:
 
 @dataclass
 class CheckInput:
-    """What a check sees: the parsed document, its header, and who sent it."""
+    """What a check sees: the parsed document, its header, who sent it, and the mock's state.
+
+    ``store``, ``profile`` and ``now`` are ``None`` offline (``osemock validate``): rules that need the
+    registry, the stored documents or the clock then stay silent.
+    """
 
     root: etree._Element
     header: DocumentHeader
-    sender_ruc: str
+    sender_ruc: str | None = None
+    store: Any = None
+    profile: Any = None
+    now: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

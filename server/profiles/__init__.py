@@ -40,6 +40,12 @@ class Profile:
     """Answer HTTP 500 to a Content-Type other than ``text/xml`` (SOAP 1.1)."""
     detailed_auth_codes: bool = True
     """0103 unknown user / 0104 wrong password, instead of the generic 0102."""
+    max_days_late: int = 3
+    """Days after its issue date a document may still be received (2108 beyond)."""
+    verify_signatures: bool = True
+    """Check the document's XMLDSig (2335 when altered)."""
+    check_certificates: bool = True
+    """Check the signing certificate against the registry's certificates of the emitter (2325–2328)."""
 
 
 _BUILTIN = ("ose", "sunat-beta", "sunat-prod")

@@ -12,6 +12,7 @@ from typing import Iterator
 from lxml import etree
 
 from osemock.server.engine.validation import CheckInput, Finding
+from osemock.server.rules.backend import python_rule_for
 from osemock.server.rules.patterns import Check, compile_row
 from osemock.server.rules.workbook import SHEETS, rows
 
@@ -26,13 +27,13 @@ def compiled(sheet: str) -> tuple[Check, ...]:
     for row in rows(sheet):
         if row.code in DECIDED_BY_INTAKE:
             continue
-        check = compile_row(row)
+        check = compile_row(row) or python_rule_for(row)
         if check is not None:
             checks.append(check)
     return tuple(checks)
 
 
-def findings(root: etree._Element, type_code: str) -> Iterator[Finding]:
+def findings(root: etree._Element, type_code: str, source: CheckInput | None = None) -> Iterator[Finding]:
     """Every finding over ``root``: the Firma sheet first (as SUNAT checks the signature before the
     content), then the rules of ``type_code``'s sheet, each in workbook order."""
     sheet = SHEETS.get(type_code)
@@ -40,11 +41,11 @@ def findings(root: etree._Element, type_code: str) -> Iterator[Finding]:
         return
     for name in ("firma", sheet):
         for check in compiled(name):
-            for node, value in check.run(root):
+            for node, value in check.run(root, source):
                 yield Finding(check.row.code, check.row.severity, node, value)
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:
     """The engine seam: the workbook's rules for the document's type."""
     if source.header.type_code:
-        yield from findings(source.root, source.header.type_code)
+        yield from findings(source.root, source.header.type_code, source)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from lxml import etree
 
@@ -23,6 +23,8 @@ from osemock.server.rules.workbook import WorkbookRow
 Node = etree._Element
 #: A check yields (node path for the detail, offending value) for every violation.
 Violations = Iterator[tuple[str, str]]
+#: A compiled check: the document root and the :class:`CheckInput` (registry, clock) in, violations out.
+Runner = Callable[[Node, Any], Violations]
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Check:
 
     row: WorkbookRow
     kind: str
-    run: Callable[[Node], Violations]
+    run: Runner
 
 
 _CURRENCY_FIELD = "/*/cbc:DocumentCurrencyCode"
@@ -48,7 +50,7 @@ def _xpath(path: str) -> etree.XPath | None:
 def tag_to_xpath(tag: str) -> str | None:
     """The XPath of a workbook tag (``/Invoice/cac:X/cbc:ID@schemeID (Tipo…)`` → ``/*/cac:X/cbc:ID/@schemeID``)."""
     path = re.sub(r"\s*\([^)]*\)", "", tag).strip()
-    path = re.sub(r"(?<=[\w])@", "/@", path)
+    path = re.sub(r"(?<=[\w])@", "/@", path).replace("/.../", "//")
     if not path or path.startswith("@") or " " in path:
         return None
     path = re.sub(r"^/(Invoice|CreditNote|DebitNote|SummaryDocuments|VoidedDocuments|Retention|Perception)\b", "/*", path)
@@ -69,13 +71,13 @@ def _text(node: object) -> str:
     return (node if isinstance(node, str) else (node.text or "")).strip()
 
 
-def _required(path: str, allow_empty: bool) -> Callable[[Node], Violations]:
+def _required(path: str, allow_empty: bool) -> Runner:
     parent_path, _, child = path.rpartition("/")
     parent = _xpath(parent_path or "/*")
     step = _xpath(child if not child.startswith("@") else child)
     assert parent is not None and step is not None
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for holder in parent(root):
             found = step(holder)
             if not found:
@@ -85,11 +87,11 @@ def _required(path: str, allow_empty: bool) -> Callable[[Node], Violations]:
     return run
 
 
-def _each(path: str, judge: Callable[[str, Node], bool]) -> Callable[[Node], Violations]:
+def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for node in compiled(root):
             value = _text(node)
             if not judge(value, root):
@@ -97,11 +99,11 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Callable[[Node], Vio
     return run
 
 
-def _present_and_nonempty_fails(path: str) -> Callable[[Node], Violations]:
+def _present_and_nonempty_fails(path: str) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for node in compiled(root):
             if not _text(node):
                 yield _short(path), ""
@@ -129,12 +131,12 @@ def _catalog_number(listado: str) -> str | None:
     return f"{int(match[1]):02d}" if match else None
 
 
-def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: str) -> Callable[[Node], Violations]:
+def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: str) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
     known = entries(number)
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for node in compiled(root):
             code = _text((node.xpath(sibling, namespaces=ns.UBL) or [""])[0])
             expected = known.get(code, {}).get(attribute)
@@ -143,12 +145,12 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
     return run
 
 
-def _unique_per_total(path: str) -> Callable[[Node], Violations]:
+def _unique_per_total(path: str) -> Runner:
     """cbc:ID of cac:TaxScheme may appear once per cac:TaxTotal (global or per line)."""
     totals = _xpath(path.split("/cac:TaxSubtotal/")[0])
     assert totals is not None
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for total in totals(root):
             seen: set[str] = set()
             for node in total.xpath("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL):
@@ -159,14 +161,14 @@ def _unique_per_total(path: str) -> Callable[[Node], Violations]:
     return run
 
 
-def _required_unless_tax(path: str, exempt_code: str) -> Callable[[Node], Violations]:
+def _required_unless_tax(path: str, exempt_code: str) -> Runner:
     """Inside each cac:TaxSubtotal, the tag must exist unless the subtotal's tax code is ``exempt_code``."""
     head, _, tail = path.partition("cac:TaxSubtotal/")
     subtotals = _xpath(head + "cac:TaxSubtotal")
     step = _xpath(tail)
     assert subtotals is not None and step is not None
 
-    def run(root: Node) -> Violations:
+    def run(root: Node, source: Any = None) -> Violations:
         for subtotal in subtotals(root):
             code = _text((subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL) or [""])[0])
             if code != exempt_code and not any(_text(n) for n in step(subtotal)):

@@ -36,6 +36,15 @@ emitters:
 """
 
 
+def resign(xml: bytes, keypair=None) -> bytes:
+    """Sign an edited document again, as an emitter would."""
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import emitter_keypair
+
+    return etree.tostring(sign(etree.fromstring(xml), keypair or emitter_keypair()), xml_declaration=True,
+                          encoding="UTF-8")
+
+
 def factura_zip(base: str = BASE, document: str = f"{BASE}.xml") -> bytes:
     return write_document_zip(f"{base}.xml", signed_document(document))
 
@@ -258,7 +267,7 @@ def test_observations_land_in_the_cdr(mock):
 
 
 def test_workbook_rules_run_on_sendbill(mock):
-    xml = signed_document(f"{BASE}.xml").replace(b"<cbc:UBLVersionID>2.1<", b"<cbc:UBLVersionID>2.0<", 1)
+    xml = resign(signed_document(f"{BASE}.xml").replace(b"<cbc:UBLVersionID>2.1<", b"<cbc:UBLVersionID>2.0<", 1))
     assert_fault(send(mock, f"{BASE}.zip", zip_of((f"{BASE}.xml", xml))), "2074", mock)
 
 

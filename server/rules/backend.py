@@ -1,0 +1,102 @@
+"""Rules that need the mock's state or the clock: the emitter registry (2010, 2011) and the issue-date
+deadlines (2108, 2329).  Each is bound to the workbook rows of its code, so it runs in SUNAT's order
+with the compiled rows; offline (no store, no clock) they stay silent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Callable, Iterator
+
+from lxml import etree
+
+from osemock.cpe import ns
+from osemock.server.rules.workbook import WorkbookRow
+
+Violations = Iterator[tuple[str, str]]
+Rule = Callable[[etree._Element, Any], Violations]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    code: str
+    tag_contains: str | None
+    run: Rule
+
+
+_RULES: list[_Registered] = []
+
+
+def python_rule(code: str, tag_contains: str | None = None) -> Callable[[Rule], Rule]:
+    """Bind a Python rule to every workbook row of ``code`` (whose tag contains ``tag_contains``)."""
+    def register(function: Rule) -> Rule:
+        _RULES.append(_Registered(code, tag_contains, function))
+        return function
+    return register
+
+
+def python_rule_for(row: WorkbookRow) -> Any:
+    """The compiled :class:`Check` of a row implemented in Python, or ``None``."""
+    from osemock.server.rules.patterns import Check
+
+    for registered in _RULES:
+        if registered.code == row.code and (registered.tag_contains is None or registered.tag_contains in row.tag):
+            return Check(row, "python", registered.run)
+    return None
+
+
+def _issuer(root: etree._Element) -> str:
+    found = root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+    return found[0].strip() if found else ""
+
+
+@python_rule("2010")
+def emitter_not_active(root: etree._Element, source: Any) -> Violations:
+    """The registry says the emitter's RUC is not ACTIVO."""
+    if source is None or source.store is None:
+        return
+    emitter = source.store.emitter(_issuer(root))
+    if emitter is not None and emitter["status"].upper() != "ACTIVO":
+        yield "cac:PartyIdentification/cbc:ID", _issuer(root)
+
+
+@python_rule("2011")
+def emitter_not_habido(root: etree._Element, source: Any) -> Violations:
+    """The registry says the emitter is NO HABIDO (ind_condicion 12)."""
+    if source is None or source.store is None:
+        return
+    emitter = source.store.emitter(_issuer(root))
+    if emitter is not None and emitter["condition"].upper().replace("_", " ") in ("NO HABIDO", "12"):
+        yield "cac:PartyIdentification/cbc:ID", _issuer(root)
+
+
+def _issue_date(root: etree._Element) -> date | None:
+    text = root.findtext(f"{{{ns.CBC}}}IssueDate")
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _serie_starts_with_digit(root: etree._Element) -> bool:
+    return (root.findtext(f"{{{ns.CBC}}}ID") or "x").strip()[:1].isdigit()
+
+
+@python_rule("2108", "IssueDate")
+def sent_too_late(root: etree._Element, source: Any) -> Violations:
+    """Received more than the profile's ``max_days_late`` after the issue date (not for contingency series)."""
+    if source is None or source.now is None or source.profile is None or _serie_starts_with_digit(root):
+        return
+    issued = _issue_date(root)
+    if issued is not None and (source.now.date() - issued) > timedelta(days=source.profile.max_days_late):
+        yield "cbc:IssueDate", issued.isoformat()
+
+
+@python_rule("2329", "IssueDate")
+def issued_in_the_future(root: etree._Element, source: Any) -> Violations:
+    """The issue date is more than two days after the day it was sent."""
+    if source is None or source.now is None:
+        return
+    issued = _issue_date(root)
+    if issued is not None and issued > source.now.date() + timedelta(days=2):
+        yield "cbc:IssueDate", issued.isoformat()

@@ -1,0 +1,68 @@
+"""The signature checks of SUNAT's General and Firma sheets that need cryptography, not XPath.
+
+In the General sheet's order: the signing certificate against the emitter's certificates in the
+registry (2325 not communicated, 2326 de baja, 2327 not valid at the issue date, 2328 revoked), then
+the XMLDSig itself (2335 altered, naming the reference that failed; 2336 a signature that cannot be
+processed).  Certificate checks run only when the profile asks and the registry lists certificates
+for the emitter, so SUNAT beta's "any valid signature" is the default.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Iterator
+
+from cryptography.hazmat.primitives import hashes
+
+from osemock.cpe import signature
+from osemock.server.engine.validation import CheckInput, Finding
+
+
+def _issue_moment(source: CheckInput) -> datetime | None:
+    try:
+        issued = date.fromisoformat(source.header.issue_date or "")
+    except ValueError:
+        return None
+    return datetime(issued.year, issued.month, issued.day, 12, tzinfo=timezone.utc)
+
+
+def _certificate_findings(source: CheckInput, verified: signature.Verified) -> Iterator[Finding]:
+    ruc = source.header.issuer_ruc or ""
+    registered = source.store.certificates(ruc)
+    if not registered:
+        return
+    fingerprint = verified.certificate.fingerprint(hashes.SHA256()).hex()
+    subject = verified.certificate.subject.rfc4514_string()
+    match = next((row for row in registered if row["fingerprint"] == fingerprint), None)
+    if match is None:
+        yield Finding("2325", "error", "ds:X509Certificate", subject)
+        return
+    issued = _issue_moment(source)
+    if match["retired_at"] and issued is not None and match["retired_at"] < issued.date().isoformat():
+        yield Finding("2326", "error", "ds:X509Certificate", subject)
+    if issued is not None and not (verified.certificate.not_valid_before_utc <= issued
+                                   <= verified.certificate.not_valid_after_utc):
+        yield Finding("2327", "error", "ds:X509Certificate", subject)
+    if match["revoked"]:
+        yield Finding("2328", "error", "ds:X509Certificate", subject)
+
+
+def signature_check(source: CheckInput) -> Iterator[Finding]:
+    """Certificate (2325–2328) and XMLDSig (2335/2336) checks of a received document."""
+    profile = source.profile
+    if profile is not None and not profile.verify_signatures:
+        return
+    try:
+        verified = signature.verify(source.root)
+    except signature.MissingSignature:
+        return  # the Firma sheet's rows report the missing ds:Signature (2085…)
+    except signature.InvalidDigest as error:
+        yield Finding("2335", "error", note=f"Incorrect reference digest value (Reference URI=\"{error.reference}\")")
+        return
+    except signature.InvalidSignatureValue:
+        yield Finding("2335", "error", note="Incorrect signature value")
+        return
+    except signature.SignatureError as error:
+        yield Finding("2336", "error", note=str(error)[:200])
+        return
+    if profile is not None and profile.check_certificates and source.store is not None:
+        yield from _certificate_findings(source, verified)

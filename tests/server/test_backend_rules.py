@@ -1,0 +1,81 @@
+"""Checks beyond the XSL-style rows, over real HTTP: signature (2335), certificates against the
+registry (2325–2328), emitter status (2010, 2011) and issue-date deadlines (2108, 2329)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from osemock.fixtures import CERTS, other_keypair, signed_document
+
+from .envelopes import send_bill
+from .test_codes import BASE, RUC, assert_fault, resign, zip_of
+
+
+def registry(tmp_path, **emitter) -> str:
+    import yaml
+
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump({"emitters": [dict(ruc=RUC, users=[{"user": "FACTURA1", "password": "s"}], **emitter)]}))
+    return path
+
+
+def post(mock, xml: bytes):
+    return send_bill(mock.url(), f"{BASE}.zip", zip_of((f"{BASE}.xml", xml)), username=RUC + "FACTURA1", password="s")
+
+
+def test_2335_names_the_reference_that_failed(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path))
+    tampered = signed_document(f"{BASE}.xml").replace(b"TECLADO USB MECANICO", b"TECLADO USB BARATO")
+    reply = post(mock, tampered)
+    assert_fault(reply, "2335", mock)
+    assert 'Incorrect reference digest value (Reference URI=\\"\\")' in reply.text("message").replace('"', '\\"')
+
+
+def test_beta_takes_any_valid_signature(make_mock, tmp_path):
+    mock = make_mock("sunat-beta", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
+    xml = signed_document(f"{BASE}.xml", keypair=other_keypair())
+    reply = send_bill(mock.url("/ol-ti-itcpfegem-beta/billService"), f"{BASE}.zip", zip_of((f"{BASE}.xml", xml)),
+                      username=RUC + "FACTURA1", password="s")
+    assert reply.status == 200
+
+
+@pytest.mark.parametrize("certificate, keypair, code", [
+    ({"pem": str(CERTS / "emitter-20123456789.cert.pem")}, "other", "2325"),
+    ({"pem": str(CERTS / "emitter-20123456789.cert.pem"), "retired_at": "2026-11-01"}, None, "2326"),
+    ({"pem": str(CERTS / "emitter-20123456789.cert.pem"), "revoked": True}, None, "2328"),
+])
+def test_certificate_codes(make_mock, tmp_path, certificate, keypair, code):
+    mock = make_mock("ose", registry=registry(tmp_path, certificates=[certificate]))
+    xml = signed_document(f"{BASE}.xml", keypair=other_keypair() if keypair == "other" else None)
+    assert_fault(post(mock, xml), code, mock)
+
+
+def test_2327_certificate_not_valid_at_the_issue_date(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]),
+                     clock="2016-01-02T12:00:00-05:00")
+    xml = resign(signed_document(f"{BASE}.xml").replace(b">2026-11-20<", b">2016-01-01<"))
+    assert_fault(post(mock, xml), "2327", mock)
+
+
+def test_registered_certificate_is_accepted(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
+    assert post(mock, signed_document(f"{BASE}.xml")).status == 200
+
+
+@pytest.mark.parametrize("status, condition, code", [("BAJA DE OFICIO", "HABIDO", "2010"), ("ACTIVO", "NO HABIDO", "2011")])
+def test_emitter_status_from_the_registry(make_mock, tmp_path, status, condition, code):
+    mock = make_mock("ose", registry=registry(tmp_path, status=status, condition=condition))
+    assert_fault(post(mock, signed_document(f"{BASE}.xml")), code, mock)
+
+
+@pytest.mark.parametrize("clock, code", [("2026-11-24T12:00:00-05:00", "2108"), ("2026-11-17T12:00:00-05:00", "2329")])
+def test_issue_date_deadlines_follow_the_clock(make_mock, tmp_path, clock, code):
+    mock = make_mock("ose", registry=registry(tmp_path), clock=clock)
+    assert_fault(post(mock, signed_document(f"{BASE}.xml")), code, mock)
+
+
+def test_within_the_deadline_is_accepted(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path), clock="2026-11-23T23:00:00-05:00")
+    assert post(mock, signed_document(f"{BASE}.xml")).status == 200
+    assert date(2026, 11, 23) > date(2026, 11, 20)
