@@ -24,7 +24,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.signature import sign
-from osemock.fixtures import document_bytes, emitter_keypair
+from osemock.fixtures import dated, document_bytes, emitter_keypair
 
 RUC = "20123456789"
 ENVELOPE = (
@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def facturas(count: int, serie: str = "F001") -> list[bytes]:
     """``count`` signed facturas F001-1…, each a full SOAP request body."""
-    template = etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml"))
+    template = dated(etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml")))
     keypair = emitter_keypair()
     bodies = []
     for number in range(1, count + 1):
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
             [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(Path(tmp) / "bench.sqlite3"),
-             "--threads", str(args.threads), "--clock", "2026-11-20T12:00:00-05:00"],
+             "--threads", str(args.threads)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"

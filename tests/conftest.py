@@ -7,8 +7,7 @@ import pytest
 
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-#: The sample documents are dated 2026-11-20; mocks under test start their clock there.
-FIXTURE_CLOCK = "2026-11-20T12:00:00-05:00"
+
 
 
 @pytest.fixture
@@ -21,7 +20,6 @@ def make_mock(tmp_path):
 
     def start(profile: str = "ose", **settings) -> ThreadedMock:
         db = tmp_path / f"{profile}-{len(started)}.sqlite3"
-        settings.setdefault("clock", FIXTURE_CLOCK)
         mock = ThreadedMock(Settings(db=db, profile=profile, data_dir=tmp_path / "keys", **settings)).start()
         started.append(mock)
         return mock

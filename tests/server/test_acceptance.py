@@ -20,7 +20,7 @@ from osemock.cpe.archive import first_xml, write_document_zip
 from osemock.cpe.signature import verify
 from osemock.fixtures import signed_document
 
-from ..conftest import FIXTURE_CLOCK, SHARED
+from ..conftest import SHARED
 
 RUC = "20123456789"
 NAME = f"{RUC}-01-F001-1"
@@ -41,8 +41,7 @@ def served(tmp_path):
     def start() -> str:
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(tmp_path / "store.sqlite3"),
-             "--clock", FIXTURE_CLOCK],
+            [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(tmp_path / "store.sqlite3")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         processes.append(process)
