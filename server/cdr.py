@@ -98,6 +98,17 @@ def _root(nsmap: dict[str | None, str]) -> etree._Element:
     return root
 
 
+def _header(root: etree._Element, content: CdrContent, *, ose: bool) -> None:
+    """UBL version, ID and the reception/response date-times (OSE times carry 5 decimals)."""
+    _el(root, ns.CBC, "UBLVersionID", "2.1" if ose else "2.0")
+    _el(root, ns.CBC, "CustomizationID", "1.0")
+    _el(root, ns.CBC, "ID", content.cdr_id)
+    _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
+    _el(root, ns.CBC, "IssueTime", _time(content.received_at, ose))
+    _el(root, ns.CBC, "ResponseDate", content.responded_at.strftime("%Y-%m-%d"))
+    _el(root, ns.CBC, "ResponseTime", _time(content.responded_at, ose))
+
+
 def _signature_block(root: etree._Element, signature_id: str, ruc: str, name: str, uri: str) -> None:
     block = _el(root, ns.CAC, "Signature")
     _el(block, ns.CBC, "ID", signature_id)
@@ -110,13 +121,7 @@ def _signature_block(root: etree._Element, signature_id: str, ruc: str, name: st
 def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree._Element:
     """The unsigned OSE-style CDR (CDR-OSE sheets of SUNAT's workbook)."""
     root = _root({None: ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
-    _el(root, ns.CBC, "UBLVersionID", "2.1")
-    _el(root, ns.CBC, "CustomizationID", "1.0")
-    _el(root, ns.CBC, "ID", content.cdr_id)
-    _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
-    _el(root, ns.CBC, "IssueTime", _time(content.received_at, True))
-    _el(root, ns.CBC, "ResponseDate", content.responded_at.strftime("%Y-%m-%d"))
-    _el(root, ns.CBC, "ResponseTime", _time(content.responded_at, True))
+    _header(root, content, ose=True)
     _signature_block(root, "SignOSE", ose_ruc, ose_name, "#SignOSE")
     for role, ruc in (("SenderParty", content.sender_ruc), ("ReceiverParty", ose_ruc)):
         entity = _el(_el(root, ns.CAC, role), ns.CAC, "PartyLegalEntity")
@@ -153,13 +158,7 @@ def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree.
 def build_sunat_cdr(content: CdrContent) -> etree._Element:
     """The unsigned SUNAT-style CDR (what SUNAT beta and production answer)."""
     root = _root({"ar": ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
-    _el(root, ns.CBC, "UBLVersionID", "2.0")
-    _el(root, ns.CBC, "CustomizationID", "1.0")
-    _el(root, ns.CBC, "ID", content.cdr_id)
-    _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
-    _el(root, ns.CBC, "IssueTime", _time(content.received_at, False))
-    _el(root, ns.CBC, "ResponseDate", content.responded_at.strftime("%Y-%m-%d"))
-    _el(root, ns.CBC, "ResponseTime", _time(content.responded_at, False))
+    _header(root, content, ose=False)
     for note in content.notes:
         _el(root, ns.CBC, "Note", f"{note.code} - {lookup(note.code).message}"
             + (f" - INFO: {note.detail}" if note.detail else ""))
