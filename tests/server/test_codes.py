@@ -103,6 +103,15 @@ def test_accepted_factura_gets_a_cdr(mock):
     assert cdr.xpath("//*[local-name()='ResponseCode']")[0].text == "0"
 
 
+@pytest.mark.parametrize("name", [f"{RUC}-03-B001-1", f"{RUC}-07-FC01-1", f"{RUC}-08-FD01-1", f"{RUC}-01-F001-4",
+                                  f"{RUC}-01-F001-5", f"{RUC}-01-F001-6"])
+def test_every_sample_document_is_accepted(mock, name):
+    reply = send(mock, f"{name}.zip", factura_zip(name, f"{name}.xml"))
+    assert reply.status == 200, reply.body
+    _, xml = first_xml(base64.b64decode(reply.text("applicationResponse")))
+    assert etree.fromstring(xml).xpath("//*[local-name()='ResponseCode']")[0].text == "0"
+
+
 @pytest.mark.parametrize("header, code", [
     ("", "0101"),
     ('<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"/>', "0101"),

@@ -23,12 +23,14 @@ from osemock.server.rules.patterns import Check, tag_to_xpath
 BASES = {
     "factura": ["20123456789-01-F001-1.xml", "20123456789-01-F001-4.xml", "20123456789-01-F001-6.xml"],
     "boleta": ["20123456789-03-B001-1.xml"],
+    "nota_credito": ["20123456789-07-FC01-1.xml"],
+    "nota_debito": ["20123456789-08-FD01-1.xml"],
     "resumen_diario": ["20123456789-RC-20261120-1.xml"],
     "comunicacion_baja": ["20123456789-RA-20261120-1.xml"],
     "resumen_reversiones": ["20123456789-RR-20261120-1.xml"],
     "retencion": ["20123456789-20-R001-1.xml"],
 }
-TYPE = {"factura": "01", "boleta": "03", "resumen_diario": "RC", "comunicacion_baja": "RA",
+TYPE = {"factura": "01", "boleta": "03", "nota_credito": "07", "nota_debito": "08", "resumen_diario": "RC", "comunicacion_baja": "RA",
         "resumen_reversiones": "RR", "retencion": "20"}
 
 
