@@ -37,6 +37,7 @@ def python_rule(code: str, tag_contains: str | None = None) -> Callable[[Rule], 
 
 def python_rule_for(row: WorkbookRow) -> Any:
     """The compiled :class:`Check` of a row implemented in Python, or ``None``."""
+    from osemock.server.rules import arithmetic  # noqa: F401 - registers the arithmetic rules
     from osemock.server.rules.patterns import Check
 
     for registered in _RULES:

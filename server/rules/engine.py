@@ -41,8 +41,8 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
         return
     for name in ("firma", sheet):
         for check in compiled(name):
-            for node, value in check.run(root, source):
-                yield Finding(check.row.code, check.row.severity, node, value)
+            for node, value, *note in check.run(root, source):
+                yield Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:
