@@ -176,11 +176,50 @@ def _required_unless_tax(path: str, exempt_code: str) -> Runner:
     return run
 
 
+_CONCEPT = re.compile(r"(?:Si (?:el )?'Código del concepto' es(?: igual a)?|De existir 'Código del concepto' igual a) "
+                      r"'?(\d+(?:'?, '?\d+)*(?:'? o '?\d+)?)'?(?: \([^)]*\))?(?:,| y) (.*)")
+_CONCEPT_REST = {
+    "no existe el tag": "No existe el Tag UBL",
+    "no existe el tag o es vacío": "No existe el Tag UBL o es vacío",
+    "no existe el tag o es vacio": "No existe el Tag UBL o es vacío",
+}
+
+
+def _concept_row(row: WorkbookRow, path: str) -> Check | None:
+    """Rows about one 'Código del concepto' of cac:AdditionalItemProperty: the simple check of the rest
+    of the sentence, applied only to the properties whose cbc:NameCode is that concept."""
+    match = _CONCEPT.fullmatch(row.condition.rstrip(". "))
+    if match is None or "cac:AdditionalItemProperty/" not in path:
+        return None
+    codes = re.findall(r"\d+", match[1])
+    rest = match[2].rstrip(". ")
+    rest = _CONCEPT_REST.get(rest, rest)
+    rest = re.sub(r"^el (?:valor|formato) del (?:tag|Tag UBL) es diferente a alfanum[ée]rico",
+                  "El formato del Tag UBL es diferente a alfanumérico", rest)
+    catalog_match = re.fullmatch(r"el valor del tag es distinto al catálogo(?: nro)? (\d+)", rest)
+    if catalog_match:
+        rest, listado = "El valor del Tag UBL es diferente al listado", f"Catálogo ({catalog_match[1]})"
+    else:
+        listado = row.listado
+    head, _, tail = path.partition("cac:AdditionalItemProperty/")
+    predicate = " or ".join(f"cbc:NameCode='{code}'" for code in codes)
+    guarded = f"{head}cac:AdditionalItemProperty[{predicate}]/{tail}"
+    if _xpath(guarded) is None:
+        return None
+    inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, listado)
+    check = _compile(inner, guarded)
+    return Check(row, f"concept:{check.kind}", check.run) if check else None
+
+
 def compile_row(row: WorkbookRow) -> Check | None:
     """The check of a row whose condition is one of the simple sentences; ``None`` otherwise."""
     path = tag_to_xpath(row.tag)
     if path is None:
         return None
+    return _concept_row(row, path) or _compile(row, path)
+
+
+def _compile(row: WorkbookRow, path: str) -> Check | None:
     cond = row.condition.rstrip(". ")
     if "atributo" in cond and "/@" not in path:
         return None  # an attribute condition on an element tag: an inconsistent row, left to review

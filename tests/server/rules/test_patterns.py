@@ -77,3 +77,23 @@ def test_every_compiled_rule_keeps_the_workbook_code_and_severity():
         by_row = {r.row: r for r in rows(sheet)}
         for check in compiled(sheet):
             assert by_row[check.row.row].code == check.row.code
+
+
+def _with_property(name_code: str, value: str | None) -> etree._Element:
+    root = parse_xml(signed_document(FACTURA))
+    classification = root.xpath("/*/cac:InvoiceLine[1]/cac:Item/cac:CommodityClassification", namespaces=ns.UBL)[0]
+    prop = etree.Element(f"{{{ns.CAC}}}AdditionalItemProperty")
+    etree.SubElement(prop, f"{{{ns.CBC}}}Name").text = "Dato del concepto"
+    etree.SubElement(prop, f"{{{ns.CBC}}}NameCode").text = name_code
+    if value is not None:
+        etree.SubElement(prop, f"{{{ns.CBC}}}Value").text = value
+    classification.addnext(prop)
+    return root
+
+
+def test_concept_rows_apply_to_their_concept_only():
+    rows_7000 = [c.row.code for c in compiled("factura") if "'7000'" in c.row.condition and "no existe" in c.row.condition]
+    assert rows_7000, "the '7000' concept row should compile"
+    assert rows_7000[0] in codes(_with_property("7000", None))
+    assert rows_7000[0] not in codes(_with_property("7000", "algo"))
+    assert rows_7000[0] not in codes(_with_property("3001", None))
