@@ -99,6 +99,52 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
     return run
 
 
+_ONEROUS = {"1000", "1016", "2000", "7152", "9999"}
+_HOLDERS = {f"{{{ns.CAC}}}{name}" for name in ("InvoiceLine", "CreditNoteLine", "DebitNoteLine")}
+
+
+def _is_nonzero(value: str) -> bool:
+    try:
+        return float(value) != 0
+    except ValueError:
+        return True
+
+
+def _zero_refused(node: Node | str) -> bool:
+    """Whether a zero amount is wrong here: inside a subtotal of an onerous tax (IGV, IVAP, ISC,
+    ICBPER, others), or on a line/document that carries such a tax with a base above zero."""
+    element = node.getparent() if isinstance(node, str) else node
+    if element is None:
+        return True
+    holder = element
+    while holder is not None:
+        if holder.tag == f"{{{ns.CAC}}}TaxSubtotal":
+            scheme = holder.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()", namespaces=ns.UBL)
+            return bool(scheme) and scheme[0].strip() in _ONEROUS
+        if holder.tag in _HOLDERS or holder.getparent() is None:
+            break
+        holder = holder.getparent()
+    for subtotal in holder.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns.UBL):
+        scheme = subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()", namespaces=ns.UBL)
+        base = subtotal.xpath("cbc:TaxableAmount/text()", namespaces=ns.UBL)
+        if scheme and scheme[0].strip() in _ONEROUS and base and _is_nonzero(base[0]):
+            return True
+    return False
+
+
+def _each_node(path: str, judge: Callable[[str, Node], bool]) -> Runner:
+    """Like :func:`_each`, but the judge sees the selected node itself (for context-dependent rules)."""
+    compiled = _xpath(path)
+    assert compiled is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        for node in compiled(root):
+            value = _text(node)
+            if not judge(value, node):
+                yield _short(path), value
+    return run
+
+
 def _present_and_nonempty_fails(path: str) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
@@ -244,10 +290,14 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
     match = re.fullmatch(r"(Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal positivo de (\d+) "
                          r"enteros y hasta (\d+) decimales( y diferente de cero)?(\..*)?", cond)
-    if match and not match[4]:
-        # "…y diferente de cero" rows are left out: the workbook states them for tags that a valid
-        # exonerated, unaffected or free line carries as 0.00 (their real condition is the tax scheme).
-        return Check(row, "decimal", _each(path, _decimal(int(match[2]), int(match[3]), False)))
+    if match:
+        # "…y diferente de cero" is stated for tags that a valid exonerated, unaffected, export or free
+        # line carries as 0.00: zero is refused only where an onerous tax applies (see _zero_refused).
+        fmt = _decimal(int(match[2]), int(match[3]), False)
+        if not match[4]:
+            return Check(row, "decimal", _each(path, fmt))
+        return Check(row, "decimal-nonzero", _each_node(path, lambda value, node: fmt(value, node) and (
+            not _zero_refused(node) or _is_nonzero(value))))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caracteres.*", cond)
     if match:

@@ -64,7 +64,7 @@ def _mutate(check: Check, root: etree._Element) -> bool:
         _set(node, "ZZ9")
     elif check.kind == "same-currency":
         _set(node, "USD" if str(node) != "USD" else "PEN")
-    elif check.kind == "decimal":
+    elif check.kind in ("decimal", "decimal-nonzero"):
         _set(node, "-1")
     elif check.kind == "text":
         _set(node, "A\tB" if "whitespace" in cond else "")

@@ -97,3 +97,12 @@ def test_concept_rows_apply_to_their_concept_only():
     assert rows_7000[0] in codes(_with_property("7000", None))
     assert rows_7000[0] not in codes(_with_property("7000", "algo"))
     assert rows_7000[0] not in codes(_with_property("3001", None))
+
+
+def test_zero_is_refused_only_where_an_onerous_tax_applies():
+    taxed = signed_document(FACTURA).replace(
+        b'<cbc:TaxAmount currencyID="PEN">36.00</cbc:TaxAmount>', b'<cbc:TaxAmount currencyID="PEN">0.00</cbc:TaxAmount>')
+    assert "2033" in codes(parse_xml(taxed))
+    exonerated = parse_xml(signed_document("20123456789-01-F001-4.xml"))
+    assert exonerated.xpath("//cac:InvoiceLine/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount[. = 0]", namespaces=ns.UBL)
+    assert codes(exonerated) == []
