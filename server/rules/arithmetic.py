@@ -8,6 +8,7 @@ the workbook is not modelled yet, and a mock must never reject a valid document.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Iterator
 
 from lxml import etree
@@ -21,10 +22,15 @@ TAXES_IN_TOTAL = ("1000", "1016", "2000", "7152", "9999")
 _LINES = ("cac:InvoiceLine", "cac:CreditNoteLine", "cac:DebitNoteLine")
 
 
+@lru_cache(maxsize=None)
+def _path(path: str) -> etree.XPath:
+    return etree.XPath(path, namespaces=ns.UBL)
+
+
 def _amount(node: etree._Element | None, path: str) -> Decimal | None:
     if node is None:
         return None
-    found = node.xpath(path, namespaces=ns.UBL)
+    found = _path(path)(node)
     if not found:
         return None
     try:
@@ -34,15 +40,15 @@ def _amount(node: etree._Element | None, path: str) -> Decimal | None:
 
 
 def _lines(root: etree._Element) -> list[etree._Element]:
-    return root.xpath(" | ".join(_LINES), namespaces=ns.UBL)
+    return _path(" | ".join(_LINES))(root)
 
 
 def _subtotals(holder: etree._Element) -> list[etree._Element]:
-    return holder.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns.UBL)
+    return _path("cac:TaxTotal/cac:TaxSubtotal")(holder)
 
 
 def _code(subtotal: etree._Element) -> str:
-    found = subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()", namespaces=ns.UBL)
+    found = _path("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")(subtotal)
     return found[0].strip() if found else ""
 
 

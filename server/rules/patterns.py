@@ -297,7 +297,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         if not match[4]:
             return Check(row, "decimal", _each(path, fmt))
         return Check(row, "decimal-nonzero", _each_node(path, lambda value, node: fmt(value, node) and (
-            not _zero_refused(node) or _is_nonzero(value))))
+            _is_nonzero(value) or not _zero_refused(node))))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caracteres.*", cond)
     if match:
