@@ -50,6 +50,10 @@ def _xpath(path: str) -> etree.XPath | None:
 def tag_to_xpath(tag: str) -> str | None:
     """The XPath of a workbook tag (``/Invoice/cac:X/cbc:ID@schemeID (Tipo…)`` → ``/*/cac:X/cbc:ID/@schemeID``)."""
     path = re.sub(r"\s*\([^)]*\)", "", tag).strip()
+    parts = set(path.split())
+    if len(parts) == 1:
+        # a merged cell lists the same tag once per data item it carries
+        path = parts.pop()
     path = re.sub(r"(?<=[\w])@", "/@", path).replace("/.../", "//")
     if not path or path.startswith("@") or " " in path:
         return None
@@ -191,6 +195,23 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
     return run
 
 
+def _unique_within(path: str, relative: str) -> Runner:
+    """A value may appear once per line (the holder of ``relative``)."""
+    lines = _xpath(path.split("/cac:PricingReference/")[0])
+    step = _xpath(relative)
+    assert lines is not None and step is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        for line in lines(root):
+            seen: set[str] = set()
+            for node in step(line):
+                value = _text(node)
+                if value in seen:
+                    yield _short(path), value
+                seen.add(value)
+    return run
+
+
 def _unique_per_total(path: str) -> Runner:
     """cbc:ID of cac:TaxScheme may appear once per cac:TaxTotal (global or per line)."""
     totals = _xpath(path.split("/cac:TaxSubtotal/")[0])
@@ -280,7 +301,21 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     if match:
         expected = match[1]
         return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
-    if cond == "Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'":
+    match = re.fullmatch(r'El atributo @(\w+) del Tag UBL es diferente a "([^"]+)"', cond)
+    if match and path.endswith(f"/@{match[1]}"):
+        expected = match[2]
+        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+    match = re.fullmatch(r"Si el atributo @schemeID del tag es (GTIN-\d+), y la longitud del Tag UBL es diferente de (\d+) "
+                         r"caracteres", cond)
+    if match:
+        scheme, length = match[1], int(match[2])
+        return Check(row, "gtin-length", _each(f"{path}[@schemeID='{scheme}']", lambda value, root: len(value) == length))
+    match = re.fullmatch(r"Existe en el mismo ítem otro cac:AlternativeConditionPrice con el mismo valor del Tag UBL "
+                         r"\(cbc:PriceTypeCode\)", cond)
+    if match and path.endswith("cac:AlternativeConditionPrice/cbc:PriceTypeCode"):
+        return Check(row, "unique", _unique_within(path, "cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceTypeCode"))
+    if cond in ("Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'",
+                "Si existe el atributo, el valor del atributo es diferente al ingresado en 'Tipo de moneda'"):
         currency = _xpath(_CURRENCY_FIELD)
         return Check(row, "same-currency",
                      _each(path, lambda value, root: value in [_text(n) for n in currency(root)]))
@@ -299,7 +334,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         return Check(row, "decimal-nonzero", _each_node(path, lambda value, node: fmt(value, node) and (
             _is_nonzero(value) or not _zero_refused(node))))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
-                         r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caracteres.*", cond)
+                         r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
         return Check(row, "text", _each(path, _text_format(int(match[1] or 1), int(match[2]))))
     match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
@@ -315,8 +350,10 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     if match and "cac:TaxSubtotal/" in path:
         return Check(row, "required-unless", _required_unless_tax(path, match[1]))
     if cond in ("Si el Tag UBL existe, el valor del Tag UBL no está en el listado", "El valor del Tag UBL es diferente al listado",
-                "El valor del Tag UBL no existe en el listado", "El valor del tag es distinto al Catálogo"):
-        number = _catalog_number(row.listado)
+                "El valor del Tag UBL no existe en el listado", "El valor del tag es distinto al Catálogo",
+                "El valor del Tag UBL es diferente al código del tributo del listado", "El Tag UBL no existe en el listado") \
+            or re.fullmatch(r"El valor del tag es distinto al Catálogo \d+", cond):
+        number = _catalog_number(row.listado) or _catalog_number(cond)
         if number and catalog(number):
             codes = catalog(number)
             return Check(row, "catalog", _each(path, lambda value, root: value in codes))

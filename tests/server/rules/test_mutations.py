@@ -60,6 +60,8 @@ def _mutate(check: Check, root: etree._Element) -> bool:
         _set(node, None)
     elif check.kind == "not-empty":
         _set(node, "")
+    elif check.kind == "gtin-length":
+        return False
     elif check.kind in ("fixed-value", "catalog", "catalog-attribute"):
         _set(node, "ZZ9")
     elif check.kind == "same-currency":
@@ -69,8 +71,8 @@ def _mutate(check: Check, root: etree._Element) -> bool:
     elif check.kind == "text":
         _set(node, "A\tB" if "whitespace" in cond else "")
     elif check.kind == "unique":
-        subtotal = node.getparent().getparent().getparent()
-        subtotal.addnext(copy.deepcopy(subtotal))
+        repeated = node.getparent() if path.endswith("PriceTypeCode") else node.getparent().getparent().getparent()
+        repeated.addnext(copy.deepcopy(repeated))
     elif check.kind == "required-unless":
         _set(node, None)
     else:

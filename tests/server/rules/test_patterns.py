@@ -106,3 +106,16 @@ def test_zero_is_refused_only_where_an_onerous_tax_applies():
     exonerated = parse_xml(signed_document("20123456789-01-F001-4.xml"))
     assert exonerated.xpath("//cac:InvoiceLine/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount[. = 0]", namespaces=ns.UBL)
     assert codes(exonerated) == []
+
+
+@pytest.mark.parametrize("scheme, value, fires", [("GTIN-8", "1234567", True), ("GTIN-8", "12345678", False),
+                                                  ("GTIN-13", "7751234567890", False), ("GTIN-13", "775123", True)])
+def test_gtin_length_follows_its_scheme(scheme, value, fires):
+    root = parse_xml(signed_document(FACTURA))
+    sellers = root.xpath("/*/cac:InvoiceLine[1]/cac:Item/cac:SellersItemIdentification", namespaces=ns.UBL)[0]
+    standard = etree.Element(f"{{{ns.CAC}}}StandardItemIdentification")
+    etree.SubElement(standard, f"{{{ns.CBC}}}ID", schemeID=scheme).text = value
+    sellers.addnext(standard)
+    gtin_codes = {c.row.code for c in compiled("factura") if c.kind == "gtin-length" and scheme in c.row.condition}
+    assert gtin_codes
+    assert bool(gtin_codes & set(codes(root))) is fires
