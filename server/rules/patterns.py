@@ -136,19 +136,6 @@ def _zero_refused(node: Node | str) -> bool:
     return False
 
 
-def _each_node(path: str, judge: Callable[[str, Node], bool]) -> Runner:
-    """Like :func:`_each`, but the judge sees the selected node itself (for context-dependent rules)."""
-    compiled = _xpath(path)
-    assert compiled is not None
-
-    def run(root: Node, source: Any = None) -> Violations:
-        for node in compiled(root):
-            value = _text(node)
-            if not judge(value, node):
-                yield _short(path), value
-    return run
-
-
 def _present_and_nonempty_fails(path: str) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
@@ -331,7 +318,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         fmt = _decimal(int(match[2]), int(match[3]), False)
         if not match[4]:
             return Check(row, "decimal", _each(path, fmt))
-        return Check(row, "decimal-nonzero", _each_node(path, lambda value, node: fmt(value, node) and (
+        return Check(row, "decimal-nonzero", _each(path, lambda value, node: fmt(value, node) and (
             _is_nonzero(value) or not _zero_refused(node))))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)

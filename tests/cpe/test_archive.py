@@ -4,6 +4,8 @@ from datetime import datetime
 
 import pytest
 
+from ..helpers import zip_of
+
 from osemock.cpe.archive import ZipLimits, first_xml, read_lot, read_single_xml, write_cdr_zip, write_document_zip
 from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import parse_zip_name
@@ -12,12 +14,6 @@ NAME = parse_zip_name("20123456789-01-F001-1.zip")
 XML = b"<?xml version='1.0'?><Invoice/>"
 
 
-def zip_of(*entries: tuple[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def code_of(content: bytes, limits: ZipLimits = ZipLimits()) -> str:

@@ -6,6 +6,8 @@ import io
 import zipfile
 
 import pytest
+
+from ..helpers import zip_of
 from lxml import etree
 
 from osemock.cpe.archive import first_xml, write_document_zip
@@ -49,12 +51,6 @@ def factura_zip(base: str = BASE, document: str = f"{BASE}.xml") -> bytes:
     return write_document_zip(f"{base}.xml", signed_document(document))
 
 
-def zip_of(*entries: tuple[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture(params=["ose", "sunat-beta"])
