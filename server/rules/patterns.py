@@ -182,6 +182,23 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
     return run
 
 
+def _concept_required(path: str, operation: str, concept: str) -> Runner:
+    """For documents of operation type ``operation`` (cbc:ProfileID), every line must carry an
+    AdditionalItemProperty whose NameCode is ``concept``."""
+    lines = _xpath(path.split("/cac:Item/")[0])
+    operation_type = _xpath("/*/cbc:ProfileID | /*/cbc:InvoiceTypeCode/@listID")
+    has_concept = _xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']")
+    assert lines is not None and operation_type is not None and has_concept is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        if operation not in {_text(n) for n in operation_type(root)}:
+            return
+        for line in lines(root):
+            if not has_concept(line):
+                yield _short(path), f"{concept} (linea {(line.findtext(f'{{{ns.CBC}}}ID') or '').strip()})"
+    return run
+
+
 def _unique_within(path: str, relative: str) -> Runner:
     """A value may appear once per line (the holder of ``relative``)."""
     lines = _xpath(path.split("/cac:PricingReference/")[0])
@@ -288,6 +305,10 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     if match:
         expected = match[1]
         return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+    match = re.fullmatch(r"Si 'Tipo de operación' es (?:igual a )?'(\d{4})[^']*',? (?:y )?no existe el tag con "
+                         r"(?:código(?: igual a)?|valor) '(\d+)'", cond)
+    if match and path.endswith("cac:AdditionalItemProperty/cbc:NameCode"):
+        return Check(row, "operation-concept", _concept_required(path, match[1], match[2]))
     match = re.fullmatch(r'El atributo @(\w+) del Tag UBL es diferente a "([^"]+)"', cond)
     if match and path.endswith(f"/@{match[1]}"):
         expected = match[2]

@@ -119,3 +119,20 @@ def test_gtin_length_follows_its_scheme(scheme, value, fires):
     gtin_codes = {c.row.code for c in compiled("factura") if c.kind == "gtin-length" and scheme in c.row.condition}
     assert gtin_codes
     assert bool(gtin_codes & set(codes(root))) is fires
+
+
+def test_operation_type_requires_its_concept_on_every_line():
+    checks = [c for c in compiled("factura") if c.kind == "operation-concept" and "'1002'" in c.row.condition]
+    assert checks
+    code = checks[0].row.code
+    root = parse_xml(signed_document(FACTURA))
+    assert code not in codes(root)  # operation 0101: the rule does not apply
+    root.find(f"{{{ns.CBC}}}ProfileID").text = "1002"
+    assert code in codes(root)
+    classification = root.xpath("/*/cac:InvoiceLine/cac:Item/cac:SellersItemIdentification", namespaces=ns.UBL)
+    for anchor in classification:
+        prop = etree.Element(f"{{{ns.CAC}}}AdditionalItemProperty")
+        etree.SubElement(prop, f"{{{ns.CBC}}}Name").text = "Concepto"
+        etree.SubElement(prop, f"{{{ns.CBC}}}NameCode").text = "3001"
+        anchor.getparent().append(prop)
+    assert code not in codes(root)
