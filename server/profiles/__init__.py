@@ -44,6 +44,8 @@ class Profile:
     """Days after its issue date a document may still be received (2108 beyond)."""
     verify_signatures: bool = True
     """Check the document's XMLDSig (2335 when altered)."""
+    check_note_references: bool = True
+    """Credit/debit notes must modify a document this mock accepted (2119/2209, 2120/2207, 2121/2208)."""
     check_certificates: bool = True
     """Check the signing certificate against the registry's certificates of the emitter (2325–2328)."""
 

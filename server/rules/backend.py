@@ -101,3 +101,84 @@ def issued_in_the_future(root: etree._Element, source: Any) -> Violations:
     issued = _issue_date(root)
     if issued is not None and issued > source.now.date() + timedelta(days=2):
         yield "cbc:IssueDate", issued.isoformat()
+
+
+# -- notes against the documents they modify (store) ------------------------------------------------
+_NOTE_TYPES = {"CreditNote": "cbc:ResponseCode", "DebitNote": "cbc:ResponseCode"}
+_MODIFIABLE = {"01", "03", "30", "34", "42"}
+
+
+def _note_reference(root: etree._Element, source: Any) -> tuple[etree._Element, Any] | None:
+    """The referenced document's (reference node, stored row or None), when the rows about it apply:
+    a note whose reference is an electronic 01/03/30/34/42 of serie B/F/E (not a type-10 credit note),
+    checked against the store of a running mock with reference checks on."""
+    if source is None or source.store is None or etree.QName(root).localname not in _NOTE_TYPES:
+        return None
+    if source.profile is not None and not getattr(source.profile, "check_note_references", True):
+        return None
+    note_type = (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip()
+    if etree.QName(root).localname == "CreditNote" and note_type == "10":
+        return None
+    references = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference", namespaces=ns.UBL)
+    if not references:
+        return None
+    reference = references[0]
+    ref_id = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip()
+    ref_type = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
+    serie, _, number = ref_id.partition("-")
+    if ref_type not in _MODIFIABLE or serie[:1] not in ("B", "F", "E") or not number.isdigit():
+        return None
+    return reference, source.store.document(_issuer(root), ref_type, serie, int(number))
+
+
+def _reference_id(reference: etree._Element) -> str:
+    return (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip()
+
+
+@python_rule("2119", "BillingReference")
+@python_rule("2209", "BillingReference")
+def modified_document_unknown(root: etree._Element, source: Any) -> Violations:
+    """The note modifies a document the OSE never accepted or received."""
+    found = _note_reference(root, source)
+    if found is not None and found[1] is None:
+        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+
+
+@python_rule("2120", "BillingReference")
+@python_rule("2207", "BillingReference")
+def modified_document_voided(root: etree._Element, source: Any) -> Violations:
+    """The note modifies a document voided by a comunicación de baja or a summary."""
+    found = _note_reference(root, source)
+    if found is not None and found[1] is not None and found[1]["status"] == "voided":
+        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+
+
+@python_rule("2121", "BillingReference")
+@python_rule("2208", "BillingReference")
+def modified_document_rejected(root: etree._Element, source: Any) -> Violations:
+    """The note modifies a document that was rejected."""
+    found = _note_reference(root, source)
+    if found is not None and found[1] is not None and found[1]["status"] == "rejected":
+        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+
+
+@python_rule("2885", "BillingReference")
+def note_older_than_its_document(root: etree._Element, source: Any) -> Violations:
+    """The note is dated before the document it modifies."""
+    found = _note_reference(root, source)
+    issued = _issue_date(root)
+    if found is None or found[1] is None or issued is None or not found[1]["issue_date"]:
+        return
+    if issued < date.fromisoformat(found[1]["issue_date"]):
+        yield "cbc:IssueDate", issued.isoformat()
+
+
+@python_rule("3209", "BillingReference")
+def note_in_another_currency(root: etree._Element, source: Any) -> Violations:
+    """A note on a factura must be in the factura's currency."""
+    found = _note_reference(root, source)
+    if found is None or found[1] is None or not found[1]["currency"] or not _reference_id(found[0]).startswith(("F", "E")):
+        return
+    currency = (root.findtext(f"{{{ns.CBC}}}DocumentCurrencyCode") or "").strip()
+    if currency != found[1]["currency"]:
+        yield "cbc:DocumentCurrencyCode", currency

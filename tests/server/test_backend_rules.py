@@ -78,3 +78,51 @@ def test_issue_date_deadlines_follow_the_clock(make_mock, tmp_path, clock, code)
 def test_within_the_deadline_is_accepted(make_mock, tmp_path, clock):
     mock = make_mock("ose", registry=registry(tmp_path), clock=clock)
     assert post(mock, signed_document(f"{BASE}.xml", issue_date=date(2026, 11, 20))).status == 200
+
+
+NOTE = f"{RUC}-07-FC01-1"
+DEBIT = f"{RUC}-08-FD01-1"
+
+
+def send_named(mock, name: str, xml: bytes):
+    return send_bill(mock.url(), f"{name}.zip", zip_of((f"{name}.xml", xml)), username=RUC + "FACTURA1", password="s")
+
+
+@pytest.mark.parametrize("note, code", [(NOTE, "2119"), (DEBIT, "2209")])
+def test_note_on_an_unknown_document(make_mock, tmp_path, note, code):
+    mock = make_mock("ose", registry=registry(tmp_path))
+    assert_fault(send_named(mock, note, signed_document(f"{note}.xml")), code, mock)
+
+
+@pytest.mark.parametrize("note, code", [(NOTE, "2121"), (DEBIT, "2208")])
+def test_note_on_a_rejected_document(make_mock, tmp_path, note, code):
+    mock = make_mock("ose", registry=registry(tmp_path))
+    rejected = signed_document(f"{BASE}.xml").replace(b'<cbc:PayableAmount currencyID="PEN">354.00',
+                                                      b'<cbc:PayableAmount currencyID="PEN">300.00')
+    assert_fault(post(mock, resign(rejected)), "3280", mock)
+    assert_fault(send_named(mock, note, signed_document(f"{note}.xml")), code, mock)
+
+
+def test_note_on_a_voided_document(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path))
+    assert post(mock, signed_document(f"{BASE}.xml")).status == 200
+    with mock.app.engine.store.transaction() as db:  # what an accepted comunicación de baja leaves behind
+        db.execute("UPDATE documents SET status='voided' WHERE serie='F001' AND numero=1")
+    assert_fault(send_named(mock, NOTE, signed_document(f"{NOTE}.xml")), "2120", mock)
+
+
+def test_note_dated_before_its_document_and_in_another_currency(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path), clock="2026-11-20T18:00:00-05:00")
+    assert post(mock, signed_document(f"{BASE}.xml", issue_date="2026-11-20")).status == 200
+    assert_fault(send_named(mock, NOTE, signed_document(f"{NOTE}.xml", issue_date="2026-11-19")), "2885", mock)
+    dollars = resign(signed_document(f"{NOTE}.xml", issue_date="2026-11-20").replace(
+        b'currencyID="PEN"', b'currencyID="USD"').replace(b">PEN</cbc:DocumentCurrencyCode>", b">USD</cbc:DocumentCurrencyCode>")
+        .replace(b"<cbc:ID>FC01-1</cbc:ID>", b"<cbc:ID>FC01-2</cbc:ID>"))  # FC01-1 was burnt by the rejection
+    assert_fault(send_named(mock, f"{RUC}-07-FC01-2", dollars), "3209", mock)
+
+
+def test_reference_checks_can_be_switched_off(make_mock, tmp_path):
+    profile = tmp_path / "loose.yaml"
+    profile.write_text("extends: ose\nname: loose\ncheck_note_references: false\n")
+    mock = make_mock(str(profile), registry=registry(tmp_path))
+    assert send_named(mock, NOTE, signed_document(f"{NOTE}.xml")).status == 200
