@@ -100,7 +100,8 @@ def test_accepted_factura_gets_a_cdr(mock):
 
 
 @pytest.mark.parametrize("name", [f"{RUC}-03-B001-1", f"{RUC}-07-FC01-1", f"{RUC}-08-FD01-1", f"{RUC}-01-F001-4",
-                                  f"{RUC}-01-F001-5", f"{RUC}-01-F001-6", f"{RUC}-01-F001-7"])
+                                  f"{RUC}-01-F001-5", f"{RUC}-01-F001-6", f"{RUC}-01-F001-7",
+                                  f"{RUC}-01-F001-8"])
 def test_every_sample_document_is_accepted(mock, name):
     if "-07-" in name or "-08-" in name:  # a note needs the factura it modifies
         assert send(mock, f"{BASE}.zip", factura_zip()).status == 200

@@ -8,6 +8,7 @@ from osemock.server.rules.lint import lint
 
 FACTURA = "20123456789-01-F001-1.xml"
 EXONERADA = "20123456789-01-F001-4.xml"
+GRATUITA = "20123456789-01-F001-8.xml"
 
 
 def codes_after(name: str, old: bytes, new: bytes, count: int = 1) -> list[str]:
@@ -32,6 +33,8 @@ def codes_after(name: str, old: bytes, new: bytes, count: int = 1) -> list[str]:
     (FACTURA, b'<cbc:TaxAmount currencyID="PEN">54.00</cbc:TaxAmount>', b'<cbc:TaxAmount currencyID="PEN">60.00</cbc:TaxAmount>', 2, "3291"),
     (EXONERADA, b'<cbc:TaxableAmount currencyID="PEN">300.00</cbc:TaxableAmount>',
      b'<cbc:TaxableAmount currencyID="PEN">320.00</cbc:TaxableAmount>', 1, "3275"),
+    # a free line still states its IGV: 50.00 x 18% = 9.00 (line and global 9996 subtotals)
+    (GRATUITA, b'<cbc:TaxAmount currencyID="PEN">9.00</cbc:TaxAmount>', b'<cbc:TaxAmount currencyID="PEN">12.00</cbc:TaxAmount>', 2, "3103"),
     # totals: value 300.00, price 354.00, payable 354.00
     (FACTURA, b'<cbc:LineExtensionAmount currencyID="PEN">300.00</cbc:LineExtensionAmount>',
      b'<cbc:LineExtensionAmount currencyID="PEN">280.00</cbc:LineExtensionAmount>', 1, "3278"),

@@ -21,7 +21,7 @@ from osemock.server.rules.lint import lint
 from osemock.server.rules.patterns import Check, tag_to_xpath
 
 BASES = {
-    "factura": ["20123456789-01-F001-1.xml", "20123456789-01-F001-7.xml", "20123456789-01-F001-4.xml",
+    "factura": ["20123456789-01-F001-1.xml", "20123456789-01-F001-7.xml", "20123456789-01-F001-8.xml", "20123456789-01-F001-4.xml",
                 "20123456789-01-F001-6.xml"],
     "boleta": ["20123456789-03-B001-1.xml"],
     "nota_credito": ["20123456789-07-FC01-1.xml"],
