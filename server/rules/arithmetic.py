@@ -78,7 +78,28 @@ def line_igv_is_rate_times_base(root: etree._Element, source: Any) -> Violations
                 yield "cac:TaxSubtotal/cbc:TaxAmount", str(tax), _line_note(line)
 
 
+def _line_rate_rule(code: str, tax: str) -> None:
+    @python_rule(code, "TaxSubtotal/cbc:TaxAmount")
+    def line_tax_is_rate_times_base(root: etree._Element, source: Any) -> Violations:
+        for line in _lines(root):
+            for subtotal in _subtotals(line):
+                base = _amount(subtotal, "cbc:TaxableAmount")
+                rate = _amount(subtotal, "cac:TaxCategory/cbc:Percent")
+                if _code(subtotal) != tax or base is None or base <= 0 or rate is None:
+                    continue
+                tax_amount = _amount(subtotal, "cbc:TaxAmount")
+                if _off(tax_amount, base * rate / 100):
+                    yield "cac:TaxSubtotal/cbc:TaxAmount", str(tax_amount), _line_note(line)
+
+    line_tax_is_rate_times_base.__doc__ = f"Line tax {tax} with a base above zero = rate × base."
+
+
+_line_rate_rule("3108", "2000")
+_line_rate_rule("3109", "9999")
+
+
 @python_rule("3271", "cbc:LineExtensionAmount")
+@python_rule("4288", "cbc:LineExtensionAmount", sheets=("boleta",))
 def line_value_is_quantity_times_price(root: etree._Element, source: Any) -> Violations:
     """Line value = unit value × quantity, for lines that are not free (9996) and carry no line discounts."""
     for line in _lines(root):
@@ -92,6 +113,7 @@ def line_value_is_quantity_times_price(root: etree._Element, source: Any) -> Vio
 
 
 @python_rule("3292", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount")
+@python_rule("4293", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount", sheets=("boleta",))
 @python_rule("3292", "NoteLine/cac:TaxTotal/cbc:TaxAmount")
 def line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
     """A line's TaxTotal = the sum of its IGV, IVAP, ISC, ICBPER and other-tax amounts."""
@@ -104,6 +126,7 @@ def line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
 
 
 @python_rule("3294", "TaxTotal/cbc:TaxAmount")
+@python_rule("4301", "TaxTotal/cbc:TaxAmount", sheets=("boleta",))
 def document_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
     """The document's TaxTotal = the sum of its IGV, IVAP, ISC, ICBPER and other-tax subtotals."""
     total = _amount(root, "cac:TaxTotal/cbc:TaxAmount")
@@ -164,6 +187,7 @@ def _monetary_total(root: etree._Element) -> etree._Element | None:
 
 
 @python_rule("3278", "cbc:LineExtensionAmount")
+@python_rule("4309", "LegalMonetaryTotal/cbc:LineExtensionAmount", sheets=("boleta",))
 def total_value_is_sum_of_lines(root: etree._Element, source: Any) -> Violations:
     """Total valor de venta = Σ line values of taxed, exported, exonerated and unaffected lines."""
     total = _monetary_total(root)

@@ -21,16 +21,18 @@ Rule = Callable[[etree._Element, Any], Violations]
 class _Registered:
     code: str
     tag_contains: str | None
+    sheets: frozenset[str] | None
     run: Rule
 
 
 _RULES: list[_Registered] = []
 
 
-def python_rule(code: str, tag_contains: str | None = None) -> Callable[[Rule], Rule]:
-    """Bind a Python rule to every workbook row of ``code`` (whose tag contains ``tag_contains``)."""
+def python_rule(code: str, tag_contains: str | None = None, sheets: tuple[str, ...] | None = None) -> Callable[[Rule], Rule]:
+    """Bind a Python rule to every workbook row of ``code`` (whose tag contains ``tag_contains``, in
+    ``sheets`` when given)."""
     def register(function: Rule) -> Rule:
-        _RULES.append(_Registered(code, tag_contains, function))
+        _RULES.append(_Registered(code, tag_contains, frozenset(sheets) if sheets else None, function))
         return function
     return register
 
@@ -41,7 +43,8 @@ def python_rule_for(row: WorkbookRow) -> Any:
     from osemock.server.rules.patterns import Check
 
     for registered in _RULES:
-        if registered.code == row.code and (registered.tag_contains is None or registered.tag_contains in row.tag):
+        if registered.code == row.code and (registered.tag_contains is None or registered.tag_contains in row.tag) \
+                and (registered.sheets is None or row.sheet in registered.sheets):
             return Check(row, "python", registered.run)
     return None
 

@@ -57,3 +57,30 @@ def test_line_findings_name_the_line():
                                            b'<cbc:LineExtensionAmount currencyID="PEN">250.00</cbc:LineExtensionAmount>', 1)
     finding = next(f for f in lint(xml).findings if f.code == "3271")
     assert finding.detail == 'Error en la linea: 1: 3271 (nodo: "cbc:LineExtensionAmount" valor: "250.00")'
+
+
+def test_boleta_arithmetic_slips_are_observations():
+    xml = signed_document("20123456789-03-B001-1.xml").replace(
+        b'<cbc:LineExtensionAmount currencyID="PEN">200.00</cbc:LineExtensionAmount>',
+        b'<cbc:LineExtensionAmount currencyID="PEN">250.00</cbc:LineExtensionAmount>', 1)
+    result = lint(xml)
+    found = {f.code: f.severity for f in result.findings}
+    assert found.get("4288") == "observation"
+    assert result.accepted or any(f.severity == "error" and f.code != "4288" for f in result.findings)
+
+
+def test_isc_line_is_rate_times_base():
+    from lxml import etree
+
+    from osemock.cpe import ns
+    from osemock.cpe.xmlparse import parse_xml
+
+    root = parse_xml(signed_document(FACTURA))
+    line_total = root.xpath("/*/cac:InvoiceLine[1]/cac:TaxTotal", namespaces=ns.UBL)[0]
+    isc = etree.fromstring(
+        f'<cac:TaxSubtotal xmlns:cac="{ns.CAC}" xmlns:cbc="{ns.CBC}"><cbc:TaxableAmount currencyID="PEN">200.00</cbc:TaxableAmount>'
+        '<cbc:TaxAmount currencyID="PEN">35.00</cbc:TaxAmount><cac:TaxCategory><cbc:Percent>10</cbc:Percent>'
+        '<cbc:TierRange>01</cbc:TierRange><cac:TaxScheme><cbc:ID>2000</cbc:ID><cbc:Name>ISC</cbc:Name>'
+        '<cbc:TaxTypeCode>EXC</cbc:TaxTypeCode></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal>')
+    line_total.append(isc)
+    assert "3108" in [f.code for f in lint(etree.tostring(root)).findings]
