@@ -34,6 +34,21 @@ class Check:
     row: WorkbookRow
     kind: str
     run: Runner
+    path: str | None = None
+    """The XPath the check judges, when it differs from the row's tag (a guard's predicate added)."""
+
+
+#: Sentence compilers registered by the rule families (:mod:`osemock.server.rules.families`): each
+#: takes a row and the XPath of its tag (``None`` when the tag is not a plain path) and returns a
+#: :class:`Check` or ``None``.  They are tried after the sentences of this module.
+SentenceCompiler = Callable[[WorkbookRow, "str | None"], "Check | None"]
+_SENTENCES: list[SentenceCompiler] = []
+
+
+def sentence(compiler: SentenceCompiler) -> SentenceCompiler:
+    """Register a sentence compiler of a rule family."""
+    _SENTENCES.append(compiler)
+    return compiler
 
 
 _CURRENCY_FIELD = "/*/cbc:DocumentCurrencyCode"
@@ -71,6 +86,12 @@ def _short(path: str) -> str:
     return "/".join(steps[-2:]).replace("@", "")
 
 
+def root_of(node: Node | str) -> Node:
+    """The document root of a selected element or attribute value."""
+    element = node.getparent() if isinstance(node, str) else node
+    return element.getroottree().getroot()
+
+
 def _text(node: object) -> str:
     return (node if isinstance(node, str) else (node.text or "")).strip()
 
@@ -98,9 +119,26 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
     def run(root: Node, source: Any = None) -> Violations:
         for node in compiled(root):
             value = _text(node)
-            if not judge(value, root):
+            if not judge(value, node):
                 yield _short(path), value
     return run
+
+
+#: Building blocks for the families' sentence compilers.
+xpath = _xpath
+short = _short
+text = _text
+
+
+def each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
+    """A runner that judges the text of every node ``path`` selects: ``judge(value, node)`` (the node
+    is an element or an attribute's value; :func:`root_of` gives its document)."""
+    return _each(path, judge)
+
+
+def required(path: str, allow_empty: bool = False) -> Runner:
+    """A runner that wants ``path``'s last step under every node its parent path selects."""
+    return _required(path, allow_empty)
 
 
 _ONEROUS = {"1000", "1016", "2000", "7152", "9999"}
@@ -150,7 +188,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
 def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
     pattern = re.compile(rf"(0|[1-9]\d{{0,{integers - 1}}})(\.\d{{1,{decimals}}})?")
 
-    def judge(value: str, root: Node) -> bool:
+    def judge(value: str, node: Node) -> bool:
         if not pattern.fullmatch(value):
             return False
         return not non_zero or float(value) != 0
@@ -158,7 +196,7 @@ def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Nod
 
 
 def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
-    def judge(value: str, root: Node) -> bool:
+    def judge(value: str, node: Node) -> bool:
         return low <= len(value) <= high and not re.search(r"[\t\n\r\f\v]", value) and value == value.strip()
     return judge
 
@@ -278,16 +316,34 @@ def _concept_row(row: WorkbookRow, path: str) -> Check | None:
     if _xpath(guarded) is None:
         return None
     inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, listado)
-    check = _compile(inner, guarded)
-    return Check(row, f"concept:{check.kind}", check.run) if check else None
+    check = compile_sentence(inner, guarded)
+    return Check(row, f"concept:{check.kind}", check.run, check.path or guarded) if check else None
 
 
 def compile_row(row: WorkbookRow) -> Check | None:
     """The check of a row whose condition is one of the simple sentences; ``None`` otherwise."""
+    from osemock.server.rules import families  # noqa: F401 - registers the families' sentences
+
     path = tag_to_xpath(row.tag)
     if path is None:
-        return None
-    return _concept_row(row, path) or _compile(row, path)
+        return _family_sentence(row, None)
+    return _concept_row(row, path) or compile_sentence(row, path)
+
+
+def compile_sentence(row: WorkbookRow, path: str) -> Check | None:
+    """The check of ``row``'s condition over ``path``: a guarded sentence (:mod:`guards`), a simple one
+    of this module, or one a rule family registered."""
+    from osemock.server.rules.guards import compile_guarded
+
+    return compile_guarded(row, path) or _compile(row, path) or _family_sentence(row, path)
+
+
+def _family_sentence(row: WorkbookRow, path: str | None) -> Check | None:
+    for compiler in _SENTENCES:
+        check = compiler(row, path)
+        if check is not None:
+            return check
+    return None
 
 
 def _compile(row: WorkbookRow, path: str) -> Check | None:
@@ -304,7 +360,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"Si existe el atributo, el valor ingresado es diferente a '([^']*)'", cond)
     if match:
         expected = match[1]
-        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
     match = re.fullmatch(r"Si 'Tipo de operación' es (?:igual a )?'(\d{4})[^']*',? (?:y )?no existe el tag con "
                          r"(?:código(?: igual a)?|valor) '(\d+)'", cond)
     if match and path.endswith("cac:AdditionalItemProperty/cbc:NameCode"):
@@ -312,12 +368,12 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r'El atributo @(\w+) del Tag UBL es diferente a "([^"]+)"', cond)
     if match and path.endswith(f"/@{match[1]}"):
         expected = match[2]
-        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
     match = re.fullmatch(r"Si el atributo @schemeID del tag es (GTIN-\d+), y la longitud del Tag UBL es diferente de (\d+) "
                          r"caracteres", cond)
     if match:
         scheme, length = match[1], int(match[2])
-        return Check(row, "gtin-length", _each(f"{path}[@schemeID='{scheme}']", lambda value, root: len(value) == length))
+        return Check(row, "gtin-length", _each(f"{path}[@schemeID='{scheme}']", lambda value, node: len(value) == length))
     match = re.fullmatch(r"Existe en el mismo ítem otro cac:AlternativeConditionPrice con el mismo valor del Tag UBL "
                          r"\(cbc:PriceTypeCode\)", cond)
     if match and path.endswith("cac:AlternativeConditionPrice/cbc:PriceTypeCode"):
@@ -326,11 +382,11 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
                 "Si existe el atributo, el valor del atributo es diferente al ingresado en 'Tipo de moneda'"):
         currency = _xpath(_CURRENCY_FIELD)
         return Check(row, "same-currency",
-                     _each(path, lambda value, root: value in [_text(n) for n in currency(root)]))
+                     _each(path, lambda value, node: value in [_text(n) for n in currency(root_of(node))]))
     match = re.fullmatch(r'El valor del Tag UBL es diferente (?:de|a)\s+"?([\w.]+)"?', cond)
     if match:
         expected = match[1]
-        return Check(row, "fixed-value", _each(path, lambda value, root: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
     match = re.fullmatch(r"(Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal positivo de (\d+) "
                          r"enteros y hasta (\d+) decimales( y diferente de cero)?(\..*)?", cond)
     if match:
@@ -364,5 +420,5 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         number = _catalog_number(row.listado) or _catalog_number(cond)
         if number and catalog(number):
             codes = catalog(number)
-            return Check(row, "catalog", _each(path, lambda value, root: value in codes))
+            return Check(row, "catalog", _each(path, lambda value, node: value in codes))
     return None

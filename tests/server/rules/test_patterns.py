@@ -7,7 +7,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.cpe.xmlparse import parse_xml
-from osemock.fixtures import signed_document
+from osemock.fixtures import DOCUMENTS, signed_document
 from osemock.server.rules.engine import compiled, findings
 from osemock.server.rules.patterns import tag_to_xpath
 from osemock.server.rules.workbook import SHEETS, rows
@@ -41,12 +41,7 @@ def test_tags_become_xpaths(tag, xpath):
     assert tag_to_xpath(tag) == xpath
 
 
-@pytest.mark.parametrize("name", [FACTURA, "20123456789-03-B001-1.xml", "20123456789-01-F001-4.xml",
-                                  "20123456789-01-F001-5.xml", "20123456789-01-F001-6.xml",
-                                  "20123456789-01-F001-7.xml", "20123456789-01-F001-8.xml",
-                                  "20123456789-07-FC01-1.xml", "20123456789-08-FD01-1.xml", "20123456789-RC-20261120-1.xml",
-                                  "20123456789-RA-20261120-1.xml", "20123456789-RR-20261120-1.xml",
-                                  "20123456789-20-R001-1.xml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in DOCUMENTS.glob("*.xml")))
 def test_valid_samples_raise_nothing(name):
     from osemock.cpe.document import read_header
 

@@ -1,0 +1,132 @@
+"""Guarded sentences: "Si <something about the context>, <a simple sentence>".
+
+A large share of SUNAT's rows put a condition on the context before a simple check: the document's
+operation type ("Si 'Tipo de operación' es '1004', …"), the tax of the subtotal ("Si 'Código de
+tributo por línea' es '2000', …"), the kind of payment term ("Si 'Indicador PaymentTerms' es igual a
+'Detraccion', …").  Each guard below is data: the wording it recognises, the step of the tag's path
+the condition is about, and the XPath predicate that step must satisfy.  The guard becomes that
+predicate inside the row's path, and the rest of the sentence compiles as any simple sentence would,
+so "required", "format" or "catalog" keep one implementation whether guarded or not.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from osemock.server.rules.workbook import WorkbookRow
+
+_CODES = r"(?P<codes>'[^']*'(?:\s*\([^)]*\))?(?:(?:,|,? o| y|,? y/o)\s*'[^']*'(?:\s*\([^)]*\))?)*)"
+_NEGATION = r"(?P<negated>diferente (?:a|de)\s*|distinto (?:a|de)\s*)?"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One wording of a context condition."""
+
+    wording: str
+    """Regex of the guard (matched at the start of the condition; ``codes`` and ``negated`` groups)."""
+    step: str
+    """The step of the path the predicate attaches to; ``/*`` is the document root."""
+    predicate: str
+    """XPath predicate for one code (``{code}``); several codes are OR'd, ``negated`` wraps ``not()``."""
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.wording)
+
+
+_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(wording: str) -> re.Pattern[str]:
+    if wording not in _CACHE:
+        _CACHE[wording] = re.compile(rf"(?:{wording})(?:,\s*|\s+y\s+|\s+)(?P<rest>.+)", re.IGNORECASE | re.DOTALL)
+    return _CACHE[wording]
+
+
+#: The guards, most specific first.  Families may append their own (:func:`add_guard`).
+GUARDS: list[Guard] = [
+    Guard(rf"Si (?:el )?'Tipo de operación' es (?:igual a )?{_NEGATION}{_CODES}", "/*", "cbc:ProfileID='{code}'"),
+    Guard(rf"Si (?:el )?'Código de tributo(?: por línea)?' es (?:igual a )?{_NEGATION}{_CODES}", "cac:TaxSubtotal",
+          "cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}'"),
+    Guard(rf"Si (?:el )?'Indicador PaymentTerms' es (?:igual a )?{_NEGATION}{_CODES}", "cac:PaymentTerms", "cbc:ID='{code}'"),
+    Guard(rf"Si (?:el )?'Indicador PaymentMeans' es (?:igual a )?{_NEGATION}{_CODES}", "cac:PaymentMeans", "cbc:ID='{code}'"),
+    Guard(rf"Si (?:el )?'Indicador' es (?:igual a )?{_NEGATION}{_CODES}", "cac:PaymentTerms", "cbc:ID='{code}'"),
+    Guard(rf"Si (?:el )?'?Código de motivo de cargo/descuento'? es (?:igual a )?{_NEGATION}{_CODES}",
+          "cac:AllowanceCharge", "cbc:AllowanceChargeReasonCode='{code}'"),
+    Guard(r"(?:Si |y )?cuyo 'Monto base' es mayor a cero \(cbc:TaxableAmount > 0\)", "cac:TaxSubtotal",
+          "number(cbc:TaxableAmount) > 0"),
+    Guard(r"Si (?:existe el tag|el tag existe|el Tag UBL existe|existe el Tag UBL)", "", ""),
+]
+
+
+def add_guard(guard: Guard) -> Guard:
+    """Register a family's guard (tried after the common ones)."""
+    GUARDS.append(guard)
+    return guard
+
+
+#: How the rest of a guarded sentence is worded once the guard is cut off → the simple sentence.
+_REST = {
+    "no existe el tag": "No existe el Tag UBL",
+    "no existe el tag ubl": "No existe el Tag UBL",
+    "no existe el tag o es vacío": "No existe el Tag UBL o es vacío",
+    "no existe el tag o es vacio": "No existe el Tag UBL o es vacío",
+    "no existe el tag ubl o es vacío": "No existe el Tag UBL o es vacío",
+    "no existe el tag ubl o es vacio": "No existe el Tag UBL o es vacío",
+}
+
+
+def normalise_rest(rest: str) -> str:
+    """The rest of a guarded condition, worded as the simple sentence it is."""
+    rest = rest.strip().rstrip(". ").strip()
+    rest = _REST.get(rest.lower(), rest)
+    return rest[:1].upper() + rest[1:]
+
+
+def _predicate(guard: Guard, match: re.Match[str]) -> str:
+    if not guard.predicate:
+        return ""
+    if "{code}" not in guard.predicate:
+        return guard.predicate
+    codes = re.findall(r"'\s*([^'\s-][^'-]*?)\s*(?:-[^']*)?'", match.group("codes"))
+    if not codes:
+        return ""
+    joined = " or ".join(guard.predicate.format(code=code.strip()) for code in codes)
+    return f"not({joined})" if match.groupdict().get("negated") else joined
+
+
+def insert_predicate(path: str, step: str, predicate: str) -> str | None:
+    """``path`` with ``[predicate]`` on its last ``step`` (``/*``: the root); ``None`` when the path
+    has no such step."""
+    if not predicate:
+        return path
+    if step == "/*":
+        return f"/*[{predicate}]{path[2:]}" if path.startswith("/*/") else None
+    parts = path.split("/")
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] == step:
+            parts[index] = f"{step}[{predicate}]"
+            return "/".join(parts)
+    return None
+
+
+def compile_guarded(row: WorkbookRow, path: str):
+    """The check of a guarded row, or ``None`` when no guard (or no rest) applies."""
+    from osemock.server.rules.patterns import Check, compile_sentence
+
+    for guard in GUARDS:
+        match = guard.regex.fullmatch(row.condition.strip())
+        if match is None:
+            continue
+        guarded = insert_predicate(path, guard.step, _predicate(guard, match))
+        if guarded is None:
+            return None
+        inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, normalise_rest(match.group("rest")),
+                            row.severity, row.code, row.listado)
+        check = compile_sentence(inner, guarded)
+        if check is None:
+            return None
+        kind = check.kind if check.kind.startswith("guarded:") else f"guarded:{check.kind}"
+        return Check(row, kind, check.run, check.path or guarded)
+    return None
