@@ -98,6 +98,18 @@ CREATE TABLE IF NOT EXISTS pse_links (
 """
 
 
+#: Columns added after the first release: ``(table, column, declaration)``; an older store gets them
+#: on open, so a SQLite file from an earlier osemock keeps working.
+MIGRATIONS = (
+    ("tickets", "after_polls", "INTEGER NOT NULL DEFAULT 0"),   # getStatus answers 98 this many times first
+    ("tickets", "ready_at", "TEXT"),                           # …and until this moment
+    ("tickets", "claimed_at", "TEXT"),                         # a process is working on it since then
+    ("tickets", "xml", "BLOB"),                                # the summary's XML, kept for processing
+    ("documents", "voided_by", "TEXT"),                        # the ticket of the RA/RC/RR that voided it
+    ("documents", "informed_by", "TEXT"),                      # the ticket of the RC that informed it
+)
+
+
 class DuplicateDocument(Exception):
     """Raised when a document number is already in the store; carries the stored status."""
 
@@ -124,7 +136,21 @@ class Store:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection().executescript(SCHEMA)  # executescript commits on its own
+        db = self._connection()
+        db.executescript(SCHEMA)  # executescript commits on its own
+        self._migrate(db)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Add the columns of :data:`MIGRATIONS` an older store lacks (safe when several processes open it)."""
+        for table, column, declaration in MIGRATIONS:
+            present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                try:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                except sqlite3.OperationalError as error:  # another process added it first
+                    if "duplicate column" not in str(error):
+                        raise
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -61,7 +61,7 @@ class OsemockApp:
         if static is not None:
             return _respond(start_response, 200, static, "text/xml; charset=utf-8")
         if path.startswith(ADMIN_PREFIX + "/"):
-            return self._admin(path[len(ADMIN_PREFIX):], start_response)
+            return self._admin(path[len(ADMIN_PREFIX):], environ, start_response)
         if self.fallback is not None:
             return self.fallback(environ, start_response)
         return _respond(start_response, 404, b"not found\n", "text/plain")
@@ -154,7 +154,9 @@ class OsemockApp:
         return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
 
     # -- reserved prefix ----------------------------------------------------------------------------
-    def _admin(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+    def _admin(self, path: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if path.startswith("/tickets/"):
+            return self._ticket(path[len("/tickets/"):], environ, start_response)
         if path == "/health":
             body = json.dumps({"status": "ok", "profile": self.engine.profile.name}).encode()
             return _respond(start_response, 200, body, "application/json")
@@ -163,8 +165,34 @@ class OsemockApp:
         return _respond(start_response, 404, b"not found\n", "text/plain")
 
 
+    def _ticket(self, ticket: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """``GET /_osemock/tickets/{ticket}``: its state; ``POST`` with ``{"after_polls": n,
+        "after_seconds": s}``: when a pending ticket becomes due (``{}``: settle it now)."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                data = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                after_polls = data.get("after_polls")
+                after_seconds = data.get("after_seconds")
+                if after_polls is not None:
+                    after_polls = int(after_polls)
+                if after_seconds is not None:
+                    after_seconds = float(after_seconds)
+            except (ValueError, TypeError, AttributeError) as error:
+                return _respond(start_response, 400, json.dumps({"error": f"bad request: {error}"}).encode(), "application/json")
+            if not self.engine.release_ticket(ticket, after_polls, after_seconds):
+                return _respond(start_response, 404, json.dumps({"error": "no pending ticket " + ticket}).encode(),
+                                "application/json")
+        rows = self.engine.store.query("SELECT ticket, emitter_ruc, operation, file_name, status_code, response_code,"
+                                       " polls, after_polls, ready_at, created_at, processed_at FROM tickets WHERE ticket=?",
+                                       (ticket,))
+        if not rows:
+            return _respond(start_response, 404, json.dumps({"error": "unknown ticket " + ticket}).encode(), "application/json")
+        return _respond(start_response, 200, json.dumps(dict(rows[0])).encode(), "application/json")
+
+
 def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
-    reasons = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
                500: "Internal Server Error"}
     start_response(f"{status} {reasons.get(status, 'Error')}",
                    [("Content-Type", content_type), ("Content-Length", str(len(body)))])

@@ -39,10 +39,15 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
+    seen: set[tuple[object, ...]] = set()
     for name in ("firma", sheet):
         for check in compiled(name):
             for node, value, *note in check.run(root, source):
-                yield Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
+                finding = Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
+                key = (finding.code, finding.xpath, finding.value, finding.note)
+                if key not in seen:  # one rule bound to several rows of a code speaks once per node
+                    seen.add(key)
+                    yield finding
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:
