@@ -283,3 +283,31 @@ def test_sunat_shape_get_status_cdr_still_works_at_the_ose(make_mock):
     reply = call(mock.url(), "getStatusCdr", {"rucComprobante": RUC, "tipoComprobante": "01", "serieComprobante": "F001",
                                               "numeroComprobante": "1"}, username=OSE[0], password=OSE[1])
     assert reply.text("statusCode") == "0" and reply.text("content")
+
+
+# -- lots -----------------------------------------------------------------------------------------------------
+def test_send_pack_settles_every_document_of_the_lot(make_mock, tmp_path):
+    import io
+    import zipfile
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    good, duplicate = f"{RUC}-01-F001-1", f"{RUC}-01-F001-4"
+    assert bill(mock, duplicate, issue_date=DAY).status == 200
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive:
+        for name in (good, duplicate):
+            archive.writestr(f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY))
+    username, password = _credentials(mock)
+    reply = call(mock.url(), "sendPack", {"fileName": f"{RUC}-LT-20261120-1.zip",
+                                          "contentFile": base64.b64encode(lot.getvalue()).decode()},
+                 username=username, password=password)
+    ticket = reply.text("ticket")
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1) is None  # processed with the ticket, not before
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(final.text("content")))) as results:
+        names = results.namelist()
+        assert f"R-{good}.zip" in names
+        assert "1033" in results.read(f"R-{RUC}-LT-20261120-1-errors.txt").decode()
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1)["status"] == "accepted"
