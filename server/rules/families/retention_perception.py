@@ -23,8 +23,7 @@ from typing import Any, Callable, Iterator
 
 from lxml import etree
 
-from osemock.cpe import ns
-from osemock.server.rules.backend import python_rule, sent_too_late
+from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import Guard, add_guard, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, xpath
@@ -68,6 +67,8 @@ FIELDS: dict[str, tuple[str, Decimal]] = {field_key(name): (path, Decimal(scale)
     ("Tipo de cambio", "*/cac:ExchangeRate/cbc:CalculationRate", "1"),
     ("Importe retenido", "sac:SUNATRetentionInformation/sac:SUNATRetentionAmount", "1"),
     ("Importe percibido", "sac:SUNATPerceptionInformation/sac:SUNATPerceptionAmount", "1"),
+    ("Importe total a pagar (neto)", "sac:SUNATRetentionInformation/sac:SUNATNetTotalPaid", "1"),
+    ("Importe total a cobrar (neto)", "sac:SUNATPerceptionInformation/sac:SUNATNetTotalCashed", "1"),
     ("Código del régimen de retención", "/*/sac:SUNATRetentionSystemCode", "1"),
     ("Código del régimen de percepción", "/*/sac:SUNATPerceptionSystemCode", "1"),
 )}
@@ -452,9 +453,6 @@ def _sum_rule(total_path: str, name: str, excluded: set[str], with_rounding: boo
     return rule
 
 
-FIELDS[field_key("Importe total a pagar (neto)")] = ("sac:SUNATRetentionInformation/sac:SUNATNetTotalPaid", Decimal(1))
-FIELDS[field_key("Importe total a cobrar (neto)")] = ("sac:SUNATPerceptionInformation/sac:SUNATNetTotalCashed", Decimal(1))
-
 python_rule("2628", "cbc:TotalInvoiceAmount", sheets=("retencion",))(
     _sum_rule("/*/cbc:TotalInvoiceAmount", "Importe retenido", {"07", "20"}, with_rounding=False))
 python_rule("2629", "sac:SUNATTotalPaid", sheets=("retencion",))(
@@ -464,6 +462,6 @@ python_rule("2667", "cbc:TotalInvoiceAmount", sheets=("percepcion",))(
 python_rule("2668", "sac:SUNATTotalCashed", sheets=("percepcion",))(
     _sum_rule("/*/sac:SUNATTotalCashed", "Importe total a cobrar (neto)", {"07", "40"}, with_rounding=True))
 
-# 2600: the reception deadline of a retention or perception, the same clock rule as a CPE's 2108
-# (the profile's max_days_late; contingency series, which start with a digit, are exempt).
-python_rule("2600", "IssueDate", sheets=SHEETS)(sent_too_late)
+# 2600 (sent after the "plazo máximo vigente") is left out: SUNAT keeps that deadline per document type
+# (parameter 004, "Plazo máximo de envío"), the mock only knows the CPE's (the profile's max_days_late,
+# 2108), and a wrong deadline would reject valid retentions and perceptions.

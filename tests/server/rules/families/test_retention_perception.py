@@ -3,18 +3,12 @@ by a small edit of a valid sample, and valid variations (foreign currency, sever
 factura, a credit note among the references, rounding, contingency series…) stay silent."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 from lxml import etree
 
-from osemock.cpe.document import read_header
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import document_bytes, signed_document
-from osemock.server.clock import LIMA
-from osemock.server.engine.validation import CheckInput
-from osemock.server.profiles import load_profile
-from osemock.server.rules.engine import compiled, findings
+from osemock.server.rules.engine import compiled
 from osemock.server.rules.lint import lint
 
 from ..proofs import Edit, assert_earns, edited
@@ -192,24 +186,8 @@ def _sheet_of(base: str) -> str:
 @pytest.mark.parametrize("sheet", KINDS)
 def test_every_code_of_the_sheet_is_proven_here(sheet):
     """The proof ledger covers the four CPE sheets only: this one covers retencion and percepcion."""
-    proven = {e.code for e in EDITS if _sheet_of(e.base) == sheet} | PROVEN_CODES
+    proven = {e.code for e in EDITS if _sheet_of(e.base) == sheet}
     assert {check.row.code for check in compiled(sheet)} - proven == set()
-
-
-# -- 2600: the clock -------------------------------------------------------------------------------
-
-PROVEN_CODES = {"2600"}
-
-
-@pytest.mark.parametrize("base, type_code", [(R1, "20"), (P1, "40")])
-def test_2600_sent_after_the_deadline(base, type_code):
-    profile = load_profile("ose")
-    now = datetime.now(LIMA)
-    late = (now - timedelta(days=profile.max_days_late + 1)).date()
-    for issued, expected in ((late, True), (now.date(), False)):
-        root = parse_xml(signed_document(base, issue_date=issued))
-        source = CheckInput(root, read_header(root), profile=profile, now=now)
-        assert ("2600" in {f.code for f in findings(root, type_code, source)}) is expected
 
 
 # -- valid variations stay silent --------------------------------------------------------------------
