@@ -128,7 +128,7 @@ def _anchored_required(reference_path: str, relative: str, allow_empty: bool) ->
         for reference in references(root):
             found = step(reference)
             if not found or (not allow_empty and not any(text(f) for f in found)):
-                yield short(f"{reference_path}/{relative}"), ""
+                yield relative, ""
     return run
 
 
@@ -150,13 +150,24 @@ def _reference_guarded(row: WorkbookRow, path: str | None) -> Check | None:
         rest = _reworded(rest)
         if rest in ("No existe el Tag UBL", "No existe el Tag UBL o es vacío"):
             run = _anchored_required(anchor, relative, allow_empty=rest == "No existe el Tag UBL")
-            return Check(row, "reference:required", run, guarded)
+            return Check(row, "reference:required", _named(run, path), guarded)
         inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, row.listado)
         check = compile_sentence(inner, guarded)
         if check is None:
             return None
-        return Check(row, f"reference:{check.kind.rpartition(':')[2]}", check.run, check.path or guarded)
+        return Check(row, f"reference:{check.kind.rpartition(':')[2]}", _named(check.run, path), check.path or guarded)
     return None
+
+
+def _named(run: Callable[[Node, Any], Iterator], path: str) -> Callable[[Node, Any], Iterator]:
+    """``run`` with its findings naming the node by the row's own path (a guard's predicate, which
+    holds slashes, would otherwise show in the detail)."""
+    name = short(path)
+
+    def named(root: Node, source: Any = None) -> Iterator[tuple]:
+        for _, *rest in run(root, source):
+            yield (name, *rest)
+    return named
 
 
 # -- wordings of simple sentences the core knows under other words --------------------------------

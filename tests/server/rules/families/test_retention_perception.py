@@ -233,3 +233,10 @@ def test_sample_is_valid_against_sunat_2_0_schema(base):
 
     root = parse_xml(signed_document(base))
     assert_valid(root, f"UBLPE-{etree.QName(root).localname}-1.0.xsd")
+
+
+def test_guarded_findings_name_the_node_without_the_guard():
+    """A reference guard's predicate holds slashes: the detail still names the node as SUNAT does."""
+    edit = Edit("2694", R1, [("set", f"{R_REF}[1]/cbc:ID", "F001-0000")])
+    details = [f.detail for f in assert_earns(edit).findings if f.code == "2694"]
+    assert details == ['2694 (nodo: "sac:SUNATRetentionDocumentReference/cbc:ID" valor: "F001-0000")']
