@@ -233,10 +233,14 @@ def _perception_rate(path: str) -> patterns.Runner:
     return run
 
 
+#: "No aplica para SEE-OSE", "Validación no aplica para OSE": rows an OSE never applies.
+_NOT_FOR_OSE = re.compile(r"no aplica para (?:SEE-)?OSE", re.IGNORECASE)
+
+
 @sentence
 def summary_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     """The sentences of the summary sheets the core does not compile."""
-    if row.sheet not in SHEETS or path is None or "No aplica para SEE-OSE" in row.condition:
+    if row.sheet not in SHEETS or path is None or _NOT_FOR_OSE.search(row.condition):
         return None
     guarded = _guarded(row, path)
     if guarded is not None:
