@@ -20,6 +20,9 @@ from osemock.fixtures.summaries import RcLine, comunicacion_baja, resumen_diario
 from .envelopes import Reply, call, send_bill
 from .test_codes import RUC, assert_fault, resign
 
+#: The store-backed summary codes these tests prove over HTTP (for the proof ledgers).
+PROVEN_CODES = {"2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
+                "2751"}
 DAY = "2026-11-20"
 CLOCK = f"{DAY}T18:00:00-05:00"
 OSE = ("20123456789BIZLINKS", "TESTBIZLINKS")
@@ -199,6 +202,7 @@ def test_resumen_diario_adds_modifies_and_voids_boletas(make_mock):
     assert_fault(bill(mock, f"{RUC}-03-B001-21", xml=resign(signed_document(f"{RUC}-03-B001-1.xml", issue_date=DAY)
                                                              .replace(b"<cbc:ID>B001-1<", b"<cbc:ID>B001-21<"))),
                  "1033", mock)
+    assert summary_code(mock, *resumen_diario(DAY, lines)) == "2223"  # the same file again
     second = [RcLine("03", "B001-22", "2", "70.80"), RcLine("03", "B001-1", "3")]
     assert summary_code(mock, *resumen_diario(DAY, second, number=2)) == "0"
     assert consult(mock, "03", "B001", 1) == "0003"
@@ -237,6 +241,7 @@ def test_reversion_voids_a_retention(make_mock):
     assert bill(mock, retention).status == 200
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "0"
     assert consult(mock, "20", "R001", 1) == "0003"
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "2223"  # the same file again
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)], number=2)) == "2751"
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 9)], number=3)) == "2750"
 

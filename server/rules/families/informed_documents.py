@@ -8,7 +8,6 @@ before is judged by its file name among the tickets already settled with status 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any, Iterator
 
 from lxml import etree
@@ -81,23 +80,6 @@ def rc_adds_a_document_already_informed(root: etree._Element, source: Any) -> Vi
         return
     for line in summary_lines(root):
         if line.operation == ADD and _stored(root, source, line.type_code, line.serie, line.numero) is not None:
-            yield "sac:SummaryDocumentsLine/cbc:ID", line.label
-
-
-@python_rule("2957", "DocumentTypeCode", sheets=_RC)
-def rc_voids_too_late(root: etree._Element, source: Any) -> Violations:
-    """An RC voids (3) an electronic document (serie not starting with a digit) more than 7 days after
-    its issue date (the RC's ReferenceDate)."""
-    if not _with_store(source) or source.now is None:
-        return
-    try:
-        issued = date.fromisoformat(reference_date(root))
-    except ValueError:
-        return
-    if source.now.date() - issued <= timedelta(days=7):
-        return
-    for line in summary_lines(root):
-        if line.operation == VOID and not line.serie[:1].isdigit():
             yield "sac:SummaryDocumentsLine/cbc:ID", line.label
 
 

@@ -22,7 +22,7 @@ SHEETS = ("factura", "boleta", "nota_credito", "nota_debito")
 
 
 #: Test modules outside ``families/`` whose cases prove codes (their ``PROVEN_CODES``).
-PROVING_MODULES = ("tests.server.rules.test_arithmetic", "tests.server.test_backend_rules")
+PROVING_MODULES = ("tests.server.rules.test_arithmetic", "tests.server.test_backend_rules", "tests.server.test_tickets")
 
 
 def explicit_codes() -> set[str]:
