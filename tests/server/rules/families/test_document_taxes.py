@@ -205,3 +205,42 @@ def test_apply_is_the_proof_language():
 
     root = apply(parse_xml(signed_document(FACTURA)), [rounding("0.10")])
     assert etree.tostring(root).count(b"PayableRoundingAmount") == 2
+
+
+def _ivap_line(n: int, amount: str) -> list[tuple]:
+    line = f"/*/cac:InvoiceLine[{n}]/cac:TaxTotal"
+    category = f"{line}/cac:TaxSubtotal/cac:TaxCategory"
+    return [("set", f"{line}/cbc:TaxAmount", amount), ("set", f"{line}/cac:TaxSubtotal/cbc:TaxAmount", amount),
+            ("set", f"{category}/cbc:Percent", "4"), ("set", f"{category}/cbc:TaxExemptionReasonCode", "17"),
+            ("set", f"{category}/cac:TaxScheme/cbc:ID", "1016"), ("set", f"{category}/cac:TaxScheme/cbc:Name", "IVAP")]
+
+
+def _ivap_factura(base: str, ivap: str, value: str, price: str) -> list[tuple]:
+    """F001-1's two lines (200.00 + 100.00) sold under IVAP (4 %)."""
+    return _ivap_line(1, "8.00") + _ivap_line(2, "4.00") + [
+        ("set", subtotal("1000") + "/cbc:TaxableAmount", base), ("set", subtotal("1000") + "/cbc:TaxAmount", ivap),
+        ("set", subtotal("1000") + "/cac:TaxCategory/cac:TaxScheme/cbc:Name", "IVAP"),
+        ("set", subtotal("1000") + "/cac:TaxCategory/cac:TaxScheme/cbc:ID", "1016"),
+        ("set", TOTAL + "/cbc:TaxAmount", ivap), ("set", money("LineExtensionAmount"), value),
+        ("set", money("TaxInclusiveAmount"), price), ("set", money("PayableAmount"), price)]
+
+
+DISCOUNT_02_OF_30 = ("before", TOTAL, '<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>'
+                     '<cbc:AllowanceChargeReasonCode>02</cbc:AllowanceChargeReasonCode><cbc:MultiplierFactorNumeric>0.10'
+                     '</cbc:MultiplierFactorNumeric><cbc:Amount currencyID="PEN">30.00</cbc:Amount>'
+                     '<cbc:BaseAmount currencyID="PEN">300.00</cbc:BaseAmount></cac:AllowanceCharge>')
+ARITHMETIC = {"3277", "3278", "3279", "3280", "3291", "3293", "3294", "3295", "3103", "3292", "2638", "3462"}
+
+
+@pytest.mark.parametrize("steps", [
+    _ivap_factura("300.00", "12.00", "300.00", "312.00"),
+    [DISCOUNT_02_OF_30] + _ivap_factura("270.00", "10.80", "270.00", "280.80"),
+], ids=["ivap", "ivap-discount-02"])
+def test_a_factura_under_ivap_is_judged_on_ivap(steps):
+    """Subject to IVAP, the total price is the value + IVAP at the lines' rate (4 %), with discount 02."""
+    assert not ARITHMETIC & set(codes_of(Edit("0", FACTURA, steps)))
+
+
+def test_a_factura_under_ivap_still_answers_its_slips():
+    steps = _ivap_factura("300.00", "12.00", "300.00", "330.00")
+    assert "3279" in codes_of(Edit("3279", FACTURA, steps))
