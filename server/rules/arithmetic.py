@@ -502,9 +502,5 @@ def prepaid_is_sum_of_advances(root: etree._Element, source: Any) -> Violations:
 def prepaid_needs_an_advance_discount(root: etree._Element, source: Any) -> Violations:
     """Total anticipos above zero needs a global discount for advances (04, 05 or 06) above zero."""
     prepaid = _prepaid(root)
-    if prepaid is not None and not any(_adjustments_above_zero(root, (code,)) for code in ADVANCES):
+    if prepaid is not None and _adjustments(root, ADVANCES) <= 0:  # amounts are positive (2968): Σ > 0 ⇔ one > 0
         yield "cbc:PrepaidAmount", str(prepaid), None
-
-
-def _adjustments_above_zero(root: etree._Element, codes: tuple[str, ...]) -> bool:
-    return _adjustments(root, codes) > 0
