@@ -45,7 +45,8 @@ class Profile:
     verify_signatures: bool = True
     """Check the document's XMLDSig (2335 when altered)."""
     check_note_references: bool = True
-    """Credit/debit notes must modify a document this mock accepted (2119/2209, 2120/2207, 2121/2208)."""
+    """Credit/debit notes must modify a document this mock accepted (2119/2209, 2120/2207, 2121/2208), and
+    a perception must collect on documents it holds (2609, 2610, 3312, 3328, 3329)."""
     check_certificates: bool = True
     """Check the signing certificate against the registry's certificates of the emitter (2325–2328)."""
     ticket_after_polls: int = 0

@@ -16,8 +16,10 @@ from osemock.server.rules.backend import python_rule_for
 from osemock.server.rules.patterns import Check, compile_row
 from osemock.server.rules.workbook import SHEETS, rows
 
-#: Rows the protocol layer already decides (file name against content, duplicates): not run twice.
-DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049"}
+#: Rows the protocol layer already decides: file name against content and duplicates at reception,
+#: a summary's ID against its file name when its ticket is processed (2220), an unknown ticket at
+#: getStatus (0127).  Not run twice.
+DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "2220", "0127"}
 
 
 @lru_cache(maxsize=None)

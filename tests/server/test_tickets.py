@@ -22,7 +22,7 @@ from .test_codes import RUC, assert_fault, resign
 
 #: The store-backed summary codes these tests prove over HTTP (for the proof ledgers).
 PROVEN_CODES = {"2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
-                "2751"}
+                "2751", "2609", "2610", "3329"}
 DAY = "2026-11-20"
 CLOCK = f"{DAY}T18:00:00-05:00"
 OSE = ("20123456789BIZLINKS", "TESTBIZLINKS")
@@ -316,3 +316,33 @@ def test_send_pack_settles_every_document_of_the_lot(make_mock, tmp_path):
         assert f"R-{good}.zip" in names
         assert "1033" in results.read(f"R-{RUC}-LT-20261120-1-errors.txt").decode()
     assert mock.app.engine.store.document(RUC, "01", "F001", 1)["status"] == "accepted"
+
+
+# -- perceptions collect on the agent's own documents -------------------------------------------------------
+def _renamed(sample: str, old_id: bytes, new_id: bytes, issue_date: str, *more: tuple[bytes, bytes]) -> bytes:
+    xml = signed_document(sample, issue_date=issue_date).replace(b"<cbc:ID>" + old_id + b"</cbc:ID>",
+                                                                 b"<cbc:ID>" + new_id + b"</cbc:ID>")
+    for old, new in more:
+        xml = xml.replace(old, new)
+    return resign(xml)
+
+
+def test_perception_needs_the_documents_it_collects_on(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, max_days_late=30), clock=CLOCK)
+    perception = f"{RUC}-40-P001-1"
+    assert_fault(bill(mock, perception), "2609", mock)  # F001-152 was never sent
+    credit = _renamed(f"{RUC}-01-F001-7.xml", b"F001-7", b"F001-152", "2026-11-12")
+    assert bill(mock, f"{RUC}-01-F001-152", xml=credit).status == 200
+    other_day = _renamed(f"{perception}.xml", b"P001-1", b"P001-2", DAY,
+                         (b"<cbc:IssueDate>2026-11-12</cbc:IssueDate>", b"<cbc:IssueDate>2026-11-13</cbc:IssueDate>"))
+    assert_fault(bill(mock, f"{RUC}-40-P001-2", xml=other_day), "2610", mock)
+    assert bill(mock, f"{RUC}-40-P001-3", xml=_renamed(f"{perception}.xml", b"P001-1", b"P001-3", DAY)).status == 200
+    cash = _renamed(f"{RUC}-01-F001-1.xml", b"F001-1", b"F001-153", "2026-11-12")
+    assert bill(mock, f"{RUC}-01-F001-153", xml=cash).status == 200
+    on_cash = _renamed(f"{perception}.xml", b"P001-1", b"P001-4", DAY, (b">F001-152<", b">F001-153<"))
+    assert_fault(bill(mock, f"{RUC}-40-P001-4", xml=on_cash), "3329", mock)
+
+
+def test_perception_references_can_be_switched_off(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, check_note_references="false"), clock=CLOCK)
+    assert bill(mock, f"{RUC}-40-P001-1").status == 200

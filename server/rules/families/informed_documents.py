@@ -21,9 +21,10 @@ _RC, _RA, _RR = ("resumen_diario",), ("comunicacion_baja",), ("resumen_reversion
 
 
 def _emitter(root: etree._Element) -> str:
-    """The summary's RUC (a UBL 2.0 summary names it in CustomerAssignedAccountID or PartyIdentification)."""
+    """The emitter's RUC (a UBL 2.0 summary names it in CustomerAssignedAccountID, a perception in AgentParty)."""
     found = root.xpath("cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()"
-                       " | cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+                       " | cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()"
+                       " | cac:AgentParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
     return found[0].strip() if found else ""
 
 
@@ -182,3 +183,101 @@ def reversal_already_informed(root: etree._Element, source: Any) -> Violations:
         for line, stored in _voided_lines(root, source):
             if stored is not None and stored["status"] == "voided":
                 yield "sac:DocumentNumberID", line.label
+
+
+# -- comprobantes de percepción: the documents they collect on -------------------------------------------
+_PERCEPTION = ("percepcion",)
+_PERCEIVED = "sac:SUNATPerceptionDocumentReference"
+
+
+def _perception_references(root: etree._Element, source: Any) -> Iterator[tuple[etree._Element, str, str, Any]]:
+    """(reference, type, ID, stored document or None) of every electronic document a perception
+    collects on — the agent's own facturas, boletas and notes, which the mock holds when they were
+    sent to it.  Silent offline and when the profile does not check references."""
+    if not _with_store(source) or (source.profile is not None and not source.profile.check_note_references):
+        return
+    for reference in root.iterfind(f"{{{ns.SAC}}}SUNATPerceptionDocumentReference"):
+        id_node = reference.find(f"{{{ns.CBC}}}ID")
+        if id_node is None:
+            continue
+        type_code, document_id = (id_node.get("schemeID") or "").strip(), (id_node.text or "").strip()
+        serie, _, numero = document_id.partition("-")
+        if type_code not in ("01", "03", "07", "08") or not numero.isdigit():
+            continue
+        yield reference, type_code, document_id, source.store.document(_emitter(root), type_code, serie, int(numero))
+
+
+@python_rule("2609", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
+def perceived_document_unknown(root: etree._Element, source: Any) -> Violations:
+    """A perception collects on an electronic document (serie E001/EB01, or F for 01/07/08) the mock never received."""
+    for _, type_code, document_id, stored in _perception_references(root, source):
+        electronic = document_id.startswith(("E001", "EB01")) or (type_code != "03" and document_id.startswith("F"))
+        if electronic and stored is None:
+            yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
+
+
+@python_rule("2610", "SUNATPerceptionDocumentReference/cbc:IssueDate", sheets=_PERCEPTION)
+def perceived_document_other_date(root: etree._Element, source: Any) -> Violations:
+    """The issue date a perception states for a document differs from the one the mock holds."""
+    for reference, _, document_id, stored in _perception_references(root, source):
+        issued = (reference.findtext(f"{{{ns.CBC}}}IssueDate") or "").strip()
+        if stored is not None and stored["issue_date"] and issued and issued != stored["issue_date"]:
+            yield "sac:SUNATPerceptionDocumentReference/cbc:IssueDate", issued
+
+
+def _stored_root(stored: Any) -> etree._Element | None:
+    from osemock.cpe.xmlparse import parse_xml
+
+    if stored is None or not stored["xml"]:
+        return None
+    try:
+        return parse_xml(stored["xml"])
+    except Exception:  # a stored document always parsed once; never let it break the check
+        return None
+
+
+def _carries_perception(document: etree._Element) -> bool:
+    """Operation type 2001 (sujeta a percepción) or a perception charge (51–53) above zero."""
+    if (document.findtext(f"{{{ns.CBC}}}ProfileID") or "").strip() == "2001":
+        return True
+    amounts = document.xpath("cac:AllowanceCharge[cbc:AllowanceChargeReasonCode='51' or cbc:AllowanceChargeReasonCode='52'"
+                             " or cbc:AllowanceChargeReasonCode='53']/cbc:Amount/text()", namespaces=ns.UBL)
+    return any(_positive(a) for a in amounts)
+
+
+def _positive(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
+@python_rule("3312", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
+def perceived_factura_already_perceived(root: etree._Element, source: Any) -> Violations:
+    """A (non-exceptional) perception collects on an electronic factura that already carries its perception."""
+    for _, type_code, document_id, stored in _perception_references(root, source):
+        document = _stored_root(stored) if type_code == "01" and not document_id[:1].isdigit() else None
+        if document is not None and _carries_perception(document):
+            yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
+
+
+@python_rule("3328", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
+def perceived_boleta_already_perceived(root: etree._Element, source: Any) -> Violations:
+    """A perception collects on an electronic boleta that already carries its perception."""
+    for _, type_code, document_id, stored in _perception_references(root, source):
+        document = _stored_root(stored) if type_code == "03" and not document_id[:1].isdigit() else None
+        if document is not None and _carries_perception(document):
+            yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
+
+
+@python_rule("3329", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
+def perceived_factura_paid_cash(root: etree._Element, source: Any) -> Violations:
+    """A (non-exceptional) perception may only collect on a factura sold on credit (or without a
+    payment-form indicator): one whose FormaPago is Contado is refused."""
+    for _, type_code, document_id, stored in _perception_references(root, source):
+        document = _stored_root(stored) if type_code == "01" and not document_id[:1].isdigit() else None
+        if document is None:
+            continue
+        forms = document.xpath("cac:PaymentTerms[cbc:ID='FormaPago']/cbc:PaymentMeansID/text()", namespaces=ns.UBL)
+        if forms and forms[0].strip() == "Contado":
+            yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
