@@ -97,6 +97,14 @@ EDITS = [
     Edit("3101", DEBITO, _scheme(DN_SUB, "9997", "EXO", "VAT") + [
         ("set", f"{DN_SUB}/cac:TaxCategory/cbc:TaxExemptionReasonCode", "20"), ("set", f"{DN_SUB}/cbc:TaxAmount", "0.00")],
          why="exonerated debit-note line with a rate"),
+    Edit("3292", FACTURA, [("set", f"{LINE}/cac:TaxTotal/cbc:TaxAmount", "50.00")], why="line total is not the sum"),
+    Edit("3292", CREDITO, [("set", "/*/cac:CreditNoteLine[1]/cac:TaxTotal/cbc:TaxAmount", "50.00")],
+         why="note on a factura: line total is not the sum"),
+    Edit("3103", FACTURA, [("set", f"{IGV}/cbc:TaxAmount", "30.00")], why="IGV is not 18 % of the base"),
+    Edit("3103", IVAP, [("set", f"{SUB}/cbc:TaxAmount", "60.00")], why="IVAP is not 4 % of the base"),
+    Edit("3108", ISC, [("set", f"{ISC_SUB}/cbc:TaxAmount", "20.00")], why="ISC is not rate x base"),
+    Edit("3109", FACTURA, [("append", f"{LINE}/cac:TaxTotal", _subtotal(
+        "9999", "OTROS", "OTH", "200.00", "5.00", "<cbc:Percent>10</cbc:Percent>"))], why="other tax is not rate x base"),
     Edit("4318", ICBPER, [("set", f"{BAGS}/cbc:TaxAmount", "2.00")], why="ICBPER is not bags x rate"),
     Edit("3236", ICBPER, [("set", f"{BAGS}/cbc:BaseUnitMeasure", "2")], why="bags differ from the line quantity"),
     Edit("3236", BOLETA_ICBPER, [("set", f"{BAGS}/cbc:BaseUnitMeasure", "5")], why="boleta: bags differ"),
