@@ -74,10 +74,6 @@ def _is_zero(value: str) -> bool:
     return number is not None and number == 0
 
 
-def _mine(path: str | None) -> bool:
-    return path is not None and _MINE.search(path) is not None
-
-
 def _inner(row: WorkbookRow, condition: str) -> WorkbookRow:
     return WorkbookRow(row.sheet, row.row, row.field, row.tag, condition, row.severity, row.code, row.listado)
 
@@ -171,101 +167,139 @@ def _combination_refused(combinations: list[set[str]]) -> Callable[[Node], str |
     return judge
 
 
-_ZERO = re.compile(r"el valor del tag UBL es (?P<op>igual a|diferente de) (?:0|cero)(?: \(cero\))?", re.IGNORECASE)
-_FIXED = re.compile(r"(?:Si el atributo existe, )?el valor (?:del (?:Tag UBL|atributo) )?es diferente (?:a|de) '([^']+)'",
-                    re.IGNORECASE)
-_INTEGER = re.compile(r"El formato del Tag UBL es diferente de entero mayor o igual a cero, y de hasta (\d+) dígitos")
-_MAIN_TAX = re.compile(r"[Nn]o existe en el ítem un cac:TaxSubtotal con (?P<base>monto base mayor a cero "
-                       r"\(cbc:TaxableAmount > 0\) y )?cbc:ID con alguno de los siguientes valores: (?P<codes>.+)")
-_COMBINATIONS = re.compile(r"En una línea sólo pueden existir las siguientes combinaciones de códigos de tributos con "
-                           r"'Monto base' mayor a cero \(cbc:TaxableAmount > 0\):(?P<list>.+)")
-_IGV_BASE = re.compile(
-    r"Si (?:el 'Tipo de documento que modifica' es (?P<other>diferente de )?'01',? y )?(?P<absent>no )?existe en la "
-    r"(?:línea )?misma línea un cac:TaxSubtotal con 'Código de tributo por línea' igual a '2000' cuyo 'Monto base' es "
-    r"mayor a cero \(cbc:TaxableAmount > 0\), el valor del tag es diferente (?:de la suma )?del 'Valor de venta (?:por|del) "
-    r"ítem(?: que modifica)?'(?P<isc> más el 'Monto del tributo de la línea del ISC')?(?P<tolerance>, con una tolerancia \+ - 1)?",
-    re.IGNORECASE)
-_BAGS = "Si el Tag UBL existe y el valor del Tag UBL es mayor a cero, el valor del tag es diferente de " \
-        "'Cantidad de unidades por ítem'"
-_NOT_WITH_NOTE = re.compile(r"Si valor Tag UBL es '(\w+)' y 'Código de tipo de nota de (?:crédito|débito)' es "
-                            r"diferente de '(\w+)'")
-#: "Si 'Código de tributo por línea' es diferente '2000' (ISC), …", "… es 1016 (IVAP), 'Código de tipo
-#: de nota de débito' es 12 (IVAP), …": codes without their quotes, which the common guard wants.
-_UNQUOTED = re.compile(r"Si 'Código de tributo por línea' es (?P<neg>diferente )?'?(?P<code>\d{4})'? \([^)]*\),? "
-                       r"(?:'Código de tipo de nota de (?:crédito|débito)' es '?(?P<note>\d+)'?(?: \([^)]*\))?, )?(?P<rest>.+)")
+def _connector(row: WorkbookRow, path: str, match: re.Match[str]) -> Check | None:
+    """", el valor…" / "y no existe…": what a guard leaves when the workbook puts a comma or an "y"
+    between two conditions; the rest is compiled as it stands."""
+    check = compile_sentence(_inner(row, normalise_rest(match[1])), path)
+    return Check(row, check.kind, check.run, check.path) if check else None
+
+
+def _unquoted_guard(row: WorkbookRow, path: str, match: re.Match[str]) -> Check | None:
+    """"Si 'Código de tributo por línea' es diferente '2000' (ISC), …", "… es 1016 (IVAP), 'Código de tipo
+    de nota de débito' es 12 (IVAP), …": guards whose codes lack the quotes the common guard wants."""
+    code = f"{_TAX_CODE}='{match['code']}'"
+    guarded = insert_predicate(path, _SUBTOTAL, f"not({code})" if match["neg"] else code)
+    if guarded and match["note"]:
+        guarded = insert_predicate(guarded, "/*", f"cac:DiscrepancyResponse/cbc:ResponseCode='{match['note']}'")
+    check = compile_sentence(_inner(row, normalise_rest(match["rest"])), guarded) if guarded else None
+    return Check(row, f"guarded:{check.kind.rpartition(':')[2]}", check.run, check.path or guarded) if check else None
+
+
+def _zero(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    """"…es igual a 0": a zero amount or rate is refused; "…es diferente de 0": only zero is accepted."""
+    if match["op"].lower() == "igual a":
+        return Check(row, "nonzero", each(path, lambda value, node: not _is_zero(value)), path)
+    return Check(row, "zero", each(path, lambda value, node: _number(value) is None or _is_zero(value)), path)
+
+
+def _present(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    """"Existe el tag UBL" (after its guard): the tag must not be there."""
+    return Check(row, "forbidden", _forbidden(path), path)
+
+
+def _fixed(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    expected = match[1]
+    return Check(row, "fixed-value", each(path, lambda value, node: value == expected), path)
+
+
+def _integer(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    pattern = re.compile(rf"\d{{1,{match[1]}}}")
+    return Check(row, "integer", each(path, lambda value, node: pattern.fullmatch(value) is not None), path)
+
+
+def _tax_total_required(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    holder = path.split("/cac:TaxTotal")[0] + "/cac:TaxTotal"
+    return Check(row, "required", required(holder, allow_empty=True), holder)
+
+
+def _tax_total_repeated(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    def judge(line: Node) -> str | None:
+        count = len(line.xpath("cac:TaxTotal", namespaces=ns.UBL))
+        return str(count) if count > 1 else None
+    return Check(row, "repeated", _per_line(path, judge), path)
+
+
+def _affectation(row: WorkbookRow, path: str, match: re.Match[str]) -> Check | None:
+    return Check(row, "catalog-by-tax", _affectation_for_tax(path), path) if "Catálogo (007)" in row.listado else None
+
+
+def _main_tax(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    codes = set(re.findall(r"'(\d{4})'", match["codes"]))
+    return Check(row, "main-tax", _per_line(path, _main_tax_missing(codes, bool(match["base"]))), path)
+
+
+def _combinations(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    combinations = [found for found in (set(re.findall(r"\d{4}", part)) for part in match["list"].split(" - ")) if found]
+    return Check(row, "combination", _per_line(path, _combination_refused(combinations)), path)
+
+
+def _bags_quantity(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
+    """3236: more than zero bags must be the line's quantity (the line is the bags)."""
+    def same_as_quantity(value: str, node: Node) -> bool:
+        bags, line = _number(value), _line_of(node)
+        quantity = _line_quantity(line) if line is not None else None
+        return bags is None or bags <= 0 or quantity is None or bags == quantity
+    return Check(row, "bags-quantity", each(path, same_as_quantity), path)
+
+
+def _igv_base_row(row: WorkbookRow, path: str, match: re.Match[str]) -> Check | None:
+    if bool(match["absent"]) == bool(match["isc"]):
+        return None
+    wants_factura = None if not match["modifies"] else not match["other"]
+    tolerance = TOLERANCE if match["tolerance"] else Decimal(0)
+    return Check(row, "igv-base", _igv_base(path, wants_factura, bool(match["isc"]), tolerance), path)
+
+
+def _not_with_note(row: WorkbookRow, path: str, match: re.Match[str]) -> Check | None:
+    """3230: a value reserved to one type of note (17, IVAP, to type 12)."""
+    value, note = match[1], match[2]
+    guarded = insert_predicate(path, "/*", f"not(cac:DiscrepancyResponse/cbc:ResponseCode='{note}')")
+    if guarded is None:
+        return None
+    return Check(row, "guarded:not-value", each(guarded, lambda found, node: found != value), guarded)
+
+
+_I = re.IGNORECASE
+#: The line-tax sentences: wording → compiler.  Tried in order on the condition (a guard cut off).
+_SHORT: list[tuple[re.Pattern[str], Callable[[WorkbookRow, str, re.Match[str]], Check | None]]] = [
+    (re.compile(r"(?:,\s*|[Yy]\s+)(.+)"), _connector),
+    (re.compile(r"Si 'Código de tributo por línea' es (?P<neg>diferente )?'?(?P<code>\d{4})'? \([^)]*\),? (?:'Código de "
+                r"tipo de nota de (?:crédito|débito)' es '?(?P<note>\d+)'?(?: \([^)]*\))?, )?(?P<rest>.+)"), _unquoted_guard),
+    (re.compile(r"el valor del tag UBL es (?P<op>igual a|diferente de) (?:0|cero)(?: \(cero\))?", _I), _zero),
+    (re.compile(r"existe el tag UBL", _I), _present),
+    (re.compile(r"(?:Si el atributo existe, )?el valor (?:del (?:Tag UBL|atributo) )?es diferente (?:a|de) '([^']+)'", _I),
+     _fixed),
+    (re.compile(r"El formato del Tag UBL es diferente de entero mayor o igual a cero, y de hasta (\d+) dígitos"), _integer),
+    (re.compile(r"No existe el tag cac:\w+Line/cac:TaxTotal"), _tax_total_required),
+    (re.compile(r"Existe en el mismo ítem más de un tag cac:TaxTotal"), _tax_total_repeated),
+    (re.compile(r"El valor del Tag UBL es diferente al listado según su código de tributo"), _affectation),
+    (re.compile(r"No existe en el ítem un cac:TaxSubtotal con (?P<base>monto base mayor a cero \(cbc:TaxableAmount > 0\) "
+                r"y )?cbc:ID con alguno de los siguientes valores: (?P<codes>.+)", _I), _main_tax),
+    (re.compile(r"En una línea sólo pueden existir las siguientes combinaciones de códigos de tributos con 'Monto base' "
+                r"mayor a cero \(cbc:TaxableAmount > 0\):(?P<list>.+)"), _combinations),
+    (re.compile(r"Si el Tag UBL existe y el valor del Tag UBL es mayor a cero, el valor del tag es diferente de "
+                r"'Cantidad de unidades por ítem'"), _bags_quantity),
+    (re.compile(r"Si (?P<modifies>el 'Tipo de documento que modifica' es (?P<other>diferente de )?'01',? y )?(?P<absent>no )?"
+                r"existe en la (?:línea )?misma línea un cac:TaxSubtotal con 'Código de tributo por línea' igual a '2000' "
+                r"cuyo 'Monto base' es mayor a cero \(cbc:TaxableAmount > 0\), el valor del tag es diferente (?:de la suma )?"
+                r"del 'Valor de venta (?:por|del) ítem(?: que modifica)?'(?P<isc> más el 'Monto del tributo de la línea del "
+                r"ISC')?(?P<tolerance>, con una tolerancia \+ - 1)?", _I), _igv_base_row),
+    (re.compile(r"Si valor Tag UBL es '(\w+)' y 'Código de tipo de nota de (?:crédito|débito)' es diferente de '(\w+)'"),
+     _not_with_note),
+]
 
 
 @sentence
 def line_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
-    """The short sentences of the line-tax rows (after their guards are cut off)."""
-    if not _mine(path):
+    """The sentences of the line-tax rows (after their guards are cut off), for tags under a line's
+    TaxTotal only: the same wording elsewhere is another family's to read."""
+    if path is None or not _MINE.search(path):
         return None
-    assert path is not None
     cond = row.condition.strip().rstrip(". ")
-    connector = re.fullmatch(r"(?:,\s*|[Yy]\s+)(.+)", cond)
-    if connector:
-        check = compile_sentence(_inner(row, normalise_rest(connector[1])), path)
-        return Check(row, check.kind, check.run, check.path) if check else None
-    match = _UNQUOTED.fullmatch(cond)
-    if match:
-        guarded = insert_predicate(path, _SUBTOTAL, (f"not({_TAX_CODE}='{match['code']}')" if match["neg"]
-                                                     else f"{_TAX_CODE}='{match['code']}'"))
-        if guarded and match["note"]:
-            guarded = insert_predicate(guarded, "/*", f"cac:DiscrepancyResponse/cbc:ResponseCode='{match['note']}'")
-        check = compile_sentence(_inner(row, normalise_rest(match["rest"])), guarded) if guarded else None
-        return Check(row, f"guarded:{check.kind.rpartition(':')[2]}", check.run, check.path or guarded) if check else None
-    match = _ZERO.fullmatch(cond)
-    if match:
-        if match["op"] == "igual a":
-            return Check(row, "nonzero", each(path, lambda value, node: not _is_zero(value)), path)
-        return Check(row, "zero", each(path, lambda value, node: _number(value) is None or _is_zero(value)), path)
-    if cond.lower() == "existe el tag ubl":
-        return Check(row, "forbidden", _forbidden(path), path)
-    match = _FIXED.fullmatch(cond)
-    if match:
-        expected = match[1]
-        return Check(row, "fixed-value", each(path, lambda value, node: value == expected), path)
-    match = _INTEGER.fullmatch(cond)
-    if match:
-        pattern = re.compile(rf"\d{{1,{match[1]}}}")
-        return Check(row, "integer", each(path, lambda value, node: pattern.fullmatch(value) is not None), path)
-    match = re.fullmatch(r"No existe el tag cac:(\w+Line)/cac:TaxTotal", cond)
-    if match:
-        holder = path.split("/cac:TaxTotal")[0] + "/cac:TaxTotal"
-        return Check(row, "required", required(holder, allow_empty=True), holder)
-    if cond == "Existe en el mismo ítem más de un tag cac:TaxTotal":
-        return Check(row, "repeated", _per_line(path, lambda line: (
-            str(len(line.xpath("cac:TaxTotal", namespaces=ns.UBL))) if len(line.xpath("cac:TaxTotal", namespaces=ns.UBL)) > 1
-            else None)), path)
-    if cond == "El valor del Tag UBL es diferente al listado según su código de tributo" and "Catálogo (007)" in row.listado:
-        return Check(row, "catalog-by-tax", _affectation_for_tax(path), path)
-    match = _MAIN_TAX.fullmatch(cond)
-    if match:
-        codes = set(re.findall(r"'(\d{4})'", match["codes"]))
-        return Check(row, "main-tax", _per_line(path, _main_tax_missing(codes, bool(match["base"]))), path)
-    match = _COMBINATIONS.fullmatch(cond)
-    if match:
-        combinations = [set(re.findall(r"\d{4}", part)) for part in match["list"].split(" - ")]
-        combinations = [c for c in combinations if c]
-        return Check(row, "combination", _per_line(path, _combination_refused(combinations)), path)
-    if cond == _BAGS:
-        def same_as_quantity(value: str, node: Node) -> bool:
-            bags, line = _number(value), _line_of(node)
-            quantity = _line_quantity(line) if line is not None else None
-            return bags is None or bags <= 0 or quantity is None or bags == quantity
-        return Check(row, "bags-quantity", each(path, same_as_quantity), path)
-    match = _IGV_BASE.fullmatch(cond)
-    if match and not match["absent"] == bool(match["isc"]):
-        wants_factura = None if match["other"] is None and "modifica" not in cond else not match["other"]
-        tolerance = TOLERANCE if match["tolerance"] else Decimal(0)
-        return Check(row, "igv-base", _igv_base(path, wants_factura, with_isc=bool(match["isc"]), tolerance=tolerance), path)
-    match = _NOT_WITH_NOTE.fullmatch(cond)
-    if match:
-        value, note = match[1], match[2]
-        guarded = insert_predicate(path, "/*", f"not(cac:DiscrepancyResponse/cbc:ResponseCode='{note}')")
-        if guarded is None:
-            return None
-        return Check(row, "guarded:not-value", each(guarded, lambda found, node: found != value), guarded)
+    for wording, compiler in _SHORT:
+        match = wording.fullmatch(cond)
+        if match:
+            return compiler(row, path, match)
     return None
 
 
