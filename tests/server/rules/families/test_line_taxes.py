@@ -21,6 +21,7 @@ IVAP = "20123456789-01-F001-22.xml"
 BOLETA = "20123456789-03-B001-1.xml"
 BOLETA_ICBPER = "20123456789-03-B001-20.xml"
 CREDITO = "20123456789-07-FC01-1.xml"
+CREDITO_ICBPER = "20123456789-07-FC01-20.xml"
 DEBITO = "20123456789-08-FD01-1.xml"
 
 LINE = "/*/cac:InvoiceLine[1]"
@@ -108,6 +109,10 @@ EDITS = [
     Edit("4318", ICBPER, [("set", f"{BAGS}/cbc:TaxAmount", "2.00")], why="ICBPER is not bags x rate"),
     Edit("3236", ICBPER, [("set", f"{BAGS}/cbc:BaseUnitMeasure", "2")], why="bags differ from the line quantity"),
     Edit("3236", BOLETA_ICBPER, [("set", f"{BAGS}/cbc:BaseUnitMeasure", "5")], why="boleta: bags differ"),
+    Edit("3236", CREDITO_ICBPER, [("set", f"{BAGS.replace('InvoiceLine', 'CreditNoteLine')}/cbc:BaseUnitMeasure", "4")],
+         why="credit note: bags differ"),
+    Edit("4318", CREDITO_ICBPER, [("set", f"{BAGS.replace('InvoiceLine', 'CreditNoteLine')}/cbc:TaxAmount", "1.00")],
+         why="credit note: ICBPER is not bags x rate"),
     Edit("2892", ICBPER, [("set", f"{BAGS}/cbc:BaseUnitMeasure", "1.5")], why="bags not a whole number"),
     Edit("4320", ICBPER, [("attr", f"{BAGS}/cbc:BaseUnitMeasure", "unitCode", "KGM")], why="bags not counted in NIU"),
     Edit("3238", ICBPER, [("set", f"{BAGS}/cac:TaxCategory/cbc:PerUnitAmount", "0.00")], why="bags with a zero rate"),
@@ -151,7 +156,7 @@ def test_valid_variation_stays_silent(edit):
 
 
 def test_samples_with_line_taxes_are_accepted():
-    for base in (ISC, ICBPER, IVAP, BOLETA_ICBPER):
+    for base in (ISC, ICBPER, IVAP, BOLETA_ICBPER, CREDITO_ICBPER):
         assert lint(edited(Edit("", base)), base).findings == [], base
 
 
