@@ -270,7 +270,6 @@ def line_value_is_quantity_times_price(root: etree._Element, source: Any) -> Vio
 
 @python_rule("3292", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount")
 @python_rule("4293", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount", sheets=("boleta",))
-@python_rule("3292", "NoteLine/cac:TaxTotal/cbc:TaxAmount")
 def line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
     """A line's TaxTotal = the sum of its IGV, IVAP, ISC, ICBPER and other-tax amounts."""
     for line in _lines(root):
@@ -278,6 +277,16 @@ def line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
         expected = sum((_amount(s, "cbc:TaxAmount") or ZERO for s in _subtotals(line) if _code(s) in TAXES_IN_TOTAL), ZERO)
         if _off(total, expected):
             yield "cac:TaxTotal/cbc:TaxAmount", str(total), _line_note(line)
+
+
+@python_rule("3292", "NoteLine/cac:TaxTotal/cbc:TaxAmount")
+def note_line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
+    """A note's line TaxTotal = the sum, when the note modifies a factura ('01'); on another document the
+    workbook only observes it (4293, :mod:`families.line_taxes`)."""
+    types = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()", namespaces=ns.UBL)
+    if types and not any(t.strip() == "01" for t in types):
+        return
+    yield from line_tax_total_is_sum(root, source)
 
 
 # -- document taxes ---------------------------------------------------------------------------------

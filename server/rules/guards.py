@@ -103,10 +103,18 @@ def insert_predicate(path: str, step: str, predicate: str) -> str | None:
         return path
     if step == "/*":
         return f"/*[{predicate}]{path[2:]}" if path.startswith("/*/") else None
-    parts = path.split("/")
+    # split on the "/" outside predicates, so a step that already carries one (a guard before this
+    # one: "cac:TaxSubtotal[…]") is still found and gets a second predicate
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(path):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "/" and depth == 0:
+            parts.append(path[start:index])
+            start = index + 1
+    parts.append(path[start:])
     for index in range(len(parts) - 1, -1, -1):
-        if parts[index] == step:
-            parts[index] = f"{step}[{predicate}]"
+        if parts[index].split("[", 1)[0] == step:
+            parts[index] = f"{parts[index]}[{predicate}]"
             return "/".join(parts)
     return None
 

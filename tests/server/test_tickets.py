@@ -22,7 +22,7 @@ from .test_codes import RUC, assert_fault, resign
 
 #: The store-backed summary codes these tests prove over HTTP (for the proof ledgers).
 PROVEN_CODES = {"2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
-                "2751", "2609", "2610", "3329"}
+                "2751", "2609", "2610", "3329", "3312", "3328"}
 DAY = "2026-11-20"
 CLOCK = f"{DAY}T18:00:00-05:00"
 OSE = ("20123456789BIZLINKS", "TESTBIZLINKS")
@@ -346,3 +346,20 @@ def test_perception_needs_the_documents_it_collects_on(make_mock, tmp_path):
 def test_perception_references_can_be_switched_off(make_mock, tmp_path):
     mock = make_mock(_profile(tmp_path, check_note_references="false"), clock=CLOCK)
     assert bill(mock, f"{RUC}-40-P001-1").status == 200
+
+
+@pytest.mark.parametrize("type_code, serie, code", [("01", "F001", "3312"), ("03", "B001", "3328")])
+def test_perception_on_a_document_that_already_carries_one(make_mock, tmp_path, type_code, serie, code):
+    """A factura (or boleta) of operation 2001 already states its perception: a comprobante de
+    percepción on it is refused.  The stored document is written as an accepted one would be."""
+    mock = make_mock(_profile(tmp_path, max_days_late=30), clock=CLOCK)
+    sold_with_perception = signed_document(f"{RUC}-01-F001-7.xml", issue_date="2026-11-12").replace(
+        b">0101</cbc:ProfileID>", b">2001</cbc:ProfileID>")
+    mock.app.engine.store.add_document({
+        "emitter_ruc": RUC, "type_code": type_code, "serie": serie, "numero": 152, "status": "accepted",
+        "response_code": "0", "file_name": f"{RUC}-{type_code}-{serie}-152.zip", "xml": sold_with_perception,
+        "issue_date": "2026-11-12", "received_at": CLOCK, "responded_at": CLOCK})
+    perception = signed_document(f"{RUC}-40-P001-1.xml", issue_date=DAY)
+    if type_code == "03":
+        perception = resign(perception.replace(b'<cbc:ID schemeID="01">F001-152', b'<cbc:ID schemeID="03">B001-152'))
+    assert_fault(bill(mock, f"{RUC}-40-P001-1", xml=perception), code, mock)
