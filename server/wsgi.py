@@ -15,6 +15,7 @@ from importlib.resources import files
 from typing import Any, Callable, Iterable
 
 import yaml
+from lxml import etree
 from spyne.server.wsgi import WsgiApplication
 
 from osemock.server.clock import Clock
@@ -25,7 +26,9 @@ from osemock.server.profiles import load_profile
 from osemock.server.rules.engine import workbook_check
 from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
+from osemock.cpe.errors import SunatError
 from osemock.server.soap import render
+from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
 from osemock.server.store import Store
 
@@ -80,15 +83,20 @@ class OsemockApp:
             payload = render.render_plain_fault("Client", f"Content-Type no soportado: {content_type or '(vacio)'}; SOAP 1.1 usa text/xml")
             self._journal(endpoint, environ, body, 500, payload, "fault:content-type", None, started)
             return _respond(start_response, 500, payload, "text/xml; charset=utf-8")
-        peeked = _peek_operation(body)
+        try:
+            body, call = screen(body)
+        except SunatError as error:
+            payload = render.render_fault(error, self.engine.profile.fault_dialect)
+            status = self.engine.profile.fault_http_status
+            self._journal(endpoint, environ, body, status, payload, f"fault:{error.code}", None, started, (None, None))
+            return _respond(start_response, status, payload, "text/xml; charset=utf-8")
+        peeked = (etree.QName(call).localname, call.findtext("fileName"))
         fault = self.engine.store.take_fault(peeked[0])
         if fault is not None and (fault["code"] or fault["http_status"]):
             time.sleep(fault["delay_seconds"] or 0)
             if fault["http_status"]:
                 status, payload, kind = fault["http_status"], b"injected failure\n", "text/plain"
             else:
-                from osemock.cpe.errors import SunatError
-
                 status = self.engine.profile.fault_http_status
                 payload = render.render_fault(SunatError(fault["code"]), self.engine.profile.fault_dialect)
                 kind = "text/xml; charset=utf-8"

@@ -1,0 +1,41 @@
+"""A look at the request before spyne does: what is not a SOAP 1.1 envelope is answered here.
+
+spyne trusts its input more than a public endpoint may: a DTD (entity bombs), bytes that are not
+in the declared charset, an envelope with no Body or two Bodies reach code paths that raise instead
+of answering.  The screen parses once with a hardened parser (no DTD, no entities, no network, no
+huge trees) and hands spyne only a well-formed envelope in UTF-8; everything else becomes SUNAT's
+0305 ("El sistema no puede procesar el archivo xml") in the profile's dialect.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from osemock.cpe.errors import SunatError
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+def screen(body: bytes) -> tuple[bytes, etree._Element]:
+    """The body spyne may parse (re-encoded as UTF-8 when it came otherwise) and its one call element;
+    :class:`SunatError` 0305 when it is not one well-formed SOAP 1.1 envelope with exactly one Body
+    holding one call."""
+    if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
+        raise SunatError("0305", "El mensaje SOAP no puede tener DTD ni entidades")
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise SunatError("0305", f"El mensaje SOAP no es XML bien formado: {str(error)[:200]}") from None
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise SunatError("0305", "El mensaje no es un sobre SOAP 1.1 (soapenv:Envelope)")
+    bodies = root.findall(f"{{{SOAP_ENV}}}Body")
+    if len(bodies) != 1:
+        raise SunatError("0305", f"El sobre SOAP debe tener un Body; tiene {len(bodies)}")
+    calls = [child for child in bodies[0] if isinstance(child.tag, str)]
+    if len(calls) != 1:
+        raise SunatError("0305", f"El Body SOAP debe tener una operacion; tiene {len(calls)}")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return etree.tostring(root, encoding="UTF-8", xml_declaration=True), calls[0]
+    return body, calls[0]
