@@ -15,11 +15,14 @@ take over another family's rows.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Callable
 
 from osemock.cpe import ns
-from osemock.server.rules import patterns
+from osemock.server.rules import backend, patterns
+from osemock.server.rules.arithmetic import TOLERANCE
+from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.guards import _CODES, _NEGATION, Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, Node, Violations, sentence
@@ -478,3 +481,46 @@ def referential_values(row: WorkbookRow, path: str | None) -> Check | None:
     lines = path.split("/cac:InvoiceLine/")[0] + "/cac:InvoiceLine"
     kind = match[1]
     return Check(row, "referential", _offending(path, f"{lines}[count(cac:Delivery/cac:DeliveryTerms[cbc:ID='{kind}']) != 1]/cbc:ID"))
+
+
+# -- Python: the modified document in the store, and a type-13 note's instalments --------------------
+@python_rule("4368", "BillingReference")
+def note_on_a_boleta_in_another_currency(root: Node, source: Any) -> Violations:
+    """A note on an electronic boleta (type 03, serie B/E) in a currency other than the boleta's (an
+    observation; the store of a running mock holds the boleta's currency)."""
+    found = backend._note_reference(root, source)
+    if found is None or found[1] is None or not found[1]["currency"]:
+        return
+    reference, stored = found
+    kind = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
+    if kind != "03" or not backend._reference_id(reference).startswith(("B", "E")):
+        return
+    currency = (root.findtext(f"{{{ns.CBC}}}DocumentCurrencyCode") or "").strip()
+    if currency != stored["currency"]:
+        yield "cbc:DocumentCurrencyCode", currency
+
+
+def _amount(node: Node) -> Decimal | None:
+    try:
+        return Decimal((node.findtext(f"{{{ns.CBC}}}Amount") or "").strip())
+    except InvalidOperation:
+        return None
+
+
+@python_rule("3319", "PaymentTerms/cbc:Amount", sheets=("nota_credito",))
+def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
+    """A type-13 credit note to a RUC customer restates the credit: its 'Credito' amount is the sum of
+    its instalments (Cuota001…), within SUNAT's ± 1."""
+    if (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() != "13":
+        return
+    customer = root.xpath("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID/@schemeID", namespaces=ns.UBL)
+    if not customer or customer[0].strip() != "6":
+        return
+    terms = root.xpath("cac:PaymentTerms[cbc:ID='FormaPago']", namespaces=ns.UBL)
+    credit = [t for t in terms if (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip() == "Credito"]
+    instalments = [_amount(t) for t in terms if re.fullmatch(r"Cuota\d{3}", (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip())]
+    if not credit or not instalments or any(a is None for a in instalments):
+        return
+    total, expected = _amount(credit[0]), sum(instalments, Decimal(0))
+    if total is not None and abs(total - expected) > TOLERANCE:
+        yield "cac:PaymentTerms/cbc:Amount", str(total)
