@@ -31,7 +31,6 @@ from osemock.server.rules.workbook import WorkbookRow, rows
 _TAGS = ("cac:BillingReference", "cac:DiscrepancyResponse", "cac:AdditionalDocumentReference",
          "cac:DespatchDocumentReference", "cac:Delivery")
 _NOTE_TYPE = "cac:DiscrepancyResponse/cbc:ResponseCode"
-_LINES = ("cac:InvoiceLine", "cac:CreditNoteLine", "cac:DebitNoteLine")
 
 
 @lru_cache(maxsize=None)
@@ -120,7 +119,7 @@ def note_type_context(row: WorkbookRow, path: str | None) -> Check | None:
     match = _NOTE_TYPE_CLAUSE.fullmatch(cond)
     if match is None:
         return None
-    codes = re.findall(r"\d\d", " ".join(re.sub(r"\([^)]*\)|-[^',]*", "", code) for code in [match["codes"]]))
+    codes = re.findall(r"\d\d", re.sub(r"\([^)]*\)|-[^',]*", "", match["codes"]))
     predicate = " or ".join(f"{_NOTE_TYPE}='{code}'" for code in codes)
     if match["negated"]:
         predicate = f"not({predicate})"
@@ -185,11 +184,24 @@ def guarded_rest(row: WorkbookRow, path: str | None) -> Check | None:
     return Check(row, check.kind, check.run, check.path or _referential(row, path)) if check else None
 
 
+def _steps(path: str) -> list[str]:
+    """The steps of a path, a predicate's own slashes kept inside its step."""
+    steps, depth, current = [], 0, ""
+    for char in path:
+        if char == "/" and not depth:
+            steps.append(current)
+            current = ""
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        current += char
+    return steps + [current]
+
+
 def _required_here(path: str, allow_empty: bool) -> patterns.Runner:
     """Required under each node of the path's parent, as the core's "No existe el Tag UBL", except that
     a line of an address (cac:AddressLine, which the schema never lets go without its cbc:Line) is
     required of the address itself, so the rule can fire."""
-    steps = path.split("/")
+    steps = _steps(path)
     cut = -3 if len(steps) > 3 and steps[-2] == "cac:AddressLine" else -1
     anchors, tail = patterns.xpath("/".join(steps[:cut])), patterns.xpath("/".join(steps[cut:]))
     assert anchors is not None and tail is not None
@@ -351,11 +363,7 @@ def _attribute_is(element: str, attribute: str, expected: str) -> patterns.Runne
 # -- repeated and missing references ----------------------------------------------------------------
 def _root_step(path: str) -> str:
     """The root step of a path, with the predicate a guard put on it (``/*[…]``)."""
-    depth, index = 0, 2
-    while index < len(path) and (depth or path[index] != "/"):
-        depth += {"[": 1, "]": -1}.get(path[index], 0)
-        index += 1
-    return path[:index]
+    return "/" + _steps(path)[1]
 
 
 def _relative(absolute: str) -> str:
@@ -524,3 +532,30 @@ def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
     total, expected = _amount(credit[0]), sum(instalments, Decimal(0))
     if total is not None and abs(total - expected) > TOLERANCE:
         yield "cac:PaymentTerms/cbc:Amount", str(total)
+
+
+_ADVANCE_TYPES = {"02": "01", "03": "03"}
+"""Type of the related document (catálogo 12: factura/boleta emitida por anticipos) → its CPE type."""
+
+
+@python_rule("3218", "AdditionalDocumentReference")
+def advance_document_unknown(root: Node, source: Any) -> Violations:
+    """An advance (anticipo) the emitter itself issued electronically (serie B/F/E) must be a document
+    this mock accepted.  Checked against the store of a running mock, as the notes' references are
+    (and switched off with them, ``check_note_references``)."""
+    if source is None or source.store is None:
+        return
+    if source.profile is not None and not getattr(source.profile, "check_note_references", True):
+        return
+    issuer = backend._issuer(root)
+    for related in root.xpath("cac:AdditionalDocumentReference[cbc:DocumentStatusCode]", namespaces=ns.UBL):
+        kind = _ADVANCE_TYPES.get((related.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip())
+        advance_issuer = related.xpath("cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+        number = (related.findtext(f"{{{ns.CBC}}}ID") or "").strip()
+        serie, _, numero = number.partition("-")
+        if kind is None or not advance_issuer or advance_issuer[0].strip() != issuer or serie[:1] not in ("B", "F", "E") \
+                or not numero.isdigit():
+            continue
+        stored = source.store.document(issuer, kind, serie, int(numero))
+        if stored is None or stored["status"] != "accepted":
+            yield "cac:AdditionalDocumentReference/cbc:ID", number

@@ -213,16 +213,23 @@ def _stored(status="accepted", issue_date="2026-01-01", currency="PEN"):
     (NC01, _stored(issue_date="2999-01-01"), "2885"), (ND02, _stored(issue_date="2999-01-01"), "2885"),
     (NC01, _stored(currency="USD"), "3209"), (ND02, _stored(currency="USD"), "3209"),
     (NCB, _stored(currency="USD"), "4368"),
+    (F50, _stored(None), "3218"), (F50, _stored("rejected"), "3218"),
 ])
 def test_the_modified_document_as_stored(base, source, code):
-    assert code in codes(base, source=source)
-    assert code not in codes(base, source=_stored())
+    steps = [("after", f"{ADR}[2]", related("F001-40", "02", "1", ("6", "20123456789")))] if base == F50 else []
+    assert code in codes(base, steps, source=source)
+    assert code not in codes(base, steps, source=_stored())
+
+
+def test_an_advance_of_another_issuer_is_not_looked_up():
+    steps = [("after", f"{ADR}[2]", related("F001-40", "02", "1", ("6", "20100070970")))]
+    assert "3218" not in codes(F50, steps, source=_stored(None))
 
 
 def test_a_type_10_note_is_not_looked_up():
     assert "2119" not in codes(NC10, source=_stored(None))
 
 
-PROVEN_CODES = ("2119", "2120", "2121", "2207", "2208", "2209", "2885", "3209", "4368")
+PROVEN_CODES = ("2119", "2120", "2121", "2207", "2208", "2209", "2885", "3209", "3218", "4368")
 """Proven by :func:`test_the_modified_document_as_stored` (the store of a running mock)."""
 
