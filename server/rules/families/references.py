@@ -20,6 +20,8 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from osemock.cpe import ns
+from osemock.cpe.errors import SunatError
+from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules import backend, patterns
 from osemock.server.rules.arithmetic import TOLERANCE
 from osemock.server.rules.backend import python_rule
@@ -559,3 +561,25 @@ def advance_document_unknown(root: Node, source: Any) -> Violations:
         stored = source.store.document(issuer, kind, serie, int(numero))
         if stored is None or stored["status"] != "accepted":
             yield "cac:AdditionalDocumentReference/cbc:ID", number
+
+
+@python_rule("3260", "BillingReference", sheets=("nota_credito",))
+def payment_adjustment_of_a_cash_sale(root: Node, source: Any) -> Violations:
+    """A type-13 credit note adjusts the instalments of a factura sold on credit: the stored factura
+    (its XML, in the store of a running mock) must say 'FormaPago' 'Credito'.  Silent when the store
+    does not hold the factura's XML."""
+    if (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() != "13":
+        return
+    found = backend._note_reference(root, source)
+    if found is None or found[1] is None or not found[1]["xml"]:
+        return
+    reference, stored = found
+    if (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip() != "01":
+        return
+    try:
+        factura = parse_xml(bytes(stored["xml"]))
+    except SunatError:
+        return
+    if not factura.xpath("cac:PaymentTerms[cbc:ID='FormaPago'][normalize-space(cbc:PaymentMeansID)='Credito']",
+                         namespaces=ns.UBL):
+        yield "cac:InvoiceDocumentReference/cbc:ID", backend._reference_id(reference)

@@ -200,9 +200,9 @@ class _Store:
         return None
 
 
-def _stored(status="accepted", issue_date="2026-01-01", currency="PEN"):
+def _stored(status="accepted", issue_date="2026-01-01", currency="PEN", xml=None):
     return SimpleNamespace(store=_Store(None if status is None else
-                                        {"status": status, "issue_date": issue_date, "currency": currency}),
+                                        {"status": status, "issue_date": issue_date, "currency": currency, "xml": xml}),
                            profile=None, now=None)
 
 
@@ -226,10 +226,17 @@ def test_an_advance_of_another_issuer_is_not_looked_up():
     assert "3218" not in codes(F50, steps, source=_stored(None))
 
 
+def test_a_payment_adjustment_modifies_a_sale_on_credit():
+    assert "3260" in codes(NC13, source=_stored(xml=signed_document(F1)))      # F001-1 was paid in cash
+    assert "3260" not in codes(NC13, source=_stored(xml=signed_document(F7)))  # F001-7 is on credit
+    assert "3260" not in codes(NC13, source=_stored())                         # no stored XML: no judgement
+
+
 def test_a_type_10_note_is_not_looked_up():
     assert "2119" not in codes(NC10, source=_stored(None))
 
 
-PROVEN_CODES = ("2119", "2120", "2121", "2207", "2208", "2209", "2885", "3209", "3218", "4368")
-"""Proven by :func:`test_the_modified_document_as_stored` (the store of a running mock)."""
+PROVEN_CODES = ("2119", "2120", "2121", "2207", "2208", "2209", "2885", "3209", "3218", "3260", "4368")
+"""Proven by :func:`test_the_modified_document_as_stored` and :func:`test_a_payment_adjustment_modifies_a_sale_on_credit`
+(the store of a running mock)."""
 
