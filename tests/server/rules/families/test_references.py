@@ -176,6 +176,7 @@ def codes(base: str, steps=(), source=None, type_code: str | None = None) -> lis
            ("before", "/*/cac:TaxTotal", ANTICIPO)]),                        # an advance with its payment
     (F50, [("set", "/*/cbc:ProfileID", "0201"),
            ("set", "/*/cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode", "CL")]),
+    (F52, [("remove", "/*/cac:InvoiceLine/cac:Delivery/cac:Shipment")]),    # 1004: the shipment is optional
     (F1, [("set", "/*/cbc:ProfileID", "0101")]),                            # no delivery, no 1004 rows
 ])
 def test_valid_variations_stay_silent(base, steps):
