@@ -28,6 +28,7 @@ ND02 = "20123456789-08-FD01-1.xml"
 ND03 = "20123456789-08-FD01-3.xml"
 ND11 = "20123456789-08-FD01-4.xml"
 ND12 = "20123456789-08-FD01-5.xml"
+NDB = "20123456789-08-BD01-1.xml"
 
 BILLING = "/*/cac:BillingReference/cac:InvoiceDocumentReference"
 ADR = "/*/cac:AdditionalDocumentReference"
@@ -65,6 +66,8 @@ EDITS = [
     Edit("2116", NC01, [("set", f"{BILLING}/cbc:DocumentTypeCode", "03")], why="serie F modifies no boleta"),
     Edit("2399", NCB, [("set", f"{BILLING}/cbc:DocumentTypeCode", "01")], why="serie B modifies no factura"),
     Edit("2400", ND02, [("set", f"{BILLING}/cbc:ID", "B001-1")], why="serie B, type 01 on a debit note"),
+    Edit("2400", NDB, [("set", f"{BILLING}/cbc:DocumentTypeCode", "07")], why="a debit note on a boleta: type 07"),
+    Edit("2205", NDB, [("set", f"{BILLING}/cbc:ID", "F001-1")], why="a boleta's number starts with B"),
     Edit("2204", ND02, [("set", f"{BILLING}/cbc:DocumentTypeCode", "07")], why="debit note: serie F, type 07"),
     Edit("2594", NC01, [("set", f"{BILLING}/cbc:ID", "0001-123"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "07")],
          why="physical serie, type 07"),
