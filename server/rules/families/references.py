@@ -10,7 +10,8 @@ which SUNAT words in several ways (quoted or not, with or without its name), is 
 puts a predicate on the document root and compiles the rest of the condition.
 
 Only rows of this family are compiled here (:func:`_mine`), so the generic sentences below cannot
-take over another family's rows.
+take over another family's rows.  Python is kept for what needs the store of a running mock (the
+modified document or advance: 3218, 3260, 4368) or arithmetic (a type-13 note's instalments, 3319).
 """
 from __future__ import annotations
 
