@@ -154,12 +154,22 @@ def _is_nonzero(value: str) -> bool:
         return True
 
 
+def _adjusts_payments_only(element: Node) -> bool:
+    """A credit note of type 13 (ajustes de montos y/o fechas de pago) changes a credit factura's
+    instalments and moves no money: its lines and totals are zero (3315 wants its total at zero)."""
+    root = element.getroottree().getroot()
+    return root.tag == f"{{{ns.CREDIT_NOTE}}}CreditNote" and (root.findtext(
+        f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() == "13"
+
+
 def _zero_refused(node: Node | str) -> bool:
     """Whether a zero amount is wrong here: inside a subtotal of an onerous tax (IGV, IVAP, ISC,
     ICBPER, others), or on a line/document that carries such a tax with a base above zero."""
     element = node.getparent() if isinstance(node, str) else node
     if element is None:
         return True
+    if _adjusts_payments_only(element):
+        return False
     holder = element
     while holder is not None:
         if holder.tag == f"{{{ns.CAC}}}TaxSubtotal":
