@@ -64,7 +64,7 @@ def _xpath(path: str) -> etree.XPath | None:
 
 def tag_to_xpath(tag: str) -> str | None:
     """The XPath of a workbook tag (``/Invoice/cac:X/cbc:ID@schemeID (Tipo…)`` → ``/*/cac:X/cbc:ID/@schemeID``)."""
-    path = re.sub(r"\s*\([^)]*\)", "", tag).strip()
+    path = re.sub(r"\s*\([^)]*\)", "", tag).strip().replace("cac:Allowancecharge", "cac:AllowanceCharge")  # a workbook typo
     parts = set(path.split())
     if len(parts) == 1:
         # a merged cell lists the same tag once per data item it carries
