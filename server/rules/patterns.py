@@ -124,6 +124,21 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
     return run
 
 
+def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runner:
+    """A runner that wants ``relative`` (a path of several steps) under every node ``holder_path``
+    selects: missing intermediate elements count as a missing tag."""
+    holders, step = _xpath(holder_path), _xpath(relative)
+    assert holders is not None and step is not None
+    path = f"{holder_path}/{relative}"
+
+    def run(root: Node, source: Any = None) -> Violations:
+        for holder in holders(root):
+            found = step(holder)
+            if not found or (not allow_empty and not any(_text(f) for f in found)):
+                yield _short(path), ""
+    return run
+
+
 #: Building blocks for the families' sentence compilers.
 xpath = _xpath
 short = _short
@@ -317,6 +332,10 @@ def _concept_row(row: WorkbookRow, path: str) -> Check | None:
         return None
     inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, listado)
     check = compile_sentence(inner, guarded)
+    if check is not None and check.kind == "required" and "/" in tail:
+        # the property exists and the tag under it does not, even when its parent (UsabilityPeriod) is missing
+        holder = f"{head}cac:AdditionalItemProperty[{predicate}]"
+        check = Check(inner, "required", required_within(holder, tail, rest == "No existe el Tag UBL"), guarded)
     return Check(row, f"concept:{check.kind}", check.run, check.path or guarded) if check else None
 
 

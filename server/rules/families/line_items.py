@@ -297,6 +297,9 @@ def _concept_row(row: WorkbookRow, path: str) -> Check | None:
         return None
     inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, row.listado)
     check = patterns.compile_sentence(inner, guarded)
+    if check is not None and check.kind == "required" and "/" in tail:
+        holder = f"{head}cac:AdditionalItemProperty[{predicate}]"
+        check = Check(inner, "required", patterns.required_within(holder, tail, rest == "No existe el Tag UBL"), guarded)
     return Check(row, f"concept:{check.kind}", check.run, check.path or guarded) if check else None
 
 
