@@ -1,4 +1,4 @@
-"""The arithmetic of a CPE: line tax = base × rate, line value = quantity × unit value, totals = sums.
+"""The arithmetic of a CPE: line tax = base × rate, totals = sums (a line's value and prices: the line-items family).
 
 Each rule is bound to the workbook rows of its code (so it runs in SUNAT's order) and uses SUNAT's
 tolerance of ± 1.  Documents with global charges, discounts or advances (cac:AllowanceCharge,
@@ -96,34 +96,6 @@ def _line_rate_rule(code: str, tax: str) -> None:
 
 _line_rate_rule("3108", "2000")
 _line_rate_rule("3109", "9999")
-
-
-@python_rule("3271", "cbc:LineExtensionAmount")
-@python_rule("4288", "cbc:LineExtensionAmount", sheets=("boleta",))
-def line_value_is_quantity_times_price(root: etree._Element, source: Any) -> Violations:
-    """Line value = unit value × quantity (a free line, 9996 with a base above zero: its reference value
-    '02' × quantity) − the line's discounts that affect the base ('00') + its charges that do ('47').
-    A note is judged so only when it modifies a factura (otherwise it is 4288, an observation), and
-    without adjustments, which its rows do not mention; a line with another reason code is not judged."""
-    note = etree.QName(root).localname != "Invoice"
-    if note and _path("cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()")(root) != ["01"]:
-        return
-    for line in _lines(root):
-        reasons = [r.strip() for r in _path("cac:AllowanceCharge/cbc:AllowanceChargeReasonCode/text()")(line)]
-        if (note and reasons) or any(r not in ("00", "01", "47", "48") for r in reasons) \
-                or len(reasons) != len(_path("cac:AllowanceCharge")(line)):
-            continue
-        free = any(_code(s) == "9996" and (_amount(s, "cbc:TaxableAmount") or 0) > 0 for s in _subtotals(line))
-        price = _amount(line, "cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='02']"
-                              "/cbc:PriceAmount" if free else "cac:Price/cbc:PriceAmount")
-        quantity = _amount(line, "cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity")
-        value = _amount(line, "cbc:LineExtensionAmount")
-        if quantity is None or price is None:
-            continue
-        adjustment = sum((_amount(c, "cbc:Amount") or Decimal(0)) * (1 if r == "47" else -1)
-                         for c, r in zip(_path("cac:AllowanceCharge")(line), reasons) if r in ("00", "47"))
-        if _off(value, quantity * price + adjustment):
-            yield "cbc:LineExtensionAmount", str(value), _line_note(line)
 
 
 @python_rule("3292", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount")

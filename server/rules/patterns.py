@@ -419,7 +419,10 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
-        return Check(row, "text", _each(path, _text_format(int(match[1] or 1), int(match[2]))))
+        low, high = int(match[1] or 1), int(match[2])
+        if re.search(r"permite [\"']whitespace", cond):  # 'permite "whitespace character"': line breaks, tabs allowed
+            return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high))
+        return Check(row, "text", _each(path, _text_format(low, high)))
     match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
                          r"listado según el 'Código de tributo(?: por línea)?' \(Catálogo 5\)", cond)
     if match:

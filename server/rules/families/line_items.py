@@ -390,6 +390,36 @@ def _date_not_before(match: re.Match[str], row: WorkbookRow, path: str) -> Check
     return Check(row, "date-order", patterns.each(guarded, judge), guarded)
 
 
+def _line_value(match: re.Match[str], row: WorkbookRow, path: str) -> Check:
+    """Line value = unit value × quantity (a free line, 9996 with a base above zero: its reference value
+    '02' × quantity), minus the discounts that affect the base ('00') plus the charges that do ('47')
+    where the row says so, ± 1.  A note's rows depend on the type of the document it modifies.  Narrow
+    reading: a line with a charge the row does not model (another reason code, or any charge on a row
+    without them) is not judged."""
+    free, adjusted = not match["not_free"], "'00'" in match["rest"] and "'47'" in match["rest"]
+    modifies_factura = None if not match["clause"] else not match["modneg"]
+
+    def run(root: Node, source: Any = None) -> Iterator[tuple[str, str, str | None]]:
+        if modifies_factura is not None and (_modified_type(root) == "01") != modifies_factura:
+            return
+        for line in _lines(root):
+            charges = line.xpath("cac:AllowanceCharge", namespaces=ns.UBL)
+            reasons = [(c.findtext(f"{{{ns.CBC}}}AllowanceChargeReasonCode") or "").strip() for c in charges]
+            if _is_free(line) != free or any(r not in ("00", "01", "47", "48") for r in reasons) \
+                    or (not adjusted and any(r in ("00", "47") for r in reasons)):
+                continue
+            price = _amount(line, "cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)="
+                                  "'02']/cbc:PriceAmount" if free else "cac:Price/cbc:PriceAmount")
+            quantity = _amount(line, "cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity")
+            value = _amount(line, "cbc:LineExtensionAmount")
+            if price is None or quantity is None or value is None:
+                continue
+            expected = quantity * price - _line_adjustments(line, False, "00") + _line_adjustments(line, True, "47")
+            if abs(value - expected) > TOLERANCE:
+                yield "cbc:LineExtensionAmount", str(value), _note(line)
+    return Check(row, "line-value", run)
+
+
 #: The wordings of this family → builders.  Matched (case-insensitively) against the whole condition or,
 #: under a guard, its rest.
 SENTENCES: list[tuple[re.Pattern[str], Builder]] = [(re.compile(wording, re.IGNORECASE), builder) for wording, builder in [
@@ -415,6 +445,10 @@ SENTENCES: list[tuple[re.Pattern[str], Builder]] = [(re.compile(wording, re.IGNO
     (r"Si valor del tag es diferente (?:de )?'(?P<value>\w+)' para '[Cc]ódigo de motivo de (?:cargo|descuento)' "
      r"igual a (?P<codes>'\d+'(?:\s*(?:,|y|o)\s*'\d+')*)", _charge_indicator),
     (r"Si existe '[^']+' o existe '[^']+' y no existe el Tag UBL o es vacío", _price_type_required),
+    (r"Si (?P<clause>el 'Tipo de documento que modifica' es (?P<modneg>diferente de )?'01',? y )?(?P<not_free>no )?existe "
+     r"en la línea un cac:TaxSubtotal con 'Código de tributo por línea' igual a '9996' cuyo 'Monto base' es mayor a cero "
+     r"\(cbc:TaxableAmount > 0\), el (?:importe es diferente al resultado de multiplicar|valor difiere del resultado del) "
+     r"(?P<rest>.+)", _line_value),
     (r"Si (?P<negated>no )?existe en (?:la misma línea|misma la línea|la línea) un cac:TaxSubtotal con 'Código de "
      r"tributo por línea' igual a '(?P<tax>\d+)' cuyo 'Monto base' es mayor a cero \(cbc:TaxableAmount > 0\)"
      r"(?: \([^)]*\))?(?:,? y 'Código de precio' es (?P<price_negated>diferente de )?'(?P<price>\d+)'(?: \([^)]*\))?)?"
@@ -561,21 +595,3 @@ _reference_price_rule("3270", "factura", None)
 _reference_price_rule("4287", "boleta", None)
 _reference_price_rule("3270", "nota_debito", True)
 _reference_price_rule("4287", "nota_debito", False)
-
-
-@python_rule("4288", "cbc:LineExtensionAmount", sheets=("nota_credito", "nota_debito"))
-def note_line_value_is_quantity_times_price(root: Node, source: Any) -> Iterator[tuple[str, str, str | None]]:
-    """A note modifying a document other than a factura: the line value = unit value × quantity, or for a
-    free line the reference value ('02') × quantity (± 1)."""
-    if _modified_type(root) == "01":
-        return
-    for line in _lines(root):
-        quantity = _amount(line, "cbc:CreditedQuantity | cbc:DebitedQuantity")
-        value = _amount(line, "cbc:LineExtensionAmount")
-        if _is_free(line):
-            price = _amount(line, "cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='02']"
-                                  "/cbc:PriceAmount")
-        else:
-            price = _amount(line, "cac:Price/cbc:PriceAmount")
-        if quantity is not None and price is not None and value is not None and abs(value - quantity * price) > TOLERANCE:
-            yield "cbc:LineExtensionAmount", str(value), _note(line)

@@ -73,7 +73,10 @@ EDITS = [
     Edit("2188", DEBIT_NOTE, [("attr", "/*/cac:DebitNoteLine[1]/cbc:DebitedQuantity", "unitCode", None)],
          why="debited quantity without unit"),
     Edit("2936", FACTURA, [("attr", f"{LINE}/cbc:InvoicedQuantity", "unitCode", "UNIDAD")], why="unit not in catálogo 03"),
-    # the item: codes
+    # the item: description and codes
+    Edit("2027", FACTURA, [("set", f"{LINE}/cac:Item/cbc:Description", "D" * 501)], why="description of 501 characters"),
+    Edit("4084", CREDIT_NOTE, [("set", "/*/cac:CreditNoteLine[1]/cac:Item/cbc:Description", "AB")],
+         why="credit note description of 2 characters"),
     Edit("4269", FACTURA, [("set", f"{LINE}/cac:Item/cac:SellersItemIdentification/cbc:ID", "X" * 31)],
          why="seller's code of 31 characters"),
     Edit("3496", FACTURA, [("set", f"{LINE}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode", "4321170")],
@@ -185,6 +188,7 @@ def _codes(base: str, steps: list) -> list[str]:
 
 @pytest.mark.parametrize("base, steps, silent", [
     (FACTURA, [("set", f"{LINE}/cbc:ID", "999")], {"2023", "2752"}),
+    (FACTURA, [("set", f"{LINE}/cac:Item/cbc:Description", "TECLADO USB\n\tESPAÑOL")], {"2027"}),
     (FACTURA, [("set", f"{LINE}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode", "00000000")], {"3496"}),
     (FACTURA, [("set", f"{LINE}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode", "99999999")], {"3496"}),
     (FACTURA, [operation("0112"), ("set", f"{LINE}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode",
