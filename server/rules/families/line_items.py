@@ -7,8 +7,9 @@ Most rows are worded as one of a few sentences; :data:`SENTENCES` maps each word
 means, so a new row with a known wording needs no code.  Context clauses that only this family uses
 ("Si existe en la línea un cac:TaxSubtotal con 'Código de tributo por línea' igual a '9996'…", "Si el
 'Código del concepto' es '7014' y…") become XPath predicates in the row's path, and the rest of the
-sentence compiles as any simple sentence would.  Arithmetic (charge = base × factor, reference price,
-line value of a note) is Python, bound to its code.
+sentence compiles as any simple sentence would.  Arithmetic is Python: the line value rows by their
+wording (free line or not, type of the modified document), the charge = base × factor and the unit
+price with taxes bound to their codes.
 
 The line's cac:TaxTotal and cac:Delivery belong to other families.
 """
@@ -26,7 +27,7 @@ from osemock.server.rules import patterns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.patterns import Check, sentence
-from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.workbook import WorkbookRow, rows
 
 Node = etree._Element
 Builder = Callable[[re.Match[str], WorkbookRow, str], "Check | None"]
@@ -205,6 +206,13 @@ def _required_nonzero(match: re.Match[str], row: WorkbookRow, path: str) -> Chec
     return Check(row, "required-nonzero", run)
 
 
+def _text_sentence(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
+    """'alfanumérico de 1 a 30 carácteres' without line breaks or tabs (rows that permit them are the core's)."""
+    if "permite" in match["note"] and "no se permite" not in match["note"]:
+        return None
+    return Check(row, "text", patterns.each(path, _text_format(int(match["low"] or 1), int(match["high"]))))
+
+
 def _generic_product_code(match: re.Match[str], row: WorkbookRow, path: str) -> Check:
     """An 8-digit product code ending in 4 (or 6) zeros names a segment or family, not a product."""
     length, zeros = int(match["length"]), min(int(match["zeros1"]), int(match["zeros2"]))
@@ -277,7 +285,8 @@ _CONCEPT_HEAD = re.compile(
     r"De existir (?:el )?'?c[oó]digo (?:del|de) concepto'?(?: igual(?: a)?)?) "
     r"(?P<codes>'?\d+'?(?:\s*(?:,|o|y|, o)\s*'?\d+'?)*)(?: \([^)]*\))?(?:,\s*y\s+|,\s*|\s+y\s+)(?P<rest>.+)",
     re.IGNORECASE)
-_CONCEPT_REST = {"no existe el tag": "No existe el Tag UBL", "no existe el tag o es vacío": "No existe el Tag UBL o es vacío",
+_CONCEPT_REST = {"no existe el tag": "No existe el Tag UBL",
+                 "no existe el tag o es vacío": "No existe el Tag UBL o es vacío",
                  "no existe el tag o es vacio": "No existe el Tag UBL o es vacío"}
 
 
@@ -434,8 +443,7 @@ SENTENCES: list[tuple[re.Pattern[str], Builder]] = [(re.compile(wording, re.IGNO
     (r"No existe el Tag UBL o es cero \(0\)", _required_nonzero),
     (r"(?:Si existe el tag, )?El (?:formato|valor) del (?:Tag UBL|tag) es diferente (?:a|de) alfanum[ée]rico de "
      r"(?:(?P<low>\d+) (?:a|hasta) |hasta )(?P<high>\d+) car[aá]ct[eé]res(?P<note>.*)",
-     lambda m, row, path: Check(row, "text", patterns.each(path, _text_format(int(m["low"] or 1), int(m["high"]))))
-     if "no se permite" in m["note"] or "permite" not in m["note"] else None),
+     _text_sentence),
     (r"Tiene una longitud de (?P<length>\d+) posiciones, el valor del Tag UBL termina en (?P<zeros1>\d+) ceros "
      r"\('0+'\) o termina en (?P<zeros2>\d+) ceros \('0+'\)", _generic_product_code),
     (r"El comprobante no contiene ninguna línea con 'Código de producto SUNAT' con valor "
@@ -491,6 +499,24 @@ def _repaired_path(tag: str) -> str | None:
     return patterns.tag_to_xpath(cell) if cell != tag else None
 
 
+def _section_scoped(row: WorkbookRow, path: str) -> str:
+    """A property row that names no concept ("Si existe el atributo, el valor es diferente de 'TNE'" on
+    cbc:ValueQuantity/@unitCode) applies to the concepts its section names: the rows of the same field
+    that say "'Código del concepto' … '3006'".  Without them the path stays as it is."""
+    tail = path.partition("cac:AdditionalItemProperty/")[2]
+    if not tail.startswith(("cbc:Value", "cac:UsabilityPeriod/")) or "concepto" in row.condition.lower():
+        return path
+    codes: list[str] = []
+    for other in rows(row.sheet):
+        if other.field == row.field and other.row != row.row and "cac:AdditionalItemProperty/" in other.tag:
+            named = _CONCEPT_HEAD.fullmatch(other.condition.strip().rstrip(". "))
+            codes += _codes(named["codes"]) if named else []
+    if not codes:
+        return path
+    predicate = " or ".join(f"cbc:NameCode='{code}'" for code in dict.fromkeys(codes))
+    return path.replace("cac:AdditionalItemProperty/", f"cac:AdditionalItemProperty[{predicate}]/", 1)
+
+
 def _in_family(path: str) -> bool:
     return bool(_LINE.search(path)) and "/cac:TaxTotal" not in path and "/cac:Delivery" not in path
 
@@ -510,12 +536,13 @@ def line_item_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     if concept is not None:
         return concept
     condition = re.sub(r"^y\s+", "", row.condition.strip().rstrip(". "), flags=re.IGNORECASE)  # "…, y no existe…"
+    scoped = _section_scoped(row, path)
     for wording, builder in SENTENCES:
         match = wording.fullmatch(condition)
         if match is not None:
-            check = builder(match, row, path)
+            check = builder(match, row, scoped)
             if check is not None:
-                return check
+                return check if scoped == path or check.path else Check(row, check.kind, check.run, scoped)
     return None
 
 
@@ -579,9 +606,10 @@ def _reference_price_rule(code: str, sheet: str, modifies_factura: bool | None) 
             taxes = _amount(line, "cac:TaxTotal/cbc:TaxAmount")
             if not quantity or value is None or taxes is None:
                 continue
-            expected = (value + taxes - _line_adjustments(line, False, "01") + _line_adjustments(line, True, "48")) / quantity
-            for price in line.xpath("cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='01']"
-                                    "/cbc:PriceAmount/text()", namespaces=ns.UBL):
+            outside_base = _line_adjustments(line, True, "48") - _line_adjustments(line, False, "01")
+            expected = (value + taxes + outside_base) / quantity
+            for price in line.xpath("cac:PricingReference/cac:AlternativeConditionPrice"
+                                    "[normalize-space(cbc:PriceTypeCode)='01']/cbc:PriceAmount/text()", namespaces=ns.UBL):
                 actual = _number(price)
                 if actual is not None and abs(actual - expected) > TOLERANCE:
                     yield "cac:AlternativeConditionPrice/cbc:PriceAmount", price.strip(), _note(line)
