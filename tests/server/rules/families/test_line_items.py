@@ -207,6 +207,8 @@ def _codes(base: str, steps: list) -> list[str]:
                       ("set", f"{LINE}/cac:Item/cac:StandardItemIdentification/cbc:ID", "17751234567897")], {"4333", "4334", "4335"}),
     (CREDIT_NOTE, [("set", "/*/cac:CreditNoteLine[1]/cbc:LineExtensionAmount", "150.00")], {"4288"}),
     (BOLETA, [add(prop("7019", quantity='unitCode="ZZ">12.50'))], {"3115", "4281"}),  # 'TNE' is the species' unit
+    (LINE_ITEMS, [("after", DISCOUNT, charge("47", "true", "0.05", "10.00", "200.00")),
+                  ("set", f"{LINE}/cbc:LineExtensionAmount", "190.00")], {"3271", "3290", "3114"}),
     (LINE_ITEMS, [("remove", f"{DISCOUNT}/cbc:MultiplierFactorNumeric"), ("set", f"{DISCOUNT}/cbc:BaseAmount", "999.00")],
      {"3290"}),
 ], ids=lambda value: str(value)[:40] if isinstance(value, set) else None)
