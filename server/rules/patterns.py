@@ -81,7 +81,10 @@ def tag_to_xpath(tag: str) -> str | None:
 
 
 def _short(path: str) -> str:
-    """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr``."""
+    """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr`` (a guard's
+    predicates left out)."""
+    while re.search(r"\[[^\[\]]*\]", path):
+        path = re.sub(r"\[[^\[\]]*\]", "", path)
     steps = [s for s in path.split("/") if s and s != "*"]
     return "/".join(steps[-2:]).replace("@", "")
 
