@@ -70,6 +70,7 @@ def _with_predicate(path: str, step: str, predicate: str) -> str | None:
 
 
 def _codes(text: str) -> list[str]:
+    """The codes of a list as the workbook writes it: "'7004', '7005' y '7012'", "'3055'", "7001"."""
     return re.findall(r"'?(\d+)'?", text)
 
 
@@ -170,6 +171,8 @@ def _unique_line_number(match: re.Match[str], row: WorkbookRow, path: str) -> Ch
 
 
 def _attribute_required(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
+    """'No existe el atributo del Tag UBL o es vacío' (the unit of a quantity) or 'no existe el atributo
+    @schemeID' written on the element's tag (the GTIN's structure): the attribute is wanted."""
     if match["name"]:  # "no existe el atributo @schemeID" about an element tag
         if "/@" in path:
             return None
@@ -179,6 +182,8 @@ def _attribute_required(match: re.Match[str], row: WorkbookRow, path: str) -> Ch
 
 
 def _catalog(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
+    """'…diferente al Catálogo N.° 03', '…distinto al catálogo nro 06': the catalog named in the sentence
+    itself (the row's listado column is often empty)."""
     codes = catalog(f"{int(match['number']):02d}")
     if not codes or (match["attribute"] and "/@" not in path):
         return None
@@ -235,6 +240,8 @@ def _operation_needs_product(match: re.Match[str], row: WorkbookRow, path: str) 
 
 
 def _one_of(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
+    """'…es diferente a 'GTIN-8', 'GTIN-12', 'GTIN-13' y 'GTIN-14'': one of the listed values (the core
+    reads a single value only)."""
     values = set(re.findall(r"'([^']*)'", match["values"]))
     if match["attribute"] and "/@" not in path:
         return None
@@ -375,6 +382,7 @@ def _value_needs_concepts(match: re.Match[str], row: WorkbookRow, path: str) -> 
 
 
 def _pattern(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
+    """'…diferente a: - [0-9]{4}-[0-9]{2}-[0-9]{3}-[0-9]{6}' (the DAM number): the workbook's own regex."""
     try:
         compiled = re.compile(match["regex"])
     except re.error:
