@@ -1,4 +1,4 @@
-"""The arithmetic of a CPE: line tax = base × rate, line value = quantity × unit value, totals = sums.
+"""The arithmetic of a CPE: line tax = base × rate, totals = sums (a line's value and prices: the line-items family).
 
 Each rule is bound to the workbook rows of its code (so it runs in SUNAT's order) and uses SUNAT's
 tolerance of ± 1.  The document totals follow the workbook's own algebra of global charges, discounts
@@ -252,20 +252,6 @@ def _line_rate_rule(code: str, tax: str) -> None:
 
 _line_rate_rule("3108", "2000")
 _line_rate_rule("3109", "9999")
-
-
-@python_rule("3271", "cbc:LineExtensionAmount")
-@python_rule("4288", "cbc:LineExtensionAmount", sheets=("boleta",))
-def line_value_is_quantity_times_price(root: etree._Element, source: Any) -> Violations:
-    """Line value = unit value × quantity, for lines that are not free (9996) and carry no line discounts."""
-    for line in _lines(root):
-        if any(_code(s) == "9996" for s in _subtotals(line)) or line.xpath("cac:AllowanceCharge", namespaces=ns.UBL):
-            continue
-        quantity = _amount(line, "cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity")
-        price = _amount(line, "cac:Price/cbc:PriceAmount")
-        value = _amount(line, "cbc:LineExtensionAmount")
-        if quantity is not None and price is not None and _off(value, quantity * price):
-            yield "cbc:LineExtensionAmount", str(value), _line_note(line)
 
 
 @python_rule("3292", "InvoiceLine/cac:TaxTotal/cbc:TaxAmount")

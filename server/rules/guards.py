@@ -90,6 +90,8 @@ def _predicate(guard: Guard, match: re.Match[str]) -> str:
     if "{code}" not in guard.predicate:
         return guard.predicate
     codes = re.findall(r"'\s*([^'\s-][^'-]*?)\s*(?:-[^']*)?'", match.group("codes"))
+    # "'0112 Venta Interna - …'": a code followed by its description (no dash right after the code)
+    codes = [re.match(r"\d+(?=\s)", code)[0] if re.match(r"\d+\s", code) else code for code in codes]
     if not codes:
         return ""
     joined = " or ".join(guard.predicate.format(code=code.strip()) for code in codes)

@@ -64,7 +64,7 @@ def _xpath(path: str) -> etree.XPath | None:
 
 def tag_to_xpath(tag: str) -> str | None:
     """The XPath of a workbook tag (``/Invoice/cac:X/cbc:ID@schemeID (Tipo…)`` → ``/*/cac:X/cbc:ID/@schemeID``)."""
-    path = re.sub(r"\s*\([^)]*\)", "", tag).strip()
+    path = re.sub(r"\s*\([^)]*\)", "", tag).strip().replace("cac:Allowancecharge", "cac:AllowanceCharge")  # a workbook typo
     parts = set(path.split())
     if len(parts) == 1:
         # a merged cell lists the same tag once per data item it carries
@@ -81,8 +81,9 @@ def tag_to_xpath(tag: str) -> str | None:
 
 
 def _short(path: str) -> str:
-    """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr``."""
-    while "[" in path:  # a guard's predicate is not part of the node's name
+    """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr`` (a guard's
+    predicates left out)."""
+    while re.search(r"\[[^\[\]]*\]", path):
         path = re.sub(r"\[[^\[\]]*\]", "", path)
     steps = [s for s in path.split("/") if s and s != "*"]
     return "/".join(steps[-2:]).replace("@", "")
@@ -123,6 +124,21 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
             value = _text(node)
             if not judge(value, node):
                 yield _short(path), value
+    return run
+
+
+def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runner:
+    """A runner that wants ``relative`` (a path of several steps) under every node ``holder_path``
+    selects: missing intermediate elements count as a missing tag."""
+    holders, step = _xpath(holder_path), _xpath(relative)
+    assert holders is not None and step is not None
+    path = f"{holder_path}/{relative}"
+
+    def run(root: Node, source: Any = None) -> Violations:
+        for holder in holders(root):
+            found = step(holder)
+            if not found or (not allow_empty and not any(_text(f) for f in found)):
+                yield _short(path), ""
     return run
 
 
@@ -329,6 +345,10 @@ def _concept_row(row: WorkbookRow, path: str) -> Check | None:
         return None
     inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, rest, row.severity, row.code, listado)
     check = compile_sentence(inner, guarded)
+    if check is not None and check.kind == "required" and "/" in tail:
+        # the property exists and the tag under it does not, even when its parent (UsabilityPeriod) is missing
+        holder = f"{head}cac:AdditionalItemProperty[{predicate}]"
+        check = Check(inner, "required", required_within(holder, tail, rest == "No existe el Tag UBL"), guarded)
     return Check(row, f"concept:{check.kind}", check.run, check.path or guarded) if check else None
 
 
@@ -412,7 +432,10 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
-        return Check(row, "text", _each(path, _text_format(int(match[1] or 1), int(match[2]))))
+        low, high = int(match[1] or 1), int(match[2])
+        if re.search(r"permite [\"']whitespace", cond):  # 'permite "whitespace character"': line breaks, tabs allowed
+            return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high))
+        return Check(row, "text", _each(path, _text_format(low, high)))
     match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
                          r"listado según el 'Código de tributo(?: por línea)?' \(Catálogo 5\)", cond)
     if match:
