@@ -12,6 +12,7 @@ serve every row worded that way.  Rows that need the registry live in :mod:`.hea
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Callable
 
 from osemock.cpe import ns
@@ -364,3 +365,20 @@ def signatory_is_emitter_or_sender(row: WorkbookRow, path: str | None) -> Check 
                 yield short(path), text(node)
     return Check(row, "signatory", run)
 
+
+
+#: Notes of serie B (on boletas) may be sent up to five days after their issue date (1079).
+NOTE_ON_BOLETA_DAYS = 5
+
+
+@python_rule("1079", "cbc:IssueDate", sheets=("nota_credito", "nota_debito"))
+def note_on_boleta_sent_too_late(root: Any, source: Any) -> Any:
+    """A note of serie B received more than five days after its issue date (the workbook's figure)."""
+    if source is None or source.now is None or not text((root.xpath("cbc:ID", namespaces=ns.UBL) or [""])[0]).startswith("B"):
+        return
+    try:
+        issued = date.fromisoformat(text((root.xpath("cbc:IssueDate", namespaces=ns.UBL) or [""])[0]))
+    except ValueError:
+        return
+    if (source.now.date() - issued).days > NOTE_ON_BOLETA_DAYS:
+        yield "cbc:IssueDate", issued.isoformat()

@@ -24,6 +24,10 @@ FACTURA = "20123456789-01-F001-1.xml"
 EXPORT = "20123456789-01-F001-6.xml"
 BOLETA = "20123456789-03-B001-1.xml"
 CREDIT = "20123456789-07-FC01-1.xml"
+DOLLARS = "20123456789-01-F001-60.xml"
+DEDUCTIBLE = "20123456789-01-F001-61.xml"
+DETRACCION = "20123456789-01-F001-62.xml"
+PASSPORT = "20123456789-03-B001-60.xml"
 DEBIT = "20123456789-08-FD01-1.xml"
 
 SUPPLIER = "/*/cac:AccountingSupplierParty/cac:Party"
@@ -76,6 +80,11 @@ EDITS = [
                             "17")], why="IVAP line without leyenda 2007"),
     Edit("4265", FACTURA, _operation("1001"), why="detraccion without leyenda 2006"),
     Edit("4265", BOLETA, _operation("1004"), why="detraccion of cargo transport without leyenda 2006"),
+    Edit("4265", DETRACCION, [("remove", "/*/cbc:Note[@languageLocaleID='2006']")], why="leyenda 2006 left out"),
+    Edit("2071", DOLLARS, [("set", "/*/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount/@currencyID", "PEN")],
+         why="IGV in soles on a dollar invoice"),
+    Edit("2800", DEDUCTIBLE, _customer("4", "001234567"), why="0112 to a carnet de extranjeria"),
+    Edit("4207", PASSPORT, _customer("1", "1234567"), why="boleta DNI of seven digits"),
     Edit("4266", FACTURA, [("before", "/*/cac:PaymentTerms", _DELIVERY)], why="itinerant sale without leyenda 2005"),
     Edit("3205", BOLETA, [("set", "/*/cbc:InvoiceTypeCode/@listID", None)], why="boleta without operation type"),
     Edit("3206", BOLETA, _operation("0112"), why="0112 is not a boleta operation"),
@@ -111,6 +120,10 @@ def test_edit_earns_its_code(edit):
 # -- valid variations stay silent ------------------------------------------------------------------
 SILENT = [
     (FACTURA, [], "the sample"),
+    (DOLLARS, [("set", "/*/cbc:ID", "F001-600")], "a dollar invoice"),
+    (DETRACCION, [("set", "/*/cac:PaymentTerms[cbc:ID='Detraccion']/cbc:Amount", "540.00")], "detraccion amount"),
+    (DEDUCTIBLE, _customer("6", "10456789121"), "0112 to a RUC"),
+    (PASSPORT, _customer("B", "X-998877"), "boleta to a foreign document"),
     (FACTURA, _operation("0112") + _customer("1", "45678912"), "0112 to a DNI"),
     (EXPORT, _customer("6", "20100070970") + [("after", "/*/cbc:Note", "<cbc:Note languageLocaleID='2008'>"
                                                 "VENTA EXONERADA DEL IGV-ISC-IPM</cbc:Note>")], "export with leyenda 2008"),
@@ -137,6 +150,14 @@ def test_valid_variation_is_silent(base, steps, why):
                     "2098", "2100", "2092"}
     result = lint(edited(Edit("0", base, steps)), base)
     assert [f.code for f in result.findings if f.code in header_codes or f.code == "0306"] == [], why
+
+
+def test_detraccion_amount_is_in_soles_whatever_the_currency():
+    """2071 leaves the detracción amount alone: it is always in PEN (3208 says so)."""
+    codes = [f.code for f in lint(signed_document(DETRACCION), DETRACCION).findings]
+    assert codes == []
+    to_dollars = Edit("3208", DETRACCION, [("set", "/*/cac:PaymentTerms[cbc:ID='Detraccion']/cbc:Amount/@currencyID", "USD")])
+    assert "2071" not in [f.code for f in lint(edited(to_dollars), DETRACCION).findings]
 
 
 # -- rules that need the sender, the clock or the registry ----------------------------------------
@@ -171,6 +192,13 @@ def test_signatory_must_be_the_emitter_or_the_sender():
 def test_sent_after_the_deadline(base, code):
     assert code in _codes(_source(base, issue_days_ago=4))
     assert code not in _codes(_source(base, issue_days_ago=3))
+
+
+def test_notes_on_boletas_have_five_days():
+    note = [("set", "/*/cbc:ID", "BC01-7")]
+    assert "1079" in _codes(_source(CREDIT, note, issue_days_ago=6))
+    codes = _codes(_source(CREDIT, note, issue_days_ago=5))
+    assert "1079" not in codes and "2108" not in codes
 
 
 def test_contingency_documents_have_no_deadline():
