@@ -280,17 +280,32 @@ def legend_required(row: WorkbookRow, path: str | None) -> Check | None:
 _DOCUMENT_NAMES = {"01": "factura", "03": "boleta"}
 
 
+def _operations_named(sheet: str) -> set[str]:
+    """The operation types the sheet's own conditions name ("Si 'Tipo de operación' es '2106 …'")."""
+    named: set[str] = set()
+    for row in rows(sheet):
+        for match in re.finditer(r"[Tt]ipo de operación' es (?:igual a )?(?:diferente (?:a|de) )?"
+                                 r"((?:['\"]\d{4}[^'\"]*['\"](?:,|,? o| y|\s)*)+)", row.condition):
+            named |= set(re.findall(r"\d{4}", match[1]))
+    return named
+
+
 @family_sentence
 def operation_for_document(row: WorkbookRow, path: str | None) -> Check | None:
     """"Si valor del atributo es diferente al listado (catálogo 51) según el 'Tipo de documento'": the
-    operation type must be in catalog 51 and allowed there for the document's type (factura/boleta)."""
+    operation type must be in catalog 51 and allowed there for the document's type (factura/boleta).
+    SUNAT's catalog file lacks operation types its own workbook validates (2002 retención de segunda
+    categoría, 2106 tax free in the factura sheet): a type the sheet names and the catalog lacks passes."""
     if path is None or not re.fullmatch(r"Si valor del atributo es diferente al listado \(catálogo 51\) según el "
                                         r"'Tipo de documento'", row.condition.strip()):
         return None
     known = entries("51")
+    newer = _operations_named(row.sheet) - set(known)
     path = _fixed_path(path)
 
     def allowed(value: str, node: Any) -> bool:
+        if value in newer:
+            return True
         if value not in known:
             return False
         kind = _DOCUMENT_NAMES.get(text((root_of(node).xpath("cbc:InvoiceTypeCode", namespaces=ns.UBL) or [""])[0]))

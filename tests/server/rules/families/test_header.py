@@ -140,6 +140,7 @@ SILENT = [
     (BOLETA, _customer("0", "-"), "boleta to an anonymous customer"),
     (CREDIT, _customer("-", "-"), "note to a customer without document"),
     (BOLETA, [("set", f"{ADDRESS}/cbc:AddressTypeCode", "0003")], "another establishment"),
+    (PASSPORT, [("set", "/*/cbc:InvoiceTypeCode/@listID", "0113")], "boleta of a NRUS"),
 ]
 
 
@@ -150,6 +151,14 @@ def test_valid_variation_is_silent(base, steps, why):
                     "2098", "2100", "2092"}
     result = lint(edited(Edit("0", base, steps)), base)
     assert [f.code for f in result.findings if f.code in header_codes or f.code == "0306"] == [], why
+
+
+def test_operation_types_the_workbook_names_beyond_the_catalog():
+    """2106 (tax free) is validated by the factura sheet though SUNAT's catalog 51 file lacks it."""
+    codes = [f.code for f in lint(edited(Edit("0", FACTURA, [("set", "/*/cbc:InvoiceTypeCode/@listID", "2106")])), FACTURA).findings]
+    assert "3206" not in codes
+    codes = [f.code for f in lint(edited(Edit("0", BOLETA, [("set", "/*/cbc:InvoiceTypeCode/@listID", "2106")])), BOLETA).findings]
+    assert "3206" in codes
 
 
 def test_detraccion_amount_is_in_soles_whatever_the_currency():
