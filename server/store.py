@@ -113,9 +113,17 @@ CREATE TABLE IF NOT EXISTS establishments (   -- establecimientos anexos (cbc:Ad
     code TEXT NOT NULL,
     PRIMARY KEY (ruc, code)
 );
+CREATE TABLE IF NOT EXISTS receipt_ranges (   -- authorized physical / contingency receipts (serie, numbers)
+    ruc TEXT NOT NULL,
+    list TEXT NOT NULL,               -- physical_receipts | contingency_receipts
+    type_code TEXT NOT NULL DEFAULT '',   -- '' for any type
+    serie TEXT NOT NULL,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS declared_lists (   -- the lists the registry declares for a RUC (absent: unknown)
     ruc TEXT NOT NULL,
-    list TEXT NOT NULL,               -- padrones | establishments
+    list TEXT NOT NULL,               -- padrones | establishments | physical_receipts | contingency_receipts
     PRIMARY KEY (ruc, list)
 );
 """
@@ -261,6 +269,15 @@ class Store:
             return None
         return {row["code"] for row in self.query("SELECT code FROM establishments WHERE ruc=?", (ruc,))}
 
+    def receipt_authorized(self, ruc: str, list_name: str, type_code: str, serie: str, number: int) -> bool | None:
+        """Whether ``list_name`` (``physical_receipts`` or ``contingency_receipts``) of ``ruc`` holds that
+        receipt; ``None`` when the registry does not declare the list."""
+        if not self._declared(ruc, list_name):
+            return None
+        return bool(self.query(
+            "SELECT 1 FROM receipt_ranges WHERE ruc=? AND list=? AND type_code IN ('', ?) AND serie=? AND ? BETWEEN first AND last",
+            (ruc, list_name, type_code, serie, number)))
+
     def seed_registry(self, data: dict[str, Any]) -> None:
         """Load emitters, SOL users, PSE links, padrones, establishments and other taxpayers (the shape
         of a registry YAML/JSON file)."""
@@ -298,6 +315,13 @@ class Store:
                         entry = entry if isinstance(entry, dict) else {"padron": entry}
                         db.execute("INSERT OR REPLACE INTO padrones (ruc, padron, valid_from, valid_to) VALUES (?, ?, ?, ?)",
                                    (ruc, str(entry["padron"]).zfill(2), str(entry.get("from") or ""), str(entry.get("to") or "")))
+                for list_name in ("physical_receipts", "contingency_receipts"):
+                    if list_name in emitter:
+                        _declare(db, ruc, list_name)
+                        for entry in emitter[list_name] or []:
+                            db.execute("INSERT INTO receipt_ranges (ruc, list, type_code, serie, first, last) VALUES (?, ?, ?, ?, ?, ?)",
+                                       (ruc, list_name, str(entry.get("type") or ""), str(entry["serie"]),
+                                        int(entry.get("from", 1)), int(entry.get("to", entry.get("from", 1)))))
                 if "establishments" in emitter:
                     _declare(db, ruc, "establishments")
                     for code in emitter["establishments"] or []:
@@ -307,7 +331,10 @@ class Store:
 def _declare(db: sqlite3.Connection, ruc: str, name: str) -> None:
     """Record that the registry lists ``name`` for ``ruc`` (replacing what an earlier seed said)."""
     db.execute("INSERT OR REPLACE INTO declared_lists (ruc, list) VALUES (?, ?)", (ruc, name))
-    db.execute(f"DELETE FROM {name} WHERE ruc=?", (ruc,))
+    if name.endswith("_receipts"):
+        db.execute("DELETE FROM receipt_ranges WHERE ruc=? AND list=?", (ruc, name))
+    else:
+        db.execute(f"DELETE FROM {name} WHERE ruc=?", (ruc,))
 
 
 def _certificate_identity(pem: str) -> tuple[str, str]:

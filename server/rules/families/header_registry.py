@@ -132,3 +132,26 @@ def _unknown_establishment(code: str, as_error: bool) -> None:
 
 _unknown_establishment("3239", True)
 _unknown_establishment("4199", False)
+
+
+_TYPE_OF_ROOT = {"CreditNote": "07", "DebitNote": "08"}
+
+
+def _receipt_rule(code: str, list_name: str) -> None:
+    @python_rule(code, "cbc:ID", sheets=("factura", "boleta", "nota_credito", "nota_debito"))
+    def contingency_receipt_not_authorized(root: etree._Element, source: Any) -> Violations:
+        if source is None or source.store is None:
+            return
+        serie, _, number = _first(root, "cbc:ID").partition("-")
+        if not serie[:1].isdigit() or not number.isdigit():
+            return
+        type_code = _TYPE_OF_ROOT.get(etree.QName(root).localname) or _first(root, "cbc:InvoiceTypeCode")
+        if source.store.receipt_authorized(_emitter(root), list_name, type_code, serie, int(number)) is False:
+            yield "cbc:ID", f"{serie}-{number}"
+
+    contingency_receipt_not_authorized.__doc__ = (f"A contingency number (numeric serie) outside the registry's "
+                                                  f"{list_name} of the emitter ({code}).")
+
+
+_receipt_rule("4204", "contingency_receipts")
+_receipt_rule("3207", "physical_receipts")

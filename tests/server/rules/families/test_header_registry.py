@@ -18,7 +18,7 @@ from osemock.server.store import Store
 
 from ..proofs import apply
 
-PROVEN_CODES = ("3097", "3281", "1086", "4013", "4014", "3239", "4199", "2010", "2011")
+PROVEN_CODES = ("3097", "3281", "1086", "4013", "4014", "3239", "4199", "2010", "2011", "3207", "4204")
 
 RUC, CUSTOMER = "20123456789", "20100070970"
 FACTURA, BOLETA = "20123456789-01-F001-1.xml", "20123456789-03-B001-1.xml"
@@ -105,6 +105,23 @@ def test_establishment_must_be_registered(store):
 def test_establishments_not_declared_are_unknown(store):
     store.seed_registry(_emitter())
     assert not {"3239", "4199"} & set(_codes(store, FACTURA, [("set", ADDRESS_TYPE, "0002")]))
+
+
+def test_contingency_receipts_must_be_authorized(store):
+    store.seed_registry(_emitter(physical_receipts=[{"type": "01", "serie": "0001", "from": 1, "to": 500}],
+                                 contingency_receipts=[{"serie": "0001", "from": 1, "to": 50}]))
+    assert not {"3207", "4204"} & set(_codes(store, FACTURA, [("set", "/*/cbc:ID", "0001-20")]))
+    late = _codes(store, FACTURA, [("set", "/*/cbc:ID", "0001-120")])
+    assert "4204" in late and "3207" not in late
+    unknown = _codes(store, BOLETA, [("set", "/*/cbc:ID", "0001-20")])  # the physical range is of facturas
+    assert "3207" in unknown and "4204" not in unknown
+    assert "3207" in _codes(store, CREDIT, [("set", "/*/cbc:ID", "0002-1")])
+    assert not {"3207", "4204"} & set(_codes(store, FACTURA))  # electronic series are not judged
+
+
+def test_receipt_lists_not_declared_are_unknown(store):
+    store.seed_registry(_emitter())
+    assert not {"3207", "4204"} & set(_codes(store, FACTURA, [("set", "/*/cbc:ID", "0001-20")]))
 
 
 def test_a_store_of_the_previous_schema_still_opens(tmp_path):
