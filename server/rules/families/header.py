@@ -7,27 +7,23 @@ type guarding a digits format.  The workbook words the same condition in several
 ``RUC (6)``, ``es 6``), so :data:`REWORDINGS` first brings a condition to the one wording the guards
 know; the guards of this module (:data:`HEADER_GUARDS`) are data like the common ones, and the few
 sentences below (digits, one of a few values, a numbering format, a leyenda that must exist…) each
-serve every row worded that way.  Rows that need the registry live in :mod:`.header_registry`.
+serve every row worded that way.  Rows about the document as a whole (operation types, currency,
+deadlines, signature) live in :mod:`.header_document`, rows that need the registry in
+:mod:`.header_registry`.
 """
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Callable
 
 from osemock.cpe import ns
-from osemock.server.rules import patterns
-from osemock.server.rules.backend import python_rule, sent_too_late
-from osemock.server.rules.catalogs import catalog, entries
+from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.guards import Guard, add_guard
-from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, xpath
-from osemock.server.rules.workbook import WorkbookRow, rows
+from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, xpath
+from osemock.server.rules.workbook import WorkbookRow
 
 _CODES = r"(?P<codes>'[^']*'(?:\s*\([^)]*\))?(?:(?:,|,? o| y|,? y/o)\s*'[^']*'(?:\s*\([^)]*\))?)*)"
 _SHORT_CODE = r"(?P<codes>'[A-Z0-9]{1,4}')"
-#: The operation type (catálogo 51): the workbook's field is cbc:InvoiceTypeCode/@listID; the common
-#: guards read cbc:ProfileID, which the samples also carry.
-OPERATION_TYPE = "/*/cbc:InvoiceTypeCode/@listID | /*/cbc:ProfileID"
 _STARTS_WITH_DIGIT = "translate(substring(normalize-space(cbc:ID), 1, 1), '0123456789', '##########') = '#'"
 _MODIFIED_TYPE = "cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode"
 _LINES = "*[self::cac:InvoiceLine or self::cac:CreditNoteLine or self::cac:DebitNoteLine]"
@@ -98,7 +94,7 @@ def _reworded(condition: str) -> str:
     return condition
 
 
-def _fixed_path(path: str) -> str:
+def fixed_path(path: str) -> str:
     """A few tags are written ``/invoice/…`` in the workbook: the root is any document."""
     return re.sub(r"^/invoice/", "/*/", path)
 
@@ -116,7 +112,7 @@ def reworded(row: WorkbookRow, path: str | None) -> Check | None:
     """Another wording of a known sentence: compiled as that sentence, bound to the original row."""
     if path is None:
         return None
-    fixed = _fixed_path(path)
+    fixed = fixed_path(path)
     condition = _reworded(row.condition.strip())
     if condition == row.condition.strip() and fixed == path:
         return None
@@ -127,31 +123,31 @@ def reworded(row: WorkbookRow, path: str | None) -> Check | None:
 
 
 # -- values --------------------------------------------------------------------------------------
-def _quoted(listing: str) -> list[str]:
+def quoted(listing: str) -> list[str]:
     return re.findall(r"['\"]([^'\"]+)['\"]", listing)
 
 
-_LISTING = r"((?:['\"][^'\"]+['\"](?:,\s*|\s+[yo]\s+)?)+)\.?"
+LISTING = r"((?:['\"][^'\"]+['\"](?:,\s*|\s+[yo]\s+)?)+)\.?"
 
 
 @family_sentence
 def one_of(row: WorkbookRow, path: str | None) -> Check | None:
     """"El valor (del Tag UBL) es diferente de '1' y '6'": the value must be one of those."""
-    match = re.fullmatch(rf"(?:El|el) (?:valor|Tag UBL)(?: del (?:Tag UBL|tag|atributo))? es diferente (?:a|de) {_LISTING}",
+    match = re.fullmatch(rf"(?:El|el) (?:valor|Tag UBL)(?: del (?:Tag UBL|tag|atributo))? es diferente (?:a|de) {LISTING}",
                          row.condition.strip())
     if path is None or match is None:
         return None
-    allowed = set(_quoted(match[1]))
+    allowed = set(quoted(match[1]))
     return Check(row, "fixed-value", each(path, lambda value, node: value in allowed))
 
 
 @family_sentence
 def forbidden(row: WorkbookRow, path: str | None) -> Check | None:
     """"El valor del Tag UBL es '6'" (after a guard): that value is the violation."""
-    match = re.fullmatch(rf"(?:El|el) valor del Tag UBL es {_LISTING}", row.condition.strip())
+    match = re.fullmatch(rf"(?:El|el) valor del Tag UBL es {LISTING}", row.condition.strip())
     if path is None or match is None:
         return None
-    refused = set(_quoted(match[1]))
+    refused = set(quoted(match[1]))
     return Check(row, "forbidden-value", each(path, lambda value, node: value not in refused))
 
 
@@ -159,7 +155,8 @@ def forbidden(row: WorkbookRow, path: str | None) -> Check | None:
 def catalog_or_dash(row: WorkbookRow, path: str | None) -> Check | None:
     """"El Tag UBL es diferente al listado y diferente de guión '-'": a catalog code or a dash."""
     match = re.fullmatch(r"El Tag UBL es diferente al listado (?:y diferente de|o) gui[oó]n(?: '-')?", row.condition.strip())
-    number = patterns._catalog_number(row.listado)
+    listed = re.search(r"Cat[aá]logo\s*\(?0*(\d+)", row.listado)
+    number = f"{int(listed[1]):02d}" if listed else None
     if path is None or match is None or not number or not catalog(number):
         return None
     allowed = catalog(number) | {"-"}
@@ -201,23 +198,6 @@ def numbering_format(row: WorkbookRow, path: str | None) -> Check | None:
     except re.error:
         return None
     return Check(row, "format", each(path, lambda value, node: any(f.fullmatch(value) for f in formats)))
-
-
-_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
-
-
-@family_sentence
-def base64_text(row: WorkbookRow, path: str | None) -> Check | None:
-    """"El Tag UBL no cumple con el formato de letras de A a Z, … números, "+", "=", como mínimo 2
-    caracteres": base64 text.  SUNAT's list leaves out "/" and line breaks, which every base64
-    signature and certificate carries; the narrow reading accepts the whole base64 alphabet."""
-    match = re.fullmatch(r"El Tag UBL no cumple con el formato de letras de A a Z.*como mínimo (\d+) caracteres\.?",
-                         row.condition.strip())
-    if path is None or match is None:
-        return None
-    least = int(match[1])
-    return Check(row, "format", each(path, lambda value, node: bool(_BASE64.fullmatch(value))
-                                     and len(re.sub(r"\s", "", value)) >= least))
 
 
 # -- repetition and presence -----------------------------------------------------------------------
@@ -274,126 +254,3 @@ def legend_required(row: WorkbookRow, path: str | None) -> Check | None:
             if code not in (text(n) for n in holder.xpath("cbc:Note/@languageLocaleID", namespaces=ns.UBL)):
                 yield "cbc:Note/languageLocaleID", code
     return Check(row, "legend-required", run)
-
-
-# -- operation type --------------------------------------------------------------------------------
-_DOCUMENT_NAMES = {"01": "factura", "03": "boleta"}
-
-
-def _operations_named(sheet: str) -> set[str]:
-    """The operation types the sheet's own conditions name ("Si 'Tipo de operación' es '2106 …'")."""
-    named: set[str] = set()
-    for row in rows(sheet):
-        for match in re.finditer(r"[Tt]ipo de operación' es (?:igual a )?(?:diferente (?:a|de) )?"
-                                 r"((?:['\"]\d{4}[^'\"]*['\"](?:,|,? o| y|\s)*)+)", row.condition):
-            named |= set(re.findall(r"\d{4}", match[1]))
-    return named
-
-
-@family_sentence
-def operation_for_document(row: WorkbookRow, path: str | None) -> Check | None:
-    """"Si valor del atributo es diferente al listado (catálogo 51) según el 'Tipo de documento'": the
-    operation type must be in catalog 51 and allowed there for the document's type (factura/boleta).
-    SUNAT's catalog file lacks operation types its own workbook validates (2002 retención de segunda
-    categoría, 2106 tax free in the factura sheet): a type the sheet names and the catalog lacks passes."""
-    if path is None or not re.fullmatch(r"Si valor del atributo es diferente al listado \(catálogo 51\) según el "
-                                        r"'Tipo de documento'", row.condition.strip()):
-        return None
-    known = entries("51")
-    newer = _operations_named(row.sheet) - set(known)
-    path = _fixed_path(path)
-
-    def allowed(value: str, node: Any) -> bool:
-        if value in newer:
-            return True
-        if value not in known:
-            return False
-        kind = _DOCUMENT_NAMES.get(text((root_of(node).xpath("cbc:InvoiceTypeCode", namespaces=ns.UBL) or [""])[0]))
-        flag = known[value].get(kind) if kind else None
-        return flag is None or flag.strip() == "1"
-    return Check(row, "catalog", each(path, allowed), path)
-
-
-@family_sentence
-def otherwise_only(row: WorkbookRow, path: str | None) -> Check | None:
-    """"Si no es uno de los cuatro casos anteriores, el valor del Tag UBL es diferente de '6'": the
-    operation types named by the previous rows of the same code and tag are exempt; any other
-    operation allows only the listed values."""
-    match = re.fullmatch(rf"Si no es uno de los (\w+) casos anteriores, el valor del Tag UBL es diferente (?:de|a) {_LISTING}",
-                         row.condition.strip())
-    if path is None or match is None or not path.startswith("/*/"):
-        return None
-    previous = [r for r in rows(row.sheet) if r.code == row.code and r.tag == row.tag and r.row < row.row]
-    operations = sorted({code for r in previous for code in re.findall(r"'(\d{4})", r.condition)
-                         if "Tipo de operación" in r.condition})
-    if not operations:
-        return None
-    exempt = " or ".join(f"cbc:ProfileID='{op}' or cbc:InvoiceTypeCode/@listID='{op}'" for op in operations)
-    guarded = f"/*[not({exempt})]{path[2:]}"
-    allowed = set(_quoted(match[2]))
-    return Check(row, "fixed-value", each(guarded, lambda value, node: value in allowed), guarded)
-
-
-# -- currency --------------------------------------------------------------------------------------
-#: The line and document totals whose currency must be the document's (2071).  Percepción and
-#: detracción amounts (cac:PaymentTerms, perception charges) are outside these totals by construction.
-_TOTALS = ("cac:LegalMonetaryTotal/*/@currencyID | cac:RequestedMonetaryTotal/*/@currencyID"
-           " | cac:TaxTotal//@currencyID"
-           f" | {_LINES}/cbc:LineExtensionAmount/@currencyID | {_LINES}/cac:TaxTotal//@currencyID"
-           f" | {_LINES}/cac:Price/cbc:PriceAmount/@currencyID"
-           f" | {_LINES}/cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceAmount/@currencyID")
-
-
-@python_rule("2071", "cbc:DocumentCurrencyCode")
-def totals_in_document_currency(root: Any, source: Any) -> Any:
-    """Every line and document total is in cbc:DocumentCurrencyCode (2071)."""
-    currency = text((root.xpath("cbc:DocumentCurrencyCode", namespaces=ns.UBL) or [""])[0])
-    if not currency:
-        return
-    for value in root.xpath(_TOTALS, namespaces=ns.UBL):
-        if text(value) != currency:
-            yield "cbc:DocumentCurrencyCode", text(value)
-
-
-# -- dates -----------------------------------------------------------------------------------------
-python_rule("1079", "cbc:IssueDate", sheets=("boleta",))(sent_too_late)
-
-
-# -- signature -------------------------------------------------------------------------------------
-@family_sentence
-def signatory_is_emitter_or_sender(row: WorkbookRow, path: str | None) -> Check | None:
-    """"El Tag UBL debe ser igual al RUC del emisor o al RUC que se envía el comprobante": the
-    signatory is the emitter or whoever sent the file (a PSE).  Offline the sender is unknown, so a
-    signatory other than the emitter is not judged there."""
-    if path is None or row.condition.strip() != "El Tag UBL debe ser igual al RUC del emisor o al RUC que se envía el comprobante":
-        return None
-    nodes = xpath(path)
-    emitter = xpath("/*/cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID")
-
-    def run(root: Any, source: Any = None):
-        sender = getattr(source, "sender_ruc", None)
-        if not sender:
-            return
-        allowed = {text(n) for n in emitter(root)} | {sender}
-        for node in nodes(root):
-            if text(node) not in allowed:
-                yield short(path), text(node)
-    return Check(row, "signatory", run)
-
-
-
-#: Notes of serie B (on boletas) may be sent up to five days after their issue date (1079).
-NOTE_ON_BOLETA_DAYS = 5
-
-
-@python_rule("1079", "cbc:IssueDate", sheets=("nota_credito", "nota_debito"))
-def note_on_boleta_sent_too_late(root: Any, source: Any) -> Any:
-    """A note of serie B received more than five days after its issue date (the workbook's figure)."""
-    if source is None or source.now is None or not text((root.xpath("cbc:ID", namespaces=ns.UBL) or [""])[0]).startswith("B"):
-        return
-    try:
-        issued = date.fromisoformat(text((root.xpath("cbc:IssueDate", namespaces=ns.UBL) or [""])[0]))
-    except ValueError:
-        return
-    if (source.now.date() - issued).days > NOTE_ON_BOLETA_DAYS:
-        yield "cbc:IssueDate", issued.isoformat()
