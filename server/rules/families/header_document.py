@@ -79,13 +79,16 @@ def otherwise_only(row: WorkbookRow, path: str | None) -> Check | None:
 
 
 # -- currency --------------------------------------------------------------------------------------
-#: The line and document totals whose currency must be the document's (2071).  Percepción and
-#: detracción amounts (cac:PaymentTerms, perception charges) are outside these totals by construction.
-_TOTALS = ("cac:LegalMonetaryTotal/*/@currencyID | cac:RequestedMonetaryTotal/*/@currencyID"
-           " | cac:TaxTotal//@currencyID"
-           f" | {_LINES}/cbc:LineExtensionAmount/@currencyID | {_LINES}/cac:TaxTotal//@currencyID"
-           f" | {_LINES}/cac:Price/cbc:PriceAmount/@currencyID"
-           f" | {_LINES}/cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceAmount/@currencyID")
+#: The line and document totals whose currency must be the document's (2071): the amounts the workbook
+#: names one by one with "el valor es diferente al ingresado en 'Tipo de moneda'".  Percepción and
+#: detracción amounts (cac:PaymentTerms, perception charges, transport references) are not totals, and
+#: neither is the ICBPER cbc:PerUnitAmount, which no row ties to the document's currency.
+_TAX_AMOUNTS = ("cac:TaxTotal/cbc:TaxAmount/@currencyID | cac:TaxTotal/cac:TaxSubtotal/cbc:TaxableAmount/@currencyID"
+                " | cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount/@currencyID")
+_TOTALS = ("cac:LegalMonetaryTotal/*/@currencyID | cac:RequestedMonetaryTotal/*/@currencyID | " + _TAX_AMOUNTS
+           + f" | {_LINES}/cbc:LineExtensionAmount/@currencyID | {_LINES}/cac:Price/cbc:PriceAmount/@currencyID"
+           f" | {_LINES}/cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceAmount/@currencyID"
+           + "".join(f" | {_LINES}/{step.strip()}" for step in _TAX_AMOUNTS.split("|")))
 
 
 @python_rule("2071", "cbc:DocumentCurrencyCode")
