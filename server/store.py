@@ -90,6 +90,14 @@ CREATE TABLE IF NOT EXISTS certificates (
     revoked INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (ruc, fingerprint)
 );
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY,
+    operation TEXT,                  -- sendBill, getStatus…; NULL: any
+    delay_seconds REAL NOT NULL DEFAULT 0,
+    code TEXT,                       -- answer this SUNAT code instead of processing
+    http_status INTEGER,             -- answer this bare HTTP status instead of processing
+    remaining INTEGER NOT NULL DEFAULT 1
+);
 CREATE TABLE IF NOT EXISTS pse_links (
     pse_ruc TEXT NOT NULL,
     emitter_ruc TEXT NOT NULL,
@@ -129,6 +137,18 @@ CREATE TABLE IF NOT EXISTS declared_lists (   -- the lists the registry declares
 """
 
 
+#: Columns added after the first release: ``(table, column, declaration)``; an older store gets them
+#: on open, so a SQLite file from an earlier osemock keeps working.
+MIGRATIONS = (
+    ("tickets", "after_polls", "INTEGER NOT NULL DEFAULT 0"),   # getStatus answers 98 this many times first
+    ("tickets", "ready_at", "TEXT"),                           # …and until this moment
+    ("tickets", "claimed_at", "TEXT"),                         # a process is working on it since then
+    ("tickets", "xml", "BLOB"),                                # the summary's XML, kept for processing
+    ("documents", "voided_by", "TEXT"),                        # the ticket of the RA/RC/RR that voided it
+    ("documents", "informed_by", "TEXT"),                      # the ticket of the RC that informed it
+)
+
+
 class DuplicateDocument(Exception):
     """Raised when a document number is already in the store; carries the stored status."""
 
@@ -155,7 +175,21 @@ class Store:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection().executescript(SCHEMA)  # executescript commits on its own
+        db = self._connection()
+        db.executescript(SCHEMA)  # executescript commits on its own
+        self._migrate(db)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Add the columns of :data:`MIGRATIONS` an older store lacks (safe when several processes open it)."""
+        for table, column, declaration in MIGRATIONS:
+            present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                try:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                except sqlite3.OperationalError as error:  # another process added it first
+                    if "duplicate column" not in str(error):
+                        raise
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -187,7 +221,7 @@ class Store:
     def reset(self) -> None:
         """Forget every document, ticket and request; keep the emitter registry."""
         with self.transaction() as db:
-            for table in ("documents", "tickets", "requests"):
+            for table in ("documents", "tickets", "requests", "faults"):
                 db.execute(f"DELETE FROM {table}")
 
     # -- documents ------------------------------------------------------------------------------
@@ -212,6 +246,35 @@ class Store:
         except sqlite3.IntegrityError:
             existing = self.document(record["emitter_ruc"], record["type_code"], record["serie"], record["numero"])
             raise DuplicateDocument(existing["status"] if existing else "accepted") from None
+
+    # -- injected faults ------------------------------------------------------------------------------
+    def add_fault(self, operation: str | None, delay_seconds: float = 0, code: str | None = None,
+                  http_status: int | None = None, times: int = 1) -> int:
+        """Plan a fault for the next ``times`` calls of ``operation`` (any operation when ``None``)."""
+        with self.transaction() as db:
+            cursor = db.execute("INSERT INTO faults (operation, delay_seconds, code, http_status, remaining)"
+                                " VALUES (?, ?, ?, ?, ?)", (operation, delay_seconds, code, http_status, times))
+            return int(cursor.lastrowid or 0)
+
+    def take_fault(self, operation: str | None) -> sqlite3.Row | None:
+        """The oldest planned fault for ``operation``, used up by one (so each fault hits ``times`` calls)."""
+        if not self.query("SELECT 1 FROM faults WHERE remaining > 0 LIMIT 1"):
+            return None  # the usual case: no write transaction on the hot path
+        with self.transaction() as db:
+            rows = db.execute("SELECT * FROM faults WHERE remaining > 0 AND (operation IS NULL OR operation = ?)"
+                              " ORDER BY id LIMIT 1", (operation,)).fetchall()
+            if not rows:
+                return None
+            db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (rows[0]["id"],))
+            return rows[0]
+
+    def faults(self) -> list[sqlite3.Row]:
+        """Faults still planned."""
+        return self.query("SELECT * FROM faults WHERE remaining > 0 ORDER BY id")
+
+    def clear_faults(self) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM faults")
 
     # -- journal --------------------------------------------------------------------------------
     def journal(self, entry: dict[str, Any]) -> int:

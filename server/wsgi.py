@@ -61,7 +61,7 @@ class OsemockApp:
         if static is not None:
             return _respond(start_response, 200, static, "text/xml; charset=utf-8")
         if path.startswith(ADMIN_PREFIX + "/"):
-            return self._admin(path[len(ADMIN_PREFIX):], start_response)
+            return self._admin(path[len(ADMIN_PREFIX):], environ, start_response)
         if self.fallback is not None:
             return self.fallback(environ, start_response)
         return _respond(start_response, 404, b"not found\n", "text/plain")
@@ -80,6 +80,21 @@ class OsemockApp:
             payload = render.render_plain_fault("Client", f"Content-Type no soportado: {content_type or '(vacio)'}; SOAP 1.1 usa text/xml")
             self._journal(endpoint, environ, body, 500, payload, "fault:content-type", None, started)
             return _respond(start_response, 500, payload, "text/xml; charset=utf-8")
+        peeked = _peek_operation(body)
+        fault = self.engine.store.take_fault(peeked[0])
+        if fault is not None and (fault["code"] or fault["http_status"]):
+            time.sleep(fault["delay_seconds"] or 0)
+            if fault["http_status"]:
+                status, payload, kind = fault["http_status"], b"injected failure\n", "text/plain"
+            else:
+                from osemock.cpe.errors import SunatError
+
+                status = self.engine.profile.fault_http_status
+                payload = render.render_fault(SunatError(fault["code"]), self.engine.profile.fault_dialect)
+                kind = "text/xml; charset=utf-8"
+            self._journal(endpoint, environ, body, status, payload, f"injected:{fault['code'] or status}", None, started,
+                          peeked)
+            return _respond(start_response, status, payload, kind)
         environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
         if not content_type:
             environ["CONTENT_TYPE"] = "text/xml; charset=utf-8"
@@ -91,12 +106,15 @@ class OsemockApp:
 
         chunks = list(self.soap[endpoint.path](environ, capture))
         payload = b"".join(chunks)
-        self._journal(endpoint, environ, body, captured.get("status", 0), payload, None, None, started)
+        if fault is not None and fault["delay_seconds"]:
+            time.sleep(fault["delay_seconds"])  # processed and stored; only the answer is late
+        self._journal(endpoint, environ, body, captured.get("status", 0), payload, None, None, started, peeked)
         return [payload]
 
     def _journal(self, endpoint: Endpoint, environ: dict[str, Any], body: bytes, status: int, payload: bytes,
-                 outcome: str | None, file_name: str | None, started: float) -> None:
-        operation, name = _peek_operation(body)
+                 outcome: str | None, file_name: str | None, started: float,
+                 peeked: tuple[str | None, str | None] | None = None) -> None:
+        operation, name = peeked or _peek_operation(body)
         if outcome is None:
             outcome = _peek_outcome(payload)
         keep = self.settings.journal_bodies
@@ -154,7 +172,11 @@ class OsemockApp:
         return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
 
     # -- reserved prefix ----------------------------------------------------------------------------
-    def _admin(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+    def _admin(self, path: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if path.startswith("/tickets/"):
+            return self._ticket(path[len("/tickets/"):], environ, start_response)
+        if path == "/faults":
+            return self._faults(environ, start_response)
         if path == "/health":
             body = json.dumps({"status": "ok", "profile": self.engine.profile.name}).encode()
             return _respond(start_response, 200, body, "application/json")
@@ -163,8 +185,56 @@ class OsemockApp:
         return _respond(start_response, 404, b"not found\n", "text/plain")
 
 
+    def _faults(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """``POST /_osemock/faults`` ``{"operation": "sendBill", "delay_seconds": 2, "code": "0130",
+        "http_status": 503, "times": 1}`` plans a fault for the next calls; ``GET`` lists them; ``DELETE``
+        clears them.  A delay alone still processes the call (and stores its result) but answers late."""
+        method = environ.get("REQUEST_METHOD")
+        store = self.engine.store
+        if method == "DELETE":
+            store.clear_faults()
+        elif method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                data = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                code = data.get("code")
+                if code is not None and not (isinstance(code, str) and code.isdigit() and len(code) == 4):
+                    raise ValueError("code must be a 4-digit SUNAT code")
+                store.add_fault(data.get("operation"), float(data.get("delay_seconds", 0)), code,
+                                int(data["http_status"]) if data.get("http_status") else None, int(data.get("times", 1)))
+            except (ValueError, TypeError, AttributeError, KeyError) as error:
+                return _respond(start_response, 400, json.dumps({"error": f"bad request: {error}"}).encode(), "application/json")
+        body = json.dumps([dict(row) for row in store.faults()]).encode()
+        return _respond(start_response, 200, body, "application/json")
+
+    def _ticket(self, ticket: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """``GET /_osemock/tickets/{ticket}``: its state; ``POST`` with ``{"after_polls": n,
+        "after_seconds": s}``: when a pending ticket becomes due (``{}``: settle it now)."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                data = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                after_polls = data.get("after_polls")
+                after_seconds = data.get("after_seconds")
+                if after_polls is not None:
+                    after_polls = int(after_polls)
+                if after_seconds is not None:
+                    after_seconds = float(after_seconds)
+            except (ValueError, TypeError, AttributeError) as error:
+                return _respond(start_response, 400, json.dumps({"error": f"bad request: {error}"}).encode(), "application/json")
+            if not self.engine.release_ticket(ticket, after_polls, after_seconds):
+                return _respond(start_response, 404, json.dumps({"error": "no pending ticket " + ticket}).encode(),
+                                "application/json")
+        rows = self.engine.store.query("SELECT ticket, emitter_ruc, operation, file_name, status_code, response_code,"
+                                       " polls, after_polls, ready_at, created_at, processed_at FROM tickets WHERE ticket=?",
+                                       (ticket,))
+        if not rows:
+            return _respond(start_response, 404, json.dumps({"error": "unknown ticket " + ticket}).encode(), "application/json")
+        return _respond(start_response, 200, json.dumps(dict(rows[0])).encode(), "application/json")
+
+
 def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
-    reasons = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+    reasons = {200: "OK", 400: "Bad Request", 503: "Service Unavailable", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
                500: "Internal Server Error"}
     start_response(f"{status} {reasons.get(status, 'Error')}",
                    [("Content-Type", content_type), ("Content-Length", str(len(body)))])

@@ -19,8 +19,8 @@ def make_mock(tmp_path):
     started: list[ThreadedMock] = []
 
     def start(profile: str = "ose", **settings) -> ThreadedMock:
-        db = tmp_path / f"{profile}-{len(started)}.sqlite3"
-        mock = ThreadedMock(Settings(db=db, profile=profile, data_dir=tmp_path / "keys", **settings)).start()
+        settings.setdefault("db", tmp_path / f"{Path(profile).name}-{len(started)}.sqlite3")
+        mock = ThreadedMock(Settings(profile=profile, data_dir=tmp_path / "keys", **settings)).start()
         started.append(mock)
         return mock
 

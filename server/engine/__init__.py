@@ -27,6 +27,10 @@ class Engine(EngineState):
         """getStatus: the state of a ticket (98, 0 or 99 with the CDR)."""
         return tickets.get_status(self, request)
 
+    def release_ticket(self, ticket: str, after_polls: int | None = None, after_seconds: float | None = None) -> bool:
+        """When a pending ticket becomes due (``0, 0``: settle it now); ``False`` if it is not pending."""
+        return tickets.release_ticket(self, ticket, after_polls, after_seconds)
+
     def get_status_cdr(self, request: Request) -> StatusAnswer:
         """getStatusCdr: the CDR of a document by RUC, type, serie and number."""
         return consult.get_status_cdr(self, request)

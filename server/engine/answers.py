@@ -34,3 +34,5 @@ class StatusAnswer:
     status_code: str
     content: bytes | None = None
     message: str | None = None
+    content_name: str = "content"
+    """The element the CDR travels in: ``content`` (SUNAT), ``document`` (Bizlinks' getStatusCdr)."""

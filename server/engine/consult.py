@@ -47,8 +47,15 @@ def _authorised(engine: EngineState, request: Request) -> str:
 
 
 def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
-    """The stored CDR of a document."""
+    """The stored CDR of a document.
+
+    Bizlinks' dialect (fields wrapped in ``statusCdr``) wants the number zero-padded to 8 digits —
+    anything else is a ticket it does not know (0127) — and answers the CDR in ``document``.
+    """
     caller = _authorised(engine, request)
+    bizlinks = request.fields.get("dialect") == "bizlinks"
+    if bizlinks and not re.fullmatch(r"\d{8}", (request.fields.get("numeroComprobante") or "").strip()):
+        raise SunatError("0127", "El numero de comprobante debe tener 8 digitos (con ceros a la izquierda)")
     row, problem = _lookup(engine, request)
     ose = request.endpoint.service == "bill"
     if problem is not None:
@@ -59,7 +66,8 @@ def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
         if ose:
             raise SunatError("0127", "El comprobante no existe")
         return StatusAnswer("0011", message="El comprobante de pago electronico no existe")
-    return StatusAnswer("0" if ose else "0004", row["cdr_zip"], "La constancia existe")
+    return StatusAnswer("0" if ose else "0004", row["cdr_zip"], "La constancia existe",
+                        content_name="document" if bizlinks else "content")
 
 
 _STATE_CODES = {

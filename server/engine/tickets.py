@@ -1,116 +1,84 @@
 """sendSummary, sendPack and getStatus: the asynchronous side of billService.
 
 A summary or lot is checked synchronously only at the envelope level (auth, name, ZIP, XSD, as SUNAT
-beta does) and gets a ticket; its result — status 0 with the CDR, or 99 with a CDR carrying the
-rejection code — is kept with the ticket.  Processing is currently immediate; the progression
-98 → 0/99 after N polls or T seconds is configured per ticket in the store's ``tickets`` table.
+beta does) and gets a ticket with status 98.  It is *processed* — business rules, cross-document
+checks, CDR, and the effects of an accepted summary on the documents it lists — when the ticket is
+due: at once by default, or at the first getStatus after ``after_polls`` polls and ``ready_at``
+(profile keys ``ticket_after_polls`` / ``ticket_after_seconds``, or per ticket through the admin API).
+
+No background thread is involved: whichever request finds a due ticket *claims* it in one UPDATE
+(so among several threads or server processes sharing the store exactly one processes it; a claim
+older than :data:`CLAIM_TIMEOUT` is taken over, so a crash never leaves a ticket at 98 forever),
+and the result and the summary's effects are committed in one transaction.
 """
 from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime, timedelta
+from typing import Any
 
 from osemock.cpe import archive
 from osemock.cpe.errors import SunatError
-from osemock.cpe.naming import parse_xml_name
+from osemock.cpe.naming import parse_xml_name, parse_zip_name
 from osemock.server import cdr
 from osemock.server.engine.answers import StatusAnswer, TicketAnswer
-from osemock.server.engine.bill import process_document
+from osemock.server.engine.auth import Principal
+from osemock.server.engine.bill import process_document, run_checks
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import (
     Received, check_content_matches_name, check_name, check_sender, parse_document, receive,
 )
+from osemock.server.engine.summaries import apply_summary
+from osemock.server.engine.validation import Finding, split_findings
+
+CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
-def _summary_verdict(engine: EngineState, received: Received) -> tuple[str, str | None]:
-    """Code and detail of a summary's processing: 0, or the first rejection (2220, 2346, 2223)."""
+def _file_level_verdict(received: Received) -> Finding | None:
+    """What SUNAT rejects before reading the lines: the ID or date of the summary ≠ its file name."""
     name, header = received.name, received.header
-    expected_id = name.series_number
-    if header.id != expected_id:
-        return "2220", f'(nodo: "cbc:ID" valor: "{header.id or ""}")'
+    if header.id != name.series_number:
+        return Finding("2220", "error", "cbc:ID", header.id or "")
     if name.issue_date and header.issue_date != name.issue_date.isoformat():
-        return "2346", f'(nodo: "cbc:IssueDate" valor: "{header.issue_date or ""}")'
-    presented = engine.store.query(
-        "SELECT 1 FROM tickets WHERE emitter_ruc=? AND file_name=? AND status_code='0' LIMIT 1",
-        (name.ruc, name.base),
-    )
-    if presented:
-        return "2223", f"El archivo {name.base} ya fue presentado anteriormente"
-    return "0", None
+        return Finding("2346", "error", "cbc:IssueDate", header.issue_date or "")
+    return None
+
+
+def _open_ticket(engine: EngineState, received_at: datetime, **columns: Any) -> str:
+    """Store a new ticket at 98, due according to the profile; returns its number."""
+    ticket = engine.new_ticket()
+    seconds = engine.profile.ticket_after_seconds
+    values = dict(ticket=ticket, status_code="98", created_at=received_at.isoformat(),
+                  after_polls=engine.profile.ticket_after_polls,
+                  ready_at=(received_at + timedelta(seconds=seconds)).isoformat() if seconds else None, **columns)
+    with engine.store.transaction() as db:
+        db.execute(f"INSERT INTO tickets ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+                   tuple(values.values()))
+    if not values["after_polls"] and not seconds:
+        process_ticket(engine, ticket)
+    return ticket
 
 
 def send_summary(engine: EngineState, request: Request) -> TicketAnswer:
-    """Check the RC/RA/RR file at the envelope level, process it and answer its ticket."""
+    """Check the RC/RA/RR file at the envelope level and answer its ticket."""
     received_at = engine.clock.now()
     received = receive(engine, request, "sendSummary")
-    code, detail = _summary_verdict(engine, received)
-    content = cdr.CdrContent(
-        cdr_id=engine.cdr_id(),
-        reference_id=received.header.id or received.name.series_number,
-        document_type=received.name.type_code,
-        issuer_ruc=received.name.ruc,
-        sender_ruc=received.principal.ruc,
-        received_at=received_at,
-        responded_at=engine.clock.now(),
-        response_code=code,
-        rejection_detail=detail,
-        document_issue_date=received.header.issue_date,
-        document_hash=received.header.digest_value,
-    )
-    style = engine.profile.cdr_style if code == "0" else "sunat"
-    cdr_zip = cdr.cdr_zip(content, style, engine.identity, ose_ruc=engine.profile.ose_ruc,
-                          ose_name=engine.profile.ose_name, base_name=received.name.base)
-    ticket = engine.new_ticket()
-    with engine.store.transaction() as db:
-        db.execute(
-            "INSERT INTO tickets (ticket, emitter_ruc, sender_ruc, operation, file_name, zip, status_code,"
-            " response_code, cdr_zip, created_at, processed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ticket, received.name.ruc, received.principal.ruc, "sendSummary", received.name.base,
-             received.zip_bytes, "0" if code == "0" else "99", code, cdr_zip,
-             received_at.isoformat(), engine.clock.now().isoformat()),
-        )
-    return TicketAnswer(ticket)
+    return TicketAnswer(_open_ticket(
+        engine, received_at, emitter_ruc=received.name.ruc, sender_ruc=received.principal.ruc,
+        operation="sendSummary", file_name=received.name.base, zip=received.zip_bytes, xml=received.xml))
 
 
 def send_pack(engine: EngineState, request: Request) -> TicketAnswer:
-    """Take a lot ``{RUC}-LT-{YYYYMMDD}-{n}.zip``: every XML is processed as a sendBill would be.
-
-    The ticket's content is a ZIP holding the CDR ZIP of each accepted document; the status is 0
-    when every document was accepted and 99 otherwise (each rejection is listed in ``R-…-errors.txt``).
-    """
+    """Take a lot ``{RUC}-LT-{YYYYMMDD}-{n}.zip`` (its documents are processed when the ticket is)."""
     received_at = engine.clock.now()
     principal = engine.principal(request)
     name = check_name(engine, request, "sendPack")
     check_sender(engine, principal, name.ruc)
-    entries = archive.read_lot(engine.decode_content(request.content))
-    results = io.BytesIO()
-    errors: list[str] = []
-    with zipfile.ZipFile(results, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for entry in entries:
-            doc_name = parse_xml_name(entry.name)
-            try:
-                if doc_name is None or doc_name.kind != "document":
-                    raise SunatError("0159", entry.name)
-                check_sender(engine, principal, doc_name.ruc)
-                root, header = parse_document(entry.content)
-                check_content_matches_name(doc_name, header)
-                one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
-                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip")
-                bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
-            except SunatError as error:
-                errors.append(f"{entry.name}: {error.code} - {error.message}" + (f" - {error.detail}" if error.detail else ""))
-        if errors:
-            bundle.writestr(f"R-{name.base}-errors.txt", "\n".join(errors))
-    ticket = engine.new_ticket()
-    with engine.store.transaction() as db:
-        db.execute(
-            "INSERT INTO tickets (ticket, emitter_ruc, sender_ruc, operation, file_name, zip, status_code,"
-            " response_code, cdr_zip, created_at, processed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ticket, name.ruc, principal.ruc, "sendPack", name.base, engine.decode_content(request.content),
-             "99" if errors else "0", "0" if not errors else errors[0].split(": ")[1].split(" ")[0],
-             results.getvalue(), received_at.isoformat(), engine.clock.now().isoformat()),
-        )
-    return TicketAnswer(ticket)
+    lot = engine.decode_content(request.content)
+    archive.read_lot(lot)  # 0155–0161 now, not at processing time
+    return TicketAnswer(_open_ticket(engine, received_at, emitter_ruc=name.ruc, sender_ruc=principal.ruc,
+                                     operation="sendPack", file_name=name.base, zip=lot))
 
 
 def get_status(engine: EngineState, request: Request) -> StatusAnswer:
@@ -125,9 +93,119 @@ def get_status(engine: EngineState, request: Request) -> StatusAnswer:
         return _ticket_problem(engine, "0126")
     with engine.store.transaction() as db:
         db.execute("UPDATE tickets SET polls = polls + 1 WHERE ticket=?", (ticket,))
+    if row["status_code"] == "98" and _due(row, engine.clock.now()):
+        process_ticket(engine, ticket)
+        row = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0]
     if row["status_code"] == "98":
         return StatusAnswer("98")
     return StatusAnswer(row["status_code"], row["cdr_zip"])
+
+
+def _due(row: Any, now: datetime) -> bool:
+    """Whether a ticket at 98 may be settled by this poll (``polls`` counts the polls before it)."""
+    if row["polls"] < (row["after_polls"] or 0):
+        return False
+    return not row["ready_at"] or now >= datetime.fromisoformat(row["ready_at"])
+
+
+def release_ticket(engine: EngineState, ticket: str, after_polls: int | None = None,
+                   after_seconds: float | None = None) -> bool:
+    """Change when a pending ticket is due (the admin API's per-ticket control): ``after_polls`` more
+    polls and ``after_seconds`` from now; both ``0`` settles it at once.  ``False`` if it is not pending."""
+    now = engine.clock.now()
+    rows = engine.store.query("SELECT polls FROM tickets WHERE ticket=? AND status_code='98'", (ticket,))
+    if not rows:
+        return False
+    with engine.store.transaction() as db:
+        if after_polls is not None:
+            db.execute("UPDATE tickets SET after_polls=? WHERE ticket=?", (rows[0]["polls"] + after_polls, ticket))
+        if after_seconds is not None:
+            ready = (now + timedelta(seconds=after_seconds)).isoformat() if after_seconds else None
+            db.execute("UPDATE tickets SET ready_at=? WHERE ticket=?", (ready, ticket))
+    if not after_polls and not after_seconds:
+        process_ticket(engine, ticket)
+    return True
+
+
+def process_ticket(engine: EngineState, ticket: str) -> None:
+    """Settle a pending ticket once: claim it, process its summary or lot, commit the result."""
+    now = engine.clock.now()
+    with engine.store.transaction() as db:
+        claimed = db.execute(
+            "UPDATE tickets SET claimed_at=? WHERE ticket=? AND status_code='98' AND (claimed_at IS NULL OR claimed_at<?)",
+            (now.isoformat(), ticket, (now - CLAIM_TIMEOUT).isoformat())).rowcount
+    if not claimed:
+        return
+    row = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0]
+    if row["operation"] == "sendPack":
+        _process_pack(engine, row)
+    else:
+        _process_summary(engine, row)
+
+
+def _process_summary(engine: EngineState, row: Any) -> None:
+    name = parse_zip_name(f"{row['file_name']}.zip")
+    root, header = parse_document(row["xml"])
+    received = Received(Principal(row["sender_ruc"], ""), name, row["zip"], f"{name.base}.xml", row["xml"], root, header)
+    error = _file_level_verdict(received)
+    observations: list[Finding] = []
+    if error is None:
+        error, observations = split_findings(run_checks(engine, received))
+    code = error.code if error else "0"
+    content = cdr.CdrContent(
+        cdr_id=row["ticket"] if engine.profile.ticket_style == "prod" else engine.cdr_id(),
+        reference_id=header.id or name.series_number,
+        document_type=name.type_code,
+        issuer_ruc=name.ruc,
+        sender_ruc=row["sender_ruc"],
+        received_at=datetime.fromisoformat(row["created_at"]),
+        responded_at=engine.clock.now(),
+        response_code=code,
+        rejection_detail=error.detail if error else None,
+        notes=tuple(cdr.CdrNote(o.code, o.detail) for o in observations) if not error else (),
+        document_issue_date=header.issue_date,
+        document_hash=header.digest_value,
+    )
+    style = engine.profile.cdr_style if code == "0" else "sunat"
+    cdr_zip = cdr.cdr_zip(content, style, engine.identity, ose_ruc=engine.profile.ose_ruc,
+                          ose_name=engine.profile.ose_name, base_name=name.base)
+    with engine.store.transaction() as db:
+        if code == "0":
+            apply_summary(db, name.ruc, root, row["ticket"], row["file_name"], engine.clock.now())
+        db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
+                   ("0" if code == "0" else "99", code, cdr_zip, engine.clock.now().isoformat(), row["ticket"]))
+
+
+def _process_pack(engine: EngineState, row: Any) -> None:
+    """Every XML of the lot is processed as a sendBill would be.  The ticket's content is a ZIP holding
+    the CDR ZIP of each accepted document; status 0 when every document was accepted, 99 otherwise
+    (each rejection listed in ``R-…-errors.txt``)."""
+    received_at = datetime.fromisoformat(row["created_at"])
+    principal = Principal(row["sender_ruc"], "")
+    results = io.BytesIO()
+    errors: list[tuple[str, str]] = []
+    with zipfile.ZipFile(results, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for entry in archive.read_lot(row["zip"]):
+            doc_name = parse_xml_name(entry.name)
+            try:
+                if doc_name is None or doc_name.kind != "document":
+                    raise SunatError("0159", entry.name)
+                if doc_name.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
+                    raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
+                root, header = parse_document(entry.content)
+                check_content_matches_name(doc_name, header)
+                one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
+                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip")
+                bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
+            except SunatError as error:
+                errors.append((error.code, f"{entry.name}: {error.code} - {error.message}"
+                               + (f" - {error.detail}" if error.detail else "")))
+        if errors:
+            bundle.writestr(f"R-{row['file_name']}-errors.txt", "\n".join(text for _, text in errors))
+    with engine.store.transaction() as db:
+        db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
+                   ("99" if errors else "0", errors[0][0] if errors else "0", results.getvalue(),
+                    engine.clock.now().isoformat(), row["ticket"]))
 
 
 def _ticket_problem(engine: EngineState, code: str) -> StatusAnswer:

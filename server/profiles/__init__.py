@@ -45,9 +45,17 @@ class Profile:
     verify_signatures: bool = True
     """Check the document's XMLDSig (2335 when altered)."""
     check_note_references: bool = True
-    """Credit/debit notes must modify a document this mock accepted (2119/2209, 2120/2207, 2121/2208)."""
+    """Credit/debit notes must modify a document this mock accepted (2119/2209, 2120/2207, 2121/2208), and
+    a perception must collect on documents it holds (2609, 2610, 3312, 3328, 3329)."""
     check_certificates: bool = True
     """Check the signing certificate against the registry's certificates of the emitter (2325–2328)."""
+    ticket_after_polls: int = 0
+    """getStatus answers 98 (en proceso) this many times before the ticket's result."""
+    ticket_after_seconds: float = 0
+    """…and for at least this many seconds after sendSummary/sendPack (0 and 0: processed at once)."""
+    bizlinks_status_cdr: bool = False
+    """Also take Bizlinks' getStatusCdr: fields wrapped in ``statusCdr``, the number zero-padded to 8
+    digits, the CDR answered in ``document`` (PROTOCOL.md §3)."""
 
 
 _BUILTIN = ("ose", "sunat-beta", "sunat-prod")

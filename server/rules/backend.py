@@ -50,7 +50,9 @@ def python_rule_for(row: WorkbookRow) -> Any:
 
 
 def _issuer(root: etree._Element) -> str:
-    found = root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+    """The emitter's RUC (UBL 2.0 summaries name it in CustomerAssignedAccountID)."""
+    found = root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()"
+                       " | cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()", namespaces=ns.UBL)
     return found[0].strip() if found else ""
 
 

@@ -16,8 +16,10 @@ from osemock.server.rules.backend import python_rule_for
 from osemock.server.rules.patterns import Check, compile_row
 from osemock.server.rules.workbook import SHEETS, rows
 
-#: Rows the protocol layer already decides (file name against content, duplicates): not run twice.
-DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049"}
+#: Rows the protocol layer already decides: file name against content and duplicates at reception,
+#: a summary's ID against its file name when its ticket is processed (2220), an unknown ticket at
+#: getStatus (0127).  Not run twice.
+DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "2220", "0127"}
 
 
 @lru_cache(maxsize=None)
@@ -39,10 +41,15 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
+    seen: set[tuple[object, ...]] = set()
     for name in ("firma", sheet):
         for check in compiled(name):
             for node, value, *note in check.run(root, source):
-                yield Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
+                finding = Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
+                key = (finding.code, finding.xpath, finding.value, finding.note)
+                if key not in seen:  # one rule bound to several rows of a code speaks once per node
+                    seen.add(key)
+                    yield finding
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:

@@ -56,7 +56,7 @@ GUARDS: list[Guard] = [
           "cac:AllowanceCharge", "cbc:AllowanceChargeReasonCode='{code}'"),
     Guard(r"(?:Si |y )?cuyo 'Monto base' es mayor a cero \(cbc:TaxableAmount > 0\)", "cac:TaxSubtotal",
           "number(cbc:TaxableAmount) > 0"),
-    Guard(r"Si (?:existe el tag|el tag existe|el Tag UBL existe|existe el Tag UBL)", "", ""),
+    Guard(r"Si (?:existe el Tag UBL|el Tag UBL existe|existe el tag|el tag existe)", "", ""),
 ]
 
 

@@ -84,6 +84,8 @@ def tag_to_xpath(tag: str) -> str | None:
 
 def _short(path: str) -> str:
     """The node as SUNAT names it in a detail: the last two steps, ``@attr`` as ``/attr``."""
+    while "[" in path:  # a guard's predicate is not part of the node's name
+        path = re.sub(r"\[[^\[\]]*\]", "", path)
     steps = [s for s in path.split("/") if s and s != "*"]
     return "/".join(steps[-2:]).replace("@", "")
 

@@ -73,7 +73,7 @@ def _render_status(operation: str, answer: StatusAnswer) -> bytes:
             # SUNAT beta writes the plain text of the problem here, not base64 (PROTOCOL.md §8.1).
             _child(status, "content", answer.content.decode("utf-8"))
         else:
-            _child(status, "content", base64.b64encode(answer.content).decode("ascii"))
+            _child(status, answer.content_name, base64.b64encode(answer.content).decode("ascii"))
     _child(status, "statusCode", answer.status_code)
     if answer.message is not None:
         _child(status, "statusMessage", answer.message)

@@ -28,6 +28,8 @@ def _engine_call(ctx: Any, operation: str, **values: Any) -> Any:
     """Run one engine operation; a SunatError becomes the answer the renderer makes a fault of."""
     engine: Engine = ctx.app.osemock_engine
     endpoint: Endpoint = ctx.app.osemock_endpoint
+    if operation == "getStatusCdr" and engine.profile.bizlinks_status_cdr and not any(values.values()):
+        values = _bizlinks_status_cdr(ctx.in_document) or values
     request = Request(
         endpoint=endpoint,
         header=ctx.in_document.find("{http://schemas.xmlsoap.org/soap/envelope/}Header"),
@@ -49,6 +51,20 @@ def _engine_call(ctx: Any, operation: str, **values: Any) -> Any:
         return method(request)
     except SunatError as error:
         return error
+
+
+def _bizlinks_status_cdr(envelope: Any) -> dict[str, Any] | None:
+    """Bizlinks' getStatusCdr wraps its four fields in ``<statusCdr>`` (PROTOCOL.md §3): read them from
+    the envelope spyne parsed (its own model only knows SUNAT's flat shape)."""
+    body = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body") if envelope is not None else None
+    call = body[0] if body is not None and len(body) else None
+    wrapper = call.find("statusCdr") if call is not None else None
+    if wrapper is None:
+        return None
+    values: dict[str, Any] = {name: (wrapper.findtext(name) or "").strip() or None
+                              for name in ("rucComprobante", "tipoComprobante", "serieComprobante", "numeroComprobante")}
+    values["dialect"] = "bizlinks"
+    return values
 
 
 class BillService(ServiceBase):

@@ -12,6 +12,11 @@ from .envelopes import send_bill
 from .test_codes import BASE, RUC, assert_fault, resign, zip_of
 
 
+#: The codes these tests prove over HTTP, for the proof ledger (tests/server/rules/test_proof_ledger.py).
+PROVEN_CODES = {"2335", "2325", "2326", "2327", "2328", "2010", "2011", "2108", "2329", "2119", "2209", "2121", "2208",
+                "2120", "2885", "3209"}
+
+
 def registry(tmp_path, **emitter) -> str:
     import yaml
 

@@ -21,10 +21,16 @@ from osemock.cpe import ns
 SHEETS = ("factura", "boleta", "nota_credito", "nota_debito")
 
 
+#: Test modules outside ``families/`` whose cases prove codes (their ``PROVEN_CODES``).
+PROVING_MODULES = ("tests.server.rules.test_arithmetic", "tests.server.test_backend_rules", "tests.server.test_tickets")
+
+
 def explicit_codes() -> set[str]:
+    """Codes proven by an explicit edit (``EDITS``) or a test module's ``PROVEN_CODES``."""
+    names = [f"{families.__name__}.{m.name}" for m in pkgutil.iter_modules(families.__path__)] + list(PROVING_MODULES)
     codes: set[str] = set()
-    for module in pkgutil.iter_modules(families.__path__):
-        loaded = importlib.import_module(f"{families.__name__}.{module.name}")
+    for name in names:
+        loaded = importlib.import_module(name)
         codes |= {edit.code for edit in getattr(loaded, "EDITS", [])}
         codes |= set(getattr(loaded, "PROVEN_CODES", ()))
     return codes

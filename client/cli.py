@@ -1,0 +1,217 @@
+"""The emitter's commands: ``osemock send``, ``status``, ``cdr``, ``sign`` and ``zip``.
+
+Credentials come from flags or the environment (``OSEMOCK_ENDPOINT``, ``OSEMOCK_RUC``, ``OSEMOCK_USER``,
+``OSEMOCK_PASSWORD``, ``OSEMOCK_CERT``, ``OSEMOCK_CERT_PASSWORD``, ``OSEMOCK_TRUST``).  Exit codes:
+0 every document accepted (observations included), 1 some rejected, 3 an exception or no answer,
+4 a ticket still pending; 2 is a usage error.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from cryptography import x509
+
+EXIT_REJECTED, EXIT_EXCEPTION, EXIT_PENDING = 1, 3, 4
+
+_endpoint = click.option("--endpoint", "-e", envvar="OSEMOCK_ENDPOINT", default="mock", show_default=True,
+                         help="mock, ose-test, sunat-beta, sunat-prod (…-otroscpe) or a billService URL.")
+_user = click.option("--user", "-u", envvar="OSEMOCK_USER", default="BIZLINKS", show_default=True,
+                     help="SOL user (the RUC is prefixed when missing).")
+_password = click.option("--password", "-p", envvar="OSEMOCK_PASSWORD", default="TESTBIZLINKS", show_default=True)
+_trust = click.option("--trust", envvar="OSEMOCK_TRUST", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                      help="PEM certificate a CDR signature must come from (repeatable).")
+_timeout = click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds per call.")
+_json = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+_cert = click.option("--cert", envvar="OSEMOCK_CERT", type=click.Path(exists=True, dir_okay=False),
+                     help="Signing certificate: PFX/P12 or PEM with key and certificate.")
+_cert_password = click.option("--cert-password", envvar="OSEMOCK_CERT_PASSWORD", default=None)
+
+
+def _trusted(paths: tuple[str, ...]) -> list[x509.Certificate] | None:
+    if not paths:
+        return None
+    return [x509.load_pem_x509_certificate(Path(p).read_bytes()) for p in paths]
+
+
+def _keypair(cert: str | None, password: str | None):
+    if not cert:
+        return None
+    from osemock.client.documents import load_certificate
+
+    return load_certificate(cert, password)
+
+
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        found += sorted(path.glob("*.xml")) if path.is_dir() else [path]
+    return found
+
+
+def _exit_code(outcomes) -> int:
+    from osemock.client.outcome import Status
+
+    statuses = {o.status for o in outcomes}
+    if Status.EXCEPTION in statuses:
+        return EXIT_EXCEPTION
+    if Status.REJECTED in statuses:
+        return EXIT_REJECTED
+    if Status.PENDING in statuses:
+        return EXIT_PENDING
+    return 0
+
+
+def _show(outcomes, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in ("document", "status", "code", "description", "observations", "ticket", "CDR signature"):
+        table.add_column(column)
+    for o in outcomes:
+        signature = {True: "ok", False: f"INVALID: {o.signature_problem}", None: ""}[o.signature_verified]
+        table.add_row(o.document or "", o.status.value + (" (ya enviado)" if o.already_sent else ""), o.code,
+                      o.description, ", ".join(f"{x.code} {x.message}" for x in o.observations), o.ticket or "",
+                      signature)
+    Console().print(table)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@_endpoint
+@_user
+@_password
+@_cert
+@_cert_password
+@click.option("--sha1", is_flag=True, help="Sign with RSA-SHA1 instead of RSA-SHA256.")
+@_trust
+@_timeout
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Follow summary tickets to their CDR.")
+@_json
+def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, timeout, wait, as_json) -> None:
+    """Send CPE XML files (or every *.xml of a folder): sendBill, or sendSummary for RC/RA/RR."""
+    from rich.progress import Progress
+
+    from osemock.client.client import ClientError, OseClient
+    from osemock.client.documents import prepare
+    from osemock.client.outcome import Outcome, Status
+    from osemock.cpe.errors import CpeError
+    from osemock.cpe.signature import SignatureMethod
+
+    keypair = _keypair(cert, cert_password)
+    method = SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256
+    trusted = _trusted(trust)
+    clients: dict[str, OseClient] = {}
+    outcomes: list[Outcome] = []
+    files = _files(paths)
+    with Progress(transient=True, disable=as_json or len(files) < 2) as progress:
+        task = progress.add_task("sending", total=len(files))
+        for path in files:
+            try:
+                doc = prepare(path.read_bytes(), keypair, method)
+                ruc = doc.base.split("-")[0]
+                if ruc not in clients:
+                    clients[ruc] = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=trusted)
+                client = clients[ruc]
+                outcome = client.send_summary(doc) if doc.kind == "summary" else client.send_bill(doc)
+                if outcome.ticket and wait:
+                    outcome = client.get_status(outcome.ticket, wait=True, timeout=max(timeout * 4, 60))
+                    outcome.document = doc.base
+            except (CpeError, ClientError, ValueError) as error:
+                outcome = Outcome(Status.EXCEPTION, "", str(error), document=path.name)
+            outcomes.append(outcome)
+            progress.advance(task)
+    _show(outcomes, as_json)
+    sys.exit(_exit_code(outcomes))
+
+
+@click.command()
+@click.argument("ticket")
+@click.option("--ruc", envvar="OSEMOCK_RUC", required=True, help="The emitter's RUC [env OSEMOCK_RUC].")
+@_endpoint
+@_user
+@_password
+@_trust
+@_timeout
+@click.option("--wait", is_flag=True, help="Poll until the ticket is final.")
+@_json
+def status(ticket, ruc, endpoint, user, password, trust, timeout, wait, as_json) -> None:
+    """getStatus of a summary or lot ticket."""
+    from osemock.client.client import OseClient
+
+    client = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=_trusted(trust))
+    outcome = client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60))
+    _show([outcome], as_json)
+    sys.exit(_exit_code([outcome]))
+
+
+@click.command()
+@click.argument("ruc")
+@click.argument("type_code", metavar="TT")
+@click.argument("serie")
+@click.argument("numero", type=int)
+@_endpoint
+@_user
+@_password
+@_trust
+@_timeout
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the CDR ZIP here.")
+@_json
+def cdr(ruc, type_code, serie, numero, endpoint, user, password, trust, timeout, output, as_json) -> None:
+    """getStatusCdr: the CDR of a document by RUC, type, serie and number."""
+    from osemock.client.client import OseClient
+
+    client = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=_trusted(trust))
+    outcome = client.get_status_cdr(ruc, type_code, serie, numero)
+    if output and outcome.cdr_zip:
+        Path(output).write_bytes(outcome.cdr_zip)
+    _show([outcome], as_json)
+    sys.exit(_exit_code([outcome]))
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--cert", envvar="OSEMOCK_CERT", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="PFX/P12 or PEM with key and certificate [env OSEMOCK_CERT].")
+@_cert_password
+@click.option("--sha1", is_flag=True, help="RSA-SHA1 instead of RSA-SHA256.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Where to write (default: standard output).")
+def sign(file, cert, cert_password, sha1, output) -> None:
+    """Sign a CPE XML SUNAT-style (enveloped XMLDSig in ext:UBLExtensions); replaces any earlier signature."""
+    from osemock.client.documents import prepare
+    from osemock.cpe.signature import SignatureMethod
+
+    method = SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256
+    doc = prepare(Path(file).read_bytes(), _keypair(cert, cert_password), method, resign=True)
+    if output:
+        Path(output).write_bytes(doc.xml)
+    else:
+        sys.stdout.buffer.write(doc.xml)
+
+
+@click.command(name="zip")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@_cert
+@_cert_password
+@click.option("--output-dir", "-o", default=".", show_default=True, type=click.Path(file_okay=False))
+def zip_command(files, cert, cert_password, output_dir) -> None:
+    """Name and zip CPE XML files as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip), signing when --cert is given."""
+    from osemock.client.documents import prepare
+
+    keypair = _keypair(cert, cert_password)
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    for name in files:
+        doc = prepare(Path(name).read_bytes(), keypair)
+        target = Path(output_dir) / doc.zip_name
+        target.write_bytes(doc.zip)
+        click.echo(str(target))
+
+
+COMMANDS = (send, status, cdr, sign, zip_command)

@@ -1,0 +1,89 @@
+"""The dates of a summary or a communication: its issue date against its ID and the reception day,
+the documents' date (cbc:ReferenceDate) against both.
+
+Rules that need the reception day read the mock's clock (``source.now``); offline they stay silent.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from osemock.cpe import ns
+from osemock.server.rules.backend import python_rule
+from osemock.server.rules.families.summaries import LINE, RC, SHEETS, VOIDS, Node, Violations, child_text, lines_of
+
+
+# -- dates -------------------------------------------------------------------------------------------
+def _date(root: Node, tag: str) -> date | None:
+    try:
+        return date.fromisoformat((root.findtext(f"{{{ns.CBC}}}{tag}") or "").strip())
+    except ValueError:
+        return None
+
+
+def _received(source: Any) -> date | None:
+    """The day the summary is received: the mock's clock; ``None`` offline (the rule stays silent)."""
+    return source.now.date() if source is not None and getattr(source, "now", None) is not None else None
+
+
+@python_rule("2346", "IssueDate", sheets=SHEETS)
+def issue_date_not_the_ids(root: Node, source: Any) -> Violations:
+    """The issue date is the date the file name carries (``RC-YYYYMMDD-n``).  The file name's ID is
+    the document's cbc:ID (2220 answers otherwise), so the document's own ID gives that date."""
+    match = re.fullmatch(r"R[ACR]-(\d{4})(\d{2})(\d{2})-\d+", (root.findtext(f"{{{ns.CBC}}}ID") or "").strip())
+    issued = _date(root, "IssueDate")
+    if match and issued is not None and issued.isoformat() != "-".join(match.groups()):
+        yield "cbc:IssueDate", issued.isoformat()
+
+
+@python_rule("2236", "IssueDate", sheets=RC)
+@python_rule("2301", "IssueDate", sheets=VOIDS)
+def generated_after_reception(root: Node, source: Any) -> Violations:
+    """A summary cannot be generated after the day it is received."""
+    received, issued = _received(source), _date(root, "IssueDate")
+    if received is not None and issued is not None and issued > received:
+        yield "cbc:IssueDate", issued.isoformat()
+
+
+@python_rule("2671", "ReferenceDate", sheets=SHEETS)
+def documents_after_summary(root: Node, source: Any) -> Violations:
+    """The documents summarised (or voided) were issued on or before the summary's own date."""
+    referenced, issued = _date(root, "ReferenceDate"), _date(root, "IssueDate")
+    if referenced is not None and issued is not None and referenced > issued:
+        yield "cbc:ReferenceDate", referenced.isoformat()
+
+
+def _late(root: Node, source: Any) -> bool:
+    received, referenced = _received(source), _date(root, "ReferenceDate")
+    return received is not None and referenced is not None and received - referenced > timedelta(days=7)
+
+
+@python_rule("4443", "ReferenceDate", sheets=RC)
+def summary_sent_late(root: Node, source: Any) -> Violations:
+    """The documents are more than 7 days older than the summary's reception (an observation)."""
+    if _late(root, source):
+        yield "cbc:ReferenceDate", (root.findtext(f"{{{ns.CBC}}}ReferenceDate") or "").strip()
+
+
+@python_rule("2957", "DocumentTypeCode", sheets=RC)
+def voided_too_late_in_summary(root: Node, source: Any) -> Violations:
+    """An electronic boleta or note (serie not starting with a digit) is voided (state 3) more than 7
+    days after its issue date (the summary's cbc:ReferenceDate)."""
+    if not _late(root, source):
+        return
+    for line in root.xpath(f"{LINE}[cac:Status/cbc:ConditionCode='3']", namespaces=ns.UBL):
+        if not child_text(line, "cbc:ID")[:1].isdigit():
+            yield "cbc:DocumentTypeCode", child_text(line, "cbc:ID")
+
+
+@python_rule("2957", "DocumentNumberID", sheets=("comunicacion_baja",))
+def voided_too_late(root: Node, source: Any) -> Violations:
+    """An electronic document is voided more than 7 days after its issue date.  Reading: the issue
+    date is the communication's cbc:ReferenceDate ("Fecha de generación del documento dado de baja",
+    which 2375 holds equal to the stored document's)."""
+    if not _late(root, source):
+        return
+    for line in lines_of(root):
+        if not child_text(line, "sac:DocumentSerialID")[:1].isdigit():
+            yield "sac:DocumentNumberID", child_text(line, "sac:DocumentSerialID") + "-" + child_text(line, "sac:DocumentNumberID")

@@ -1,0 +1,82 @@
+"""``osemock send / status / cdr / sign / zip`` against a real mock over loopback."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+from lxml import etree
+
+from osemock.cli import main
+from osemock.cpe.signature import verify
+from osemock.cpe.xmlparse import parse_xml
+from osemock.fixtures import CERTS, signed_document
+from osemock.fixtures.summaries import comunicacion_baja
+
+from .test_client import CLOCK, DAY, RUC, unsigned
+
+PEM = str(CERTS / "emitter-20123456789.pem")
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_send_a_folder_with_a_table_and_exit_codes(make_mock, tmp_path, capsys):
+    mock = make_mock("ose", clock=CLOCK)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes(unsigned(f"{RUC}-01-F001-1.xml"))
+    (folder / "b.xml").write_bytes(unsigned(f"{RUC}-03-B001-1.xml"))
+    code, out = run(capsys, "send", str(folder), "-e", mock.url(), "--cert", PEM, "--json")
+    assert code == 0
+    outcomes = json.loads(out)
+    assert [(o["document"], o["status"]) for o in outcomes] == [(f"{RUC}-01-F001-1", "accepted"), (f"{RUC}-03-B001-1", "accepted")]
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(unsigned(f"{RUC}-01-F001-4.xml").replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9'))
+    code, out = run(capsys, "send", str(bad), "-e", mock.url(), "--cert", PEM)
+    assert code == 1 and "rejected" in out and "3280" in out
+
+
+def test_send_a_summary_and_follow_its_ticket(make_mock, tmp_path, capsys):
+    mock = make_mock("ose", clock=CLOCK)
+    assert main(["send", "-e", mock.url(), "--json", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))]) == 0
+    capsys.readouterr()
+    baja = _write(tmp_path, "ra.xml", comunicacion_baja(DAY, [("01", "F001", 1)])[1])
+    code, out = run(capsys, "send", baja, "-e", mock.url(), "--no-wait", "--json")
+    assert code == 4
+    ticket = json.loads(out)[0]["ticket"]
+    code, out = run(capsys, "status", ticket, "--ruc", RUC, "-e", mock.url(), "--wait", "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "accepted"
+
+
+def test_cdr_sign_and_zip(make_mock, tmp_path, capsys):
+    mock = make_mock("ose", clock=CLOCK)
+    signed = tmp_path / "signed.xml"
+    assert main(["sign", _write(tmp_path, "u.xml", unsigned(f"{RUC}-01-F001-1.xml")), "--cert", PEM, "--sha1", "-o", str(signed)]) == 0
+    root = parse_xml(signed.read_bytes())
+    verify(root)
+    assert b"rsa-sha1" in etree.tostring(root)
+    assert main(["zip", str(signed), "-o", str(tmp_path / "zips")]) == 0
+    zipped = tmp_path / "zips" / f"{RUC}-01-F001-1.zip"
+    assert zipfile.ZipFile(zipped).namelist() == [f"{RUC}-01-F001-1.xml"]
+    assert main(["send", str(signed), "-e", mock.url()]) == 0
+    capsys.readouterr()
+    cdr = tmp_path / "cdr.zip"
+    code, out = run(capsys, "cdr", RUC, "01", "F001", "1", "-e", mock.url(), "-o", str(cdr), "--json")
+    assert code == 0 and json.loads(out)[0]["code"] == "0"
+    assert zipfile.ZipFile(cdr).namelist()[-1] == f"R-{RUC}-01-F001-1.xml"
+    code, _ = run(capsys, "cdr", RUC, "01", "F001", "99", "-e", mock.url())
+    assert code == 3  # 0127 at an OSE: an exception
+
+
+def test_unreachable_endpoint_exits_3(tmp_path, capsys):
+    code, out = run(capsys, "send", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml")),
+                    "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "--timeout", "1", "--json")
+    assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+
+
+def _write(folder, name: str, data: bytes) -> str:
+    path = folder / name
+    path.write_bytes(data)
+    return str(path)

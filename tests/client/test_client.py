@@ -1,0 +1,180 @@
+"""The emitter client against a real mock over loopback, in both fault dialects.
+
+Faults and delays are planned through the mock's own ``/_osemock/faults`` API, so the retry and
+timeout drills meet a real server misbehaving, not a stub.
+"""
+from __future__ import annotations
+
+import pytest
+import requests
+from cryptography import x509
+from lxml import etree
+
+from osemock.client import ClientError, Endpoint, OseClient, RetryPolicy, Status, fault_code, prepare, resolve
+from osemock.cpe.signature import SignatureMethod, verify
+from osemock.cpe.xmlparse import parse_xml
+from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair, other_keypair, signed_document
+from osemock.fixtures.summaries import comunicacion_baja
+
+RUC = "20123456789"
+DAY = "2026-11-20"
+CLOCK = f"{DAY}T18:00:00-05:00"
+CREDENTIALS = {"ose": ("BIZLINKS", "TESTBIZLINKS"), "sunat-beta": ("MODDATOS", "moddatos")}
+PATHS = {"ose": "/ol-ti-itcpe/billService", "sunat-beta": "/ol-ti-itcpfegem-beta/billService"}
+
+
+def unsigned(name: str, issue_date: str = DAY) -> bytes:
+    root = dated(etree.fromstring(document_bytes(name), _PARSER), issue_date)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.fixture(params=["ose", "sunat-beta"])
+def served(request, make_mock):
+    mock = make_mock(request.param, clock=CLOCK)
+    user, password = CREDENTIALS[request.param]
+    trusted = [x509.load_pem_x509_certificate(mock.app.engine.identity.cert_pem)]
+
+    def client(**kwargs) -> OseClient:
+        kwargs.setdefault("trusted", trusted)
+        kwargs.setdefault("retry", RetryPolicy(attempts=3, backoff=0.01))
+        return OseClient(mock.url(PATHS[request.param]), RUC, user, password, **kwargs)
+
+    mock.client = client
+    return mock
+
+
+def plan_fault(mock, **fault) -> None:
+    assert requests.post(mock.url("/_osemock/faults"), json=fault, timeout=10).status_code == 200
+
+
+def test_unsigned_document_is_signed_named_zipped_and_accepted(served):
+    client = served.client(certificate=emitter_keypair())
+    outcome = client.send_bill(unsigned(f"{RUC}-01-F001-1.xml"))
+    assert outcome.status is Status.ACCEPTED and outcome.code == "0"
+    assert outcome.document == f"{RUC}-01-F001-1"
+    assert outcome.signature_verified is True
+    assert b"ApplicationResponse" in outcome.cdr_xml
+
+
+def test_rejection_and_exception_codes_from_either_dialect(served):
+    client = served.client(certificate=emitter_keypair())
+    wrong_total = unsigned(f"{RUC}-01-F001-1.xml").replace(b'<cbc:PayableAmount currencyID="PEN">354.00',
+                                                           b'<cbc:PayableAmount currencyID="PEN">300.00')
+    rejected = client.send_bill(wrong_total)
+    assert (rejected.status, rejected.code) == (Status.REJECTED, "3280")
+    unsigned_sent = served.client().send_bill(unsigned(f"{RUC}-01-F001-4.xml"))  # no certificate: sent as it is
+    assert unsigned_sent.status is Status.EXCEPTION and unsigned_sent.code == "0306"
+    other = OseClient(served.url(PATHS[served.app.engine.profile.name]), RUC, "NOBODY", "wrong",
+                      retry=RetryPolicy(attempts=1))
+    exception = other.send_bill(signed_document(f"{RUC}-01-F001-4.xml", issue_date=DAY))
+    assert exception.status is Status.EXCEPTION and exception.code in ("0102", "0103", "0104")
+
+
+def test_duplicate_is_answered_with_the_stored_cdr(served):
+    client = served.client()
+    xml = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
+    first = client.send_bill(xml)
+    again = client.send_bill(xml)
+    # an OSE answers getStatusCdr on billService; the SUNAT-style mock on its billConsultService
+    assert again.status is Status.ACCEPTED and again.already_sent and again.cdr_zip == first.cdr_zip
+    if served.app.engine.profile.name == "sunat-beta":  # like the real beta, without a consult service: 1033 stands
+        beta_like = Endpoint("beta-like", served.url(PATHS["sunat-beta"]), "sunat-beta")
+        assert OseClient(beta_like, RUC, *CREDENTIALS["sunat-beta"]).send_bill(xml).code == "1033"
+
+
+def test_cdr_from_an_untrusted_signer_is_flagged(served):
+    foreign = [other_keypair().certificate]
+    outcome = served.client(trusted=foreign).send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.status is Status.ACCEPTED and outcome.signature_verified is False
+    assert "not trusted" in outcome.signature_problem
+
+
+def test_system_faults_are_retried(served):
+    plan_fault(served, operation="sendBill", code="0130", times=2)
+    outcome = served.client().send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.status is Status.ACCEPTED
+    plan_fault(served, operation="sendBill", http_status=503, times=1)
+    assert served.client().send_bill(signed_document(f"{RUC}-01-F001-4.xml", issue_date=DAY)).accepted
+    plan_fault(served, operation="sendBill", code="0130", times=5)
+    gave_up = served.client().send_bill(signed_document(f"{RUC}-01-F001-6.xml", issue_date=DAY))
+    assert gave_up.status is Status.EXCEPTION and gave_up.code == "0130"
+
+
+def _operations(mock, count: int) -> list[str]:
+    """The journaled operations, once ``count`` are there (a late answer is journaled when it leaves)."""
+    import time
+
+    for _ in range(50):
+        rows = mock.app.engine.store.query("SELECT operation FROM requests")
+        if len(rows) >= count:
+            break
+        time.sleep(0.1)
+    return [row["operation"] for row in rows]
+
+
+def test_timeout_drill_asks_before_sending_again(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    plan_fault(mock, operation="sendBill", delay_seconds=1.5, times=1)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=0.5, retry=RetryPolicy(backoff=0.01))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.status is Status.ACCEPTED and outcome.already_sent
+    assert sorted(_operations(mock, 2)) == ["getStatusCdr", "sendBill"]  # never sent twice
+
+
+def test_timeout_with_nothing_stored_sends_again(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    plan_fault(mock, operation="sendBill", code="0100", delay_seconds=1.0, times=1)  # late and not processed
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=0.5, retry=RetryPolicy(backoff=0.01))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.status is Status.ACCEPTED and not outcome.already_sent
+    assert sorted(_operations(mock, 3)) == ["getStatusCdr", "sendBill", "sendBill"]
+
+
+def test_unreachable_endpoint_is_a_clear_error():
+    client = OseClient("http://127.0.0.1:9/ol-ti-itcpe/billService", RUC, "BIZLINKS", "TESTBIZLINKS", timeout=1,
+                       retry=RetryPolicy(attempts=2, backoff=0.01))
+    with pytest.raises(ClientError, match="cannot reach"):
+        client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+
+
+def test_summary_ticket_is_followed_to_its_cdr(make_mock, tmp_path):
+    profile = tmp_path / "slow.yaml"
+    profile.write_text("extends: ose\nname: slow\nticket_after_polls: 2\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS")
+    assert client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)).accepted
+    name, xml = comunicacion_baja(DAY, [("01", "F001", 1)])
+    pending = client.send_summary(xml)
+    assert pending.status is Status.PENDING and pending.ticket and pending.document == name
+    assert client.get_status(pending.ticket).status is Status.PENDING
+    naps: list[float] = []
+    final = client.get_status(pending.ticket, wait=True, sleep=naps.append)
+    assert final.status is Status.ACCEPTED and final.ticket == pending.ticket and naps
+    assert client.get_status("1234567890123").code == "0127"
+
+
+def test_signing_options():
+    keypair = emitter_keypair()
+    sha1 = prepare(unsigned(f"{RUC}-03-B001-1.xml"), keypair, SignatureMethod.RSA_SHA1)
+    assert b"rsa-sha1" in sha1.xml and sha1.base == f"{RUC}-03-B001-1" and sha1.kind == "document"
+    verify(parse_xml(sha1.xml))
+    summary = prepare(comunicacion_baja(DAY, [("01", "F001", 1)])[1])
+    assert summary.base == f"{RUC}-RA-20261120-1" and summary.kind == "summary"
+    assert prepare(unsigned(f"{RUC}-01-F001-1.xml")).xml.count(b"ds:Signature") == 0  # no certificate, no signature
+
+
+@pytest.mark.parametrize("faultcode, faultstring, detail, expected", [
+    ("soap-env:Client.0151", "El nombre del archivo ZIP es incorrecto - Detalle: x", None, "0151"),
+    ("soap-env:Client", "1033", "<detail><message>El comprobante fue registrado previamente</message></detail>", "1033"),
+    ("soap-env:Server", "Error", "<detail><message>2335 - El documento electronico ingresado ha sido alterado</message></detail>", "2335"),
+])
+def test_fault_codes_in_any_dialect(faultcode, faultstring, detail, expected):
+    assert fault_code(faultcode, faultstring, etree.fromstring(detail) if detail else None)[0] == expected
+
+
+def test_endpoints_by_name_or_url():
+    assert resolve("sunat-beta").wsdl_set == "sunat-beta"
+    assert resolve("https://osetesting.bizlinks.com.pe/ol-ti-itcpe/billService").is_ose
+    assert resolve("https://e-factura.sunat.gob.pe/ol-ti-itemision-otroscpe-gem/billService").wsdl_set == "sunat-otroscpe-prod"
+    with pytest.raises(ValueError):
+        resolve("nowhere")

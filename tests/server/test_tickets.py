@@ -1,0 +1,348 @@
+"""Tickets and what summaries do to other documents, over real HTTP on loopback.
+
+sendSummary answers a ticket; getStatus answers 98 while it is pending and then 0 or 99 with a CDR;
+an accepted RA/RC/RR voids, adds or modifies the documents it lists, which every later sendBill,
+summary and consult sees.  The mock's clock is set so the samples' dates are always in range.
+"""
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+import requests
+from lxml import etree
+
+from osemock.cpe.archive import first_xml, write_document_zip
+from osemock.fixtures import signed_document
+from osemock.fixtures.summaries import RcLine, comunicacion_baja, resumen_diario, resumen_reversiones
+
+from .envelopes import Reply, call, send_bill
+from .test_codes import RUC, assert_fault, resign
+
+#: The store-backed summary codes these tests prove over HTTP (for the proof ledgers).
+PROVEN_CODES = {"2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
+                "2751", "2609", "2610", "3329"}
+DAY = "2026-11-20"
+CLOCK = f"{DAY}T18:00:00-05:00"
+OSE = ("20123456789BIZLINKS", "TESTBIZLINKS")
+PATHS = {"ose": "/ol-ti-itcpe/billService", "sunat-beta": "/ol-ti-itcpfegem-beta/billService"}
+
+
+def _profile(tmp_path, **keys) -> str:
+    path = tmp_path / f"profile-{len(keys)}-{abs(hash(tuple(keys.items())))}.yaml"
+    path.write_text("extends: ose\nname: ticketing\n" + "".join(f"{k}: {v}\n" for k, v in keys.items()))
+    return str(path)
+
+
+def _path(mock) -> str:
+    return PATHS.get(mock.app.engine.profile.name, PATHS["ose"])
+
+
+def _credentials(mock) -> tuple[str, str]:
+    profile = mock.app.engine.profile
+    return RUC + profile.wildcard_user, profile.wildcard_password
+
+
+def send_summary(mock, name: str, xml: bytes, path: str | None = None) -> str:
+    username, password = _credentials(mock)
+    content = base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()
+    reply = call(mock.url(path or _path(mock)), "sendSummary", {"fileName": f"{name}.zip", "contentFile": content},
+                 username=username, password=password)
+    assert reply.status == 200 and not reply.is_fault, reply.body
+    return reply.text("ticket")
+
+
+def get_status(mock, ticket: str, credentials: tuple[str, str] | None = None) -> Reply:
+    username, password = credentials or _credentials(mock)
+    return call(mock.url(_path(mock)), "getStatus", {"ticket": ticket}, username=username, password=password)
+
+
+def settled(reply: Reply) -> tuple[str, str, etree._Element]:
+    """statusCode, the CDR's ResponseCode and the CDR of a settled ticket."""
+    status = reply.text("statusCode")
+    _, xml = first_xml(base64.b64decode(reply.text("content")))
+    cdr = etree.fromstring(xml)
+    return status, cdr.xpath("//*[local-name()='ResponseCode']")[0].text, cdr
+
+
+def summary_code(mock, name: str, xml: bytes) -> str:
+    """Send a summary and follow its ticket to the end: the CDR's ResponseCode."""
+    status, code, _ = settled(get_status(mock, send_summary(mock, name, xml)))
+    assert status == ("0" if code == "0" else "99")
+    return code
+
+
+def bill(mock, base: str, issue_date: str = DAY, xml: bytes | None = None) -> Reply:
+    username, password = _credentials(mock)
+    document = xml if xml is not None else signed_document(f"{base}.xml", issue_date=issue_date)
+    return send_bill(mock.url(_path(mock)), f"{base}.zip", write_document_zip(f"{base}.xml", document),
+                     username=username, password=password)
+
+
+def consult(mock, type_code: str, serie: str, numero: int) -> str:
+    username, password = _credentials(mock)
+    reply = call(mock.url("/ol-it-wsconscpegem/billConsultService"), "getStatus",
+                 {"rucComprobante": RUC, "tipoComprobante": type_code, "serieComprobante": serie,
+                  "numeroComprobante": str(numero)}, username=username, password=password)
+    return reply.text("statusCode")
+
+
+# -- progression ---------------------------------------------------------------------------------------
+def test_ticket_answers_98_for_the_configured_polls(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=2), clock=CLOCK)
+    ticket = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    for _ in range(2):
+        pending = get_status(mock, ticket)
+        assert pending.text("statusCode") == "98"
+        assert pending.text("content") is None and b"<content" not in pending.body
+    status, code, _ = settled(get_status(mock, ticket))
+    assert (status, code) == ("99", "2105")  # F001-1 was never sent: the result waits for the ticket
+    assert settled(get_status(mock, ticket))[:2] == ("99", "2105")  # settled for good
+
+
+def test_ticket_answers_98_for_the_configured_seconds(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, ticket_after_seconds=0.6), clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    ticket = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    assert consult(mock, "01", "F001", 1) == "0001"  # not voided while the ticket is pending
+    time.sleep(0.7)
+    assert settled(get_status(mock, ticket))[:2] == ("0", "0")
+    assert consult(mock, "01", "F001", 1) == "0003"
+
+
+def test_admin_api_controls_one_ticket(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=100), clock=CLOCK)
+    ticket = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    admin = mock.url(f"/_osemock/tickets/{ticket}")
+    assert requests.get(admin, timeout=10).json()["status_code"] == "98"
+    assert requests.post(admin, json={"after_polls": 1}, timeout=10).json()["after_polls"] == 1
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    assert get_status(mock, ticket).text("statusCode") == "99"
+    other = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 2)], number=2))
+    state = requests.post(mock.url(f"/_osemock/tickets/{other}"), json={}, timeout=10).json()
+    assert (state["status_code"], state["response_code"]) == ("99", "2105")
+    assert requests.post(admin, json={}, timeout=10).status_code == 404  # no longer pending
+    assert requests.post(mock.url("/_osemock/tickets/1"), data=b"{", timeout=10).status_code == 400
+
+
+def test_unknown_and_foreign_tickets(make_mock):
+    ose = make_mock("ose", clock=CLOCK)
+    assert_fault(get_status(ose, "1234567890123"), "0127", ose)
+    ticket = send_summary(ose, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    assert_fault(get_status(ose, ticket, ("20987654321BIZLINKS", "TESTBIZLINKS")), "0126", ose)
+    beta = make_mock("sunat-beta", clock=CLOCK)
+    unknown = get_status(beta, "1234567890123")
+    assert unknown.status == 200 and unknown.text("statusCode") == "0127"
+    assert unknown.text("content") == "El ticket no existe"  # plain text, as SUNAT beta writes it
+
+
+def test_tickets_are_shared_by_processes_on_one_store(make_mock, tmp_path):
+    db = tmp_path / "shared.sqlite3"
+    profile = _profile(tmp_path, ticket_after_polls=1)
+    first, second = make_mock(profile, db=db, clock=CLOCK), make_mock(profile, db=db, clock=CLOCK)
+    assert bill(first, f"{RUC}-01-F001-1").status == 200
+    ticket = send_summary(first, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    assert get_status(second, ticket).text("statusCode") == "98"
+    assert settled(get_status(second, ticket))[:2] == ("0", "0")
+    assert settled(get_status(first, ticket))[:2] == ("0", "0")
+    assert_fault(bill(second, f"{RUC}-01-F001-1"), "1032", second)
+
+
+def test_production_tickets_have_15_digits_and_name_the_cdr(make_mock, tmp_path):
+    profile = tmp_path / "prod-like.yaml"
+    profile.write_text("extends: sunat-prod\nname: prod-like\nwildcard_user: MODDATOS\nwildcard_password: moddatos\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    name, xml = comunicacion_baja(DAY, [("01", "F001", 1)])
+    ticket = send_summary(mock, name, xml, path="/ol-ti-itcpfegem/billService")
+    assert len(ticket) == 15 and ticket.startswith("2026")
+
+
+# -- comunicación de baja -----------------------------------------------------------------------------------
+def test_baja_voids_and_everything_else_sees_it(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)])) == "0"
+    assert consult(mock, "01", "F001", 1) == "0003"
+    assert_fault(bill(mock, f"{RUC}-01-F001-1"), "1032", mock)
+    # the same file again, then another RA for the same factura, then one for an unknown factura
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)])) == "2324"
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)], number=2)) == "2323"
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 99)], number=3)) == "2105"
+
+
+def test_baja_checks_the_state_and_date_of_what_it_voids(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    rejected = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY).replace(
+        b'<cbc:PayableAmount currencyID="PEN">354.00', b'<cbc:PayableAmount currencyID="PEN">300.00')
+    assert_fault(bill(mock, f"{RUC}-01-F001-1", xml=resign(rejected)), "3280", mock)
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)])) == "2398"
+    assert bill(mock, f"{RUC}-01-F001-4", issue_date="2026-11-19").status == 200
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 4)], number=2)) == "2375"
+
+
+def test_a_rejected_summary_changes_nothing(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    name, xml = comunicacion_baja(DAY, [("01", "F001", 1), ("01", "F001", 77)])
+    assert summary_code(mock, name, xml) == "2105"
+    assert consult(mock, "01", "F001", 1) == "0001"
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)])) == "0"  # the name may be used again
+
+
+# -- resumen diario -------------------------------------------------------------------------------------
+def test_resumen_diario_adds_modifies_and_voids_boletas(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-03-B001-1").status == 200
+    lines = [RcLine("03", "B001-21"), RcLine("03", "B001-22", total="59.00"),
+             RcLine("07", "BC01-21", total="59.00", reference=("03", "B001-21"))]
+    assert summary_code(mock, *resumen_diario(DAY, lines)) == "0"
+    assert consult(mock, "03", "B001", 21) == "0001" and consult(mock, "07", "BC01", 21) == "0001"
+    assert_fault(bill(mock, f"{RUC}-03-B001-21", xml=resign(signed_document(f"{RUC}-03-B001-1.xml", issue_date=DAY)
+                                                             .replace(b"<cbc:ID>B001-1<", b"<cbc:ID>B001-21<"))),
+                 "1033", mock)
+    assert summary_code(mock, *resumen_diario(DAY, lines)) == "2223"  # the same file again
+    second = [RcLine("03", "B001-22", "2", "70.80"), RcLine("03", "B001-1", "3")]
+    assert summary_code(mock, *resumen_diario(DAY, second, number=2)) == "0"
+    assert consult(mock, "03", "B001", 1) == "0003"
+    stored = mock.app.engine.store.document(RUC, "03", "B001", 22)
+    assert stored["payable_amount"] == "70.80"
+
+
+@pytest.mark.parametrize("lines, code", [
+    ([RcLine("03", "B001-1")], "2282"),                                      # added twice (sent by sendBill)
+    ([RcLine("03", "B001-50", "2")], "2663"),                                # modifies what nobody informed
+    ([RcLine("07", "BC01-50", reference=("03", "B001-60"))], "2989"),        # note on an unknown boleta
+])
+def test_resumen_diario_codes_against_the_store(make_mock, lines, code):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-03-B001-1").status == 200
+    assert summary_code(mock, *resumen_diario(DAY, lines)) == code
+
+
+def test_resumen_diario_on_voided_boletas_and_the_seven_days(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert summary_code(mock, *resumen_diario(DAY, [RcLine("03", "B001-30")])) == "0"
+    assert summary_code(mock, *resumen_diario(DAY, [RcLine("03", "B001-30", "3")], number=2)) == "0"
+    assert summary_code(mock, *resumen_diario(DAY, [RcLine("03", "B001-30", "2")], number=3)) == "2987"
+    note = [RcLine("07", "BC01-30", reference=("03", "B001-30"))]
+    assert summary_code(mock, *resumen_diario(DAY, note, number=4)) == "2990"
+    late = make_mock("ose", clock="2026-11-29T10:00:00-05:00")
+    assert summary_code(late, *resumen_diario("2026-11-29", [RcLine("03", "B001-40")], reference_date=DAY)) == "0"
+    name, xml = resumen_diario("2026-11-29", [RcLine("03", "B001-40", "3")], number=2, reference_date=DAY)
+    assert summary_code(late, name, xml) == "2957"
+
+
+# -- resumen de reversiones ---------------------------------------------------------------------------------
+def test_reversion_voids_a_retention(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    retention = f"{RUC}-20-R001-1"
+    assert bill(mock, retention).status == 200
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "0"
+    assert consult(mock, "20", "R001", 1) == "0003"
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "2223"  # the same file again
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)], number=2)) == "2751"
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 9)], number=3)) == "2750"
+
+
+def test_retention_goes_to_otroscpe_at_sunat(make_mock):
+    mock = make_mock("sunat-beta", clock=CLOCK)
+    name = f"{RUC}-20-R001-1"
+    zipped = write_document_zip(f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY))
+    wrong = send_bill(mock.url(PATHS["sunat-beta"]), f"{name}.zip", zipped, username=RUC + "MODDATOS", password="moddatos")
+    assert_fault(wrong, "0151", mock)
+    right = send_bill(mock.url("/ol-ti-itemision-otroscpe-gem-beta/billService"), f"{name}.zip", zipped,
+                      username=RUC + "MODDATOS", password="moddatos")
+    assert right.status == 200 and not right.is_fault
+
+
+# -- consult ------------------------------------------------------------------------------------------------
+def _bizlinks_get_status_cdr(mock, numero: str) -> Reply:
+    body = (f'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns:ser="http://service.sunat.gob.pe"><soapenv:Header>'
+            f'<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">'
+            f"<wsse:UsernameToken><wsse:Username>{OSE[0]}</wsse:Username><wsse:Password>{OSE[1]}</wsse:Password>"
+            f"</wsse:UsernameToken></wsse:Security></soapenv:Header><soapenv:Body><ser:getStatusCdr><statusCdr>"
+            f"<numeroComprobante>{numero}</numeroComprobante><rucComprobante>{RUC}</rucComprobante>"
+            f"<serieComprobante>F001</serieComprobante><tipoComprobante>01</tipoComprobante>"
+            f"</statusCdr></ser:getStatusCdr></soapenv:Body></soapenv:Envelope>").encode()
+    response = requests.post(mock.url(), data=body, headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30)
+    return Reply(response.status_code, response.content)
+
+
+def test_bizlinks_get_status_cdr(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    reply = _bizlinks_get_status_cdr(mock, "00000001")
+    assert reply.status == 200 and reply.text("statusCode") == "0"
+    assert reply.text("content") is None
+    name, _ = first_xml(base64.b64decode(reply.text("document")))
+    assert name == f"R-{RUC}-01-F001-1.xml"
+    assert_fault(_bizlinks_get_status_cdr(mock, "1"), "0127", mock)
+
+
+def test_sunat_shape_get_status_cdr_still_works_at_the_ose(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    reply = call(mock.url(), "getStatusCdr", {"rucComprobante": RUC, "tipoComprobante": "01", "serieComprobante": "F001",
+                                              "numeroComprobante": "1"}, username=OSE[0], password=OSE[1])
+    assert reply.text("statusCode") == "0" and reply.text("content")
+
+
+# -- lots -----------------------------------------------------------------------------------------------------
+def test_send_pack_settles_every_document_of_the_lot(make_mock, tmp_path):
+    import io
+    import zipfile
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    good, duplicate = f"{RUC}-01-F001-1", f"{RUC}-01-F001-4"
+    assert bill(mock, duplicate, issue_date=DAY).status == 200
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive:
+        for name in (good, duplicate):
+            archive.writestr(f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY))
+    username, password = _credentials(mock)
+    reply = call(mock.url(), "sendPack", {"fileName": f"{RUC}-LT-20261120-1.zip",
+                                          "contentFile": base64.b64encode(lot.getvalue()).decode()},
+                 username=username, password=password)
+    ticket = reply.text("ticket")
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1) is None  # processed with the ticket, not before
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(final.text("content")))) as results:
+        names = results.namelist()
+        assert f"R-{good}.zip" in names
+        assert "1033" in results.read(f"R-{RUC}-LT-20261120-1-errors.txt").decode()
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1)["status"] == "accepted"
+
+
+# -- perceptions collect on the agent's own documents -------------------------------------------------------
+def _renamed(sample: str, old_id: bytes, new_id: bytes, issue_date: str, *more: tuple[bytes, bytes]) -> bytes:
+    xml = signed_document(sample, issue_date=issue_date).replace(b"<cbc:ID>" + old_id + b"</cbc:ID>",
+                                                                 b"<cbc:ID>" + new_id + b"</cbc:ID>")
+    for old, new in more:
+        xml = xml.replace(old, new)
+    return resign(xml)
+
+
+def test_perception_needs_the_documents_it_collects_on(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, max_days_late=30), clock=CLOCK)
+    perception = f"{RUC}-40-P001-1"
+    assert_fault(bill(mock, perception), "2609", mock)  # F001-152 was never sent
+    credit = _renamed(f"{RUC}-01-F001-7.xml", b"F001-7", b"F001-152", "2026-11-12")
+    assert bill(mock, f"{RUC}-01-F001-152", xml=credit).status == 200
+    other_day = _renamed(f"{perception}.xml", b"P001-1", b"P001-2", DAY,
+                         (b"<cbc:IssueDate>2026-11-12</cbc:IssueDate>", b"<cbc:IssueDate>2026-11-13</cbc:IssueDate>"))
+    assert_fault(bill(mock, f"{RUC}-40-P001-2", xml=other_day), "2610", mock)
+    assert bill(mock, f"{RUC}-40-P001-3", xml=_renamed(f"{perception}.xml", b"P001-1", b"P001-3", DAY)).status == 200
+    cash = _renamed(f"{RUC}-01-F001-1.xml", b"F001-1", b"F001-153", "2026-11-12")
+    assert bill(mock, f"{RUC}-01-F001-153", xml=cash).status == 200
+    on_cash = _renamed(f"{perception}.xml", b"P001-1", b"P001-4", DAY, (b">F001-152<", b">F001-153<"))
+    assert_fault(bill(mock, f"{RUC}-40-P001-4", xml=on_cash), "3329", mock)
+
+
+def test_perception_references_can_be_switched_off(make_mock, tmp_path):
+    mock = make_mock(_profile(tmp_path, check_note_references="false"), clock=CLOCK)
+    assert bill(mock, f"{RUC}-40-P001-1").status == 200
