@@ -131,7 +131,8 @@ CREATE TABLE IF NOT EXISTS receipt_ranges (   -- authorized physical / contingen
 );
 CREATE TABLE IF NOT EXISTS declared_lists (   -- the lists the registry declares for a RUC (absent: unknown)
     ruc TEXT NOT NULL,
-    list TEXT NOT NULL,               -- padrones | establishments | physical_receipts | contingency_receipts
+    list TEXT NOT NULL,               -- padrones | establishments | physical_receipts | contingency_receipts;
+                                      -- ruc '*' list 'taxpayers': the registry holds every contribuyente
     PRIMARY KEY (ruc, list)
 );
 """
@@ -317,6 +318,11 @@ class Store:
                           "SELECT ruc, name, status, condition FROM taxpayers WHERE ruc=?", (ruc, ruc))
         return rows[0] if rows else None
 
+    def taxpayers_complete(self) -> bool:
+        """Whether the registry says its emitters and taxpayers are every contribuyente (``taxpayers_complete``),
+        so that a RUC it does not hold does not exist (1083)."""
+        return self._declared("*", "taxpayers")
+
     def _declared(self, ruc: str, name: str) -> bool:
         return bool(self.query("SELECT 1 FROM declared_lists WHERE ruc=? AND list=?", (ruc, name)))
 
@@ -345,6 +351,8 @@ class Store:
         """Load emitters, SOL users, PSE links, padrones, establishments and other taxpayers (the shape
         of a registry YAML/JSON file)."""
         with self.transaction() as db:
+            if data.get("taxpayers_complete"):
+                db.execute("INSERT OR REPLACE INTO declared_lists (ruc, list) VALUES ('*', 'taxpayers')")
             for taxpayer in data.get("taxpayers", []):
                 db.execute(
                     "INSERT OR REPLACE INTO taxpayers (ruc, name, status, condition) VALUES (?, ?, ?, ?)",

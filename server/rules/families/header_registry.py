@@ -84,11 +84,38 @@ def emitter_without_operating_capacity(root: etree._Element, source: Any) -> Vio
         yield "cac:PartyIdentification/cbc:ID", _emitter(root)
 
 
+#: Operation types a RUC affiliated to the SEE - Empresas supervisadas may not send through this
+#: channel (factura and boleta rows 437/433: 1080).
+_SUPERVISED_OPERATIONS = {"2100", "2101", "2102", "2103", "2104", "0112"}
+SUPERVISED_PADRON = "SEE-EMPRESAS-SUPERVISADAS"
+
+
+@python_rule("1080", "InvoiceTypeCode", sheets=("factura", "boleta"))
+def supervised_company_operation(root: etree._Element, source: Any) -> Violations:
+    """An operation of the SEE - Empresas supervisadas (créditos, 0112) from a RUC affiliated to it; the
+    registry names that affiliation as the padrón ``SEE-EMPRESAS-SUPERVISADAS``."""
+    operations = _operations(root) & _SUPERVISED_OPERATIONS
+    padrones = _padrones(root, source) if operations else None
+    if padrones is not None and _on_padron(padrones, SUPERVISED_PADRON, _first(root, "cbc:IssueDate")):
+        yield "cbc:InvoiceTypeCode/listID", sorted(operations)[0]
+
+
 def _customer(root: etree._Element, source: Any) -> Any:
     """The registry's contribuyente of a customer identified by RUC, if any."""
     if source is None or source.store is None or _first(root, f"{_CUSTOMER_ID}/@schemeID") != "6":
         return None
     return source.store.taxpayer(_first(root, _CUSTOMER_ID))
+
+
+@python_rule("1083", "AccountingCustomerParty")
+def customer_ruc_unknown(root: etree._Element, source: Any) -> Violations:
+    """The customer's RUC is no contribuyente, when the registry says it holds them all
+    (``taxpayers_complete: true``)."""
+    if source is None or source.store is None or _first(root, f"{_CUSTOMER_ID}/@schemeID") != "6":
+        return
+    ruc = _first(root, _CUSTOMER_ID)
+    if source.store.taxpayers_complete() and source.store.taxpayer(ruc) is None:
+        yield "cac:PartyIdentification/cbc:ID", ruc
 
 
 @python_rule("4013", "AccountingCustomerParty")

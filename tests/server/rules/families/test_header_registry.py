@@ -18,7 +18,7 @@ from osemock.server.store import Store
 
 from ..proofs import apply
 
-PROVEN_CODES = ("3097", "3281", "1086", "4013", "4014", "3239", "4199", "2010", "2011", "3207", "4204")
+PROVEN_CODES = ("3097", "3281", "1086", "4013", "4014", "3239", "4199", "2010", "2011", "3207", "4204", "1083", "1080")
 
 RUC, CUSTOMER = "20123456789", "20100070970"
 FACTURA, BOLETA = "20123456789-01-F001-1.xml", "20123456789-03-B001-1.xml"
@@ -83,6 +83,26 @@ def test_customer_status_and_condition_are_observations(store):
     store.seed_registry({"taxpayers": [{"ruc": CUSTOMER}]})
     codes = _codes(store, CREDIT)
     assert "4013" not in codes and "4014" not in codes
+
+
+def test_unknown_customer_ruc_when_the_registry_holds_every_taxpayer(store):
+    store.seed_registry({"taxpayers": [{"ruc": "20555555551"}]})
+    assert "1083" not in _codes(store, FACTURA)  # the registry does not claim to hold them all
+    store.seed_registry({"taxpayers_complete": True, **_emitter()})
+    assert "1083" in _codes(store, FACTURA)
+    assert "1083" in _codes(store, CREDIT)
+    store.seed_registry({"taxpayers": [{"ruc": CUSTOMER}]})
+    assert "1083" not in _codes(store, FACTURA)
+    assert "1083" not in _codes(store, BOLETA)  # a DNI customer
+
+
+def test_supervised_companies_send_their_operations_elsewhere(store):
+    store.seed_registry(_emitter(padrones=["SEE-EMPRESAS-SUPERVISADAS"]))
+    assert "1080" in _codes(store, FACTURA, _operation("2100"))
+    assert "1080" in _codes(store, BOLETA, _operation("2101"))
+    assert "1080" not in _codes(store, FACTURA)
+    store.seed_registry(_emitter(padrones=[]))
+    assert "1080" not in _codes(store, FACTURA, _operation("2100"))
 
 
 def test_emitter_status_and_condition(store):
