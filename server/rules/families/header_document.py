@@ -119,14 +119,14 @@ def signatory_is_emitter_or_sender(row: WorkbookRow, path: str | None) -> Check 
 
     def run(root: Any, source: Any = None):
         sender = getattr(source, "sender_ruc", None)
-        if not sender:
-            return
-        allowed = {text(n) for n in emitter(root)} | {sender}
+        issuer = getattr(getattr(source, "header", None), "issuer_ruc", None)
+        if not sender or not issuer:
+            return  # the Firma sheet runs for every type: the emitter is the header's (any document shape)
+        allowed = {issuer, sender} | {text(n) for n in emitter(root)}
         for node in nodes(root):
             if text(node) not in allowed:
                 yield short(path), text(node)
     return Check(row, "signatory", run)
-
 
 
 #: Notes of serie B (on boletas) may be sent up to five days after their issue date (1079).
