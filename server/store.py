@@ -103,6 +103,38 @@ CREATE TABLE IF NOT EXISTS pse_links (
     emitter_ruc TEXT NOT NULL,
     PRIMARY KEY (pse_ruc, emitter_ruc)
 );
+CREATE TABLE IF NOT EXISTS taxpayers (   -- contribuyentes that are not emitters of this mock (customers)
+    ruc TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'ACTIVO',
+    condition TEXT NOT NULL DEFAULT 'HABIDO'
+);
+CREATE TABLE IF NOT EXISTS padrones (    -- SUNAT's padrones a RUC is on (ind_padron), with their validity
+    ruc TEXT NOT NULL,
+    padron TEXT NOT NULL,             -- 02 sin capacidad operativa, 05 exportador de servicios, 14 tax free…
+    valid_from TEXT NOT NULL DEFAULT '',
+    valid_to TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ruc, padron, valid_from)
+);
+CREATE TABLE IF NOT EXISTS establishments (   -- establecimientos anexos (cbc:AddressTypeCode)
+    ruc TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (ruc, code)
+);
+CREATE TABLE IF NOT EXISTS receipt_ranges (   -- authorized physical / contingency receipts (serie, numbers)
+    ruc TEXT NOT NULL,
+    list TEXT NOT NULL,               -- physical_receipts | contingency_receipts
+    type_code TEXT NOT NULL DEFAULT '',   -- '' for any type
+    serie TEXT NOT NULL,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS declared_lists (   -- the lists the registry declares for a RUC (absent: unknown)
+    ruc TEXT NOT NULL,
+    list TEXT NOT NULL,               -- padrones | establishments | physical_receipts | contingency_receipts;
+                                      -- ruc '*' list 'taxpayers': the registry holds every contribuyente
+    PRIMARY KEY (ruc, list)
+);
 """
 
 
@@ -280,9 +312,53 @@ class Store:
         """The certificates the registry says ``ruc`` communicated to SUNAT."""
         return self.query("SELECT * FROM certificates WHERE ruc=?", (ruc,))
 
+    def taxpayer(self, ruc: str) -> sqlite3.Row | None:
+        """The registry's contribuyente (an emitter or a listed taxpayer), if any."""
+        rows = self.query("SELECT ruc, name, status, condition FROM emitters WHERE ruc=? UNION ALL "
+                          "SELECT ruc, name, status, condition FROM taxpayers WHERE ruc=?", (ruc, ruc))
+        return rows[0] if rows else None
+
+    def taxpayers_complete(self) -> bool:
+        """Whether the registry says its emitters and taxpayers are every contribuyente (``taxpayers_complete``),
+        so that a RUC it does not hold does not exist (1083)."""
+        return self._declared("*", "taxpayers")
+
+    def _declared(self, ruc: str, name: str) -> bool:
+        return bool(self.query("SELECT 1 FROM declared_lists WHERE ruc=? AND list=?", (ruc, name)))
+
+    def padrones(self, ruc: str) -> list[sqlite3.Row] | None:
+        """The padrones the registry puts ``ruc`` on; ``None`` when it does not say (rules stay silent)."""
+        if not self._declared(ruc, "padrones"):
+            return None
+        return self.query("SELECT * FROM padrones WHERE ruc=?", (ruc,))
+
+    def establishments(self, ruc: str) -> set[str] | None:
+        """The establishment codes (anexos) of ``ruc``; ``None`` when the registry does not list them."""
+        if not self._declared(ruc, "establishments"):
+            return None
+        return {row["code"] for row in self.query("SELECT code FROM establishments WHERE ruc=?", (ruc,))}
+
+    def receipt_authorized(self, ruc: str, list_name: str, type_code: str, serie: str, number: int) -> bool | None:
+        """Whether ``list_name`` (``physical_receipts`` or ``contingency_receipts``) of ``ruc`` holds that
+        receipt; ``None`` when the registry does not declare the list."""
+        if not self._declared(ruc, list_name):
+            return None
+        return bool(self.query(
+            "SELECT 1 FROM receipt_ranges WHERE ruc=? AND list=? AND type_code IN ('', ?) AND serie=? AND ? BETWEEN first AND last",
+            (ruc, list_name, type_code, serie, number)))
+
     def seed_registry(self, data: dict[str, Any]) -> None:
-        """Load emitters, SOL users and PSE links (the shape of a registry YAML/JSON file)."""
+        """Load emitters, SOL users, PSE links, padrones, establishments and other taxpayers (the shape
+        of a registry YAML/JSON file)."""
         with self.transaction() as db:
+            if data.get("taxpayers_complete"):
+                db.execute("INSERT OR REPLACE INTO declared_lists (ruc, list) VALUES ('*', 'taxpayers')")
+            for taxpayer in data.get("taxpayers", []):
+                db.execute(
+                    "INSERT OR REPLACE INTO taxpayers (ruc, name, status, condition) VALUES (?, ?, ?, ?)",
+                    (str(taxpayer["ruc"]), taxpayer.get("name", ""), taxpayer.get("status", "ACTIVO"),
+                     taxpayer.get("condition", "HABIDO")),
+                )
             for emitter in data.get("emitters", []):
                 ruc = str(emitter["ruc"])
                 db.execute(
@@ -304,6 +380,32 @@ class Store:
                     )
                 for emitter_ruc in emitter.get("pse_for", []):
                     db.execute("INSERT OR REPLACE INTO pse_links VALUES (?, ?)", (ruc, str(emitter_ruc)))
+                if "padrones" in emitter:
+                    _declare(db, ruc, "padrones")
+                    for entry in emitter["padrones"] or []:
+                        entry = entry if isinstance(entry, dict) else {"padron": entry}
+                        db.execute("INSERT OR REPLACE INTO padrones (ruc, padron, valid_from, valid_to) VALUES (?, ?, ?, ?)",
+                                   (ruc, str(entry["padron"]).zfill(2), str(entry.get("from") or ""), str(entry.get("to") or "")))
+                for list_name in ("physical_receipts", "contingency_receipts"):
+                    if list_name in emitter:
+                        _declare(db, ruc, list_name)
+                        for entry in emitter[list_name] or []:
+                            db.execute("INSERT INTO receipt_ranges (ruc, list, type_code, serie, first, last) VALUES (?, ?, ?, ?, ?, ?)",
+                                       (ruc, list_name, str(entry.get("type") or ""), str(entry["serie"]),
+                                        int(entry.get("from", 1)), int(entry.get("to", entry.get("from", 1)))))
+                if "establishments" in emitter:
+                    _declare(db, ruc, "establishments")
+                    for code in emitter["establishments"] or []:
+                        db.execute("INSERT OR REPLACE INTO establishments (ruc, code) VALUES (?, ?)", (ruc, str(code).zfill(4)))
+
+
+def _declare(db: sqlite3.Connection, ruc: str, name: str) -> None:
+    """Record that the registry lists ``name`` for ``ruc`` (replacing what an earlier seed said)."""
+    db.execute("INSERT OR REPLACE INTO declared_lists (ruc, list) VALUES (?, ?)", (ruc, name))
+    if name.endswith("_receipts"):
+        db.execute("DELETE FROM receipt_ranges WHERE ruc=? AND list=?", (ruc, name))
+    else:
+        db.execute(f"DELETE FROM {name} WHERE ruc=?", (ruc,))
 
 
 def _certificate_identity(pem: str) -> tuple[str, str]:

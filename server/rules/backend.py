@@ -90,8 +90,11 @@ def _serie_starts_with_digit(root: etree._Element) -> bool:
 
 @python_rule("2108", "IssueDate")
 def sent_too_late(root: etree._Element, source: Any) -> Violations:
-    """Received more than the profile's ``max_days_late`` after the issue date (not for contingency series)."""
+    """Received more than the profile's ``max_days_late`` after the issue date (not for contingency series,
+    nor for notes of serie B, which have their own deadline: 1079)."""
     if source is None or source.now is None or source.profile is None or _serie_starts_with_digit(root):
+        return
+    if etree.QName(root).localname in _NOTE_TYPES and (root.findtext(f"{{{ns.CBC}}}ID") or "").strip().startswith("B"):
         return
     issued = _issue_date(root)
     if issued is not None and (source.now.date() - issued) > timedelta(days=source.profile.max_days_late):

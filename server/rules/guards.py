@@ -89,9 +89,8 @@ def _predicate(guard: Guard, match: re.Match[str]) -> str:
         return ""
     if "{code}" not in guard.predicate:
         return guard.predicate
-    codes = re.findall(r"'\s*([^'\s-][^'-]*?)\s*(?:-[^']*)?'", match.group("codes"))
-    # "'0112 Venta Interna - …'": a code followed by its description (no dash right after the code)
-    codes = [re.match(r"\d+(?=\s)", code)[0] if re.match(r"\d+\s", code) else code for code in codes]
+    # the code is the first word of each quoted item: '0112 Venta Interna - Sustenta…' is 0112
+    codes = re.findall(r"'\s*([^'\s-][^'\s-]*)[^']*'", match.group("codes"))
     if not codes:
         return ""
     joined = " or ".join(guard.predicate.format(code=code.strip()) for code in codes)
@@ -104,7 +103,8 @@ def insert_predicate(path: str, step: str, predicate: str) -> str | None:
     if not predicate:
         return path
     if step == "/*":
-        return f"/*[{predicate}]{path[2:]}" if path.startswith("/*/") else None
+        end = _end_of_root_predicates(path)
+        return f"{path[:end]}[{predicate}]{path[end:]}" if end else None
     # split on the "/" outside predicates, so a step that already carries one (a guard before this
     # one: "cac:TaxSubtotal[…]") is still found and gets a second predicate
     parts, depth, start = [], 0, 0
@@ -118,6 +118,30 @@ def insert_predicate(path: str, step: str, predicate: str) -> str | None:
         if parts[index].split("[", 1)[0] == step:
             parts[index] = f"{parts[index]}[{predicate}]"
             return "/".join(parts)
+    return None
+
+
+def _end_of_root_predicates(path: str) -> int | None:
+    """Where the root step ``/*`` and its predicates end (so a second guard can add its own), or
+    ``None`` when the path does not start at the root."""
+    if not path.startswith("/*"):
+        return None
+    index, depth, quote = 2, 0, ""
+    while index < len(path):
+        char = path[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            return index
+        elif depth == 0:
+            return None
+        index += 1
     return None
 
 

@@ -70,6 +70,8 @@ def tag_to_xpath(tag: str) -> str | None:
         # a merged cell lists the same tag once per data item it carries
         path = parts.pop()
     path = re.sub(r"(?<=[\w])@", "/@", path).replace("/.../", "//")
+    # the Firma sheet skips the ds:Transforms step of an XMLDSig reference
+    path = path.replace("/ds:Reference/ds:Transform/", "/ds:Reference/ds:Transforms/ds:Transform/")
     if not path or path.startswith("@") or " " in path:
         return None
     path = re.sub(r"^/(Invoice|CreditNote|DebitNote|SummaryDocuments|VoidedDocuments|Retention|Perception)\b", "/*", path)

@@ -197,22 +197,27 @@ def test_zero_amounts_are_refused_outside_type_13():
     assert "2033" in found  # a zero IGV on a line that is no payment adjustment
 
 
-# -- the modified document in the store (a running mock) --------------------------------------------
-class _Store:
-    def __init__(self, row):
-        self.row = row
-
-    def document(self, ruc, type_code, serie, numero):
-        return self.row
-
-    def emitter(self, ruc):
-        return None
+# -- the modified document in the store (a real store, as a running mock holds it) ------------------------
+#: Every document the samples modify or deduct: F001-1 (notes), F001-7 (type 13), B001-1 (notes on a
+#: boleta), F001-40 (the advance F50 deducts).
+_MODIFIED = (("01", "F001", 1), ("01", "F001", 7), ("03", "B001", 1), ("01", "F001", 40))
 
 
 def _stored(status="accepted", issue_date="2026-01-01", currency="PEN", xml=None):
-    return SimpleNamespace(store=_Store(None if status is None else
-                                        {"status": status, "issue_date": issue_date, "currency": currency, "xml": xml}),
-                           profile=None, now=None)
+    """A CheckInput-like source over a real SQLite store holding the modified documents in ``status``
+    (``None``: an empty store)."""
+    import tempfile
+    from pathlib import Path
+
+    from osemock.server.store import Store
+
+    store = Store(Path(tempfile.mkdtemp(prefix="osemock-refs-")) / "store.sqlite3")
+    for type_code, serie, numero in (_MODIFIED if status is not None else ()):
+        store.add_document({"emitter_ruc": "20123456789", "type_code": type_code, "serie": serie, "numero": numero,
+                            "status": status, "response_code": "0", "file_name": f"{serie}-{numero}.zip",
+                            "issue_date": issue_date, "currency": currency, "xml": xml,
+                            "received_at": "2026-01-01T10:00:00-05:00", "responded_at": "2026-01-01T10:00:00-05:00"})
+    return SimpleNamespace(store=store, profile=None, now=None)
 
 
 @pytest.mark.parametrize("base, source, code", [
