@@ -78,6 +78,15 @@ GUARDS = [
     # The workbook writes the indicator 'Percepción'; documents carry it as cbc:ID 'Percepcion'.
     Guard(r"Si existe el atributo y el \"Indicador\" \(/Invoice/cac:PaymentTerms/cbc:ID\) es 'Percepci[óo]n'",
           "cac:PaymentTerms", "cbc:ID='Percepcion'"),
+    Guard(rf"Si 'Tipo de comprobante que se realizó el anticipo' es (?P<codes>{CODES})", "cac:AdditionalDocumentReference",
+          "cbc:DocumentTypeCode='{code}'"),
+    Guard(r"Si 'Tipo de documento del emisor del anticipo' existe y 'Tipo de comprobante que se realizo el anticipo' es "
+          r"'?02'? \(Factura\)", "cac:AdditionalDocumentReference",
+          "cac:IssuerParty/cac:PartyIdentification/cbc:ID/@schemeID and cbc:DocumentTypeCode='02'"),
+    Guard(r"Si 'Tipo de documento del emisor del anticipo' existe y 'Tipo de comprobante que se realizo el anticipo' es "
+          r"'?03'? \(Boleta\)", "cac:AdditionalDocumentReference",
+          "cac:IssuerParty/cac:PartyIdentification/cbc:ID/@schemeID and cbc:DocumentTypeCode='03'"),
+    Guard(r"Si existe identificador de pago \(cbc:DocumentStatusCode\)", "cac:AdditionalDocumentReference", "cbc:DocumentStatusCode"),
     Guard(r"Si existe 'Indicador de cargo(?:/descuento)?'", "cac:AllowanceCharge", "cbc:ChargeIndicator"),
     Guard(r"Si 'Importe del anticipo' existe", "cac:PrepaidPayment", "cbc:PaidAmount"),
 ]
@@ -94,11 +103,14 @@ SECTIONS: list[tuple[str, str, str]] = [
     (r"detracción$", "cac:PaymentTerms", "cbc:ID='Detraccion'"),
     (r"^Número de cuenta en el Banco de la Nación", "cac:PaymentMeans", "cbc:ID='Detraccion'"),
     (r"^(?:Forma de pago|Monto del pago único o de las cuotas)", "cac:PaymentTerms", "cbc:ID='FormaPago'"),
+    (r"^Importe del anticipo$", "cac:AdditionalDocumentReference", "cbc:DocumentStatusCode"),
 ]
 #: The tags that say which group a node belongs to: never read inside a group.
 _DISCRIMINATORS = ("cac:PaymentTerms/cbc:ID", "cac:PaymentMeans/cbc:ID", "cac:AllowanceCharge/cbc:ChargeIndicator",
-                   "cac:AllowanceCharge/cbc:AllowanceChargeReasonCode")
+                   "cac:AllowanceCharge/cbc:AllowanceChargeReasonCode", "cac:AdditionalDocumentReference/cbc:DocumentTypeCode",
+                   "cac:AdditionalDocumentReference/cbc:DocumentStatusCode")
 _FAMILY_STEPS = ("cac:PaymentTerms", "cac:PaymentMeans", "cac:PrepaidPayment", "cac:AllowanceCharge")
+_ADVANCE_DOCUMENT, _ADVANCE_GROUP = "cac:AdditionalDocumentReference", "Importe del anticipo"
 
 
 def steps(path: str) -> list[str]:
@@ -125,12 +137,15 @@ def _plain(step: str) -> str:
     return step.split("[", 1)[0]
 
 
-def in_family(path: str | None) -> bool:
-    """Whether ``path`` is one of this family's document-level nodes."""
+def in_family(path: str | None, row: WorkbookRow) -> bool:
+    """Whether ``path`` is one of this family's document-level nodes (the references of the documents
+    that carried the advances count, in their "Importe del anticipo" group)."""
     if not path:
         return False
     parts = steps(path)
-    return len(parts) > 2 and _plain(parts[1]) == "*" and _plain(parts[2]) in _FAMILY_STEPS
+    if len(parts) < 3 or _plain(parts[1]) != "*":
+        return False
+    return _plain(parts[2]) in _FAMILY_STEPS or (_plain(parts[2]) == _ADVANCE_DOCUMENT and row.field == _ADVANCE_GROUP)
 
 
 def section_path(row: WorkbookRow, path: str) -> str | None:
@@ -177,7 +192,7 @@ REWORDINGS: list[tuple[str, str, bool]] = [
 def root_condition_after_root_condition(row: WorkbookRow, path: str | None) -> Check | None:
     """Two conditions on the document ('Tipo de operación' and 'Forma de pago'): the second is compiled
     on the bare path and run only on documents that satisfy the first."""
-    if not in_family(path) or not path.startswith("/*[") or not row.condition.startswith("Si "):
+    if not in_family(path, row) or not path.startswith("/*[") or not row.condition.startswith("Si "):
         return None
     if not any(guard.step == "/*" and guard.regex.fullmatch(row.condition.strip()) for guard in _ALL_GUARDS):
         return None
@@ -199,7 +214,7 @@ def root_condition_after_root_condition(row: WorkbookRow, path: str | None) -> C
 @sentence
 def read_inside_its_group(row: WorkbookRow, path: str | None) -> Check | None:
     """An unguarded value row of a group (percepción, detracción, forma de pago…) judges that group's nodes."""
-    if not in_family(path):
+    if not in_family(path, row):
         return None
     scoped = section_path(row, path)
     return compile_sentence(row, scoped) if scoped else None
@@ -208,7 +223,7 @@ def read_inside_its_group(row: WorkbookRow, path: str | None) -> Check | None:
 @sentence
 def reworded(row: WorkbookRow, path: str | None) -> Check | None:
     """A sentence the engine knows, worded otherwise (see :data:`REWORDINGS`)."""
-    if not in_family(path):
+    if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ").strip()
     for wording, rewrite, attributes_only in REWORDINGS:
@@ -257,6 +272,17 @@ def _allowed(match: re.Match[str]) -> Callable[[str, Node], bool]:
     return lambda value, node: bool(allowed.fullmatch(value))
 
 
+def _any_pattern(match: re.Match[str]) -> Callable[[str, Node], bool]:
+    """The workbook's list of regular expressions ("- [F][A-Z0-9]{3}-[0-9]{1,8} - (E001)-[0-9]{1,8}")."""
+    allowed = re.compile("|".join(f"(?:{item})" for item in re.findall(r"-\s*(\S+)", match["items"])))
+    return lambda value, node: bool(allowed.fullmatch(value))
+
+
+def _names_an_advance(value: str, node: Node) -> bool:
+    """The payment identifier of an advance's document is one of the document's cac:PrepaidPayment."""
+    return value in {text(n) for n in root_of(node).xpath("cac:PrepaidPayment/cbc:ID", namespaces=ns.UBL)}
+
+
 def _after_issue(value: str, node: Node) -> bool:
     issued = (root_of(node).findtext(f"{{{ns.CBC}}}IssueDate") or "").strip()
     try:
@@ -278,6 +304,11 @@ VALUE_SENTENCES: list[tuple[str, str, Callable[[re.Match[str]], Callable[[str, N
     (r"El valor del tag es diferente (?:a|de) '(?P<v>[^']*)'", "fixed-value",
      lambda m: (lambda value, node, expected=m["v"]: value == expected)),
     (r"El valor del tag es diferente de:(?P<items>(?:\s*-\s*\S+)+)", "catalog", _allowed),
+    (r"El formato del Tag UBL es diferente a:(?P<items>(?:\s*-\s*\S+)+)", "catalog", _any_pattern),
+    (rf"El valor del tag UBL es diferente a (?P<codes>{CODES})", "catalog",
+     lambda m: (lambda value, node, allowed=frozenset(codes_of(m["codes"])): value in allowed)),
+    (r"No existe un '(?:Importe del anticipo|Monto anticipado)' con 'Identificador de pago' igual al valor del tag UBL",
+     "matched", lambda m: _names_an_advance),
     (r"(?:Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal \(positivo mayor a cero\) de "
      r"(?P<i>\d+) enteros y hasta (?P<d>\d+) decimales", "decimal-nonzero", _strictly_positive),
     (r"El valor del Tag Ubl es 0 \(cero\)", "nonzero", lambda m: (lambda value, node: _number(value) != 0)),
@@ -296,7 +327,7 @@ VALUE_SENTENCES: list[tuple[str, str, Callable[[re.Match[str]], Callable[[str, N
 @sentence
 def value_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     """A judgement of each node's value (see :data:`VALUE_SENTENCES`)."""
-    if not in_family(path):
+    if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ").strip()
     for wording, kind, factory in VALUE_SENTENCES:
@@ -322,9 +353,31 @@ def _required_nonzero(path: str) -> Callable[[Node, Any], Violations]:
 @sentence
 def required_and_nonzero(row: WorkbookRow, path: str | None) -> Check | None:
     """'El valor del tag UBL es igual a 0 o no existe': the tag must be there, and not zero."""
-    if in_family(path) and row.condition.strip().rstrip(". ") == "El valor del tag UBL es igual a 0 o no existe":
+    if in_family(path, row) and row.condition.strip().rstrip(". ") == "El valor del tag UBL es igual a 0 o no existe":
         return Check(row, "required", _required_nonzero(path), path)
     return None
+
+
+def _attribute_equal(path: str, expected: str) -> Callable[[Node, Any], Violations]:
+    owner_path, _, attribute = path.rpartition("/@")
+    owners = xpath(owner_path)
+    assert owners is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        for owner in owners(root):
+            value = (owner.get(attribute) or "").strip()
+            if value != expected:
+                yield short(path), value
+    return run
+
+
+@sentence
+def attribute_required_with_value(row: WorkbookRow, path: str | None) -> Check | None:
+    """'Si el atributo del Tag UBL no existe o es diferente a 6 (RUC)': every owner carries it, with that value."""
+    match = re.fullmatch(r"Si el atributo del Tag UBL no existe o es diferente a (\w+)(?: \([^)]*\))?", row.condition.strip())
+    if match is None or not in_family(path, row) or "/@" not in path:
+        return None
+    return Check(row, "fixed-value", _attribute_equal(path, match[1]), path)
 
 
 # -- presence and repetition -------------------------------------------------------------------------
@@ -345,7 +398,7 @@ def _context(path: str) -> str:
 def required_in_document(row: WorkbookRow, path: str | None) -> Check | None:
     """'…no existe (al menos) un cac:X con cbc:Y igual a V': when the row's context holds, the document
     must carry such an aggregate."""
-    if not in_family(path):
+    if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ")
     match = _ABSENT.fullmatch(condition)
@@ -401,10 +454,12 @@ def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:
 def repeated(row: WorkbookRow, path: str | None) -> Check | None:
     """A value that may appear once in the document (a payment identifier, a forma de pago or cuota), or
     a tag that may appear once in its aggregate."""
-    if not in_family(path):
+    if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ")
     if re.fullmatch(r"Si existe más de (?:un )?'Identificador de pago' con el mismo valor", condition) or \
+            re.fullmatch(r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante",
+                         condition) or \
             re.fullmatch(r"Si existe más de un tag cac:PaymentTerms con cbc:ID igual a '\w+' y con el mismo valor del tag "
                          r"cbc:PaymentMeansID \(se repite\)", condition):
         return Check(row, "distinct", _distinct(path), path)
@@ -422,7 +477,7 @@ def charge_indicator(row: WorkbookRow, path: str | None) -> Check | None:
     """'Si valor del tag es diferente de 'true' para 'Código de motivo de cargo' igual a '45', …': the
     indicator of the charges and discounts of those reasons."""
     match = _INDICATOR.fullmatch(row.condition.strip().rstrip(". "))
-    if match is None or not in_family(path) or not path.endswith("cac:AllowanceCharge/cbc:ChargeIndicator"):
+    if match is None or not in_family(path, row) or not path.endswith("cac:AllowanceCharge/cbc:ChargeIndicator"):
         return None
     reasons = " or ".join(_REASON.format(code=code) for code in codes_of(match["codes"]))
     guarded = insert_predicate(path, "cac:AllowanceCharge", reasons)

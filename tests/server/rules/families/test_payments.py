@@ -44,6 +44,8 @@ def terms(identifier: str, means: str | None = None, amount: str | None = None) 
 DETRACTION_MEANS = ("<cac:PaymentMeans><cbc:ID>Detraccion</cbc:ID><cbc:PaymentMeansCode>001</cbc:PaymentMeansCode>"
                     "<cac:PayeeFinancialAccount><cbc:ID>00-000-123456</cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>")
 BEFORE_TAXES = "/*/cac:TaxTotal"
+ADVANCE_DOCUMENT = "/*/cac:AdditionalDocumentReference[cbc:DocumentStatusCode]"
+ADVANCE_ISSUER = f"{ADVANCE_DOCUMENT}/cac:IssuerParty/cac:PartyIdentification/cbc:ID"
 
 EDITS = [
     # forma de pago and cuotas
@@ -106,6 +108,16 @@ EDITS = [
     Edit("3175", BOLETA, [("set", "/*/cbc:ProfileID", "0302"),
                           ("before", BEFORE_TAXES, "<cac:PaymentMeans><cbc:PaymentMeansCode>005</cbc:PaymentMeansCode></cac:PaymentMeans>")],
          why="a rail ticket paid by card without the authorisation number"),
+    Edit("3214", ANTICIPO, [("set", f"{ADVANCE_DOCUMENT}/cbc:DocumentStatusCode", "2")], why="a document of no advance"),
+    Edit("3215", ANTICIPO, [("after", ADVANCE_DOCUMENT,
+                             "<cac:AdditionalDocumentReference><cbc:ID>F001-31</cbc:ID><cbc:DocumentTypeCode>02</cbc:DocumentTypeCode>"
+                             "<cbc:DocumentStatusCode>1</cbc:DocumentStatusCode></cac:AdditionalDocumentReference>")],
+         why="two advance documents for one payment"),
+    Edit("3216", ANTICIPO, [("remove", f"{ADVANCE_DOCUMENT}/cbc:DocumentStatusCode")], why="an advance document without payment"),
+    Edit("2521", ANTICIPO, [("set", f"{ADVANCE_DOCUMENT}/cbc:ID", "B001-30")], why="a factura de anticipo numbered as a boleta"),
+    Edit("2505", ANTICIPO, [("set", f"{ADVANCE_DOCUMENT}/cbc:DocumentTypeCode", "01")], why="an advance not on 02 or 03"),
+    Edit("3217", ANTICIPO, [("set", f"{ADVANCE_ISSUER}", "")], why="an advance document without its issuer"),
+    Edit("2520", ANTICIPO, [("attr", f"{ADVANCE_ISSUER}", "schemeID", "1")], why="an advance issuer without RUC"),
     # global charges and discounts
     Edit("3307", CUOTAS, [("set", f"{CHARGE}/cbc:Amount", "150.00")], why="a discount off its base times factor"),
     Edit("4322", BOLETA, [("before", BEFORE_TAXES, charge("false", "03", "10.00", "100.00", "0.05"))],
