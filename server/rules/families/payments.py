@@ -58,6 +58,7 @@ def codes_of(wording: str) -> list[str]:
 
 #: The contexts of this family's rows.  Most specific first; appended after the common guards.
 GUARDS = [
+    # narrow reading: a forma de pago other than Contado is stated (a missing one is 3244's business)
     Guard(r"Si (?:la )?'Forma de pago' es diferente de 'Contado'", "/*",
           "cac:PaymentTerms[cbc:ID='FormaPago']/cbc:PaymentMeansID[. != 'Contado']"),
     Guard(rf"Si (?:la )?'Forma de pago' es (?:igual a )?{_NEGATION}(?P<codes>{CODES})", "/*",
@@ -253,10 +254,6 @@ def _number(value: str) -> Decimal | None:
         return None
 
 
-def _judged(kind: str, judge: Callable[[str, Node], bool]) -> Callable[[WorkbookRow, str], Check]:
-    return lambda row, path: Check(row, kind, each(path, judge), path)
-
-
 def _strictly_positive(match: re.Match[str]) -> Callable[[str, Node], bool]:
     integers, decimals = int(match["i"]), int(match["d"])
 
@@ -281,6 +278,11 @@ def _any_pattern(match: re.Match[str]) -> Callable[[str, Node], bool]:
 def _names_an_advance(value: str, node: Node) -> bool:
     """The payment identifier of an advance's document is one of the document's cac:PrepaidPayment."""
     return value in {text(n) for n in root_of(node).xpath("cac:PrepaidPayment/cbc:ID", namespaces=ns.UBL)}
+
+
+def _positive(value: str, node: Node) -> bool:
+    number = _number(value)
+    return number is None or number > 0  # a malformed amount is the format rows' business
 
 
 def _after_issue(value: str, node: Node) -> bool:
@@ -312,8 +314,7 @@ VALUE_SENTENCES: list[tuple[str, str, Callable[[re.Match[str]], Callable[[str, N
     (r"(?:Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal \(positivo mayor a cero\) de "
      r"(?P<i>\d+) enteros y hasta (?P<d>\d+) decimales", "decimal-nonzero", _strictly_positive),
     (r"El valor del Tag Ubl es 0 \(cero\)", "nonzero", lambda m: (lambda value, node: _number(value) != 0)),
-    (r"Es menor o igual a 0 \(cero\)", "positive",
-     lambda m: (lambda value, node: (_number(value) or Decimal(0)) > 0 or _number(value) is None)),
+    (r"Es menor o igual a 0 \(cero\)", "positive", lambda m: _positive),
     (r"El formato es diferente de YYYY-MM-DD", "date-format",
      lambda m: (lambda value, node: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)))),
     (r"El valor del (?:tag|Tag) UBL es menor o igual a la 'Fecha de emisión' \(/Invoice/cbc:IssueDate\)", "after-issue",
@@ -450,21 +451,28 @@ def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:
     return run
 
 
+#: Values that may appear once among the nodes a row selects (in its group, see :data:`SECTIONS`).
+DISTINCT = [
+    r"Si existe más de (?:un )?'Identificador de pago' con el mismo valor",
+    r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante",
+    r"Si existe más de un tag cac:PaymentTerms con cbc:ID igual a '\w+' y con el mismo valor del tag cbc:PaymentMeansID "
+    r"\(se repite\)",
+]
+
+
 @sentence
 def repeated(row: WorkbookRow, path: str | None) -> Check | None:
     """A value that may appear once in the document (a payment identifier, a forma de pago or cuota), or
-    a tag that may appear once in its aggregate."""
+    a tag that may appear once in its aggregate ("más de un tag cbc:PaymentMeansID dentro del mismo
+    cac:PaymentTerms": read inside the row's group, the formas de pago)."""
     if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ")
-    if re.fullmatch(r"Si existe más de (?:un )?'Identificador de pago' con el mismo valor", condition) or \
-            re.fullmatch(r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante",
-                         condition) or \
-            re.fullmatch(r"Si existe más de un tag cac:PaymentTerms con cbc:ID igual a '\w+' y con el mismo valor del tag "
-                         r"cbc:PaymentMeansID \(se repite\)", condition):
+    if any(re.fullmatch(wording, condition) for wording in DISTINCT):
         return Check(row, "distinct", _distinct(path), path)
     match = re.fullmatch(r"Si existe más de un tag (cbc:\w+) dentro del mismo (cac:\w+)", condition)
-    if match and path.endswith(f"{match[2]}/{match[1]}") or match and re.search(rf"{match[2]}\[[^/]*/{match[1]}$", path):
+    parts = steps(path)
+    if match and parts[-1] == match[1] and _plain(parts[-2]) == match[2]:
         return Check(row, "single", _single_per_holder(path), path)
     return None
 
@@ -488,6 +496,7 @@ def charge_indicator(row: WorkbookRow, path: str | None) -> Check | None:
 # -- arithmetic and cross-field rules ----------------------------------------------------------------
 
 def _amount(node: Node, path: str) -> Decimal | None:
+    """The amount at ``path`` under ``node`` (``None`` when absent or not a number)."""
     found = node.xpath(path, namespaces=ns.UBL)
     return _number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
@@ -523,8 +532,8 @@ def retention_is_base_times_rate(root: Node, source: Any) -> Violations:
 
 
 def _prepaid_total(root: Node) -> Decimal:
-    return _amount(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount") or Decimal(0) \
-        if root.xpath("cac:LegalMonetaryTotal/cbc:PrepaidAmount", namespaces=ns.UBL) else Decimal(0)
+    """'Total de anticipos' (zero when absent)."""
+    return _amount(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount") or Decimal(0)
 
 
 @python_rule("3282", "cac:AllowanceCharge/cbc:Amount")
@@ -571,7 +580,8 @@ def _buyer_has_ruc(root: Node) -> bool:
 
 @python_rule("3247", "cac:PaymentTerms/cbc:PaymentMeansID")
 def cash_and_credit(root: Node, source: Any) -> Violations:
-    """A sale is either al Contado or al Credito, never both."""
+    """A sale is either al Contado or al Credito, never both ("más de un tag … 'Contado' y también …
+    'Credito'" read as: both formas de pago are present; a repeated one is 3248's business)."""
     formas = [_forma(terms) for terms in _formas_de_pago(root)]
     if "Contado" in formas and "Credito" in formas:
         yield "cac:PaymentTerms/cbc:PaymentMeansID", "Credito"
@@ -587,7 +597,8 @@ def credit_without_instalments(root: Node, source: Any) -> Violations:
 
 @python_rule("3319", "cac:PaymentTerms/cbc:Amount")
 def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
-    """For a buyer with RUC, the amount due al Credito = the sum of the cuotas."""
+    """For a buyer with RUC, the amount due al Credito = the sum of the cuotas (exactly: the row states
+    no tolerance, and both are amounts the emitter chose to the cent)."""
     if not _buyer_has_ruc(root):
         return
     terms = _formas_de_pago(root)
@@ -615,3 +626,22 @@ def detraction_account_without_code(root: Node, source: Any) -> Violations:
     if root.xpath("cac:PaymentMeans[cbc:ID='Detraccion']", namespaces=ns.UBL) and \
             not root.xpath("cac:PaymentTerms[cbc:ID='Detraccion']", namespaces=ns.UBL):
         yield "cac:PaymentMeans/cbc:ID", "Detraccion"
+
+
+@python_rule("3321", "cac:PaymentTerms/cbc:PaymentDueDate", sheets=("nota_credito",))
+def instalment_due_before_the_invoice(root: Node, source: Any) -> Violations:
+    """A credit note's cuota falls due after the issue date of the invoice it modifies (the stored
+    document: silent offline, or when the reference is not one the mock can look up)."""
+    from osemock.server.rules.backend import _note_reference
+
+    found = _note_reference(root, source)
+    if found is None or found[1] is None or not found[1]["issue_date"]:
+        return
+    issued = date.fromisoformat(found[1]["issue_date"])
+    for terms in _formas_de_pago(root):
+        due = (terms.findtext(f"{{{ns.CBC}}}PaymentDueDate") or "").strip()
+        try:
+            if _CUOTA_ID.fullmatch(_forma(terms)) and date.fromisoformat(due) <= issued:
+                yield "cac:PaymentTerms/cbc:PaymentDueDate", due
+        except ValueError:
+            continue
