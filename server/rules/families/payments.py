@@ -645,3 +645,28 @@ def instalment_due_before_the_invoice(root: Node, source: Any) -> Violations:
                 yield "cac:PaymentTerms/cbc:PaymentDueDate", due
         except ValueError:
             continue
+
+
+#: The document type an advance was invoiced on, by its 'Tipo de comprobante que se realizó el anticipo'.
+_ADVANCE_INVOICED_ON = {"02": "01", "03": "03"}
+
+
+@python_rule("3218", "cac:AdditionalDocumentReference/cac:IssuerParty/cac:PartyIdentification/cbc:ID")
+def advance_document_not_accepted(root: Node, source: Any) -> Violations:
+    """An advance invoiced electronically (serie B, F or E) by the same emitter must be a document the
+    OSE accepted (the store of a running mock with reference checks on; silent offline)."""
+    if source is None or source.store is None or \
+            (source.profile is not None and not getattr(source.profile, "check_note_references", True)):
+        return
+    issuer = (root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+              or [""])[0].strip()
+    for reference in root.xpath("cac:AdditionalDocumentReference[cbc:DocumentStatusCode]", namespaces=ns.UBL):
+        invoiced_on = _ADVANCE_INVOICED_ON.get((reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip())
+        serie, _, number = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip().partition("-")
+        its_issuer = (reference.xpath("cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+                      or [""])[0].strip()
+        if invoiced_on is None or serie[:1] not in ("B", "F", "E") or not number.isdigit() or its_issuer != issuer:
+            continue
+        stored = source.store.document(issuer, invoiced_on, serie, int(number))
+        if stored is None or stored["status"] != "accepted":
+            yield "cac:AdditionalDocumentReference/cbc:ID", f"{serie}-{number}"
