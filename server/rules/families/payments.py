@@ -88,6 +88,10 @@ GUARDS = [
           r"'?03'? \(Boleta\)", "cac:AdditionalDocumentReference",
           "cac:IssuerParty/cac:PartyIdentification/cbc:ID/@schemeID and cbc:DocumentTypeCode='03'"),
     Guard(r"Si existe identificador de pago \(cbc:DocumentStatusCode\)", "cac:AdditionalDocumentReference", "cbc:DocumentStatusCode"),
+    # A percepción is always in soles (2792, 2788), whatever the document's currency: the rows that want
+    # a charge in the document's currency are about the other charges.
+    Guard(r"Si existe el atributo(?=, el valor (?:del atributo )?es diferente al ingresado en 'Tipo de moneda')",
+          "cac:AllowanceCharge", "not(" + " or ".join(_REASON.format(code=c) for c in ("51", "52", "53")) + ")"),
     Guard(r"Si existe 'Indicador de cargo(?:/descuento)?'", "cac:AllowanceCharge", "cbc:ChargeIndicator"),
     Guard(r"Si 'Importe del anticipo' existe", "cac:PrepaidPayment", "cbc:PaidAmount"),
 ]
@@ -175,6 +179,8 @@ REWORDINGS: list[tuple[str, str, bool]] = [
     (r"El valor del tag es (?:diferente al listado|distinto a los valores del catálogo \d+)",
      "El valor del Tag UBL es diferente al listado", False),
     (r"El valor ingresado es diferente a '(?P<v>[^']*)'", "Si existe el atributo, el valor ingresado es diferente a '{v}'", True),
+    (r"El valor (?:del atributo )?es diferente al ingresado en 'Tipo de moneda'",
+     "Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'", True),
     (r"(?:[Ll]a |[Ee]l )?(?P<s>'[^']+' es .+)", "Si {s}", False),
     # two conditions on the same cac:PaymentTerms: one guard that says both
     (r"Si el 'Indicador' es 'FormaPago',? y el formato del '?Identificador de la cuota'? es:? Cuota\[0-9\]\{3\} y (?P<s>.+)",

@@ -168,3 +168,21 @@ SILENT = [
 def test_valid_variation_stays_silent(edit):
     result = lint(edited(edit), edit.base)
     assert [f.code for f in result.findings] == []
+
+
+def test_a_perception_in_soles_on_a_dollar_invoice_stays_silent():
+    """The perception's amounts are in PEN whatever the invoice's currency; the rows that want a
+    charge in the document's currency are about the other charges."""
+    from lxml import etree
+
+    from osemock.cpe import ns
+
+    root = etree.fromstring(edited(Edit("", PERCEPCION, [])))
+    root.find(f"{{{ns.CBC}}}DocumentCurrencyCode").text = "USD"
+    perception = {*root.xpath(f"{CHARGE}/cbc:Amount | {CHARGE}/cbc:BaseAmount", namespaces=ns.UBL),
+                  *root.xpath("/*/cac:PaymentTerms[cbc:ID='Percepcion']/cbc:Amount", namespaces=ns.UBL)}
+    for amount in root.xpath("//*[@currencyID]"):
+        if amount not in perception:
+            amount.set("currencyID", "USD")
+    result = lint(etree.tostring(root), PERCEPCION)
+    assert [f.code for f in result.findings] == []
