@@ -145,6 +145,30 @@ def _end_of_root_predicates(path: str) -> int | None:
     return None
 
 
+_REQUIRED = ("No existe el Tag UBL", "No existe el Tag UBL o es vacío")
+#: Repeating aggregates: a tag required inside one of them is judged per aggregate, not per document.
+_LINE_STEP = re.compile(r"cac:(?:Invoice|CreditNote|DebitNote)Line|sac:\w+Line\b|cac:PaymentTerms")
+
+
+def _required_in_document(guarded: str, allow_empty: bool):
+    """A document that meets a root guard ("Si 'Tipo de operación' es '0302', no existe el tag") must
+    carry the tag, whatever containers are missing on the way: its context is the document, not the
+    tag's parent (which the plain "required" check needs, so optional containers do not over-fire)."""
+    from osemock.server.rules.patterns import short, text, xpath
+
+    end = _end_of_root_predicates(guarded)
+    applies, selected = xpath(guarded[:end]), xpath("/*" + guarded[end:])
+    assert applies is not None and selected is not None
+
+    def run(root, source=None):
+        if not applies(root):
+            return
+        found = selected(root)
+        if not found or (not allow_empty and not any(text(node) for node in found)):
+            yield short(guarded), ""
+    return run
+
+
 def compile_guarded(row: WorkbookRow, path: str):
     """The check of a guarded row, or ``None`` when no guard (or no rest) applies."""
     from osemock.server.rules.patterns import Check, compile_sentence
@@ -158,6 +182,9 @@ def compile_guarded(row: WorkbookRow, path: str):
             return None
         inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, normalise_rest(match.group("rest")),
                             row.severity, row.code, row.listado)
+        if guard.step == "/*" and inner.condition in _REQUIRED and not _LINE_STEP.search(path):
+            return Check(row, "guarded:required-in-document",
+                         _required_in_document(guarded, allow_empty=inner.condition == "No existe el Tag UBL"), guarded)
         check = compile_sentence(inner, guarded)
         if check is None:
             return None

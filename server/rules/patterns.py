@@ -369,7 +369,20 @@ def compile_sentence(row: WorkbookRow, path: str) -> Check | None:
     of this module, or one a rule family registered."""
     from osemock.server.rules.guards import compile_guarded
 
-    return compile_guarded(row, path) or _compile(row, path) or _family_sentence(row, path)
+    key = (row.sheet, row.row, row.condition, path)
+    if key in _COMPILING or len(_COMPILING) >= _MAX_DEPTH:  # a rewording that leads back to itself
+        return None
+    _COMPILING.add(key)
+    try:
+        return compile_guarded(row, path) or _compile(row, path) or _family_sentence(row, path)
+    finally:
+        _COMPILING.discard(key)
+
+
+#: The (row, condition, path) being compiled right now: guards and families reword conditions and
+#: compile the result again; a wording must never lead back to itself, nor grow a path for ever.
+_COMPILING: set[tuple[str, int, str, str]] = set()
+_MAX_DEPTH = 16
 
 
 def _family_sentence(row: WorkbookRow, path: str | None) -> Check | None:
