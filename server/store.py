@@ -359,6 +359,8 @@ class Store:
                     (str(taxpayer["ruc"]), taxpayer.get("name", ""), taxpayer.get("status", "ACTIVO"),
                      taxpayer.get("condition", "HABIDO")),
                 )
+                if "padrones" in taxpayer:  # a customer's padrones (agentes de retención, buenos contribuyentes…)
+                    _seed_padrones(db, str(taxpayer["ruc"]), taxpayer["padrones"])
             for emitter in data.get("emitters", []):
                 ruc = str(emitter["ruc"])
                 db.execute(
@@ -381,11 +383,7 @@ class Store:
                 for emitter_ruc in emitter.get("pse_for", []):
                     db.execute("INSERT OR REPLACE INTO pse_links VALUES (?, ?)", (ruc, str(emitter_ruc)))
                 if "padrones" in emitter:
-                    _declare(db, ruc, "padrones")
-                    for entry in emitter["padrones"] or []:
-                        entry = entry if isinstance(entry, dict) else {"padron": entry}
-                        db.execute("INSERT OR REPLACE INTO padrones (ruc, padron, valid_from, valid_to) VALUES (?, ?, ?, ?)",
-                                   (ruc, str(entry["padron"]).zfill(2), str(entry.get("from") or ""), str(entry.get("to") or "")))
+                    _seed_padrones(db, ruc, emitter["padrones"])
                 for list_name in ("physical_receipts", "contingency_receipts"):
                     if list_name in emitter:
                         _declare(db, ruc, list_name)
@@ -397,6 +395,15 @@ class Store:
                     _declare(db, ruc, "establishments")
                     for code in emitter["establishments"] or []:
                         db.execute("INSERT OR REPLACE INTO establishments (ruc, code) VALUES (?, ?)", (ruc, str(code).zfill(4)))
+
+
+def _seed_padrones(db: sqlite3.Connection, ruc: str, entries: list[Any] | None) -> None:
+    """The padrones (ind_padron) the registry puts ``ruc`` on: ``"05"`` or ``{padron, from, to}``."""
+    _declare(db, ruc, "padrones")
+    for entry in entries or []:
+        entry = entry if isinstance(entry, dict) else {"padron": entry}
+        db.execute("INSERT OR REPLACE INTO padrones (ruc, padron, valid_from, valid_to) VALUES (?, ?, ?, ?)",
+                   (ruc, str(entry["padron"]).zfill(2), str(entry.get("from") or ""), str(entry.get("to") or "")))
 
 
 def _declare(db: sqlite3.Connection, ruc: str, name: str) -> None:

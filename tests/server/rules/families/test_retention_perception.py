@@ -187,9 +187,10 @@ def _sheet_of(base: str) -> str:
 def test_every_code_of_the_sheet_is_proven_here(sheet):
     """The proof ledger covers the four CPE sheets only: this one covers retencion and percepcion (the
     codes that need the store are proven over HTTP in tests/server/test_tickets.py)."""
+    from tests.server.rules.families.test_retention_perception_registry import PROVEN_CODES as REGISTRY
     from tests.server.test_tickets import PROVEN_CODES as OVER_HTTP
 
-    proven = {e.code for e in EDITS if _sheet_of(e.base) == sheet} | OVER_HTTP
+    proven = {e.code for e in EDITS if _sheet_of(e.base) == sheet} | OVER_HTTP | set(REGISTRY)
     assert {check.row.code for check in compiled(sheet)} - proven == set()
 
 
