@@ -32,6 +32,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
+from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str, str | None]]
 Rule = Callable[[etree._Element, Any], Violations]
@@ -118,7 +119,7 @@ def _line_adjustments(root: etree._Element, codes: tuple[str, ...]) -> Decimal:
 
 
 def _has_global_adjustments(root: etree._Element) -> bool:
-    return bool(root.xpath("cac:AllowanceCharge | cac:PrepaidPayment | */cbc:PrepaidAmount[. > 0]", namespaces=ns.UBL))
+    return bool(xp(root, "cac:AllowanceCharge | cac:PrepaidPayment | */cbc:PrepaidAmount[. > 0]"))
 
 
 def _unjudged_note(root: etree._Element) -> bool:
@@ -210,7 +211,7 @@ def _rated_with_adjustment(root: etree._Element, tax: str, default_rate: Decimal
 
 
 def _monetary_total(root: etree._Element) -> etree._Element | None:
-    found = root.xpath("cac:LegalMonetaryTotal | cac:RequestedMonetaryTotal", namespaces=ns.UBL)
+    found = xp(root, "cac:LegalMonetaryTotal | cac:RequestedMonetaryTotal")
     return found[0] if found else None
 
 
@@ -269,7 +270,7 @@ def line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
 def note_line_tax_total_is_sum(root: etree._Element, source: Any) -> Violations:
     """A note's line TaxTotal = the sum, when the note modifies a factura ('01'); on another document the
     workbook only observes it (4293, :mod:`families.line_taxes`)."""
-    types = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()", namespaces=ns.UBL)
+    types = xp(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()")
     if types and not any(t.strip() == "01" for t in types):
         return
     yield from line_tax_total_is_sum(root, source)
@@ -488,7 +489,7 @@ def prepaid_is_sum_of_advances(root: etree._Element, source: Any) -> Violations:
     prepaid = _prepaid(root)
     if prepaid is None:
         return
-    paid = sum((_decimal(t) or ZERO for t in root.xpath("cac:PrepaidPayment/cbc:PaidAmount/text()", namespaces=ns.UBL)), ZERO)
+    paid = sum((_decimal(t) or ZERO for t in xp(root, "cac:PrepaidPayment/cbc:PaidAmount/text()")), ZERO)
     if paid != prepaid:
         yield "cbc:PrepaidAmount", str(prepaid), None
 

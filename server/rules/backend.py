@@ -12,6 +12,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str]]
 Rule = Callable[[etree._Element, Any], Violations]
@@ -51,8 +52,8 @@ def python_rule_for(row: WorkbookRow) -> Any:
 
 def _issuer(root: etree._Element) -> str:
     """The emitter's RUC (UBL 2.0 summaries name it in CustomerAssignedAccountID)."""
-    found = root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()"
-                       " | cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()", namespaces=ns.UBL)
+    found = xp(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()"
+                       " | cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()")
     return found[0].strip() if found else ""
 
 
@@ -127,7 +128,7 @@ def _note_reference(root: etree._Element, source: Any) -> tuple[etree._Element, 
     note_type = (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip()
     if etree.QName(root).localname == "CreditNote" and note_type == "10":
         return None
-    references = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference", namespaces=ns.UBL)
+    references = xp(root, "cac:BillingReference/cac:InvoiceDocumentReference")
     if not references:
         return None
     reference = references[0]

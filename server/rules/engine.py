@@ -42,8 +42,12 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
     if sheet is None:
         return
     seen: set[tuple[object, ...]] = set()
+    present = {element.tag for element in root.iter()}
     for name in ("firma", sheet):
         for check in compiled(name):
+            needs = getattr(check.run, "needs", None)
+            if needs is not None and not needs <= present:
+                continue  # it judges nodes this document cannot have
             for node, value, *note in check.run(root, source):
                 finding = Finding(check.row.code, check.row.severity, node, value, note[0] if note else None)
                 key = (finding.code, finding.xpath, finding.value, finding.note)

@@ -101,6 +101,26 @@ def _text(node: object) -> str:
     return (node if isinstance(node, str) else (node.text or "")).strip()
 
 
+def element_names(path: str) -> frozenset[str]:
+    """The elements (Clark names) a node of ``path`` sits under, predicates left out: a document that
+    lacks any of them has no such node, so a check that only judges such nodes need not run."""
+    while re.search(r"\[[^\[\]]*\]", path):
+        path = re.sub(r"\[[^\[\]]*\]", "", path)
+    names = set()
+    for step in path.replace("//", "/").split("/"):
+        prefix, colon, local = step.partition(":")
+        if colon and prefix in ns.UBL and re.fullmatch(r"[\w.\-]+", local):
+            names.add(f"{{{ns.UBL[prefix]}}}{local}")
+    return frozenset(names)
+
+
+def needing(names: frozenset[str], run: Runner) -> Runner:
+    """Mark ``run`` as silent on documents without every element of ``names`` (see :func:`element_names`);
+    the engine then skips it there."""
+    run.needs = names  # type: ignore[attr-defined]
+    return run
+
+
 def _required(path: str, allow_empty: bool) -> Runner:
     parent_path, _, child = path.rpartition("/")
     parent = _xpath(parent_path or "/*")
@@ -114,7 +134,7 @@ def _required(path: str, allow_empty: bool) -> Runner:
                 yield _short(path), ""
             elif not allow_empty and not any(_text(f) for f in found):
                 yield _short(path), ""
-    return run
+    return needing(element_names(parent_path or "/*"), run)
 
 
 def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
@@ -126,7 +146,7 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
             value = _text(node)
             if not judge(value, node):
                 yield _short(path), value
-    return run
+    return needing(element_names(path), run)
 
 
 def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runner:
@@ -142,6 +162,15 @@ def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runne
             if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
     return run
+
+
+def xp(node: Any, path: str) -> Any:
+    """``node.xpath(path)`` with the UBL prefixes, compiled once per path (a string XPath is compiled
+    on every call, five times slower)."""
+    compiled = _xpath(path)
+    if compiled is None:
+        return node.xpath(path, namespaces=ns.UBL)
+    return compiled(node)
 
 
 #: Building blocks for the families' sentence compilers.
@@ -191,17 +220,31 @@ def _zero_refused(node: Node | str) -> bool:
     holder = element
     while holder is not None:
         if holder.tag == f"{{{ns.CAC}}}TaxSubtotal":
-            scheme = holder.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()", namespaces=ns.UBL)
+            scheme = xp(holder, "cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")
             return bool(scheme) and scheme[0].strip() in _ONEROUS
         if holder.tag in _HOLDERS or holder.getparent() is None:
             break
         holder = holder.getparent()
-    for subtotal in holder.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns.UBL):
-        scheme = subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()", namespaces=ns.UBL)
-        base = subtotal.xpath("cbc:TaxableAmount/text()", namespaces=ns.UBL)
+    for subtotal in xp(holder, "cac:TaxTotal/cac:TaxSubtotal"):
+        scheme = xp(subtotal, "cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")
+        base = xp(subtotal, "cbc:TaxableAmount/text()")
         if scheme and scheme[0].strip() in _ONEROUS and base and _is_nonzero(base[0]):
             return True
     return False
+
+
+def same_currency(path: str) -> Runner:
+    """Every currencyID ``path`` selects is the document's currency (read once per document)."""
+    compiled, currency = _xpath(path), _xpath(_CURRENCY_FIELD)
+    assert compiled is not None and currency is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        expected = {_text(n) for n in currency(root)}
+        for node in compiled(root):
+            value = _text(node)
+            if value not in expected:
+                yield _short(path), value
+    return needing(element_names(path), run)
 
 
 def _present_and_nonempty_fails(path: str) -> Runner:
@@ -212,7 +255,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
         for node in compiled(root):
             if not _text(node):
                 yield _short(path), ""
-    return run
+    return needing(element_names(path), run)
 
 
 def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
@@ -243,7 +286,7 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
 
     def run(root: Node, source: Any = None) -> Violations:
         for node in compiled(root):
-            code = _text((node.xpath(sibling, namespaces=ns.UBL) or [""])[0])
+            code = _text((xp(node, sibling) or [""])[0])
             expected = known.get(code, {}).get(attribute)
             if expected is not None and _text(node) != expected:
                 yield _short(path), _text(node)
@@ -292,7 +335,7 @@ def _unique_per_total(path: str) -> Runner:
     def run(root: Node, source: Any = None) -> Violations:
         for total in totals(root):
             seen: set[str] = set()
-            for node in total.xpath("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL):
+            for node in xp(total, "cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID"):
                 value = _text(node)
                 if value in seen:
                     yield _short(path), value
@@ -309,7 +352,7 @@ def _required_unless_tax(path: str, exempt_code: str) -> Runner:
 
     def run(root: Node, source: Any = None) -> Violations:
         for subtotal in subtotals(root):
-            code = _text((subtotal.xpath("cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=ns.UBL) or [""])[0])
+            code = _text((xp(subtotal, "cac:TaxCategory/cac:TaxScheme/cbc:ID") or [""])[0])
             if code != exempt_code and not any(_text(n) for n in step(subtotal)):
                 yield _short(path), ""
     return run
@@ -427,9 +470,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         return Check(row, "unique", _unique_within(path, "cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceTypeCode"))
     if cond in ("Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'",
                 "Si existe el atributo, el valor del atributo es diferente al ingresado en 'Tipo de moneda'"):
-        currency = _xpath(_CURRENCY_FIELD)
-        return Check(row, "same-currency",
-                     _each(path, lambda value, node: value in [_text(n) for n in currency(root_of(node))]))
+        return Check(row, "same-currency", same_currency(path))
     match = re.fullmatch(r'El valor del Tag UBL es diferente (?:de|a)\s+"?([\w.]+)"?', cond)
     if match:
         expected = match[1]

@@ -29,8 +29,9 @@ from osemock.cpe import ns
 from osemock.server.rules import arithmetic
 from osemock.server.rules.backend import python_rule, python_rule_for
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate
-from osemock.server.rules.patterns import Check, compile_sentence, each, required, root_of, sentence, short, xpath
+from osemock.server.rules.patterns import Check, compile_sentence, each, required, root_of, same_currency, sentence, short, xpath
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 Node = etree._Element
 _FAMILY = re.compile(r"^/?(Invoice|CreditNote|DebitNote)/cac:(TaxTotal|LegalMonetaryTotal|RequestedMonetaryTotal)\b")
@@ -151,9 +152,7 @@ def document_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     if cond == "Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'" and "/@" not in path:
         # the row names the amount, not its attribute: the currency of the amount is meant
         attribute = f"{path}/@currencyID"
-        currency = xpath("/*/cbc:DocumentCurrencyCode")
-        return Check(row, "same-currency", each(attribute, lambda value, node: value in [
-            (n.text or "").strip() for n in currency(root_of(node))]), attribute)
+        return Check(row, "same-currency", same_currency(attribute), attribute)
     match = re.fullmatch(r"No existe el tag (/\w+(?:/cac:\w+)+)", cond)
     if match:
         tag_path = re.sub(r"^/\w+", "/*", match[1])
@@ -195,7 +194,7 @@ def document_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
 # -- scopes of the arithmetic rows --------------------------------------------------------------------
 def modifies_factura(root: Node) -> bool:
     """A note whose modified document ('Tipo de documento que modifica') is a factura (01)."""
-    return any(t.strip() == "01" for t in root.xpath(f"{_MODIFIED_TYPE}/text()", namespaces=ns.UBL))
+    return any(t.strip() == "01" for t in xp(root, f"{_MODIFIED_TYPE}/text()"))
 
 
 def _operation(root: Node) -> str:
@@ -268,8 +267,8 @@ def free_reference_price_needs_free_total(root: Node, source: Any) -> Iterator[t
     """A free total (9996) of zero while a line states a referential value of a free item (price type
     02) above zero."""
     total = _free_total(root)
-    prices = root.xpath("*/cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='02']"
-                        "/cbc:PriceAmount/text()", namespaces=ns.UBL)
+    prices = xp(root, "*/cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='02']"
+                        "/cbc:PriceAmount/text()")
     if total == 0 and any((_number(p) or 0) > 0 for p in prices):
         yield "cac:TaxSubtotal/cbc:TaxableAmount", str(total), None
 
@@ -278,7 +277,7 @@ def free_reference_price_needs_free_total(root: Node, source: Any) -> Iterator[t
 def free_legend_needs_free_total(root: Node, source: Any) -> Iterator[tuple[str, str, str | None]]:
     """A free total (9996) of zero on a document with the legend 1002 (transferencia gratuita)."""
     total = _free_total(root)
-    if total == 0 and root.xpath("cbc:Note[@languageLocaleID='1002']", namespaces=ns.UBL):
+    if total == 0 and xp(root, "cbc:Note[@languageLocaleID='1002']"):
         yield "cac:TaxSubtotal/cbc:TaxableAmount", str(total), None
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from osemock.cpe import ns
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.guards import Guard, add_guard
 from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 _CODES = r"(?P<codes>'[^']*'(?:\s*\([^)]*\))?(?:(?:,|,? o| y|,? y/o)\s*'[^']*'(?:\s*\([^)]*\))?)*)"
 _SHORT_CODE = r"(?P<codes>'[A-Z0-9]{1,4}')"
@@ -251,6 +251,6 @@ def legend_required(row: WorkbookRow, path: str | None) -> Check | None:
 
     def run(root: Any, source: Any = None):
         for holder in holders(root):
-            if code not in (text(n) for n in holder.xpath("cbc:Note/@languageLocaleID", namespaces=ns.UBL)):
+            if code not in (text(n) for n in xp(holder, "cbc:Note/@languageLocaleID")):
                 yield "cbc:Note/languageLocaleID", code
     return Check(row, "legend-required", run)

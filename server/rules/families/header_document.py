@@ -9,12 +9,12 @@ import re
 from datetime import date
 from typing import Any
 
-from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule, sent_too_late
 from osemock.server.rules.catalogs import entries
 from osemock.server.rules.families.header import LISTING, family_sentence, fixed_path, quoted
 from osemock.server.rules.patterns import Check, each, root_of, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow, rows
+from osemock.server.rules.patterns import xp
 
 _LINES = "*[self::cac:InvoiceLine or self::cac:CreditNoteLine or self::cac:DebitNoteLine]"
 
@@ -51,7 +51,7 @@ def operation_for_document(row: WorkbookRow, path: str | None) -> Check | None:
             return True
         if value not in known:
             return False
-        kind = _DOCUMENT_NAMES.get(text((root_of(node).xpath("cbc:InvoiceTypeCode", namespaces=ns.UBL) or [""])[0]))
+        kind = _DOCUMENT_NAMES.get(text((xp(root_of(node), "cbc:InvoiceTypeCode") or [""])[0]))
         flag = known[value].get(kind) if kind else None
         return flag is None or flag.strip() == "1"
     return Check(row, "catalog", each(path, allowed), path)
@@ -94,10 +94,10 @@ _TOTALS = ("cac:LegalMonetaryTotal/*/@currencyID | cac:RequestedMonetaryTotal/*/
 @python_rule("2071", "cbc:DocumentCurrencyCode")
 def totals_in_document_currency(root: Any, source: Any) -> Any:
     """Every line and document total is in cbc:DocumentCurrencyCode (2071)."""
-    currency = text((root.xpath("cbc:DocumentCurrencyCode", namespaces=ns.UBL) or [""])[0])
+    currency = text((xp(root, "cbc:DocumentCurrencyCode") or [""])[0])
     if not currency:
         return
-    for value in root.xpath(_TOTALS, namespaces=ns.UBL):
+    for value in xp(root, _TOTALS):
         if text(value) != currency:
             yield "cbc:DocumentCurrencyCode", text(value)
 
@@ -136,10 +136,10 @@ NOTE_ON_BOLETA_DAYS = 5
 @python_rule("1079", "cbc:IssueDate", sheets=("nota_credito", "nota_debito"))
 def note_on_boleta_sent_too_late(root: Any, source: Any) -> Any:
     """A note of serie B received more than five days after its issue date (the workbook's figure)."""
-    if source is None or source.now is None or not text((root.xpath("cbc:ID", namespaces=ns.UBL) or [""])[0]).startswith("B"):
+    if source is None or source.now is None or not text((xp(root, "cbc:ID") or [""])[0]).startswith("B"):
         return
     try:
-        issued = date.fromisoformat(text((root.xpath("cbc:IssueDate", namespaces=ns.UBL) or [""])[0]))
+        issued = date.fromisoformat(text((xp(root, "cbc:IssueDate") or [""])[0]))
     except ValueError:
         return
     if (source.now.date() - issued).days > NOTE_ON_BOLETA_DAYS:

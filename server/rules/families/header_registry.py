@@ -12,8 +12,8 @@ from typing import Any, Iterator
 
 from lxml import etree
 
-from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
+from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str]]
 _SUPPLIER_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID"
@@ -22,7 +22,7 @@ _ESTABLISHMENT = "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cac
 
 
 def _first(root: etree._Element, path: str) -> str:
-    found = root.xpath(path, namespaces=ns.UBL)
+    found = xp(root, path)
     if not found:
         return ""
     return (found[0] if isinstance(found[0], str) else found[0].text or "").strip()
@@ -33,8 +33,7 @@ def _emitter(root: etree._Element) -> str:
 
 
 def _operations(root: etree._Element) -> set[str]:
-    return {(value or "").strip() for value in root.xpath("cbc:InvoiceTypeCode/@listID | cbc:ProfileID/text()",
-                                                             namespaces=ns.UBL)}
+    return {(value or "").strip() for value in xp(root, "cbc:InvoiceTypeCode/@listID | cbc:ProfileID/text()")}
 
 
 def _is_note(root: etree._Element) -> bool:

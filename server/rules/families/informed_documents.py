@@ -15,6 +15,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.engine.summaries import ADD, MODIFY, VOID, reference_date, summary_lines
 from osemock.server.rules.backend import python_rule
+from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str]]
 _RC, _RA, _RR = ("resumen_diario",), ("comunicacion_baja",), ("resumen_reversiones",)
@@ -22,9 +23,9 @@ _RC, _RA, _RR = ("resumen_diario",), ("comunicacion_baja",), ("resumen_reversion
 
 def _emitter(root: etree._Element) -> str:
     """The emitter's RUC (a UBL 2.0 summary names it in CustomerAssignedAccountID, a perception in AgentParty)."""
-    found = root.xpath("cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()"
+    found = xp(root, "cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID/text()"
                        " | cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()"
-                       " | cac:AgentParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+                       " | cac:AgentParty/cac:PartyIdentification/cbc:ID/text()")
     return found[0].strip() if found else ""
 
 
@@ -240,8 +241,8 @@ def _carries_perception(document: etree._Element) -> bool:
     """Operation type 2001 (sujeta a percepción) or a perception charge (51–53) above zero."""
     if (document.findtext(f"{{{ns.CBC}}}ProfileID") or "").strip() == "2001":
         return True
-    amounts = document.xpath("cac:AllowanceCharge[cbc:AllowanceChargeReasonCode='51' or cbc:AllowanceChargeReasonCode='52'"
-                             " or cbc:AllowanceChargeReasonCode='53']/cbc:Amount/text()", namespaces=ns.UBL)
+    amounts = xp(document, "cac:AllowanceCharge[cbc:AllowanceChargeReasonCode='51' or cbc:AllowanceChargeReasonCode='52'"
+                             " or cbc:AllowanceChargeReasonCode='53']/cbc:Amount/text()")
     return any(_positive(a) for a in amounts)
 
 
@@ -278,6 +279,6 @@ def perceived_factura_paid_cash(root: etree._Element, source: Any) -> Violations
         document = _stored_root(stored) if type_code == "01" and not document_id[:1].isdigit() else None
         if document is None:
             continue
-        forms = document.xpath("cac:PaymentTerms[cbc:ID='FormaPago']/cbc:PaymentMeansID/text()", namespaces=ns.UBL)
+        forms = xp(document, "cac:PaymentTerms[cbc:ID='FormaPago']/cbc:PaymentMeansID/text()")
         if forms and forms[0].strip() == "Contado":
             yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id

@@ -28,6 +28,7 @@ from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
+from osemock.server.rules.patterns import xp
 
 Node = etree._Element
 Builder = Callable[[re.Match[str], WorkbookRow, str], "Check | None"]
@@ -79,8 +80,7 @@ def _line_number(line: Node) -> str:
 
 
 def _concepts(line: Node) -> set[str]:
-    return {code.strip() for code in line.xpath("cac:Item/cac:AdditionalItemProperty/cbc:NameCode/text()",
-                                                namespaces=ns.UBL)}
+    return {code.strip() for code in xp(line, "cac:Item/cac:AdditionalItemProperty/cbc:NameCode/text()")}
 
 
 def _runner_per_document(path: str, judge: Callable[[Node], Iterator[str]]) -> patterns.Runner:
@@ -162,7 +162,7 @@ def _unique_line_number(match: re.Match[str], row: WorkbookRow, path: str) -> Ch
 
     def judge(document: Node) -> Iterator[str]:
         seen: set[str] = set()
-        for line in document.xpath(match[1], namespaces=ns.UBL):
+        for line in xp(document, match[1]):
             number = _line_number(line)
             if number in seen:
                 yield number
@@ -232,8 +232,7 @@ def _operation_needs_product(match: re.Match[str], row: WorkbookRow, path: str) 
         return None
 
     def judge(document: Node) -> Iterator[str]:
-        found = document.xpath(f"({_LINES})/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode/text()",
-                               namespaces=ns.UBL)
+        found = xp(document, f"({_LINES})/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode/text()")
         if not wanted & {code.strip() for code in found}:
             yield ""
     return Check(row, "operation-product", _runner_per_document(path, judge))
@@ -330,7 +329,7 @@ def _every_line_has_concept(match: re.Match[str], row: WorkbookRow, path: str) -
     wanted = set(_codes(match["codes"]))
     if match["any"]:
         def judge(document: Node) -> Iterator[str]:
-            if not any(wanted <= _concepts(line) for line in document.xpath(_LINES, namespaces=ns.UBL)):
+            if not any(wanted <= _concepts(line) for line in xp(document, _LINES)):
                 yield ", ".join(sorted(wanted))
         return Check(row, "operation-concept-any", _runner_per_document(path, judge))
     return Check(row, "operation-concept", _runner_per_line(path, lambda line: wanted <= _concepts(line)))
@@ -354,13 +353,11 @@ def _product_needs_concept(match: re.Match[str], row: WorkbookRow, path: str) ->
     indicator, concept = match["indicator"], match["concept"]
 
     def judge(line: Node) -> bool:
-        codes = {c.strip() for c in line.xpath("cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode/text()",
-                                               namespaces=ns.UBL)}
+        codes = {c.strip() for c in xp(line, "cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode/text()")}
         if product not in codes:
             return True
         if indicator:
-            values = line.xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']/cbc:Value/text()",
-                                namespaces=ns.UBL)
+            values = xp(line, f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']/cbc:Value/text()")
             if indicator not in {v.strip() for v in values}:
                 return True
         return needed in _concepts(line)
@@ -375,8 +372,7 @@ def _value_needs_concepts(match: re.Match[str], row: WorkbookRow, path: str) -> 
     concept, values, needed = match["concept"], set(re.findall(r"'([^']*)'", match["values"])), set(_codes(match["needed"]))
 
     def judge(line: Node) -> bool:
-        found = line.xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']/cbc:Value/text()",
-                           namespaces=ns.UBL)
+        found = xp(line, f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']/cbc:Value/text()")
         return not values & {value.strip() for value in found} or needed <= _concepts(line)
     return Check(row, "value-concepts", _runner_per_line(path, judge))
 
@@ -401,8 +397,7 @@ def _date_not_before(match: re.Match[str], row: WorkbookRow, path: str) -> Check
 
     def judge(value: str, node: Node) -> bool:
         item = node.getparent().getparent().getparent()
-        starts = item.xpath(f"cac:AdditionalItemProperty[cbc:NameCode='{earlier}']/cac:UsabilityPeriod/{field}/text()",
-                            namespaces=ns.UBL)
+        starts = xp(item, f"cac:AdditionalItemProperty[cbc:NameCode='{earlier}']/cac:UsabilityPeriod/{field}/text()")
         return not (_is_date(value, node) and starts and _is_date(starts[0].strip(), node) and value < starts[0].strip())
     return Check(row, "date-order", patterns.each(guarded, judge), guarded)
 
@@ -420,7 +415,7 @@ def _line_value(match: re.Match[str], row: WorkbookRow, path: str) -> Check:
         if modifies_factura is not None and (_modified_type(root) == "01") != modifies_factura:
             return
         for line in _lines(root):
-            charges = line.xpath("cac:AllowanceCharge", namespaces=ns.UBL)
+            charges = xp(line, "cac:AllowanceCharge")
             reasons = [(c.findtext(f"{{{ns.CBC}}}AllowanceChargeReasonCode") or "").strip() for c in charges]
             if _is_free(line) != free or any(r not in ("00", "01", "47", "48") for r in reasons) \
                     or (not adjusted and any(r in ("00", "47") for r in reasons)):
@@ -559,16 +554,16 @@ TOLERANCE = Decimal("1")
 
 
 def _amount(node: Node, path: str) -> Decimal | None:
-    found = node.xpath(path, namespaces=ns.UBL)
+    found = xp(node, path)
     return _number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
 
 def _lines(root: Node) -> list[Node]:
-    return root.xpath(_LINES, namespaces=ns.UBL)
+    return xp(root, _LINES)
 
 
 def _is_free(line: Node) -> bool:
-    return bool(line.xpath(_FREE.format(tax="9996"), namespaces=ns.UBL))
+    return bool(xp(line, _FREE.format(tax="9996")))
 
 
 def _note(line: Node) -> str:
@@ -576,15 +571,14 @@ def _note(line: Node) -> str:
 
 
 def _modified_type(root: Node) -> str:
-    found = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()", namespaces=ns.UBL)
+    found = xp(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()")
     return found[0].strip() if found else ""
 
 
 def _line_adjustments(line: Node, charge: bool, reason: str) -> Decimal:
     flag = "true" if charge else "false"
-    return sum((_number(a) or Decimal(0) for a in line.xpath(
-        f"cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='{flag}' and "
-        f"normalize-space(cbc:AllowanceChargeReasonCode)='{reason}']/cbc:Amount/text()", namespaces=ns.UBL)), Decimal(0))
+    return sum((_number(a) or Decimal(0) for a in xp(line, f"cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='{flag}' and "
+        f"normalize-space(cbc:AllowanceChargeReasonCode)='{reason}']/cbc:Amount/text()")), Decimal(0))
 
 
 @python_rule("3290", "Line/cac:Allowancecharge/cbc:Amount")
@@ -592,7 +586,7 @@ def _line_adjustments(line: Node, charge: bool, reason: str) -> Decimal:
 def line_charge_is_base_times_factor(root: Node, source: Any) -> Iterator[tuple[str, str, str | None]]:
     """A line's charge or discount with a reason code and a factor above zero = base × factor (± 1)."""
     for line in _lines(root):
-        for charge in line.xpath("cac:AllowanceCharge[cbc:AllowanceChargeReasonCode]", namespaces=ns.UBL):
+        for charge in xp(line, "cac:AllowanceCharge[cbc:AllowanceChargeReasonCode]"):
             factor = _amount(charge, "cbc:MultiplierFactorNumeric")
             base, amount = _amount(charge, "cbc:BaseAmount"), _amount(charge, "cbc:Amount")
             if factor is None or factor <= 0 or base is None or amount is None:
@@ -616,8 +610,8 @@ def _reference_price_rule(code: str, sheet: str, modifies_factura: bool | None) 
                 continue
             outside_base = _line_adjustments(line, True, "48") - _line_adjustments(line, False, "01")
             expected = (value + taxes + outside_base) / quantity
-            for price in line.xpath("cac:PricingReference/cac:AlternativeConditionPrice"
-                                    "[normalize-space(cbc:PriceTypeCode)='01']/cbc:PriceAmount/text()", namespaces=ns.UBL):
+            for price in xp(line, "cac:PricingReference/cac:AlternativeConditionPrice"
+                                    "[normalize-space(cbc:PriceTypeCode)='01']/cbc:PriceAmount/text()"):
                 actual = _number(price)
                 if actual is not None and abs(actual - expected) > TOLERANCE:
                     yield "cac:AlternativeConditionPrice/cbc:PriceAmount", price.strip(), _note(line)

@@ -26,6 +26,7 @@ from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, required, sentence, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 Node = etree._Element
 Violations = Iterator[tuple[str, str, str | None]]
@@ -97,7 +98,7 @@ def _line_of(node: Node | str) -> Node | None:
 
 
 def _line_quantity(line: Node) -> Decimal | None:
-    found = line.xpath("cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity", namespaces=ns.UBL)
+    found = xp(line, "cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity")
     return _number(text(found[0])) if found else None
 
 
@@ -116,7 +117,7 @@ def _affectation_for_tax(path: str) -> Callable[[Node, Any], Iterator[tuple[str,
 
     def judge(value: str, node: Node) -> bool:
         element = node.getparent() if isinstance(node, str) else node
-        tax = text((element.xpath(f"../../{_TAX_CODE}", namespaces=ns.UBL) or [""])[0])
+        tax = text((xp(element, f"../../{_TAX_CODE}") or [""])[0])
         return value in allowed.get(tax, every)
     return each(path, judge)
 
@@ -137,10 +138,10 @@ def _per_line(path: str, judge: Callable[[Node], str | None]) -> Callable[[Node,
 def _codes_above_zero(line: Node) -> list[str]:
     """The tax codes of the line's subtotals whose base is above zero."""
     codes = []
-    for subtotal in line.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns.UBL):
-        base = _number(text((subtotal.xpath("cbc:TaxableAmount", namespaces=ns.UBL) or [""])[0]))
+    for subtotal in xp(line, "cac:TaxTotal/cac:TaxSubtotal"):
+        base = _number(text((xp(subtotal, "cbc:TaxableAmount") or [""])[0]))
         if base is not None and base > 0:
-            codes.append(text((subtotal.xpath(_TAX_CODE, namespaces=ns.UBL) or [""])[0]))
+            codes.append(text((xp(subtotal, _TAX_CODE) or [""])[0]))
     return codes
 
 
@@ -148,7 +149,7 @@ def _main_tax_missing(codes: set[str], above_zero: bool) -> Callable[[Node], str
     """3105: the line has no subtotal of a main code (IGV, IVAP, export, free, exonerated, unaffected)."""
     def judge(line: Node) -> str | None:
         present = _codes_above_zero(line) if above_zero else [
-            text(n) for n in line.xpath(f"cac:TaxTotal/cac:TaxSubtotal/{_TAX_CODE}", namespaces=ns.UBL)]
+            text(n) for n in xp(line, f"cac:TaxTotal/cac:TaxSubtotal/{_TAX_CODE}")]
         return None if codes & set(present) else " ".join(present) or "-"
     return judge
 
@@ -214,7 +215,7 @@ def _tax_total_required(row: WorkbookRow, path: str, match: re.Match[str]) -> Ch
 
 def _tax_total_repeated(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
     def judge(line: Node) -> str | None:
-        count = len(line.xpath("cac:TaxTotal", namespaces=ns.UBL))
+        count = len(xp(line, "cac:TaxTotal"))
         return str(count) if count > 1 else None
     return Check(row, "repeated", _per_line(path, judge), path)
 
@@ -314,21 +315,21 @@ TOLERANCE = Decimal("1")
 
 
 def _amount(node: Node, path: str) -> Decimal | None:
-    found = node.xpath(path, namespaces=ns.UBL)
+    found = xp(node, path)
     return _number(text(found[0])) if found else None
 
 
 def _lines(root: Node) -> list[Node]:
-    return root.xpath(" | ".join(_LINES), namespaces=ns.UBL)
+    return xp(root, " | ".join(_LINES))
 
 
 def _code(subtotal: Node) -> str:
-    found = subtotal.xpath(_TAX_CODE, namespaces=ns.UBL)
+    found = xp(subtotal, _TAX_CODE)
     return text(found[0]) if found else ""
 
 
 def _subtotals(line: Node) -> list[Node]:
-    return line.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns.UBL)
+    return xp(line, "cac:TaxTotal/cac:TaxSubtotal")
 
 
 def _note(line: Node) -> str:
@@ -339,7 +340,7 @@ def _modifies_factura(root: Node) -> bool | None:
     """Whether a note's 'Tipo de documento que modifica' is '01' (None: not a note, or no reference)."""
     if etree.QName(root).localname == "Invoice":
         return None
-    types = root.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()", namespaces=ns.UBL)
+    types = xp(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode/text()")
     return None if not types else any(t.strip() == "01" for t in types)
 
 
@@ -394,7 +395,7 @@ def ivap_lines_alone(root: Node, source: Any) -> Violations:
     for line in _lines(root):
         for subtotal in _subtotals(line):
             base = _amount(subtotal, "cbc:TaxableAmount")
-            code = text((subtotal.xpath("cac:TaxCategory/cbc:TaxExemptionReasonCode", namespaces=ns.UBL) or [""])[0])
+            code = text((xp(subtotal, "cac:TaxCategory/cbc:TaxExemptionReasonCode") or [""])[0])
             if code and base is not None and base > 0:
                 affectations.append((line, code))
     if any(code == "17" for _, code in affectations):
@@ -431,10 +432,10 @@ def icbper_rate(issued: date) -> Decimal | None:
 @python_rule("4237", "Line/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:PerUnitAmount")
 def icbper_rate_in_force(root: Node, source: Any) -> Violations:
     """In soles, the per-bag amount is the rate in force on the issue date, an observation."""
-    if text((root.xpath("cbc:DocumentCurrencyCode", namespaces=ns.UBL) or [""])[0]) != "PEN":
+    if text((xp(root, "cbc:DocumentCurrencyCode") or [""])[0]) != "PEN":
         return
     try:
-        issued = date.fromisoformat(text((root.xpath("cbc:IssueDate", namespaces=ns.UBL) or [""])[0]))
+        issued = date.fromisoformat(text((xp(root, "cbc:IssueDate") or [""])[0]))
     except ValueError:
         return
     expected = icbper_rate(issued)

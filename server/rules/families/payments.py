@@ -30,7 +30,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.rules.guards import GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
-from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, xpath
+from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, xpath, xp
 from osemock.server.rules.workbook import WorkbookRow
 
 Node = etree._Element
@@ -283,7 +283,7 @@ def _any_pattern(match: re.Match[str]) -> Callable[[str, Node], bool]:
 
 def _names_an_advance(value: str, node: Node) -> bool:
     """The payment identifier of an advance's document is one of the document's cac:PrepaidPayment."""
-    return value in {text(n) for n in root_of(node).xpath("cac:PrepaidPayment/cbc:ID", namespaces=ns.UBL)}
+    return value in {text(n) for n in xp(root_of(node), "cac:PrepaidPayment/cbc:ID")}
 
 
 def _positive(value: str, node: Node) -> bool:

@@ -16,6 +16,7 @@ from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.payments import BUYER_SCHEME, CUOTA_ID, number
 from osemock.server.rules.patterns import text
+from osemock.server.rules.patterns import xp
 
 Node = etree._Element
 Violations = Iterator[tuple[str, str]]
@@ -23,12 +24,12 @@ Violations = Iterator[tuple[str, str]]
 
 def _amount(node: Node, path: str) -> Decimal | None:
     """The amount at ``path`` under ``node`` (``None`` when absent or not a number)."""
-    found = node.xpath(path, namespaces=ns.UBL)
+    found = xp(node, path)
     return number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
 
 def _charges(root: Node, *reasons: str) -> list[Node]:
-    charges = root.xpath("cac:AllowanceCharge", namespaces=ns.UBL)
+    charges = xp(root, "cac:AllowanceCharge")
     if not reasons:
         return charges
     return [c for c in charges if (c.findtext(f"{{{ns.CBC}}}AllowanceChargeReasonCode") or "").strip() in reasons]
@@ -74,7 +75,7 @@ def advance_discount_without_advances(root: Node, source: Any) -> Violations:
 @python_rule("3220", "cac:PrepaidPayment/cbc:PaidAmount")
 def advance_without_total_of_advances(root: Node, source: Any) -> Violations:
     """An advance above zero needs a 'Total de anticipos' above zero."""
-    for paid in root.xpath("cac:PrepaidPayment/cbc:PaidAmount", namespaces=ns.UBL):
+    for paid in xp(root, "cac:PrepaidPayment/cbc:PaidAmount"):
         amount = number(paid.text or "")
         if amount is not None and amount > 0 and _prepaid_total(root) <= 0:
             yield "cac:PrepaidPayment/cbc:PaidAmount", str(amount)
@@ -84,16 +85,14 @@ def advance_without_total_of_advances(root: Node, source: Any) -> Violations:
 def advance_without_its_document(root: Node, source: Any) -> Violations:
     """Each advance names, by its payment identifier (cbc:DocumentStatusCode), the factura or boleta
     issued for it (cac:AdditionalDocumentReference of type 02 or 03, catalog 12)."""
-    named = {text(code) for code in root.xpath(
-        "cac:AdditionalDocumentReference[cbc:DocumentTypeCode='02' or cbc:DocumentTypeCode='03']/cbc:DocumentStatusCode",
-        namespaces=ns.UBL)}
-    for identifier in root.xpath("cac:PrepaidPayment/cbc:ID", namespaces=ns.UBL):
+    named = {text(code) for code in xp(root, "cac:AdditionalDocumentReference[cbc:DocumentTypeCode='02' or cbc:DocumentTypeCode='03']/cbc:DocumentStatusCode")}
+    for identifier in xp(root, "cac:PrepaidPayment/cbc:ID"):
         if text(identifier) and text(identifier) not in named:
             yield "cac:PrepaidPayment/cbc:ID", text(identifier)
 
 
 def _formas_de_pago(root: Node) -> list[Node]:
-    return root.xpath("cac:PaymentTerms[cbc:ID='FormaPago']", namespaces=ns.UBL)
+    return xp(root, "cac:PaymentTerms[cbc:ID='FormaPago']")
 
 
 def _forma(terms: Node) -> str:
@@ -101,7 +100,7 @@ def _forma(terms: Node) -> str:
 
 
 def _buyer_has_ruc(root: Node) -> bool:
-    return "6" in [s.strip() for s in root.xpath(BUYER_SCHEME, namespaces=ns.UBL)]
+    return "6" in [s.strip() for s in xp(root, BUYER_SCHEME)]
 
 
 @python_rule("3247", "cac:PaymentTerms/cbc:PaymentMeansID")
@@ -141,16 +140,16 @@ def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
 @python_rule("3313", "cac:PaymentTerms/cbc:ID", sheets=("nota_debito",))
 def detraction_code_without_account(root: Node, source: Any) -> Violations:
     """A detracción's good or service (PaymentTerms 'Detraccion') comes with its account (PaymentMeans 'Detraccion')."""
-    if root.xpath("cac:PaymentTerms[cbc:ID='Detraccion']", namespaces=ns.UBL) and \
-            not root.xpath("cac:PaymentMeans[cbc:ID='Detraccion']", namespaces=ns.UBL):
+    if xp(root, "cac:PaymentTerms[cbc:ID='Detraccion']") and \
+            not xp(root, "cac:PaymentMeans[cbc:ID='Detraccion']"):
         yield "cac:PaymentTerms/cbc:ID", "Detraccion"
 
 
 @python_rule("3314", "cac:PaymentMeans/cbc:ID", sheets=("nota_debito",))
 def detraction_account_without_code(root: Node, source: Any) -> Violations:
     """A detracción's account (PaymentMeans 'Detraccion') comes with its good or service (PaymentTerms 'Detraccion')."""
-    if root.xpath("cac:PaymentMeans[cbc:ID='Detraccion']", namespaces=ns.UBL) and \
-            not root.xpath("cac:PaymentTerms[cbc:ID='Detraccion']", namespaces=ns.UBL):
+    if xp(root, "cac:PaymentMeans[cbc:ID='Detraccion']") and \
+            not xp(root, "cac:PaymentTerms[cbc:ID='Detraccion']"):
         yield "cac:PaymentMeans/cbc:ID", "Detraccion"
 
 
@@ -184,12 +183,12 @@ def advance_document_not_accepted(root: Node, source: Any) -> Violations:
     if source is None or source.store is None or \
             (source.profile is not None and not getattr(source.profile, "check_note_references", True)):
         return
-    issuer = (root.xpath("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+    issuer = (xp(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID/text()")
               or [""])[0].strip()
-    for reference in root.xpath("cac:AdditionalDocumentReference[cbc:DocumentStatusCode]", namespaces=ns.UBL):
+    for reference in xp(root, "cac:AdditionalDocumentReference[cbc:DocumentStatusCode]"):
         invoiced_on = _ADVANCE_INVOICED_ON.get((reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip())
         serie, _, numero = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip().partition("-")
-        its_issuer = (reference.xpath("cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+        its_issuer = (xp(reference, "cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()")
                       or [""])[0].strip()
         if invoiced_on is None or serie[:1] not in ("B", "F", "E") or not numero.isdigit() or its_issuer != issuer:
             continue

@@ -30,6 +30,7 @@ from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.guards import _CODES, _NEGATION, Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, Node, Violations, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
+from osemock.server.rules.patterns import xp
 
 _TAGS = ("cac:BillingReference", "cac:DiscrepancyResponse", "cac:AdditionalDocumentReference",
          "cac:DespatchDocumentReference", "cac:Delivery")
@@ -402,7 +403,7 @@ def _repeated(path: str, key: Callable[[Node], str]) -> patterns.Runner:
 
 
 def _sibling_type_and_id(node: Node) -> str:
-    kind = node.xpath("../cbc:DocumentTypeCode/text()", namespaces=ns.UBL) if not isinstance(node, str) else []
+    kind = xp(node, "../cbc:DocumentTypeCode/text()") if not isinstance(node, str) else []
     return f"{(kind[0] if kind else '').strip()}|{patterns.text(node)}"
 
 
@@ -471,7 +472,7 @@ def advance_payments(row: WorkbookRow, path: str | None) -> Check | None:
     if re.fullmatch(r"No existe un '(?:Importe del anticipo|Monto anticipado)' con 'Identificador de pago' igual al valor "
                     r"del tag UBL", cond, re.IGNORECASE):
         return Check(row, "prepaid", patterns.each(path, lambda value, node: value in {
-            patterns.text(n) for n in patterns.root_of(node).xpath("cac:PrepaidPayment/cbc:ID", namespaces=ns.UBL)}))
+            patterns.text(n) for n in patterns.xp(patterns.root_of(node), "cac:PrepaidPayment/cbc:ID")}))
     if re.fullmatch(r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante", cond,
                     re.IGNORECASE):
         return Check(row, "repeated", _repeated(path, patterns.text))
@@ -524,10 +525,10 @@ def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
     its instalments (Cuota001…), within SUNAT's ± 1."""
     if (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() != "13":
         return
-    customer = root.xpath("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID/@schemeID", namespaces=ns.UBL)
+    customer = xp(root, "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID/@schemeID")
     if not customer or customer[0].strip() != "6":
         return
-    terms = root.xpath("cac:PaymentTerms[cbc:ID='FormaPago']", namespaces=ns.UBL)
+    terms = xp(root, "cac:PaymentTerms[cbc:ID='FormaPago']")
     credit = [t for t in terms if (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip() == "Credito"]
     instalments = [_amount(t) for t in terms if re.fullmatch(r"Cuota\d{3}", (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip())]
     if not credit or not instalments or any(a is None for a in instalments):
@@ -551,9 +552,9 @@ def advance_document_unknown(root: Node, source: Any) -> Violations:
     if source.profile is not None and not getattr(source.profile, "check_note_references", True):
         return
     issuer = backend._issuer(root)
-    for related in root.xpath("cac:AdditionalDocumentReference[cbc:DocumentStatusCode]", namespaces=ns.UBL):
+    for related in xp(root, "cac:AdditionalDocumentReference[cbc:DocumentStatusCode]"):
         kind = _ADVANCE_TYPES.get((related.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip())
-        advance_issuer = related.xpath("cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()", namespaces=ns.UBL)
+        advance_issuer = xp(related, "cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()")
         number = (related.findtext(f"{{{ns.CBC}}}ID") or "").strip()
         serie, _, numero = number.partition("-")
         if kind is None or not advance_issuer or advance_issuer[0].strip() != issuer or serie[:1] not in ("B", "F", "E") \
@@ -581,6 +582,5 @@ def payment_adjustment_of_a_cash_sale(root: Node, source: Any) -> Violations:
         factura = parse_xml(bytes(stored["xml"]))
     except SunatError:
         return
-    if not factura.xpath("cac:PaymentTerms[cbc:ID='FormaPago'][normalize-space(cbc:PaymentMeansID)='Credito']",
-                         namespaces=ns.UBL):
+    if not xp(factura, "cac:PaymentTerms[cbc:ID='FormaPago'][normalize-space(cbc:PaymentMeansID)='Credito']"):
         yield "cac:InvoiceDocumentReference/cbc:ID", backend._reference_id(reference)

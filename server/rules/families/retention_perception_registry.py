@@ -19,6 +19,7 @@ from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.families.header_registry import _on_padron
+from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str]]
 _RETENTION, _PERCEPTION = ("retencion",), ("percepcion",)
@@ -28,7 +29,7 @@ _RECEIVER = "cac:ReceiverParty/cac:PartyIdentification/cbc:ID"
 
 
 def _first(root: etree._Element, path: str) -> str:
-    found = root.xpath(path, namespaces=ns.UBL)
+    found = xp(root, path)
     if not found:
         return ""
     return (found[0] if isinstance(found[0], str) else found[0].text or "").strip()
@@ -48,7 +49,7 @@ def _ubigeo_rule(party: str) -> None:
     @python_rule("2917", f"{party}/cac:PostalAddress/cbc:ID", sheets=_BOTH)
     def ubigeo_not_in_the_list(root: etree._Element, source: Any) -> Violations:
         codes = catalog("13")
-        for node in root.xpath(f"{party}/cac:PostalAddress/cbc:ID", namespaces=ns.UBL):
+        for node in xp(root, f"{party}/cac:PostalAddress/cbc:ID"):
             value = (node.text or "").strip()
             if value and value not in codes:
                 yield "cac:PostalAddress/cbc:ID", value

@@ -29,6 +29,7 @@ from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import normalise_rest
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 Node = etree._Element
 Violations = Iterator[tuple[str, str]]
@@ -137,7 +138,7 @@ def amount_sum(node: Node | None, path: str) -> Decimal:
     format rows answer for them)."""
     if node is None:
         return Decimal(0)
-    return sum((decimal_of(patterns.text(n)) or Decimal(0) for n in node.xpath(path, namespaces=ns.UBL)), Decimal(0))
+    return sum((decimal_of(patterns.text(n)) or Decimal(0) for n in xp(node, path)), Decimal(0))
 
 
 def _decimal_format(integers: int, decimals: int) -> Callable[[str, Node], bool]:
@@ -313,12 +314,12 @@ LINE = "/*/sac:SummaryDocumentsLine"
 
 def lines_of(root: Node) -> list[Node]:
     """The lines of any summary or communication."""
-    return root.xpath("sac:SummaryDocumentsLine | sac:VoidedDocumentsLine", namespaces=ns.UBL)
+    return xp(root, "sac:SummaryDocumentsLine | sac:VoidedDocumentsLine")
 
 
 def child_text(line: Node, path: str) -> str:
     """The text of the first node ``path`` selects under ``line`` ("" without one)."""
-    found = line.xpath(path, namespaces=ns.UBL)
+    found = xp(line, path)
     return patterns.text(found[0]) if found else ""
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.summaries import LINE, RC, SHEETS, VOIDS, Node, Violations, child_text, lines_of
+from osemock.server.rules.patterns import xp
 
 
 # -- dates -------------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def voided_too_late_in_summary(root: Node, source: Any) -> Violations:
     days after its issue date (the summary's cbc:ReferenceDate)."""
     if not _late(root, source):
         return
-    for line in root.xpath(f"{LINE}[cac:Status/cbc:ConditionCode='3']", namespaces=ns.UBL):
+    for line in xp(root, f"{LINE}[cac:Status/cbc:ConditionCode='3']"):
         if not child_text(line, "cbc:ID")[:1].isdigit():
             yield "cbc:DocumentTypeCode", child_text(line, "cbc:ID")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from osemock.cpe import ns
 from osemock.server.rules import patterns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.summaries import (
@@ -17,6 +16,7 @@ from osemock.server.rules.families.summaries import (
 )
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules.patterns import xp
 
 
 # -- arithmetic of a summary line ---------------------------------------------------------------------
@@ -38,11 +38,11 @@ def igv_row(row: WorkbookRow, path: str | None) -> Check | None:
         return None
 
     def run(root: Node, source: Any = None) -> Violations:
-        for line in root.xpath(LINE, namespaces=ns.UBL):
+        for line in xp(root, LINE):
             if not types(child_text(line, "cbc:DocumentTypeCode")):
                 continue
-            for total in line.xpath(f"cac:TaxTotal[cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}']"
-                                    "/cbc:TaxAmount", namespaces=ns.UBL):
+            for total in xp(line, f"cac:TaxTotal[cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}']"
+                                    "/cbc:TaxAmount"):
                 tax = decimal_of(patterns.text(total))
                 if tax is None or tax <= 0:
                     continue
@@ -57,7 +57,7 @@ def igv_row(row: WorkbookRow, path: str | None) -> Check | None:
 @python_rule("4027", "TotalAmount", sheets=RC)
 def total_amount_differs(root: Node, source: Any) -> Violations:
     """The line's total: its sales (01–04, not the free 05), every tax and its charges, ±5."""
-    for line in root.xpath(LINE, namespaces=ns.UBL):
+    for line in xp(root, LINE):
         total = decimal_of(child_text(line, "sac:TotalAmount"))
         if total is None:
             continue
@@ -73,10 +73,9 @@ def total_amount_differs(root: Node, source: Any) -> Violations:
 def line_in_another_currency(root: Node, source: Any) -> Violations:
     """Every amount of a line is in the line's currency (sac:TotalAmount/@currencyID), except the
     perception's, which is always in soles."""
-    for line in root.xpath(LINE, namespaces=ns.UBL):
+    for line in xp(root, LINE):
         currency = child_text(line, "sac:TotalAmount/@currencyID")
-        for value in line.xpath(".//@currencyID[not(ancestor::sac:SUNATPerceptionSummaryDocumentReference)]",
-                                namespaces=ns.UBL):
+        for value in xp(line, ".//@currencyID[not(ancestor::sac:SUNATPerceptionSummaryDocumentReference)]"):
             if value.strip() != currency:
                 yield "sac:TotalAmount/currencyID", value.strip()
                 break
@@ -85,16 +84,15 @@ def line_in_another_currency(root: Node, source: Any) -> Violations:
 @python_rule("2278", "TaxTotal", sheets=RC)
 def line_without_igv(root: Node, source: Any) -> Violations:
     """Every line carries an IGV (1000) or IVAP (1016) total, even at zero."""
-    for line in root.xpath(LINE, namespaces=ns.UBL):
-        if not line.xpath("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme[cbc:ID='1000' or cbc:ID='1016']",
-                          namespaces=ns.UBL):
+    for line in xp(root, LINE):
+        if not xp(line, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme[cbc:ID='1000' or cbc:ID='1016']"):
             yield "cac:TaxTotal", child_text(line, "cbc:ID")
 
 
 @python_rule("2608", "TotalInvoiceAmount", sheets=RC)
 def perception_amount_differs(root: Node, source: Any) -> Violations:
     """In soles, the perception is its base times its rate (%), ±1."""
-    for reference in root.xpath(f"{LINE}/sac:SUNATPerceptionSummaryDocumentReference", namespaces=ns.UBL):
+    for reference in xp(root, f"{LINE}/sac:SUNATPerceptionSummaryDocumentReference"):
         if child_text(reference.getparent(), "sac:TotalAmount/@currencyID") != "PEN":
             continue
         amount, base, rate = (decimal_of(child_text(reference, p)) for p in
@@ -106,7 +104,7 @@ def perception_amount_differs(root: Node, source: Any) -> Violations:
 @python_rule("2608", "SUNATTotalCashed", sheets=RC)
 def total_cashed_differs(root: Node, source: Any) -> Violations:
     """In soles, the total cashed is the line's total plus the perception, ±1."""
-    for reference in root.xpath(f"{LINE}/sac:SUNATPerceptionSummaryDocumentReference", namespaces=ns.UBL):
+    for reference in xp(root, f"{LINE}/sac:SUNATPerceptionSummaryDocumentReference"):
         line = reference.getparent()
         if child_text(line, "sac:TotalAmount/@currencyID") != "PEN":
             continue
@@ -125,7 +123,7 @@ def _document(line: Node) -> tuple[str, str]:
 def line_repeated(root: Node, source: Any) -> Violations:
     """The same document with the same state twice in one summary."""
     seen: set[tuple[str, str, str]] = set()
-    for line in root.xpath(LINE, namespaces=ns.UBL):
+    for line in xp(root, LINE):
         key = (*_document(line), child_text(line, "cac:Status/cbc:ConditionCode"))
         if key in seen:
             yield "cbc:DocumentTypeCode", "-".join(key[:2])
@@ -135,7 +133,7 @@ def line_repeated(root: Node, source: Any) -> Violations:
 def _in_states(root: Node, first: str, second: str) -> Violations:
     """Documents that one summary gives both states ``first`` and ``second``."""
     states: dict[tuple[str, str], set[str]] = {}
-    for line in root.xpath(LINE, namespaces=ns.UBL):
+    for line in xp(root, LINE):
         states.setdefault(_document(line), set()).add(child_text(line, "cac:Status/cbc:ConditionCode"))
     for document, found in states.items():
         if {first, second} <= found:
@@ -158,7 +156,7 @@ def modified_and_voided(root: Node, source: Any) -> Violations:
 def buyer_missing_above_700(root: Node, source: Any) -> Violations:
     """A line above S/ 700 names its buyer.  Narrow reading: only lines in soles (the threshold is in
     soles; SUNAT's exchange rate is not the mock's to guess)."""
-    for line in root.xpath(f"{LINE}[not(cac:AccountingCustomerParty)]", namespaces=ns.UBL):
+    for line in xp(root, f"{LINE}[not(cac:AccountingCustomerParty)]"):
         total = decimal_of(child_text(line, "sac:TotalAmount"))
         if child_text(line, "sac:TotalAmount/@currencyID") == "PEN" and total is not None and total > 700:
             yield "cac:AccountingCustomerParty", str(total)
@@ -167,7 +165,7 @@ def buyer_missing_above_700(root: Node, source: Any) -> Violations:
 @python_rule("2582", "BillingReference", sheets=RC)
 def reference_on_a_boleta(root: Node, source: Any) -> Violations:
     """Only notes (07, 08) reference the document they modify."""
-    for line in root.xpath(f"{LINE}[cac:BillingReference]", namespaces=ns.UBL):
+    for line in xp(root, f"{LINE}[cac:BillingReference]"):
         if child_text(line, "cbc:DocumentTypeCode") not in ("07", "08"):
             yield "cac:BillingReference", child_text(line, "cbc:ID")
 
@@ -175,7 +173,7 @@ def reference_on_a_boleta(root: Node, source: Any) -> Violations:
 @python_rule("2986", "SUNATPerceptionSummaryDocumentReference", sheets=RC)
 def perception_not_allowed(root: Node, source: Any) -> Violations:
     """Perception goes only with a boleta (03) that is not being modified (state 2)."""
-    for line in root.xpath(f"{LINE}[sac:SUNATPerceptionSummaryDocumentReference]", namespaces=ns.UBL):
+    for line in xp(root, f"{LINE}[sac:SUNATPerceptionSummaryDocumentReference]"):
         if child_text(line, "cbc:DocumentTypeCode") != "03" or child_text(line, "cac:Status/cbc:ConditionCode") == "2":
             yield "sac:SUNATPerceptionSummaryDocumentReference", child_text(line, "cbc:ID")
 
