@@ -32,7 +32,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
-from osemock.server.rules.patterns import xp
+from osemock.server.rules.patterns import memo, xp
 
 Violations = Iterator[tuple[str, str, str | None]]
 Rule = Callable[[etree._Element, Any], Violations]
@@ -76,6 +76,10 @@ def _decimal(text: str) -> Decimal | None:
 def _amount(node: etree._Element | None, path: str) -> Decimal | None:
     if node is None:
         return None
+    return memo(f"amount {path}", node, lambda element: _read_amount(element, path))
+
+
+def _read_amount(node: etree._Element, path: str) -> Decimal | None:
     found = _path(path)(node)
     if not found:
         return None
@@ -83,16 +87,20 @@ def _amount(node: etree._Element | None, path: str) -> Decimal | None:
 
 
 def _lines(root: etree._Element) -> list[etree._Element]:
-    return _path(" | ".join(_LINES))(root)
+    return memo("lines", root, _path(" | ".join(_LINES)))
 
 
 def _subtotals(holder: etree._Element) -> list[etree._Element]:
-    return _path("cac:TaxTotal/cac:TaxSubtotal")(holder)
+    return memo("subtotals", holder, _path("cac:TaxTotal/cac:TaxSubtotal"))
+
+
+def _read_code(subtotal: etree._Element) -> str:
+    found = _path("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")(subtotal)
+    return found[0].strip() if found else ""
 
 
 def _code(subtotal: etree._Element) -> str:
-    found = _path("cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")(subtotal)
-    return found[0].strip() if found else ""
+    return memo("tax code", subtotal, _read_code)
 
 
 def _affectation(subtotal: etree._Element) -> str:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.rules.backend import python_rule_for
-from osemock.server.rules.patterns import Check, compile_row
+from osemock.server.rules.patterns import Check, compile_row, one_document
 from osemock.server.rules.workbook import SHEETS, rows
 
 #: Rows the protocol layer already decides: file name against content and duplicates at reception,
@@ -41,6 +41,11 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
+    with one_document():
+        yield from _findings(root, sheet, source)
+
+
+def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> Iterator[Finding]:
     seen: set[tuple[object, ...]] = set()
     present = {element.tag for element in root.iter()}
     for name in ("firma", sheet):

@@ -10,6 +10,8 @@ and the catalog, never from here.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
@@ -128,7 +130,7 @@ def _required(path: str, allow_empty: bool) -> Runner:
     assert parent is not None and step is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        for holder in parent(root):
+        for holder in memo(parent_path or "/*", root, parent):
             found = step(holder)
             if not found:
                 yield _short(path), ""
@@ -142,7 +144,7 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
     assert compiled is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        for node in compiled(root):
+        for node in memo(path, root, compiled):
             value = _text(node)
             if not judge(value, node):
                 yield _short(path), value
@@ -162,6 +164,34 @@ def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runne
             if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
     return run
+
+
+#: What rules have already read from the document being judged, keyed by (purpose, element): set
+#: by the engine for one document at a time (the tree does not change while its rules run).
+_RUN_MEMO: ContextVar[dict[tuple[str, Any], Any] | None] = ContextVar("osemock_rules_memo", default=None)
+
+
+@contextmanager
+def one_document() -> Iterator[None]:
+    """Rules run inside share what they read of the document (see :func:`memo`)."""
+    token = _RUN_MEMO.set({})
+    try:
+        yield
+    finally:
+        _RUN_MEMO.reset(token)
+
+
+def memo(purpose: str, element: Any, compute: Callable[[Any], Any]) -> Any:
+    """``compute(element)``, once per document being judged (plain call outside :func:`one_document`)."""
+    cache = _RUN_MEMO.get()
+    if cache is None:
+        return compute(element)
+    key = (purpose, element)
+    try:
+        return cache[key]
+    except KeyError:
+        value = cache[key] = compute(element)
+        return value
 
 
 def xp(node: Any, path: str) -> Any:

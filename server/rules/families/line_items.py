@@ -28,7 +28,7 @@ from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
-from osemock.server.rules.patterns import xp
+from osemock.server.rules.patterns import memo, xp
 
 Node = etree._Element
 Builder = Callable[[re.Match[str], WorkbookRow, str], "Check | None"]
@@ -554,6 +554,10 @@ TOLERANCE = Decimal("1")
 
 
 def _amount(node: Node, path: str) -> Decimal | None:
+    return memo(f"amount {path}", node, lambda element: _read_amount(element, path))
+
+
+def _read_amount(node: Node, path: str) -> Decimal | None:
     found = xp(node, path)
     return _number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
