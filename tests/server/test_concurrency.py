@@ -1,0 +1,89 @@
+"""Concurrency over real HTTP: the same factura sent at once by several clients is accepted exactly
+once (the others get 1033), tickets polled from many threads settle once, and two server processes
+sharing one SQLite store agree on both."""
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from osemock.cpe.archive import write_document_zip
+from osemock.fixtures import signed_document
+from osemock.fixtures.summaries import comunicacion_baja
+
+from .envelopes import call, send_bill
+from .test_acceptance import _free_port
+
+RUC = "20123456789"
+NAME = f"{RUC}-01-F001-1"
+DAY = "2026-11-20"
+CLOCK = f"{DAY}T18:00:00-05:00"
+AUTH = {"username": RUC + "BIZLINKS", "password": "TESTBIZLINKS"}
+
+
+def _outcome(reply) -> str:
+    return "accepted" if reply.status == 200 and not reply.is_fault else reply.code()
+
+
+def _race(urls: list[str], zipped: bytes, clients: int = 12) -> list[str]:
+    with ThreadPoolExecutor(clients) as pool:
+        replies = list(pool.map(lambda i: send_bill(urls[i % len(urls)], f"{NAME}.zip", zipped, **AUTH), range(clients)))
+    return sorted(_outcome(reply) for reply in replies)
+
+
+def test_the_same_factura_sent_at_once_is_accepted_once(make_mock):
+    mock = make_mock("ose", clock=CLOCK)
+    zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
+    outcomes = _race([mock.url()], zipped)
+    assert outcomes.count("accepted") == 1 and outcomes.count("1033") == len(outcomes) - 1, outcomes
+    assert len(mock.app.engine.store.query("SELECT 1 FROM documents")) == 1
+
+
+def test_a_ticket_polled_from_many_threads_settles_once(make_mock, tmp_path):
+    profile = tmp_path / "slow.yaml"
+    profile.write_text("extends: ose\nname: slow\nticket_after_polls: 3\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    assert send_bill(mock.url(), f"{NAME}.zip", write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY)),
+                     **AUTH).status == 200
+    name, xml = comunicacion_baja(DAY, [("01", "F001", 1)])
+    ticket = call(mock.url(), "sendSummary", {"fileName": f"{name}.zip",
+                                              "contentFile": base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()},
+                  **AUTH).text("ticket")
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: call(mock.url(), "getStatus", {"ticket": ticket}, **AUTH), range(24)))
+    codes = [reply.text("statusCode") for reply in replies]
+    assert set(codes) <= {"98", "0"} and "0" in codes
+    contents = {reply.text("content") for reply in replies if reply.text("statusCode") == "0"}
+    assert len(contents) == 1  # one CDR, whoever asked
+    voided = mock.app.engine.store.query("SELECT voided_by FROM documents WHERE serie='F001' AND numero=1")
+    assert voided[0]["voided_by"] == ticket
+
+
+def test_two_server_processes_share_one_store(tmp_path):
+    db, ports, processes = tmp_path / "shared.sqlite3", [_free_port(), _free_port()], []
+    try:
+        for port in ports:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(db), "--clock", CLOCK],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in ports:
+            for _ in range(150):
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+        urls = [f"http://127.0.0.1:{port}/ol-ti-itcpe/billService" for port in ports]
+        zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
+        outcomes = _race(urls, zipped, clients=10)
+        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 9, outcomes
+        certificates = {requests.get(f"http://127.0.0.1:{port}/_osemock/certificate.pem", timeout=5).content for port in ports}
+        assert len(certificates) == 1  # one identity for the store's CDRs
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
