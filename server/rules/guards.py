@@ -19,6 +19,11 @@ _CODES = r"(?P<codes>'[^']*'(?:\s*\([^)]*\))?(?:(?:,|,? o| y|,? y/o)\s*'[^']*'(?
 _NEGATION = r"(?P<negated>diferente (?:a|de)\s*|distinto (?:a|de)\s*)?"
 
 
+#: The document's operation type (catálogo 51) is ``code``: cbc:ProfileID, or InvoiceTypeCode/@listID
+#: (the workbook's field) when the document has no ProfileID.
+OPERATION_TYPE = "(cbc:ProfileID='{code}' or (not(cbc:ProfileID) and cbc:InvoiceTypeCode/@listID='{code}'))"
+
+
 @dataclass(frozen=True)
 class Guard:
     """One wording of a context condition."""
@@ -46,7 +51,7 @@ def _compiled(wording: str) -> re.Pattern[str]:
 
 #: The guards, most specific first.  Families may append their own (:func:`add_guard`).
 GUARDS: list[Guard] = [
-    Guard(rf"Si (?:el )?'Tipo de operación' es (?:igual a )?{_NEGATION}{_CODES}", "/*", "cbc:ProfileID='{code}'"),
+    Guard(rf"Si (?:el )?'Tipo de operación' es (?:igual a )?{_NEGATION}{_CODES}", "/*", OPERATION_TYPE),
     Guard(rf"Si (?:el )?'Código de tributo(?: por línea)?' es (?:igual a )?{_NEGATION}{_CODES}", "cac:TaxSubtotal",
           "cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}'"),
     Guard(rf"Si (?:el )?'Indicador PaymentTerms' es (?:igual a )?{_NEGATION}{_CODES}", "cac:PaymentTerms", "cbc:ID='{code}'"),

@@ -28,7 +28,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.rules import arithmetic
 from osemock.server.rules.backend import python_rule, python_rule_for
-from osemock.server.rules.guards import Guard, add_guard, insert_predicate
+from osemock.server.rules.guards import OPERATION_TYPE, Guard, add_guard, insert_predicate
 from osemock.server.rules.patterns import Check, compile_sentence, each, required, root_of, same_currency, sentence, short, xpath
 from osemock.server.rules.workbook import WorkbookRow
 from osemock.server.rules.patterns import xp
@@ -49,7 +49,7 @@ add_guard(Guard(rf"(?:Si )?(?:el )?'Tipo de documento que modifica' es (?:igual 
                 f"{_MODIFIED_TYPE}='{{code}}'"))
 add_guard(Guard(rf"(?:Si )?(?:el )?'Código de tipo de nota de (?:crédito|débito)' es (?:igual a )?{_NEGATION}{_CODES}",
                 "/*", "cac:DiscrepancyResponse/cbc:ResponseCode='{code}'"))
-add_guard(Guard(rf"Si (?:el )?'Tipo de operación' es de exportación {_CODES}", "/*", "cbc:ProfileID='{code}'"))
+add_guard(Guard(rf"Si (?:el )?'Tipo de operación' es de exportación {_CODES}", "/*", OPERATION_TYPE))
 
 
 # -- wordings that need a small repair before they compile ---------------------------------------------

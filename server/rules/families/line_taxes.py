@@ -23,7 +23,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
-from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
+from osemock.server.rules.guards import OPERATION_TYPE, Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, required, sentence, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow
 from osemock.server.rules.patterns import xp
@@ -55,7 +55,7 @@ for _guard in (
     Guard(r"(?:Si |y )?(?:'Cantidad de bolsas (?:de plástico|plásticas)' )?es mayor a cero \(cbc:BaseUnitMeasure > 0\)",
           _SUBTOTAL, "number(cbc:BaseUnitMeasure) > 0"),
     Guard(rf"(?:Si |y )?(?:el )?'Tipo de operación' es (?:exportación |igual a )?{_NEGATION}{_CODES}", "/*",
-          "cbc:ProfileID='{code}'"),
+          OPERATION_TYPE),
     Guard(rf"Si (?:el )?'Código de tipo de nota de (?:crédito|débito)' es (?:igual a )?{_NEGATION}{_CODES}", "/*",
           "cac:DiscrepancyResponse/cbc:ResponseCode='{code}'"),
 ):

@@ -28,3 +28,12 @@ def test_edit_earns_its_code(edit):
 def test_other_operations_need_no_agent():
     codes = [f.code for f in lint(edited(Edit("", FACTURA, []))).findings]
     assert not {"3156", "3173"} & set(codes)
+
+
+def test_operation_type_read_from_the_list_id_when_there_is_no_profile_id():
+    """Documents that state the operation type only in InvoiceTypeCode/@listID (the workbook's field)
+    meet the operation-type guards too."""
+    only_list_id = [("remove", "/*/cbc:ProfileID"), ("attr", "/*/cbc:InvoiceTypeCode", "listID", "0302")]
+    assert "3156" in [f.code for f in lint(edited(Edit("", FACTURA, only_list_id))).findings]
+    profile_wins = [("attr", "/*/cbc:InvoiceTypeCode", "listID", "0302")]  # ProfileID 0101 is the type
+    assert "3156" not in [f.code for f in lint(edited(Edit("", FACTURA, profile_wins))).findings]
