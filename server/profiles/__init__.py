@@ -53,6 +53,8 @@ class Profile:
     """getStatus answers 98 (en proceso) this many times before the ticket's result."""
     ticket_after_seconds: float = 0
     """…and for at least this many seconds after sendSummary/sendPack (0 and 0: processed at once)."""
+    channel: str = "ose"
+    """``ose`` or ``sunat``: whose rules apply where the workbook says "Validación no aplica para OSE"."""
     bizlinks_status_cdr: bool = False
     """Also take Bizlinks' getStatusCdr: fields wrapped in ``statusCdr``, the number zero-padded to 8
     digits, the CDR answered in ``document`` (PROTOCOL.md §3)."""

@@ -264,9 +264,10 @@ def test_valid_variation_stays_silent(edit):
 def test_every_summary_code_is_proven():
     """Every code the summary sheets compile is earned by an edit above, a clock proof, or (2011) the
     backend tests over HTTP."""
+    from tests.server.rules.families.test_sunat_only import PROVEN_CODES as AT_SUNAT
     from tests.server.test_tickets import PROVEN_CODES as OVER_HTTP  # the store-backed codes
 
-    proven = {edit.code for edit in EDITS} | PROVEN_CODES | OVER_HTTP | {"2011"}
+    proven = {edit.code for edit in EDITS} | PROVEN_CODES | OVER_HTTP | set(AT_SUNAT) | {"2011"}
     for sheet in ("resumen_diario", "comunicacion_baja", "resumen_reversiones"):
         missing = sorted({check.row.code for check in compiled(sheet)} - proven)
         assert missing == [], (sheet, missing)
