@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 import pypdf
+import pytest
 import requests
 import segno
 
@@ -41,3 +42,18 @@ def test_pdf_carries_the_document_and_sunats_qr(filled):
     drawn = qr_modules(images[0].image)
     expected = [[bool(m) for m in row] for row in segno.make(printed.qr_text, error="q", micro=False).matrix]
     assert drawn == expected
+
+
+@pytest.mark.parametrize("name, title", [
+    ("20123456789-03-B001-1.xml", "BOLETA DE VENTA ELECTR"), ("20123456789-07-FC01-1.xml", "NOTA DE CR"),
+    ("20123456789-08-FD01-1.xml", "NOTA DE D"), ("20123456789-20-R001-1.xml", "RETENCI"),
+    ("20123456789-40-P001-1.xml", "PERCEPCI"),
+])
+def test_every_document_type_prints(name, title):
+    from osemock.fixtures import signed_document
+    from osemock.server.portal.printed import render_pdf
+
+    printed = read_printed(signed_document(name, issue_date=DAY))
+    assert printed.qr_text.startswith(f"{RUC}|{name.split('-')[1]}|{name.split('-')[2]}|") and printed.digest
+    text = pypdf.PdfReader(io.BytesIO(render_pdf(printed, "ACEPTADO"))).pages[0].extract_text()
+    assert title in text and printed.total in text
