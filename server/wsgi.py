@@ -270,12 +270,15 @@ def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]
     instead (headers promising a body that never comes), which the client also sees as a broken
     connection."""
     channel = getattr(environ.get("waitress.client_disconnected"), "__self__", None)
-    sock = environ.get("gunicorn.socket") or getattr(channel, "socket", None)
-    if sock is not None:
+    if channel is not None or environ.get("gunicorn.socket") is not None:
+        sock = environ.get("gunicorn.socket") or getattr(channel, "socket", None)  # None: the client hung up
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
         except OSError:
-            pass
+            pass  # the client hung up first (it timed out): nothing left to drop
+        start_response("200 OK", [("Content-Length", "0")])  # goes nowhere: the line is down
+        return [b""]
     start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", "1")])
     return [b""]
 
