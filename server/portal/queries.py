@@ -197,3 +197,16 @@ def journal(store: Store, limit: int = 100, operation: str = "", after_id: int =
     rows = store.query("SELECT id, received_at, path, operation, username, file_name, outcome, http_status, duration_ms"
                        f" FROM requests WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?", (*params, limit))
     return [dict(row) for row in rows]
+
+
+TICKET_STATES = {"98": "En proceso", "0": "Procesado", "99": "Procesado con errores"}
+
+
+def tickets(store: Store, ruc: str = "", limit: int = 200) -> list[dict[str, Any]]:
+    """Summaries and lots by ticket, newest first (their CDR and XML are downloads)."""
+    where, params = ("WHERE emitter_ruc = ?", (ruc,)) if ruc else ("", ())
+    rows = store.query("SELECT ticket, emitter_ruc, sender_ruc, operation, file_name, status_code, response_code, polls,"
+                       " after_polls, ready_at, created_at, processed_at, cdr_zip IS NOT NULL AS has_cdr,"
+                       f" xml IS NOT NULL AS has_xml FROM tickets {where} ORDER BY created_at DESC LIMIT ?",
+                       (*params, limit))
+    return [dict(row) for row in rows]

@@ -88,6 +88,33 @@ def emitters() -> str:
     return render_template("portal/emitters.html", emitters=queries.registry(store()))
 
 
+@bp.get("/tickets")
+def tickets() -> str:
+    return render_template("portal/tickets.html", tickets=queries.tickets(store(), request.args.get("ruc", "").strip()),
+                           states=queries.TICKET_STATES)
+
+
+@bp.get("/tickets/<ticket>/<kind>")
+def ticket_download(ticket: str, kind: str) -> Response:
+    """``cdr``: the ticket's answer ZIP; ``zip``: the file sent; ``xml``: the summary's XML."""
+    rows = store().query("SELECT file_name, zip, xml, cdr_zip FROM tickets WHERE ticket=?", (ticket,))
+    if not rows:
+        abort(404, f"No hay un ticket {ticket}.")
+    row = rows[0]
+    if kind == "cdr" and row["cdr_zip"]:
+        return _file(row["cdr_zip"], f"R-{row['file_name']}.zip", "application/zip")
+    if kind == "zip" and row["zip"]:
+        return _file(row["zip"], f"{row['file_name']}.zip", "application/zip")
+    if kind == "xml" and row["xml"]:
+        return _file(row["xml"], f"{row['file_name']}.xml", "application/xml")
+    abort(404, f"El ticket {ticket} no tiene {kind}.")
+
+
+@bp.get("/scenarios")
+def scenarios() -> str:
+    return render_template("portal/scenarios.html", scenarios=current_app.extensions["osemock"].scenarios.all())
+
+
 @bp.get("/journal")
 def journal() -> str:
     operation = request.args.get("operation", "")

@@ -97,3 +97,18 @@ def test_emitters_and_journal(filled):
 def test_unknown_pages_are_html_404(filled):
     answer = requests.get(filled.url("/nowhere"), timeout=10)
     assert answer.status_code == 404 and "text/html" in answer.headers["Content-Type"]
+
+
+def test_tickets_and_scenarios_pages(filled):
+    from osemock.fixtures.summaries import comunicacion_baja
+
+    ticket = filled.client().send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket
+    row = page(filled, "/tickets").xpath('//table[@id="tickets"]/tbody/tr')[0]
+    assert row.xpath("string(td[1])") == ticket and row.xpath("string(td[2])") == f"{RUC}-RA-20261120-1"
+    assert row.xpath("string(td[4])").strip().startswith("0 ")
+    cdr = requests.get(filled.url(f"/tickets/{ticket}/cdr"), timeout=10)
+    assert zipfile.ZipFile(io.BytesIO(cdr.content)).namelist()[-1] == f"R-{RUC}-RA-20261120-1.xml"
+    assert requests.get(filled.url("/tickets/1/cdr"), timeout=10).status_code == 404
+    scenarios = page(filled, "/scenarios").xpath('//table[@id="scenarios"]/tbody/tr')
+    assert [r.xpath("string(td[2])") for r in scenarios] == ["observation", "code"]
+    assert [r.xpath("string(td[10])") for r in scenarios] == ["1", "1"]
