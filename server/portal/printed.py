@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 
 import segno
 from fpdf import FPDF
@@ -26,6 +25,9 @@ TITLES = {
     "08": "NOTA DE DÉBITO ELECTRÓNICA", "20": "COMPROBANTE DE RETENCIÓN ELECTRÓNICO",
     "40": "COMPROBANTE DE PERCEPCIÓN ELECTRÓNICO",
 }
+#: Catalog 06 (tipo de documento de identidad) as printed.
+ID_TYPES = {"0": "DOC. TRIB. NO DOM.", "1": "DNI", "4": "CARNET DE EXTRANJERÍA", "6": "RUC", "7": "PASAPORTE",
+            "A": "CÉDULA DIPLOMÁTICA", "B": "DOC. IDENT. PAÍS RESIDENCIA"}
 LINE_PATHS = ("cac:InvoiceLine", "cac:CreditNoteLine", "cac:DebitNoteLine")
 QUANTITY = {"cac:InvoiceLine": "cbc:InvoicedQuantity", "cac:CreditNoteLine": "cbc:CreditedQuantity",
             "cac:DebitNoteLine": "cbc:DebitedQuantity"}
@@ -117,7 +119,8 @@ def render_pdf(printed: Printed, status: str) -> bytes:
     pdf.set_font("Helvetica", "", 10)
     for label, value in (("Fecha de emisión", printed.issue_date),
                          ("Adquiriente", printed.customer_name),
-                         ("Documento", f"{printed.customer_doc_type} {printed.customer_doc_number}".strip()),
+                         ("Documento", f"{ID_TYPES.get(printed.customer_doc_type, printed.customer_doc_type)}"
+                                       f" {printed.customer_doc_number}".strip()),
                          ("Moneda", printed.currency),
                          ("Estado en el OSE", status)):
         pdf.cell(40, 6, _latin(label + ":"))
@@ -138,10 +141,11 @@ def render_pdf(printed: Printed, status: str) -> bytes:
     pdf.image(io.BytesIO(qr_png(printed.qr_text)), x=10, y=y, w=40, h=40)
     pdf.set_xy(55, y + 4)
     pdf.set_font("Helvetica", "", 8)
+    article = "del" if printed.type_code in ("20", "40") or printed.type_code not in TITLES else "de la"
     pdf.multi_cell(0, 4, _latin(
-        f"Representación impresa del {TITLES.get(printed.type_code, 'comprobante').lower()}.\n"
+        f"Representación impresa {article} {TITLES.get(printed.type_code, 'comprobante').lower()}.\n"
         f"Resumen (hash): {printed.digest}\n"
-        f"Consulte su validez en el portal de este OSE simulado (osemock); generado el {date.today().isoformat()}."))
+        "Consulte su validez en /consult, el portal de este OSE simulado (osemock)."))
     return bytes(pdf.output())
 
 
