@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 import yaml
 from spyne.server.wsgi import WsgiApplication
 
+from osemock.server.admin import progression
 from osemock.server.admin.scenarios import INJECTED, Decision, Scenarios, Target, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.engine import Engine
@@ -54,6 +55,7 @@ class OsemockApp:
         self.settings = settings
         self.soap = {path: WsgiApplication(build_application(engine, endpoint)) for path, endpoint in ENDPOINTS.items()}
         self.scenarios = Scenarios(engine.store)
+        progression.prepare(engine.store)
         self.base_profile = engine.profile
         """The profile as configured; the admin API may change the engine's (ticket progression) until reset."""
         self.fallback: Callable[..., Iterable[bytes]] | None = None
@@ -89,6 +91,8 @@ class OsemockApp:
             return _respond(start_response, 500, payload, "text/xml; charset=utf-8")
         target = peek_target(body)
         peeked = (target.operation, target.file_name)
+        if target.operation in ("sendSummary", "sendPack"):  # the calls that open tickets
+            self.engine.profile = progression.effective(self.base_profile, self.engine.store)
         decision = self.scenarios.decide(target.scenario_target)
         if decision is not None and not decision.processed:
             return self._misbehave(decision, endpoint, environ, body, start_response, started, peeked)

@@ -7,7 +7,6 @@ description of every route is ``openapi.yaml`` beside this module (served at
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from osemock.server.admin import progression
 from osemock.server.admin.scenarios import ScenarioError
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
 
@@ -121,6 +121,7 @@ def reset() -> Response:
         if data.get("registry"):
             for table in ("emitters", "sol_users", "certificates", "pse_links"):
                 db.execute(f"DELETE FROM {table}")
+    progression.clear(store)
     app.engine.profile = app.base_profile
     app.engine.clock.restart()
     return jsonify({"status": "reset", "registry": bool(data.get("registry"))})
@@ -263,22 +264,24 @@ def clock_restart() -> Response:
 @bp.get("/tickets")
 def tickets() -> Response:
     """Recent tickets, and the progression new tickets get."""
-    rows = mock().engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY created_at DESC LIMIT 200")
-    profile = mock().engine.profile
+    app = mock()
+    rows = app.engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY created_at DESC LIMIT 200")
+    profile = progression.effective(app.base_profile, app.engine.store)
     return jsonify({"progression": {"after_polls": profile.ticket_after_polls, "after_seconds": profile.ticket_after_seconds},
                     "tickets": [dict(row) for row in rows]})
 
 
 @bp.post("/tickets/progression")
 def ticket_progression() -> Response:
-    """How new tickets progress: ``{"after_polls": 2, "after_seconds": 0}`` (this process; reset undoes it)."""
+    """How new tickets progress: ``{"after_polls": 2, "after_seconds": 0}`` (every process of the store;
+    reset restores the profile's)."""
     data = _object()
     app = mock()
     polls, seconds = _number(data, "after_polls", int), _number(data, "after_seconds")
     if (polls is not None and polls < 0) or (seconds is not None and seconds < 0):
         raise AdminError(400, "bad-request", "after_polls and after_seconds are not negative")
-    changes = {k: v for k, v in (("ticket_after_polls", polls), ("ticket_after_seconds", seconds)) if v is not None}
-    app.engine.profile = dataclasses.replace(app.engine.profile, **changes)
+    progression.set_override(app.engine.store, polls, seconds)
+    app.engine.profile = progression.effective(app.base_profile, app.engine.store)
     return jsonify({"after_polls": app.engine.profile.ticket_after_polls,
                     "after_seconds": app.engine.profile.ticket_after_seconds})
 
