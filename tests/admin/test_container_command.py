@@ -92,3 +92,31 @@ def test_the_container_command_serves_soap_portal_and_admin(container_command):
     time.sleep(1.2)
     readings = {AdminClient(base).clock()["now"] for _ in range(12)}
     assert readings == {"2026-12-24T23:59:00-05:00"}
+
+
+def test_the_healthcheck_command_runs_outside_docker(container_command):
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    healthcheck = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK"))
+    command = json.loads(healthcheck[healthcheck.index("CMD") + 3:])
+    port = container_command.rsplit(":", 1)[1]
+    assert subprocess.run([sys.executable, *command[1:]], env={**os.environ, "PORT": port}, timeout=30).returncode == 0
+    assert subprocess.run([sys.executable, *command[1:]], env={**os.environ, "PORT": str(free_port())},
+                          capture_output=True, timeout=30).returncode != 0
+
+
+def test_the_image_holds_every_package_and_runs_as_a_user_with_a_volume():
+    import re
+
+    import yaml
+
+    text = DOCKERFILE.read_text()
+    setup = (DOCKERFILE.parents[1] / "setup.py").read_text()
+    roots = re.search(r"ROOTS = \((.*?)\)", setup).group(1)
+    for root in [*re.findall(r'"(\w+)"', roots), "osemock"]:
+        assert f"COPY {root} /src/{root}" in text, f"the image would lack osemock.{root}"
+    assert re.search(r"^USER osemock$", text, re.M) and 'VOLUME ["/data"]' in text and "OSE_DB=/data/" in text
+    compose = yaml.safe_load((DOCKERFILE.parent / "compose.yaml").read_text())
+    service = compose["services"]["osemock"]
+    assert service["build"]["dockerfile"] == "docker/Dockerfile" and "osemock-data:/data" in service["volumes"]
+    job = yaml.safe_load((DOCKERFILE.parent / "ci-example.yml").read_text())["jobs"]["conformance"]
+    assert "/_osemock/health" in job["services"]["osemock"]["options"]
