@@ -117,7 +117,8 @@ class OsemockApp:
         if decision is not None and decision.action == "lost":
             self._journal(endpoint, environ, body, 0, payload, f"scenario:{decision.scenario.id}:lost", None, started, peeked)
             return _drop(environ, start_response)
-        self._journal(endpoint, environ, body, status, payload, None, None, started, peeked)
+        outcome = None if decision is None else f"{_peek_outcome(payload)} scenario:{decision.scenario.id}:{decision.action}"
+        self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
         start_response(f"{status} {_REASONS.get(status, 'Error')}", captured.get("headers", []))
         return [payload]
 
@@ -147,7 +148,10 @@ class OsemockApp:
     def _journal(self, endpoint: Endpoint, environ: dict[str, Any], body: bytes, status: int, payload: bytes,
                  outcome: str | None, file_name: str | None, started: float,
                  peeked: tuple[str | None, str | None] | None = None) -> None:
-        operation, name = peeked or (lambda p: (p.operation, p.file_name))(peek_target(body))
+        if peeked is None:
+            target = peek_target(body)
+            peeked = (target.operation, target.file_name)
+        operation, name = peeked
         if outcome is None:
             outcome = _peek_outcome(payload)
         keep = self.settings.journal_bodies

@@ -37,6 +37,7 @@ def test_an_observation_rides_in_the_cdr(mock):
     assert outcome.status is Status.OBSERVED
     assert [o.code for o in outcome.observations] == ["4287"]
     assert b"4287" in outcome.cdr_xml
+    assert mock.admin.journal(limit=1)[0]["outcome"] == "ok scenario:1:observation"
 
 
 @pytest.mark.parametrize("status", [502, 503])
