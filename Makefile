@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test install bench coverage clean
+.PHONY: serve test install browser bench coverage clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,16 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/osemock serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The portal's browser tests drive Debian's chromium (Playwright cannot download its own here).
+# Installed once when missing and root (as in CI); otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+	      || echo "make: chromium could not be installed; the browser tests will be skipped"; \
+	  else echo "make: no chromium and not root; the browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

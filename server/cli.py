@@ -29,6 +29,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     base = f"http://{host}:{port}"
     click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")
     click.echo(f"  WSDL: {base}/ol-ti-itcpe/billService?wsdl   CDR certificate: {base}/_osemock/certificate.pem")
+    click.echo(f"  Portal: {base}/   Admin API: {base}/_osemock/openapi.json")
     waitress_serve(app, host=host, port=port, threads=threads, ident="osemock", max_request_body_size=settings.max_request_bytes)
 
 

@@ -1,33 +1,98 @@
-"""Time as the mock sees it: Lima time, which tests and drills may start at any instant.
+"""Time as the mock sees it: Lima time, which tests and drills may start, freeze or move at any instant.
 
 Deadline rules (2108 late, 2329 future-dated) compare a document's issue date with this clock, so a
-CI run with fixed sample documents starts the clock at their date (``--clock`` / ``OSE_CLOCK``).
+CI run with fixed sample documents starts the clock at their date (``--clock`` / ``OSE_CLOCK``), and
+the admin API freezes or advances it (``/_osemock/clock``) to drill a deadline without waiting.
 """
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 #: Peru has kept UTC-5 without daylight saving since 1994; a fixed offset needs no tz database.
 LIMA = timezone(timedelta(hours=-5), "America/Lima")
 
 
-class Clock:
-    """Source of "now" for the engine: real time shifted by ``offset``; it keeps running."""
+def parse_moment(moment: datetime | str) -> datetime:
+    """An ISO date-time as an aware datetime (Lima time when it names no offset)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LIMA)
+    return moment
 
-    def __init__(self, offset: timedelta = timedelta(0)) -> None:
-        self.offset = offset
+
+class Clock:
+    """Source of "now" for the engine: real time shifted by ``offset``, or stopped at ``frozen_at``.
+
+    The state is two values swapped together under a lock, so every thread of the server reads a
+    consistent clock while the admin API changes it.
+    """
+
+    def __init__(self, offset: timedelta = timedelta(0), frozen_at: datetime | None = None) -> None:
+        self._lock = threading.Lock()
+        self._offset = offset
+        self._frozen_at = frozen_at
 
     @classmethod
     def starting_at(cls, moment: datetime | str | None) -> "Clock":
         """A clock that reads ``moment`` now and runs from there (``None``: the real time)."""
         if moment is None or moment == "":
             return cls()
-        if isinstance(moment, str):
-            moment = datetime.fromisoformat(moment)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=LIMA)
-        return cls(moment - datetime.now(LIMA))
+        return cls(parse_moment(moment) - datetime.now(LIMA))
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    @offset.setter
+    def offset(self, value: timedelta) -> None:
+        with self._lock:
+            self._offset = value
+
+    @property
+    def frozen_at(self) -> datetime | None:
+        """The instant the clock is stopped at, or ``None`` while it runs."""
+        return self._frozen_at
 
     def now(self) -> datetime:
-        """Current Lima time, shifted by ``offset``."""
-        return datetime.now(LIMA) + self.offset
+        """Current Lima time, shifted by ``offset`` (or the frozen instant)."""
+        with self._lock:
+            frozen, offset = self._frozen_at, self._offset
+        if frozen is not None:
+            return frozen
+        return datetime.now(LIMA) + offset
+
+    def state(self) -> tuple[timedelta, datetime | None]:
+        """``(offset, frozen_at)``, read together."""
+        with self._lock:
+            return self._offset, self._frozen_at
+
+    def set_state(self, offset: timedelta, frozen_at: datetime | None) -> None:
+        """Replace both values at once."""
+        with self._lock:
+            self._offset, self._frozen_at = offset, frozen_at
+
+    def freeze(self, at: datetime | str | None = None) -> datetime:
+        """Stop the clock at ``at`` (default: the instant it reads now); returns that instant."""
+        moment = parse_moment(at) if at is not None else self.now()
+        with self._lock:
+            self._frozen_at = moment
+        return moment
+
+    def unfreeze(self) -> datetime:
+        """Let a frozen clock run again from where it stood."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - datetime.now(LIMA)
+                self._frozen_at = None
+        return self.now()
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock by ``delta`` (frozen or running); returns the new reading."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += delta
+            else:
+                self._offset += delta
+        return self.now()

@@ -90,14 +90,6 @@ CREATE TABLE IF NOT EXISTS certificates (
     revoked INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (ruc, fingerprint)
 );
-CREATE TABLE IF NOT EXISTS faults (
-    id INTEGER PRIMARY KEY,
-    operation TEXT,                  -- sendBill, getStatus…; NULL: any
-    delay_seconds REAL NOT NULL DEFAULT 0,
-    code TEXT,                       -- answer this SUNAT code instead of processing
-    http_status INTEGER,             -- answer this bare HTTP status instead of processing
-    remaining INTEGER NOT NULL DEFAULT 1
-);
 CREATE TABLE IF NOT EXISTS pse_links (
     pse_ruc TEXT NOT NULL,
     emitter_ruc TEXT NOT NULL,
@@ -222,7 +214,7 @@ class Store:
     def reset(self) -> None:
         """Forget every document, ticket and request; keep the emitter registry."""
         with self.transaction() as db:
-            for table in ("documents", "tickets", "requests", "faults"):
+            for table in ("documents", "tickets", "requests"):
                 db.execute(f"DELETE FROM {table}")
 
     # -- documents ------------------------------------------------------------------------------
@@ -247,35 +239,6 @@ class Store:
         except sqlite3.IntegrityError:
             existing = self.document(record["emitter_ruc"], record["type_code"], record["serie"], record["numero"])
             raise DuplicateDocument(existing["status"] if existing else "accepted") from None
-
-    # -- injected faults ------------------------------------------------------------------------------
-    def add_fault(self, operation: str | None, delay_seconds: float = 0, code: str | None = None,
-                  http_status: int | None = None, times: int = 1) -> int:
-        """Plan a fault for the next ``times`` calls of ``operation`` (any operation when ``None``)."""
-        with self.transaction() as db:
-            cursor = db.execute("INSERT INTO faults (operation, delay_seconds, code, http_status, remaining)"
-                                " VALUES (?, ?, ?, ?, ?)", (operation, delay_seconds, code, http_status, times))
-            return int(cursor.lastrowid or 0)
-
-    def take_fault(self, operation: str | None) -> sqlite3.Row | None:
-        """The oldest planned fault for ``operation``, used up by one (so each fault hits ``times`` calls)."""
-        if not self.query("SELECT 1 FROM faults WHERE remaining > 0 LIMIT 1"):
-            return None  # the usual case: no write transaction on the hot path
-        with self.transaction() as db:
-            rows = db.execute("SELECT * FROM faults WHERE remaining > 0 AND (operation IS NULL OR operation = ?)"
-                              " ORDER BY id LIMIT 1", (operation,)).fetchall()
-            if not rows:
-                return None
-            db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (rows[0]["id"],))
-            return rows[0]
-
-    def faults(self) -> list[sqlite3.Row]:
-        """Faults still planned."""
-        return self.query("SELECT * FROM faults WHERE remaining > 0 ORDER BY id")
-
-    def clear_faults(self) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM faults")
 
     # -- journal --------------------------------------------------------------------------------
     def journal(self, entry: dict[str, Any]) -> int:

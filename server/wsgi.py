@@ -2,15 +2,20 @@
 
 Each SUNAT/OSE path gets its own spyne application bound to one shared :class:`Engine`; ``GET``
 with ``?wsdl`` (and the imported ``billService.ns1.wsdl`` / ``billService.xsd2.xsd``, also spelled
-``?ns1.wsdl``) serves the official WSDL files with the address of this server; ``/_osemock/`` is the
-mock's own reserved prefix (health, the CDR-signing certificate).  Every SOAP call is journaled.
+``?ns1.wsdl``) serves the official WSDL files with the address of this server.  Every other path goes
+to one Flask application: the admin JSON API under ``/_osemock`` (a prefix no SUNAT path can clash
+with) and the portal at ``/``.  Every SOAP call is journaled; before it reaches spyne the planned
+scenarios (:mod:`osemock.server.admin.scenarios`) may decide it misbehaves.
+
+For gunicorn: ``gunicorn 'osemock.server.wsgi:create_app()'`` (settings from ``OSE_*`` variables).
 """
 from __future__ import annotations
 
 import io
-import json
 import logging
+import socket
 import time
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Callable, Iterable
 
@@ -18,7 +23,9 @@ import yaml
 from lxml import etree
 from spyne.server.wsgi import WsgiApplication
 
-from osemock.server.clock import Clock
+from osemock.server.admin import progression
+from osemock.server.admin.scenarios import INJECTED, Decision, Scenarios, Target, scenario_check
+from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
 from osemock.server.keys import load_or_create_identity
@@ -50,8 +57,12 @@ class OsemockApp:
         self.engine = engine
         self.settings = settings
         self.soap = {path: WsgiApplication(build_application(engine, endpoint)) for path, endpoint in ENDPOINTS.items()}
+        self.scenarios = Scenarios(engine.store)
+        progression.prepare(engine.store)
+        self.base_profile = engine.profile
+        """The profile as configured; the admin API may change the engine's (ticket progression) until reset."""
         self.fallback: Callable[..., Iterable[bytes]] | None = None
-        """Another WSGI app (the portal) for paths the mock does not own."""
+        """Another WSGI app (the portal and admin API) for paths the SOAP side does not own."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -63,8 +74,6 @@ class OsemockApp:
         static = self._static_wsdl(path, environ)
         if static is not None:
             return _respond(start_response, 200, static, "text/xml; charset=utf-8")
-        if path.startswith(ADMIN_PREFIX + "/"):
-            return self._admin(path[len(ADMIN_PREFIX):], environ, start_response)
         if self.fallback is not None:
             return self.fallback(environ, start_response)
         return _respond(start_response, 404, b"not found\n", "text/plain")
@@ -85,24 +94,21 @@ class OsemockApp:
             return _respond(start_response, 500, payload, "text/xml; charset=utf-8")
         try:
             body, call = screen(body)
+            refused = None
         except SunatError as error:
-            payload = render.render_fault(error, self.engine.profile.fault_dialect)
+            call, refused = None, error
+        target = target_of(call, body) if call is not None else Peeked()
+        peeked = (target.operation, target.file_name)
+        if target.operation in ("sendSummary", "sendPack"):  # the calls that open tickets
+            self.engine.profile = progression.effective(self.base_profile, self.engine.store)
+        decision = self.scenarios.decide(target.scenario_target)
+        if decision is not None and not decision.processed:  # the network misbehaves whatever was sent
+            return self._misbehave(decision, endpoint, environ, body, start_response, started, peeked)
+        if refused is not None:
+            payload = render.render_fault(refused, self.engine.profile.fault_dialect)
             status = self.engine.profile.fault_http_status
-            self._journal(endpoint, environ, body, status, payload, f"fault:{error.code}", None, started, (None, None))
+            self._journal(endpoint, environ, body, status, payload, f"fault:{refused.code}", None, started, (None, None))
             return _respond(start_response, status, payload, "text/xml; charset=utf-8")
-        peeked = (etree.QName(call).localname, call.findtext("fileName"))
-        fault = self.engine.store.take_fault(peeked[0])
-        if fault is not None and (fault["code"] or fault["http_status"]):
-            time.sleep(fault["delay_seconds"] or 0)
-            if fault["http_status"]:
-                status, payload, kind = fault["http_status"], b"injected failure\n", "text/plain"
-            else:
-                status = self.engine.profile.fault_http_status
-                payload = render.render_fault(SunatError(fault["code"]), self.engine.profile.fault_dialect)
-                kind = "text/xml; charset=utf-8"
-            self._journal(endpoint, environ, body, status, payload, f"injected:{fault['code'] or status}", None, started,
-                          peeked)
-            return _respond(start_response, status, payload, kind)
         environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
         if not content_type:
             environ["CONTENT_TYPE"] = "text/xml; charset=utf-8"
@@ -110,19 +116,55 @@ class OsemockApp:
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             captured["status"] = int(status.split(" ", 1)[0])
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+            captured["headers"] = headers
+            return None
 
-        chunks = list(self.soap[endpoint.path](environ, capture))
-        payload = b"".join(chunks)
-        if fault is not None and fault["delay_seconds"]:
-            time.sleep(fault["delay_seconds"])  # processed and stored; only the answer is late
-        self._journal(endpoint, environ, body, captured.get("status", 0), payload, None, None, started, peeked)
+        token = INJECTED.set(decision.finding if decision is not None else None)
+        try:
+            payload = b"".join(self.soap[endpoint.path](environ, capture))
+        finally:
+            INJECTED.reset(token)
+        status = captured.get("status", 500)
+        if decision is not None and decision.delay_seconds:
+            time.sleep(decision.delay_seconds)  # processed and stored; only the answer is late (or lost)
+        if decision is not None and decision.action == "lost":
+            self._journal(endpoint, environ, body, 0, payload, f"scenario:{decision.scenario.id}:lost", None, started, peeked)
+            return _drop(environ, start_response)
+        outcome = None if decision is None else f"{_peek_outcome(payload)} scenario:{decision.scenario.id}:{decision.action}"
+        self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", captured.get("headers", []))
         return [payload]
+
+    def _misbehave(self, decision: Decision, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
+                   start_response: StartResponse, started: float, peeked: tuple[str | None, str | None]) -> Iterable[bytes]:
+        """Answer a scenario that keeps the call from the engine: a code, an HTTP error, nothing at all."""
+        time.sleep(decision.delay_seconds)
+        outcome = f"scenario:{decision.scenario.id}:{decision.action}"
+        if decision.action == "drop":
+            self._journal(endpoint, environ, body, 0, b"", outcome, None, started, peeked)
+            return _drop(environ, start_response)
+        if decision.action == "empty":
+            status, payload, kind = 200, b"", "text/xml; charset=utf-8"
+        elif decision.action == "http_status":
+            status = decision.scenario.http_status or 503
+            payload, kind = f"{status} {_REASONS.get(status, 'Error')}\n".encode(), "text/plain"
+        else:
+            from osemock.cpe.errors import SunatError
+
+            status = self.engine.profile.fault_http_status
+            payload = render.render_fault(SunatError(decision.scenario.code or "0100"), self.engine.profile.fault_dialect)
+            kind = "text/xml; charset=utf-8"
+            outcome += ":" + (decision.scenario.code or "")
+        self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
+        return _respond(start_response, status, payload, kind)
 
     def _journal(self, endpoint: Endpoint, environ: dict[str, Any], body: bytes, status: int, payload: bytes,
                  outcome: str | None, file_name: str | None, started: float,
                  peeked: tuple[str | None, str | None] | None = None) -> None:
-        operation, name = peeked or _peek_operation(body)
+        if peeked is None:
+            target = peek_target(body)
+            peeked = (target.operation, target.file_name)
+        operation, name = peeked
         if outcome is None:
             outcome = _peek_outcome(payload)
         keep = self.settings.journal_bodies
@@ -179,89 +221,95 @@ class OsemockApp:
         scheme = environ.get("wsgi.url_scheme", "http")
         return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
 
-    # -- reserved prefix ----------------------------------------------------------------------------
-    def _admin(self, path: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if path.startswith("/tickets/"):
-            return self._ticket(path[len("/tickets/"):], environ, start_response)
-        if path == "/faults":
-            return self._faults(environ, start_response)
-        if path == "/health":
-            body = json.dumps({"status": "ok", "profile": self.engine.profile.name}).encode()
-            return _respond(start_response, 200, body, "application/json")
-        if path == "/certificate.pem":
-            return _respond(start_response, 200, self.engine.identity.cert_pem, "application/x-pem-file")
-        return _respond(start_response, 404, b"not found\n", "text/plain")
-
-
-    def _faults(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """``POST /_osemock/faults`` ``{"operation": "sendBill", "delay_seconds": 2, "code": "0130",
-        "http_status": 503, "times": 1}`` plans a fault for the next calls; ``GET`` lists them; ``DELETE``
-        clears them.  A delay alone still processes the call (and stores its result) but answers late."""
-        method = environ.get("REQUEST_METHOD")
-        store = self.engine.store
-        if method == "DELETE":
-            store.clear_faults()
-        elif method == "POST":
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                data = json.loads(environ["wsgi.input"].read(length) or b"{}")
-                code = data.get("code")
-                if code is not None and not (isinstance(code, str) and code.isdigit() and len(code) == 4):
-                    raise ValueError("code must be a 4-digit SUNAT code")
-                store.add_fault(data.get("operation"), float(data.get("delay_seconds", 0)), code,
-                                int(data["http_status"]) if data.get("http_status") else None, int(data.get("times", 1)))
-            except (ValueError, TypeError, AttributeError, KeyError) as error:
-                return _respond(start_response, 400, json.dumps({"error": f"bad request: {error}"}).encode(), "application/json")
-        body = json.dumps([dict(row) for row in store.faults()]).encode()
-        return _respond(start_response, 200, body, "application/json")
-
-    def _ticket(self, ticket: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """``GET /_osemock/tickets/{ticket}``: its state; ``POST`` with ``{"after_polls": n,
-        "after_seconds": s}``: when a pending ticket becomes due (``{}``: settle it now)."""
-        if environ.get("REQUEST_METHOD") == "POST":
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                data = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
-                after_polls = data.get("after_polls")
-                after_seconds = data.get("after_seconds")
-                if after_polls is not None:
-                    after_polls = int(after_polls)
-                if after_seconds is not None:
-                    after_seconds = float(after_seconds)
-            except (ValueError, TypeError, AttributeError) as error:
-                return _respond(start_response, 400, json.dumps({"error": f"bad request: {error}"}).encode(), "application/json")
-            if not self.engine.release_ticket(ticket, after_polls, after_seconds):
-                return _respond(start_response, 404, json.dumps({"error": "no pending ticket " + ticket}).encode(),
-                                "application/json")
-        rows = self.engine.store.query("SELECT ticket, emitter_ruc, operation, file_name, status_code, response_code,"
-                                       " polls, after_polls, ready_at, created_at, processed_at FROM tickets WHERE ticket=?",
-                                       (ticket,))
-        if not rows:
-            return _respond(start_response, 404, json.dumps({"error": "unknown ticket " + ticket}).encode(), "application/json")
-        return _respond(start_response, 200, json.dumps(dict(rows[0])).encode(), "application/json")
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            406: "Not Acceptable", 413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
-    reasons = {200: "OK", 400: "Bad Request", 503: "Service Unavailable", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-               500: "Internal Server Error"}
-    start_response(f"{status} {reasons.get(status, 'Error')}",
+    start_response(f"{status} {_REASONS.get(status, 'Error')}",
                    [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
 
 
-def _peek_operation(body: bytes) -> tuple[str | None, str | None]:
-    """Operation and fileName for the journal, without a second full parse."""
+@dataclass(frozen=True)
+class Peeked:
+    """What the journal and the scenarios need from an envelope, read once without processing it."""
+
+    operation: str | None = None
+    file_name: str | None = None
+    username: str | None = None
+    ruc: str | None = None
+    type_code: str | None = None
+    serie: str | None = None
+    numero: int | None = None
+
+    @property
+    def scenario_target(self) -> Target:
+        return Target(self.operation, self.ruc, self.type_code, self.serie, self.numero)
+
+
+def peek_target(body: bytes) -> Peeked:
+    """Operation, fileName and the document it is about (from the file name, getStatusCdr's fields or
+    the user's RUC), without a second full parse."""
     from lxml import etree
+
+    from osemock.cpe.naming import parse_zip_name
 
     try:
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
     except etree.XMLSyntaxError:
-        return None, None
+        return Peeked()
     body_el = root.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")
-    if body_el is None or len(body_el) == 0:
-        return None, None
-    call = body_el[0]
-    return etree.QName(call).localname, call.findtext("fileName")
+    if body_el is None or len(body_el) == 0 or not isinstance(body_el[0].tag, str):
+        return Peeked()
+    return target_of(body_el[0], body)
+
+
+def target_of(call: Any, body: bytes) -> Peeked:
+    """What :func:`peek_target` says, from the call element the screen already parsed."""
+    from lxml import etree
+
+    from osemock.cpe.naming import parse_zip_name
+
+    operation, file_name, username = etree.QName(call).localname, call.findtext("fileName"), _peek_username(body)
+    fields = {etree.QName(el).localname: (el.text or "").strip() for el in call.iter() if isinstance(el.tag, str)}
+    ruc = type_code = serie = None
+    numero: int | None = None
+    if file_name:
+        try:
+            name = parse_zip_name(file_name)
+            ruc, type_code, serie, numero = name.ruc, name.type_code, name.serie, name.numero
+        except Exception:  # a bad name is the engine's to answer (0151); it still matches by operation
+            pass
+    elif fields.get("rucComprobante"):
+        ruc, type_code, serie = fields.get("rucComprobante"), fields.get("tipoComprobante"), fields.get("serieComprobante")
+        number = (fields.get("numeroComprobante") or "").lstrip("0")
+        numero = int(number) if number.isdigit() else None
+    if ruc is None and username and username[:11].isdigit():
+        ruc = username[:11]
+    return Peeked(operation, file_name, username, ruc, type_code, serie, numero)
+
+
+def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    """Close the client's connection without an answer (a dropped connection, a lost response).
+
+    Both servers the mock runs under expose the socket: gunicorn as ``gunicorn.socket``, waitress
+    through the channel behind ``waitress.client_disconnected``.  Elsewhere the answer is cut short
+    instead (headers promising a body that never comes), which the client also sees as a broken
+    connection."""
+    channel = getattr(environ.get("waitress.client_disconnected"), "__self__", None)
+    if channel is not None or environ.get("gunicorn.socket") is not None:
+        sock = environ.get("gunicorn.socket") or getattr(channel, "socket", None)  # None: the client hung up
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client hung up first (it timed out): nothing left to drop
+        start_response("200 OK", [("Content-Length", "0")])  # goes nowhere: the line is down
+        return [b""]
+    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", "1")])
+    return [b""]
 
 
 def _peek_username(body: bytes) -> str | None:
@@ -280,12 +328,17 @@ def _peek_outcome(payload: bytes) -> str:
 
 
 def create_app(settings: Settings | None = None) -> OsemockApp:
-    """Build the whole mock from settings: store, profile, registry, identity, engine, SOAP."""
+    """Build the whole mock from settings: store, profile, registry, identity, engine, SOAP, portal, admin."""
+    from osemock.server.portal import create_portal
+
     settings = settings or Settings.from_env()
     profile = load_profile(settings.profile)
     store = Store(settings.db)
     if settings.registry is not None:
         store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})
     identity = load_or_create_identity(settings.keys_dir, profile.ose_ruc, profile.ose_name)
-    engine = Engine(store, profile, identity, clock=Clock.starting_at(settings.clock), checks=[signature_check, workbook_check])
-    return OsemockApp(engine, settings)
+    engine = Engine(store, profile, identity, clock=SharedClock(store, settings.clock),
+                    checks=[scenario_check, signature_check, workbook_check])
+    app = OsemockApp(engine, settings)
+    app.fallback = create_portal(app)
+    return app

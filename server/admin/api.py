@@ -1,0 +1,356 @@
+"""The admin JSON API under ``/_osemock``: the protocol layer of :mod:`osemock.server.admin`.
+
+Each view unpacks JSON, calls the store, the scenarios, the clock or the engine, and renders JSON;
+errors are ``{"error": "...", "message": "..."}`` with a 4xx status, never a traceback.  The
+description of every route is ``openapi.yaml`` beside this module (served at
+``/_osemock/openapi.json``).
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from osemock.server.admin import progression
+from osemock.server.admin.scenarios import ScenarioError
+from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
+
+PREFIX = "/_osemock"
+bp = Blueprint("admin", __name__, url_prefix=PREFIX)
+
+#: Journal columns listed without the bodies (those come with one entry).
+JOURNAL_COLUMNS = "id, received_at, path, operation, username, file_name, outcome, http_status, duration_ms"
+TICKET_COLUMNS = ("ticket, emitter_ruc, sender_ruc, operation, file_name, status_code, response_code, polls,"
+                  " after_polls, ready_at, created_at, processed_at")
+
+
+class AdminError(Exception):
+    """Raised by a view for a request it cannot honour; rendered as JSON with ``status``."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def mock() -> Any:
+    """The :class:`OsemockApp` this Flask app serves."""
+    return current_app.extensions["osemock"]
+
+
+def body() -> Any:
+    """The JSON body (``{}`` when empty); 400 when it is not JSON."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise AdminError(400, "bad-json", f"the body is not JSON: {error}") from None
+
+
+def _object() -> dict[str, Any]:
+    data = body()
+    if not isinstance(data, dict):
+        raise AdminError(400, "bad-request", "a JSON object is expected")
+    return data
+
+
+def _number(data: dict[str, Any], name: str, kind: type = float) -> Any:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise AdminError(400, "bad-request", f"{name} must be a number")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise AdminError(400, "bad-request", f"{name} must be a number") from None
+
+
+@bp.errorhandler(AdminError)
+def _admin_error(error: AdminError) -> tuple[Response, int]:
+    return jsonify({"error": error.error, "message": error.message}), error.status
+
+
+@bp.errorhandler(ScenarioError)
+@bp.errorhandler(SnapshotError)
+def _value_error(error: ValueError) -> tuple[Response, int]:
+    return jsonify({"error": "bad-request", "message": str(error)}), 400
+
+
+# -- health and identity ---------------------------------------------------------------------------
+@bp.get("/health")
+def health() -> Response:
+    """Liveness for load balancers and Docker's HEALTHCHECK: the store answers a read."""
+    app = mock()
+    app.engine.store.query("SELECT 1")
+    return jsonify({"status": "ok", "profile": app.engine.profile.name})
+
+
+@bp.get("/certificate.pem")
+def certificate() -> Response:
+    return Response(mock().engine.identity.cert_pem, mimetype="application/x-pem-file")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(_openapi())
+
+
+@lru_cache(maxsize=1)
+def _openapi() -> dict[str, Any]:
+    return yaml.safe_load(files("osemock.server.admin").joinpath("openapi.yaml").read_text(encoding="utf-8"))
+
+
+# -- state ---------------------------------------------------------------------------------------
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget documents, tickets, the journal and scenarios; the clock and ticket progression go back to
+    their configuration.  ``{"registry": true}`` forgets the emitter registry too."""
+    data = _object()
+    app = mock()
+    store = app.engine.store
+    store.reset()
+    with store.transaction() as db:
+        db.execute("DELETE FROM scenarios")
+        if data.get("registry"):
+            for table in ("emitters", "sol_users", "certificates", "pse_links"):
+                db.execute(f"DELETE FROM {table}")
+    progression.clear(store)
+    app.engine.profile = app.base_profile
+    app.engine.clock.restart()
+    return jsonify({"status": "reset", "registry": bool(data.get("registry"))})
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Add emitters, SOL users, certificates (PEM text) and PSE links, in the registry file's shape."""
+    data = _object()
+    emitters = data.get("emitters")
+    if not isinstance(emitters, list) or not all(isinstance(e, dict) and e.get("ruc") for e in emitters):
+        raise AdminError(400, "bad-request", "emitters: a list of objects with a ruc is expected")
+    for emitter in emitters:
+        ruc = str(emitter["ruc"])
+        if not (ruc.isdigit() and len(ruc) == 11):
+            raise AdminError(400, "bad-request", f"ruc {ruc!r} is not 11 digits")
+        for certificate in emitter.get("certificates", []):
+            if "-----BEGIN CERTIFICATE-----" not in str(certificate.get("pem", "")):
+                raise AdminError(400, "bad-request", "certificates[].pem: the PEM text of a certificate is expected")
+        for user in emitter.get("users", []):
+            if not isinstance(user, dict) or not user.get("user") or user.get("password") is None:
+                raise AdminError(400, "bad-request", "users[]: objects with user and password are expected")
+    try:
+        mock().engine.store.seed_registry(data)
+    except ValueError as error:
+        raise AdminError(400, "bad-request", f"could not read a certificate: {error}") from None
+    return jsonify({"seeded": [str(e["ruc"]) for e in emitters]})
+
+
+@bp.get("/emitters")
+def emitters() -> Response:
+    store = mock().engine.store
+    result = []
+    for row in store.query("SELECT * FROM emitters ORDER BY ruc"):
+        item = dict(row)
+        item["users"] = [{"user": u["user"], "active": bool(u["active"]), "can_send": bool(u["can_send"])}
+                         for u in store.query("SELECT * FROM sol_users WHERE ruc=? ORDER BY user", (row["ruc"],))]
+        item["certificates"] = [dict(c) for c in store.certificates(row["ruc"])]
+        item["pse_for"] = [r["emitter_ruc"] for r in store.query("SELECT emitter_ruc FROM pse_links WHERE pse_ruc=?",
+                                                                 (row["ruc"],))]
+        result.append(item)
+    return jsonify(result)
+
+
+@bp.get("/snapshot")
+def snapshot_export() -> Response:
+    journal = request.args.get("journal", "true").lower() not in ("0", "false", "no")
+    return jsonify(export_state(mock().engine.store, journal=journal))
+
+
+@bp.put("/snapshot")
+@bp.post("/snapshot")
+def snapshot_import() -> Response:
+    app = mock()
+    counts = import_state(app.engine.store, body())
+    app.engine.clock.sync()
+    return jsonify({"imported": counts})
+
+
+# -- journal -------------------------------------------------------------------------------------
+@bp.get("/journal")
+def journal() -> Response:
+    """The last requests, newest first; ``?operation=&outcome=&file_name=&after_id=&limit=``."""
+    clauses, params = [], []
+    for name in ("operation", "outcome", "file_name", "username"):
+        if request.args.get(name):
+            clauses.append(f"{name} LIKE ?")
+            params.append(request.args[name].replace("*", "%"))
+    after = request.args.get("after_id", type=int)
+    if after is not None:
+        clauses.append("id > ?")
+        params.append(after)
+    limit = min(request.args.get("limit", default=100, type=int), 1000)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = mock().engine.store.query(f"SELECT {JOURNAL_COLUMNS} FROM requests{where} ORDER BY id DESC LIMIT ?",
+                                     (*params, limit))
+    return jsonify([dict(row) for row in rows])
+
+
+@bp.get("/journal/<int:entry_id>")
+def journal_entry(entry_id: int) -> Response:
+    rows = mock().engine.store.query("SELECT * FROM requests WHERE id=?", (entry_id,))
+    if not rows:
+        raise AdminError(404, "not-found", f"no journal entry {entry_id}")
+    entry = dict(rows[0])
+    for name in ("request_body", "response_body"):
+        entry[name] = bytes(entry[name]).decode("utf-8", "replace") if entry[name] is not None else None
+    return jsonify(entry)
+
+
+@bp.delete("/journal")
+def journal_clear() -> Response:
+    with mock().engine.store.transaction() as db:
+        db.execute("DELETE FROM requests")
+    return jsonify({"status": "cleared"})
+
+
+# -- clock ---------------------------------------------------------------------------------------
+@bp.get("/clock")
+def clock() -> Response:
+    return jsonify(mock().engine.clock.describe())
+
+
+@bp.post("/clock/freeze")
+def clock_freeze() -> Response:
+    """Stop the clock, at ``{"at": "2026-11-20T12:00:00-05:00"}`` or where it stands."""
+    at = _object().get("at")
+    try:
+        mock().engine.clock.freeze(at)
+    except (TypeError, ValueError) as error:
+        raise AdminError(400, "bad-request", f"at: an ISO date-time is expected ({error})") from None
+    return jsonify(mock().engine.clock.describe())
+
+
+@bp.post("/clock/advance")
+def clock_advance() -> Response:
+    """Move the clock by ``{"seconds": …}`` / ``{"days": …}`` (frozen or running)."""
+    data = _object()
+    seconds = (_number(data, "seconds") or 0) + (_number(data, "minutes") or 0) * 60 \
+        + (_number(data, "hours") or 0) * 3600 + (_number(data, "days") or 0) * 86400
+    if not seconds:
+        raise AdminError(400, "bad-request", "give seconds, minutes, hours or days (not all zero)")
+    mock().engine.clock.advance(timedelta(seconds=seconds))
+    return jsonify(mock().engine.clock.describe())
+
+
+@bp.post("/clock/unfreeze")
+def clock_unfreeze() -> Response:
+    mock().engine.clock.unfreeze()
+    return jsonify(mock().engine.clock.describe())
+
+
+@bp.post("/clock/restart")
+def clock_restart() -> Response:
+    mock().engine.clock.restart()
+    return jsonify(mock().engine.clock.describe())
+
+
+# -- tickets ---------------------------------------------------------------------------------------
+@bp.get("/tickets")
+def tickets() -> Response:
+    """Recent tickets, and the progression new tickets get."""
+    app = mock()
+    rows = app.engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY created_at DESC LIMIT 200")
+    profile = progression.effective(app.base_profile, app.engine.store)
+    return jsonify({"progression": {"after_polls": profile.ticket_after_polls, "after_seconds": profile.ticket_after_seconds},
+                    "tickets": [dict(row) for row in rows]})
+
+
+@bp.post("/tickets/progression")
+def ticket_progression() -> Response:
+    """How new tickets progress: ``{"after_polls": 2, "after_seconds": 0}`` (every process of the store;
+    reset restores the profile's)."""
+    data = _object()
+    app = mock()
+    polls, seconds = _number(data, "after_polls", int), _number(data, "after_seconds")
+    if (polls is not None and polls < 0) or (seconds is not None and seconds < 0):
+        raise AdminError(400, "bad-request", "after_polls and after_seconds are not negative")
+    progression.set_override(app.engine.store, polls, seconds)
+    app.engine.profile = progression.effective(app.base_profile, app.engine.store)
+    return jsonify({"after_polls": app.engine.profile.ticket_after_polls,
+                    "after_seconds": app.engine.profile.ticket_after_seconds})
+
+
+@bp.route("/tickets/<ticket>", methods=["GET", "POST"])
+def ticket(ticket: str) -> Response:
+    """``GET``: a ticket's state; ``POST {"after_polls": n, "after_seconds": s}``: when a pending ticket
+    becomes due (``{}``: settle it now)."""
+    engine = mock().engine
+    if request.method == "POST":
+        data = _object()
+        polls, seconds = _number(data, "after_polls", int), _number(data, "after_seconds")
+        if not engine.release_ticket(ticket, polls, seconds):
+            raise AdminError(404, "not-found", "no pending ticket " + ticket)
+    rows = engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE ticket=?", (ticket,))
+    if not rows:
+        raise AdminError(404, "not-found", "unknown ticket " + ticket)
+    return jsonify(dict(rows[0]))
+
+
+# -- scenarios -------------------------------------------------------------------------------------
+@bp.get("/scenarios")
+def scenarios() -> Response:
+    active = request.args.get("active", "").lower() in ("1", "true", "yes")
+    return jsonify([s.to_dict() for s in mock().scenarios.all(active_only=active)])
+
+
+@bp.post("/scenarios")
+def scenario_add() -> tuple[Response, int]:
+    data = body()
+    items = data if isinstance(data, list) else [data]
+    added = [mock().scenarios.add(item).to_dict() for item in items]
+    return jsonify(added if isinstance(data, list) else added[0]), 201
+
+
+@bp.delete("/scenarios")
+def scenarios_clear() -> Response:
+    mock().scenarios.clear()
+    return jsonify([])
+
+
+@bp.get("/scenarios/<int:scenario_id>")
+def scenario_get(scenario_id: int) -> Response:
+    scenario = mock().scenarios.get(scenario_id)
+    if scenario is None:
+        raise AdminError(404, "not-found", f"no scenario {scenario_id}")
+    return jsonify(scenario.to_dict())
+
+
+@bp.delete("/scenarios/<int:scenario_id>")
+def scenario_delete(scenario_id: int) -> Response:
+    if not mock().scenarios.remove(scenario_id):
+        raise AdminError(404, "not-found", f"no scenario {scenario_id}")
+    return jsonify({"deleted": scenario_id})
+
+
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults() -> Response:
+    """The first fault API, kept: ``POST {"operation", "code", "http_status", "delay_seconds", "times"}``
+    plans a scenario; ``GET`` lists those still planned; ``DELETE`` clears them all."""
+    app = mock()
+    if request.method == "DELETE":
+        app.scenarios.clear()
+    elif request.method == "POST":
+        app.scenarios.add(_object())
+    return jsonify([s.to_dict() for s in app.scenarios.all(active_only=True)])
+
+
+@bp.route("/", defaults={"rest": ""})
+@bp.route("/<path:rest>")
+def unknown(rest: str) -> Response:
+    raise AdminError(404, "not-found", f"no admin route {PREFIX}/{rest}; see {PREFIX}/openapi.json")

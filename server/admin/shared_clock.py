@@ -1,0 +1,111 @@
+"""A :class:`Clock` whose freeze/advance reach every process that shares the store.
+
+gunicorn runs several workers over one SQLite file; a test that freezes the clock through one of them
+must see the others agree.  The state (offset, frozen instant) is one row of ``osemock_state``; a
+change is written at once, and each process re-reads the row at most every ``refresh_seconds`` (one
+small read, never a write, on the request path).  So another process follows within that delay; the
+process that made the change follows at once.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime, timedelta
+
+from osemock.server.clock import Clock, parse_moment
+from osemock.server.store import Store
+
+STATE_TABLE = "CREATE TABLE IF NOT EXISTS osemock_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+KEY = "clock"
+
+
+class SharedClock(Clock):
+    """The engine's clock, persisted in the store so every process reads the same time."""
+
+    def __init__(self, store: Store, start: str | None = None, refresh_seconds: float = 1.0) -> None:
+        initial = Clock.starting_at(start)
+        super().__init__(initial.offset)
+        self._store = store
+        self._start = start or ""
+        self._refresh_seconds = refresh_seconds
+        self._checked = 0.0
+        self._refresh_lock = threading.Lock()
+        with store.transaction() as db:
+            db.execute(STATE_TABLE)
+        stored = self._read()
+        if stored is not None and stored.get("start") == self._start:
+            self._apply(stored)     # a worker (re)started with the same configuration adopts the shared state
+        else:
+            self._write()           # a new configuration starts the clock anew
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _read(self) -> dict | None:
+        rows = self._store.query("SELECT value FROM osemock_state WHERE key=?", (KEY,))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def _apply(self, stored: dict) -> None:
+        frozen = stored.get("frozen_at")
+        Clock.set_state(self, timedelta(seconds=float(stored["offset_seconds"])),
+                        parse_moment(frozen) if frozen else None)
+
+    def _write(self) -> None:
+        offset, frozen = Clock.state(self)
+        value = json.dumps({"start": self._start, "offset_seconds": offset.total_seconds(),
+                            "frozen_at": frozen.isoformat() if frozen else None})
+        with self._store.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, value))
+        self._checked = time.monotonic()
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._checked < self._refresh_seconds:
+            return
+        with self._refresh_lock:
+            if time.monotonic() - self._checked < self._refresh_seconds:
+                return
+            stored = self._read()
+            if stored is not None:
+                self._apply(stored)
+            self._checked = time.monotonic()
+
+    def sync(self) -> None:
+        """Read the shared state now (after a snapshot import changed it)."""
+        self._checked = 0.0
+        self._refresh()
+
+    # -- the clock ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        self._refresh()
+        return super().now()
+
+    def freeze(self, at: datetime | str | None = None) -> datetime:
+        self._refresh()
+        moment = super().freeze(at)
+        self._write()
+        return moment
+
+    def unfreeze(self) -> datetime:
+        self._refresh()
+        moment = super().unfreeze()
+        self._write()
+        return moment
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._refresh()
+        moment = super().advance(delta)
+        self._write()
+        return moment
+
+    def restart(self) -> datetime:
+        """Back to the configured start (``OSE_CLOCK`` or the real time), running."""
+        Clock.set_state(self, Clock.starting_at(self._start or None).offset, None)
+        self._write()
+        return self.now()
+
+    def describe(self) -> dict:
+        """The clock as the admin API shows it."""
+        self._refresh()
+        offset, frozen = Clock.state(self)
+        return {"now": self.now().isoformat(), "frozen": frozen is not None,
+                "frozen_at": frozen.isoformat() if frozen else None, "offset_seconds": round(offset.total_seconds(), 3),
+                "start": self._start or None}

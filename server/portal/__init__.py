@@ -1,0 +1,41 @@
+"""The portal (HTML at ``/``) and the admin API (JSON at ``/_osemock``), one Flask application.
+
+:func:`create_portal` is the factory :mod:`osemock.server.wsgi` mounts behind the SOAP paths; both
+blueprints reach the mock through ``current_app.extensions["osemock"]``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from osemock.server.admin.api import PREFIX
+from osemock.server.admin.api import bp as admin_bp
+from osemock.server.portal.views import bp as portal_bp
+
+
+def create_portal(mock: Any) -> Flask:
+    """A Flask app serving ``mock`` (an :class:`OsemockApp`): portal pages and the admin API."""
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=mock.settings.max_request_bytes)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["osemock"] = mock
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(portal_bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if request.path.startswith(PREFIX + "/"):
+            return jsonify({"error": (error.name or "error").lower().replace(" ", "-"),
+                            "message": error.description}), error.code
+        return render_template("portal/error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("portal/admin request failed")
+        if request.path.startswith(PREFIX + "/"):
+            return jsonify({"error": "internal", "message": f"{type(error).__name__}: {error}"}), 500
+        return render_template("portal/error.html", error=error), 500
+
+    return app

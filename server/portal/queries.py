@@ -1,0 +1,212 @@
+"""What the portal reads from the store: document searches, one document's story, the buyer's consult.
+
+Plain functions over :class:`Store`; the views only unpack the query string and render.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from osemock.cpe.naming import document_base
+from osemock.server.store import Store
+
+STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
+TYPE_LABELS = {"01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito",
+               "20": "Retención", "40": "Percepción"}
+LIST_COLUMNS = ("id, emitter_ruc, type_code, serie, numero, status, response_code, findings, issue_date, customer,"
+                " payable_amount, currency, received_at, file_name")
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """A search of the documents list; empty fields match anything."""
+
+    ruc: str = ""
+    type_code: str = ""
+    serie: str = ""
+    numero: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    outcome: str = ""
+    """``accepted``, ``observed`` (accepted with observations), ``rejected`` or ``voided``."""
+    page: int = 1
+    per_page: int = 50
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("emitter_ruc", self.ruc), ("type_code", self.type_code), ("serie", self.serie.upper())):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.numero.strip().isdigit():
+            clauses.append("numero = ?")
+            params.append(int(self.numero))
+        if self.date_from:
+            clauses.append("issue_date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("issue_date <= ?")
+            params.append(self.date_to)
+        if self.outcome == "observed":
+            clauses.append("status = 'accepted' AND findings != '[]'")
+        elif self.outcome == "accepted":
+            clauses.append("status = 'accepted' AND findings = '[]'")
+        elif self.outcome in ("rejected", "voided"):
+            clauses.append("status = ?")
+            params.append(self.outcome)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_documents(store: Store, search: DocumentFilter) -> Page:
+    """One page of the documents matching ``search``, newest first."""
+    where, params = search.where()
+    total = store.query(f"SELECT count(*) AS n FROM documents{where}", tuple(params))[0]["n"]
+    rows = store.query(f"SELECT {LIST_COLUMNS} FROM documents{where} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
+                       (*params, search.per_page, (max(search.page, 1) - 1) * search.per_page))
+    return Page([_listed(row) for row in rows], total, max(search.page, 1), search.per_page)
+
+
+def _listed(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    findings = json.loads(item.pop("findings") or "[]")
+    item["observations"] = sum(1 for f in findings if f.get("severity") != "error")
+    item["outcome"] = outcome_of(item["status"], item["observations"])
+    item["base"] = document_base(item["emitter_ruc"], item["type_code"], item["serie"], item["numero"])
+    return item
+
+
+def outcome_of(status: str, observations: int) -> str:
+    """``accepted``, ``observed``, ``rejected`` or ``voided`` (the filter's and the badge's word)."""
+    if status == "accepted" and observations:
+        return "observed"
+    return status
+
+
+def document(store: Store, document_id: int) -> dict[str, Any] | None:
+    """One document with its findings decoded and its timeline of requests."""
+    rows = store.query("SELECT * FROM documents WHERE id=?", (document_id,))
+    if not rows:
+        return None
+    item = dict(rows[0])
+    item["findings"] = json.loads(item["findings"] or "[]")
+    item["base"] = document_base(item["emitter_ruc"], item["type_code"], item["serie"], item["numero"])
+    item["outcome"] = outcome_of(item["status"], sum(1 for f in item["findings"] if f.get("severity") != "error"))
+    item["timeline"] = timeline(store, item)
+    return item
+
+
+def timeline(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The journal's requests about this document: its sendBill, the summaries and lots that carried or
+    voided it, and getStatusCdr lookups of its number, oldest first."""
+    base = item["base"]
+    rows = store.query(
+        "SELECT id, received_at, operation, file_name, outcome, http_status, duration_ms FROM requests"
+        " WHERE file_name LIKE ? OR (operation IN ('getStatusCdr', 'getStatus') AND request_body LIKE ? AND request_body LIKE ?)"
+        " ORDER BY id", (base + "%", f"%{item['emitter_ruc']}%", f"%{item['serie']}%"))
+    events = [dict(row) for row in rows]
+    for ticket_column, label in (("voided_by", "dado de baja por el ticket"), ("informed_by", "informado en el resumen del ticket")):
+        if item.get(ticket_column):
+            events.append({"id": None, "received_at": item["responded_at"], "operation": label,
+                           "file_name": item[ticket_column], "outcome": "", "http_status": None, "duration_ms": None})
+    return events
+
+
+@dataclass(frozen=True)
+class ConsultAnswer:
+    """What SUNAT's consult tells a buyer: whether the document exists, and its state."""
+
+    found: bool
+    state: str
+    message: str
+    document_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, issue_date: str, total: str) -> ConsultAnswer:
+    """Look a document up by its printed data, as SUNAT's "Consulta de validez del CPE" does: the issue
+    date and total must agree with what the emitter sent, or the buyer is told they do not."""
+    if not (ruc.isdigit() and len(ruc) == 11):
+        return ConsultAnswer(False, "error", "El RUC del emisor debe tener 11 dígitos.")
+    if not numero.strip().isdigit():
+        return ConsultAnswer(False, "error", "El número del comprobante debe ser numérico.")
+    row = store.document(ruc, type_code, serie.strip().upper(), int(numero))
+    if row is None:
+        return ConsultAnswer(False, "not-found", "El comprobante no existe: no fue informado a SUNAT.")
+    if issue_date and row["issue_date"] != issue_date:
+        return ConsultAnswer(False, "mismatch", "Los datos ingresados no coinciden con el comprobante informado (fecha de emisión).")
+    if total and not _same_amount(total, row["payable_amount"]):
+        return ConsultAnswer(False, "mismatch", "Los datos ingresados no coinciden con el comprobante informado (importe total).")
+    messages = {"accepted": "El comprobante es válido: fue informado y aceptado.",
+                "rejected": "El comprobante no es válido: fue rechazado.",
+                "voided": "El comprobante fue comunicado de baja (anulado)."}
+    return ConsultAnswer(True, row["status"], messages.get(row["status"], row["status"]), row["id"],
+                         {"issue_date": row["issue_date"], "total": row["payable_amount"], "currency": row["currency"],
+                          "response_code": row["response_code"]})
+
+
+def _same_amount(given: str, stored: str | None) -> bool:
+    try:
+        return stored is not None and Decimal(given.replace(",", "")) == Decimal(stored)
+    except InvalidOperation:
+        return False
+
+
+def registry(store: Store) -> list[dict[str, Any]]:
+    """Emitters of the registry with their users, certificates, PSE links and document counts, plus the
+    RUCs that sent documents without being registered (the wildcard credentials)."""
+    counts = {row["emitter_ruc"]: row["n"] for row in
+              store.query("SELECT emitter_ruc, count(*) AS n FROM documents GROUP BY emitter_ruc")}
+    emitters = []
+    for row in store.query("SELECT * FROM emitters ORDER BY ruc"):
+        ruc = row["ruc"]
+        emitters.append({
+            **dict(row), "registered": True, "documents": counts.get(ruc, 0),
+            "users": [dict(u) for u in store.query("SELECT user, active, can_send FROM sol_users WHERE ruc=? ORDER BY user", (ruc,))],
+            "certificates": [dict(c) for c in store.certificates(ruc)],
+            "pse_for": [r["emitter_ruc"] for r in store.query("SELECT emitter_ruc FROM pse_links WHERE pse_ruc=?", (ruc,))],
+        })
+    known = {e["ruc"] for e in emitters}
+    for ruc, count in sorted(counts.items()):
+        if ruc not in known:
+            emitters.append({"ruc": ruc, "name": "", "status": "—", "condition": "—", "registered": False,
+                             "documents": count, "users": [], "certificates": [], "pse_for": []})
+    return emitters
+
+
+def journal(store: Store, limit: int = 100, operation: str = "", after_id: int = 0) -> list[dict[str, Any]]:
+    """The newest requests of the journal (without bodies)."""
+    clauses, params = ["id > ?"], [after_id]
+    if operation:
+        clauses.append("operation = ?")
+        params.append(operation)
+    rows = store.query("SELECT id, received_at, path, operation, username, file_name, outcome, http_status, duration_ms"
+                       f" FROM requests WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?", (*params, limit))
+    return [dict(row) for row in rows]
+
+
+TICKET_STATES = {"98": "En proceso", "0": "Procesado", "99": "Procesado con errores"}
+
+
+def tickets(store: Store, ruc: str = "", limit: int = 200) -> list[dict[str, Any]]:
+    """Summaries and lots by ticket, newest first (their CDR and XML are downloads)."""
+    where, params = ("WHERE emitter_ruc = ?", (ruc,)) if ruc else ("", ())
+    rows = store.query("SELECT ticket, emitter_ruc, sender_ruc, operation, file_name, status_code, response_code, polls,"
+                       " after_polls, ready_at, created_at, processed_at, cdr_zip IS NOT NULL AS has_cdr,"
+                       f" xml IS NOT NULL AS has_xml FROM tickets {where} ORDER BY created_at DESC LIMIT ?",
+                       (*params, limit))
+    return [dict(row) for row in rows]

@@ -1,0 +1,200 @@
+"""The admin API over real HTTP: reset, seed, journal, snapshots, clock, ticket progression, OpenAPI, CLI."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from osemock.cli import main
+from osemock.client import Status
+from osemock.fixtures.summaries import comunicacion_baja
+from osemock.server.admin.client import AdminClient, AdminError
+
+from tests.admin.conftest import DAY, RUC, factura, stored
+
+CERTS = Path(__file__).resolve().parents[2] / "fixtures" / "certs"
+
+
+def test_reset_forgets_documents_and_scenarios_but_keeps_the_registry(mock):
+    mock.admin.seed({"emitters": [{"ruc": "20999999999", "name": "PSE SAC", "pse_for": [RUC]}]})
+    assert mock.client().send_bill(factura(1)).status is Status.ACCEPTED
+    mock.admin.scenario(action="empty", times=None)
+    mock.admin.freeze("2027-01-01T00:00:00")
+    mock.admin.reset()
+    assert stored(mock, 1) is None and mock.admin.scenarios() == [] and mock.admin.journal() == []
+    assert mock.admin.clock()["frozen"] is False and mock.admin.clock()["now"].startswith(DAY)
+    assert [e["ruc"] for e in mock.admin.emitters()] == ["20999999999"]
+    mock.admin.reset(registry=True)
+    assert mock.admin.emitters() == []
+
+
+def test_seed_users_and_certificates_take_effect(mock):
+    pem = (CERTS / "emitter-20123456789.cert.pem").read_text()
+    mock.admin.seed({"emitters": [{"ruc": RUC, "name": "EMPRESA", "users": [{"user": "FACTURA1", "password": "secreto"}],
+                                   "certificates": [{"pem": pem}]}]})
+    emitter = mock.admin.emitters()[0]
+    assert emitter["users"] == [{"user": "FACTURA1", "active": True, "can_send": True}]
+    assert len(emitter["certificates"]) == 1 and "password" not in json.dumps(emitter)
+    from osemock.client import OseClient, RetryPolicy
+
+    registered = OseClient(mock.url(), RUC, "FACTURA1", "secreto", retry=RetryPolicy(attempts=1))
+    assert registered.send_bill(factura(1)).status is Status.ACCEPTED
+    wrong = OseClient(mock.url(), RUC, "FACTURA1", "otra", retry=RetryPolicy(attempts=1)).send_bill(factura(4))
+    assert wrong.status is Status.EXCEPTION
+
+
+@pytest.mark.parametrize("registry, message", [
+    ({"emitters": [{"ruc": "123"}]}, "11 digits"),
+    ({"emitters": "all"}, "list of objects"),
+    ({"emitters": [{"ruc": RUC, "certificates": [{"pem": "/etc/passwd"}]}]}, "PEM text"),
+    ({"emitters": [{"ruc": RUC, "users": [{"user": "X"}]}]}, "user and password"),
+])
+def test_bad_seeds_are_400(mock, registry, message):
+    with pytest.raises(AdminError) as error:
+        mock.admin.seed(registry)
+    assert error.value.status == 400 and message in error.value.message
+
+
+def test_journal_lists_and_shows_bodies(mock):
+    mock.client().send_bill(factura(1))
+    entries = mock.admin.journal()
+    assert entries[0]["operation"] == "sendBill" and entries[0]["file_name"] == f"{RUC}-01-F001-1.zip"
+    assert "request_body" not in entries[0]
+    entry = mock.admin.journal_entry(entries[0]["id"])
+    assert "<fileName>" in entry["request_body"] and "applicationResponse" in entry["response_body"]
+    assert mock.admin.journal(operation="getStatus") == []
+    with pytest.raises(AdminError):
+        mock.admin.journal_entry(999)
+
+
+def test_snapshot_round_trip(mock, make_mock):
+    mock.client().send_bill(factura(1))
+    mock.admin.seed({"emitters": [{"ruc": "20999999999", "name": "PSE SAC"}]})
+    snapshot = mock.admin.export_snapshot()
+    assert snapshot["format"] == "osemock-snapshot/1" and len(snapshot["tables"]["documents"]) == 1
+    other = make_mock("ose", clock=f"{DAY}T18:00:00-05:00")   # another store, same signing key folder
+    admin = AdminClient(other.base_url)
+    counts = admin.import_snapshot(snapshot)["imported"]
+    assert counts["documents"] == 1 and counts["emitters"] == 1
+    from osemock.client import OseClient, RetryPolicy
+
+    client = OseClient(other.url(), RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    again = client.send_bill(factura(1))        # the imported document is a duplicate there, CDR included
+    assert again.already_sent and again.cdr_zip == stored(mock, 1)["cdr_zip"]
+    with pytest.raises(AdminError) as error:
+        admin.import_snapshot({"format": "something-else", "tables": {}})
+    assert error.value.status == 400
+    with pytest.raises(AdminError):
+        admin.import_snapshot({"format": "osemock-snapshot/1", "tables": {"sqlite_master": []}})
+
+
+def test_clock_freeze_advance_unfreeze_drive_the_engine(mock):
+    frozen = mock.admin.freeze("2026-11-20T10:00:00-05:00")
+    assert frozen["frozen"] and frozen["now"] == "2026-11-20T10:00:00-05:00"
+    mock.client().send_bill(factura(1))
+    assert stored(mock, 1)["received_at"] == "2026-11-20T10:00:00-05:00"
+    assert mock.admin.advance(days=10)["now"] == "2026-11-30T10:00:00-05:00"
+    late = mock.client().send_bill(factura(4))   # issued the 20th, received the 30th: past the 3 days (2108)
+    assert late.code == "2108"
+    running = mock.admin.unfreeze()
+    assert running["frozen"] is False and running["now"].startswith("2026-11-30")
+    with pytest.raises(AdminError):
+        mock.admin.freeze("yesterday")
+    with pytest.raises(AdminError):
+        mock.admin.call("POST", "/clock/advance", {})
+
+
+def test_the_clock_is_shared_by_processes_on_one_store(mock, make_mock, tmp_path):
+    """A second server on the same store (as a second gunicorn worker is) follows a freeze within its
+    refresh interval (1 s)."""
+    import time
+
+    db = mock.app.engine.store.path
+    second = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", db=Path(db))
+    mock.admin.freeze("2026-12-01T09:00:00-05:00")
+    deadline = time.monotonic() + 3
+    while AdminClient(second.base_url).clock()["now"] != "2026-12-01T09:00:00-05:00":
+        assert time.monotonic() < deadline, "the second process never saw the frozen clock"
+        time.sleep(0.2)
+
+
+def test_ticket_progression_and_release(mock):
+    mock.admin.progression(after_polls=2)
+    mock.client().send_bill(factura(1))
+    client = mock.client()
+    ticket = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket
+    assert mock.admin.ticket(ticket)["status_code"] == "98"
+    assert client.get_status(ticket).status is Status.PENDING
+    assert client.get_status(ticket).status is Status.PENDING
+    assert client.get_status(ticket).status is Status.ACCEPTED
+    ticket2 = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 4)], number=2)[1]).ticket
+    assert mock.admin.release(ticket2)["status_code"] in ("0", "99")   # settled now
+    assert mock.admin.tickets()["progression"] == {"after_polls": 2, "after_seconds": 0}
+    mock.admin.reset()
+    assert mock.admin.tickets()["progression"]["after_polls"] == 0
+    with pytest.raises(AdminError):
+        mock.admin.progression(after_polls=-1)
+
+
+def test_ticket_progression_is_shared_by_processes_on_one_store(mock, make_mock):
+    second = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", db=Path(mock.app.engine.store.path))
+    mock.admin.progression(after_polls=1)               # set through one server…
+    from osemock.client import OseClient, RetryPolicy
+
+    client = OseClient(second.url(), RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    client.send_bill(factura(1))
+    ticket = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket   # …a ticket opened by the other
+    assert client.get_status(ticket).status is Status.PENDING
+    assert client.get_status(ticket).status is Status.ACCEPTED
+
+
+def test_openapi_describes_every_route(mock):
+    from openapi_spec_validator import validate
+
+    spec = requests.get(mock.url("/_osemock/openapi.json"), timeout=10).json()
+    validate(spec)
+    flask_app = mock.app.fallback
+    routes = set()
+    for rule in flask_app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.unknown":
+            path = rule.rule[len("/_osemock"):]
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", "{" + ("id" if name in ("entry_id", "scenario_id") else name) + "}")
+                path = path.replace(f"<{name}>", "{" + name + "}")
+            routes.add(path)
+    assert routes == set(spec["paths"])
+
+
+def test_errors_are_json_never_a_traceback(mock):
+    for method, path, data in [("POST", "/_osemock/scenarios", b"{nope"), ("GET", "/_osemock/nothing", None),
+                               ("DELETE", "/_osemock/health", None), ("POST", "/_osemock/tickets/123", b"[]")]:
+        answer = requests.request(method, mock.url(path), data=data, timeout=10)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code)
+        assert set(answer.json()) == {"error", "message"} and "Traceback" not in answer.text
+
+
+def test_cli_drives_the_api(mock, tmp_path, capsys):
+    url = ["admin", "--url", mock.base_url]
+    assert main(url + ["scenario", "add", "--action", "http_status", "--http-status", "503", "--times", "always"]) == 0
+    assert json.loads(capsys.readouterr().out)["remaining"] is None
+    assert main(url + ["scenario", "list"]) == 0 and len(json.loads(capsys.readouterr().out)) == 1
+    assert main(url + ["scenario", "clear"]) == 0 and json.loads(capsys.readouterr().out) == []
+    assert main(url + ["clock", "--freeze", "2026-11-25T08:00:00-05:00", "--days", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["now"] == "2026-11-26T08:00:00-05:00"
+    registry = tmp_path / "emitters.yaml"
+    registry.write_text(f"emitters:\n  - ruc: '{RUC}'\n    name: EMPRESA\n    certificates:\n"
+                        f"      - {{pem: {CERTS / 'emitter-20123456789.cert.pem'}}}\n")
+    assert main(url + ["seed", str(registry)]) == 0 and json.loads(capsys.readouterr().out) == {"seeded": [RUC]}
+    snapshot = tmp_path / "state.json"
+    assert main(url + ["snapshot", "export", "-o", str(snapshot)]) == 0
+    capsys.readouterr()
+    assert main(url + ["reset", "--registry"]) == 0 and mock.admin.emitters() == []
+    capsys.readouterr()
+    assert main(url + ["snapshot", "import", str(snapshot)]) == 0 and len(mock.admin.emitters()) == 1
+    capsys.readouterr()
+    assert main(url + ["scenario", "add", "--action", "code", "--code", "12"]) == 1
+    assert "4-digit" in capsys.readouterr().err
+    assert main(["admin", "--url", "http://127.0.0.1:9", "journal"]) == 1
+    assert "cannot reach" in capsys.readouterr().err

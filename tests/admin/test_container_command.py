@@ -1,0 +1,122 @@
+"""The Docker image's start command, run outside Docker: the CMD and ENV of docker/Dockerfile, read from
+the file itself, with only the store and port moved to a temporary folder.  Two gunicorn workers
+share the store, as in the container."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from osemock.client import OseClient, RetryPolicy, Status
+from osemock.server.admin.client import AdminClient
+
+from tests.admin.conftest import DAY, RUC, factura
+
+DOCKERFILE = Path(__file__).resolve().parents[2] / "docker" / "Dockerfile"
+
+
+def dockerfile_instructions() -> tuple[list[str], dict[str, str]]:
+    """CMD (exec form) and the ENV values of the Dockerfile, continuation lines joined."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    command: list[str] = []
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("CMD "):
+            command = json.loads(line[4:])
+        elif line.startswith("ENV "):
+            for pair in shlex.split(line[4:]):
+                key, _, value = pair.partition("=")
+                env[key] = value
+    return command, env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def container_command(tmp_path):
+    command, env = dockerfile_instructions()
+    assert command[0] == "gunicorn" and "osemock.server.wsgi:create_app()" in command
+    port = free_port()
+    env.update(OSE_DB=str(tmp_path / "data" / "osemock.sqlite3"), PORT=str(port), HOST="127.0.0.1",
+               OSE_CLOCK=f"{DAY}T18:00:00-05:00")
+    bin_dir = str(Path(sys.executable).parent)
+    process = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ["PATH"]},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(base + "/_osemock/health", timeout=1).ok:   # the HEALTHCHECK's URL
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("gunicorn did not start:\n" + process.stdout.read().decode(errors="replace"))
+        time.sleep(0.2)
+    yield base
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_the_container_command_serves_soap_portal_and_admin(container_command):
+    base = container_command
+    admin = AdminClient(base)
+    client = OseClient(f"{base}/ol-ti-itcpe/billService", RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    assert client.send_bill(factura(1)).status is Status.ACCEPTED
+    assert f"{RUC}-01-F001-1" in requests.get(base + "/", timeout=10).text
+    assert requests.get(base + "/documents/1/pdf", timeout=10).content.startswith(b"%PDF")
+    # a dropped connection through gunicorn's own socket
+    admin.scenario(action="drop")
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{base}/ol-ti-itcpe/billService", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10)
+    # every worker follows a frozen clock (several requests land on both workers)
+    admin.freeze("2026-12-24T23:59:00-05:00")
+    time.sleep(1.2)
+    readings = {AdminClient(base).clock()["now"] for _ in range(12)}
+    assert readings == {"2026-12-24T23:59:00-05:00"}
+
+
+def test_the_healthcheck_command_runs_outside_docker(container_command):
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    healthcheck = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK"))
+    command = json.loads(healthcheck[healthcheck.index("CMD") + 3:])
+    port = container_command.rsplit(":", 1)[1]
+    assert subprocess.run([sys.executable, *command[1:]], env={**os.environ, "PORT": port}, timeout=30).returncode == 0
+    assert subprocess.run([sys.executable, *command[1:]], env={**os.environ, "PORT": str(free_port())},
+                          capture_output=True, timeout=30).returncode != 0
+
+
+def test_the_image_holds_every_package_and_runs_as_a_user_with_a_volume():
+    import re
+
+    import yaml
+
+    text = DOCKERFILE.read_text()
+    setup = (DOCKERFILE.parents[1] / "setup.py").read_text()
+    roots = re.search(r"ROOTS = \((.*?)\)", setup).group(1)
+    for root in [*re.findall(r'"(\w+)"', roots), "osemock"]:
+        assert f"COPY {root} /src/{root}" in text, f"the image would lack osemock.{root}"
+    assert re.search(r"^USER osemock$", text, re.M) and 'VOLUME ["/data"]' in text and "OSE_DB=/data/" in text
+    compose = yaml.safe_load((DOCKERFILE.parent / "compose.yaml").read_text())
+    service = compose["services"]["osemock"]
+    assert service["build"]["dockerfile"] == "docker/Dockerfile" and "osemock-data:/data" in service["volumes"]
+    job = yaml.safe_load((DOCKERFILE.parent / "ci-example.yml").read_text())["jobs"]["conformance"]
+    assert "/_osemock/health" in job["services"]["osemock"]["options"]

@@ -1,0 +1,157 @@
+"""Scenarios over real HTTP: each misbehaviour as the emitter's client sees it, and what the store keeps."""
+from __future__ import annotations
+
+import random
+
+import pytest
+import requests
+
+from osemock.client import ClientError, Status
+from osemock.server.admin.scenarios import Scenarios, Target
+from osemock.server.store import Store
+
+from tests.admin.conftest import RUC, factura, raw_send_bill, stored
+
+
+def test_a_code_for_one_serie_and_number_only(mock):
+    mock.admin.scenario(action="code", code="2017", operation="sendBill", ruc=RUC, type_code="01", serie="F001", numero=5)
+    client = mock.client()
+    assert client.send_bill(factura(4)).status is Status.ACCEPTED           # another number: untouched
+    rejected = client.send_bill(factura(5))
+    assert (rejected.status, rejected.code) == (Status.REJECTED, "2017")    # a rejection code is the document's verdict
+    assert stored(mock, 5)["status"] == "rejected" and stored(mock, 5)["response_code"] == "2017"
+    assert mock.admin.scenarios()[0]["fired"] == 1 and mock.admin.scenarios()[0]["remaining"] == 0
+
+
+def test_an_exception_code_is_a_fault_and_nothing_is_stored(mock):
+    mock.admin.scenario(action="code", code="0130", operation="sendBill", times=1)
+    answer = raw_send_bill(mock, f"{RUC}-01-F001-1")
+    assert answer.status_code == 500 and b"<faultstring>0130</faultstring>" in answer.content
+    assert stored(mock, 1) is None
+    assert raw_send_bill(mock, f"{RUC}-01-F001-1").status_code == 200       # used up: processed normally
+
+
+def test_an_observation_rides_in_the_cdr(mock):
+    mock.admin.scenario(action="observation", code="4287")
+    outcome = mock.client().send_bill(factura(1))
+    assert outcome.status is Status.OBSERVED
+    assert [o.code for o in outcome.observations] == ["4287"]
+    assert b"4287" in outcome.cdr_xml
+    assert mock.admin.journal(limit=1)[0]["outcome"] == "ok scenario:1:observation"
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_bare_http_errors(mock, status):
+    mock.admin.scenario(action="http_status", http_status=status, times=None)
+    answer = raw_send_bill(mock, f"{RUC}-01-F001-1")
+    assert answer.status_code == status and b"<" not in answer.content
+    assert stored(mock, 1) is None
+
+
+def test_empty_200(mock):
+    mock.admin.scenario(action="empty", operation="sendBill")
+    answer = raw_send_bill(mock, f"{RUC}-01-F001-1")
+    assert (answer.status_code, answer.content) == (200, b"")
+    assert stored(mock, 1) is None
+
+
+def test_dropped_connection(mock):
+    mock.admin.scenario(action="drop", operation="sendBill")
+    with pytest.raises(requests.ConnectionError):
+        raw_send_bill(mock, f"{RUC}-01-F001-1", timeout=10)
+    assert stored(mock, 1) is None
+    assert mock.admin.journal(limit=1)[0]["outcome"].endswith(":drop")
+
+
+def test_processed_but_response_lost(mock):
+    """The drill behind "did my factura go through?": stored as accepted, the client times out; the
+    client then asks getStatusCdr instead of resending blindly and gets the stored CDR."""
+    mock.admin.scenario(action="lost", operation="sendBill", delay_seconds=2)
+    with pytest.raises(requests.exceptions.RequestException):
+        raw_send_bill(mock, f"{RUC}-01-F001-1", timeout=1)
+    # the server finishes processing before it drops the line
+    for _ in range(50):
+        if stored(mock, 1) is not None:
+            break
+        import time
+        time.sleep(0.1)
+    assert stored(mock, 1)["status"] == "accepted"
+    outcome = mock.client().send_bill(factura(1))
+    assert outcome.status is Status.ACCEPTED and outcome.already_sent
+
+
+def test_lost_with_the_emitter_client_timing_out(mock):
+    """The emitter client times out, asks getStatusCdr instead of resending, and finds the stored CDR."""
+    import time
+
+    mock.admin.scenario(action="lost", operation="sendBill", delay_seconds=2)
+    outcome = mock.client(timeout=1).send_bill(factura(4))
+    assert (outcome.status, outcome.already_sent) == (Status.ACCEPTED, True)
+    time.sleep(1.5)  # the held request ends and is journaled
+    operations = [(e["operation"], e["outcome"]) for e in reversed(mock.admin.journal())]
+    assert operations[0] == ("getStatusCdr", "ok")
+    assert [o for o in operations if o[0] == "sendBill"] == [("sendBill", "scenario:1:lost")]
+
+
+def test_a_delay_answers_late_but_normally(mock):
+    import time
+
+    mock.admin.scenario(action="delay", delay_seconds=1, operation="sendBill")
+    started = time.perf_counter()
+    assert mock.client().send_bill(factura(1)).status is Status.ACCEPTED
+    assert time.perf_counter() - started >= 1
+
+
+def test_matching_by_operation_leaves_other_operations_alone(mock):
+    mock.admin.scenario(action="http_status", http_status=503, operation="getStatusCdr", times=None)
+    client = mock.client()
+    assert client.send_bill(factura(1)).status is Status.ACCEPTED
+    with pytest.raises(ClientError):
+        client.get_status_cdr(RUC, "01", "F001", 1)
+
+
+def test_seeded_probability_is_reproducible(tmp_path):
+    """The n-th match draws ``Random(f"{seed}:{n}")``: two stores with the same seed misbehave alike."""
+    expected = [random.Random(f"7:{n}").random() < 0.4 for n in range(30)]
+    for run in range(2):
+        scenarios = Scenarios(Store(tmp_path / f"run{run}.sqlite3"))
+        scenarios.add({"action": "http_status", "http_status": 503, "probability": 0.4, "seed": 7, "times": None})
+        fired = [scenarios.decide(Target("sendBill", RUC, "01", "F001", n)) is not None for n in range(30)]
+        assert fired == expected
+    assert 0 < sum(expected) < 30
+
+
+def test_times_counts_only_firings(tmp_path):
+    scenarios = Scenarios(Store(tmp_path / "s.sqlite3"))
+    scenarios.add({"action": "empty", "times": 2, "serie": "F002"})
+    targets = [Target("sendBill", RUC, "01", "F001", 1), Target("sendBill", RUC, "01", "F002", 1),
+               Target("sendBill", RUC, "01", "F002", 2), Target("sendBill", RUC, "01", "F002", 3)]
+    assert [scenarios.decide(t) is not None for t in targets] == [False, True, True, False]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"action": "code", "code": "130"}, "4-digit"),
+    ({"action": "code", "code": "4287"}, "observation"),
+    ({"action": "code", "code": "1999"}, "catalog"),
+    ({"action": "observation", "code": "2017"}, "4000"),
+    ({"action": "http_status", "http_status": 200}, "400–599"),
+    ({"action": "teleport"}, "action must be"),
+    ({"action": "empty", "probability": 2}, "between 0 and 1"),
+    ({"action": "empty", "ruc": "123"}, "11 digits"),
+    ({"action": "empty", "operation": "sendInvoice"}, "operation must be"),
+    ({"action": "empty", "colour": "red"}, "unknown fields"),
+    ({"action": "delay", "delay_seconds": "soon"}, "number"),
+])
+def test_bad_scenarios_are_400_with_a_reason(mock, spec, message):
+    answer = requests.post(mock.url("/_osemock/scenarios"), json=spec, timeout=10)
+    assert answer.status_code == 400 and message in answer.json()["message"]
+    assert mock.admin.scenarios() == []
+
+
+def test_the_first_fault_api_still_works(mock):
+    planned = requests.post(mock.url("/_osemock/faults"), json={"operation": "sendBill", "code": "0130", "times": 2},
+                            timeout=10).json()
+    assert planned[0]["action"] == "code" and planned[0]["remaining"] == 2
+    assert raw_send_bill(mock, f"{RUC}-01-F001-1").status_code == 500
+    assert requests.delete(mock.url("/_osemock/faults"), timeout=10).json() == []
+    assert requests.post(mock.url("/_osemock/faults"), data=b"{", timeout=10).status_code == 400

@@ -1,0 +1,114 @@
+"""Portal pages over real HTTP: the list and its filters, a document, downloads, the consult, the registry."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+import requests
+from lxml import html
+
+from tests.admin.conftest import DAY, RUC
+
+
+def page(mock, path: str, **params):
+    answer = requests.get(mock.url(path), params=params, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return html.fromstring(answer.text)
+
+
+def listed(mock, **params) -> list[str]:
+    return [a.text for a in page(mock, "/", **params).xpath('//table[@id="documents"]//td[1]/a')]
+
+
+def test_documents_list_and_filters(filled):
+    assert sorted(listed(filled)) == [f"{RUC}-01-F001-{n}" for n in (1, 4, 5)]
+    assert listed(filled, outcome="rejected") == [f"{RUC}-01-F001-5"]
+    assert listed(filled, outcome="observed") == [f"{RUC}-01-F001-4"]
+    assert listed(filled, outcome="accepted") == [f"{RUC}-01-F001-1"]
+    assert listed(filled, numero="4") == [f"{RUC}-01-F001-4"]
+    assert listed(filled, ruc="20999999999") == []
+    assert len(listed(filled, type="01", serie="f001", **{"from": DAY, "to": DAY})) == 3
+    assert listed(filled, **{"from": "2026-11-21"}) == []
+
+
+def test_document_page_shows_findings_xml_cdr_and_timeline(filled):
+    doc = page(filled, f"/documents/{filled.ids[5]}")
+    assert doc.xpath('//table[@id="findings"]//td[1]/text()') == ["2017"]
+    assert "cbc:PayableAmount" in doc.xpath('string(//pre[@id="document-xml"])')
+    timeline = doc.xpath('//table[@id="timeline"]//td[2]//text()')
+    assert "sendBill" in timeline
+    observed = page(filled, f"/documents/{filled.ids[4]}")
+    assert observed.xpath('//table[@id="findings"]//td[1]/text()') == ["4287"]
+    assert "ApplicationResponse" in observed.xpath('string(//pre[@id="cdr-xml"])')
+
+
+def test_downloads(filled):
+    base = f"{RUC}-01-F001-1"
+    sent = requests.get(filled.url(f"/documents/{filled.ids[1]}/zip"), timeout=10)
+    assert sent.headers["Content-Disposition"] == f'attachment; filename="{base}.zip"'
+    assert zipfile.ZipFile(io.BytesIO(sent.content)).namelist() == [f"{base}.xml"]
+    xml = requests.get(filled.url(f"/documents/{filled.ids[1]}/xml"), timeout=10)
+    assert xml.content.startswith(b"<?xml") and xml.headers["Content-Type"].startswith("application/xml")
+    cdr = requests.get(filled.url(f"/documents/{filled.ids[1]}/cdr"), timeout=10)
+    assert zipfile.ZipFile(io.BytesIO(cdr.content)).namelist()[-1] == f"R-{base}.xml"
+    assert requests.get(filled.url("/documents/999"), timeout=10).status_code == 404
+    assert requests.get(filled.url(f"/documents/{filled.ids[1]}/exe"), timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("data, state", [
+    ({"issue_date": DAY, "total": "354.00"}, "accepted"),
+    ({"issue_date": DAY, "total": "354"}, "accepted"),
+    ({"issue_date": "2026-11-19", "total": "354.00"}, "mismatch"),
+    ({"issue_date": DAY, "total": "300.00"}, "mismatch"),
+    ({"numero": "77"}, "not-found"),
+    ({"numero": "uno"}, "error"),
+    ({"ruc": "123"}, "error"),
+])
+def test_consult_like_sunat(filled, data, state):
+    form = {"ruc": RUC, "type": "01", "serie": "F001", "numero": "1", **data}
+    answer = requests.post(filled.url("/consult"), data=form, timeout=10)
+    assert answer.status_code == 200
+    badge = html.fromstring(answer.text).xpath('//div[@id="answer"]/span/@class')
+    assert badge == [f"badge {state}"]
+
+
+def test_consult_reports_a_rejected_document(filled):
+    answer = requests.post(filled.url("/consult"), data={"ruc": RUC, "type": "01", "serie": "F001", "numero": "5"}, timeout=10)
+    assert "fue rechazado" in answer.text
+
+
+def test_emitters_and_journal(filled):
+    filled.admin.seed({"emitters": [{"ruc": "20999999999", "name": "PSE DE PRUEBA SAC", "pse_for": [RUC],
+                                     "users": [{"user": "ENVIOS", "password": "secreto"}]}]})
+    rows = page(filled, "/emitters").xpath('//table[@id="emitters"]/tbody/tr')
+    texts = [" ".join(row.xpath(".//text()")) for row in rows]
+    assert any("PSE DE PRUEBA SAC" in t and "ENVIOS" in t and RUC in t for t in texts)
+    assert any(RUC in t and "no registrado" in t for t in texts)
+    assert "secreto" not in " ".join(texts)
+    journal = page(filled, "/journal")
+    assert journal.xpath('//meta[@http-equiv="refresh"]')
+    assert journal.xpath('//table[@id="journal"]//td[3]/text()')[:3] == ["sendBill"] * 3
+    assert not page(filled, "/journal", live="0").xpath('//meta[@http-equiv="refresh"]')
+    entry_id = journal.xpath('//table[@id="journal"]//td[1]/a/text()')[0]
+    assert "sendBill" in page(filled, f"/journal/{entry_id}").xpath("string(//pre[1])")
+
+
+def test_unknown_pages_are_html_404(filled):
+    answer = requests.get(filled.url("/nowhere"), timeout=10)
+    assert answer.status_code == 404 and "text/html" in answer.headers["Content-Type"]
+
+
+def test_tickets_and_scenarios_pages(filled):
+    from osemock.fixtures.summaries import comunicacion_baja
+
+    ticket = filled.client().send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket
+    row = page(filled, "/tickets").xpath('//table[@id="tickets"]/tbody/tr')[0]
+    assert row.xpath("string(td[1])") == ticket and row.xpath("string(td[2])") == f"{RUC}-RA-20261120-1"
+    assert row.xpath("string(td[4])").strip().startswith("0 ")
+    cdr = requests.get(filled.url(f"/tickets/{ticket}/cdr"), timeout=10)
+    assert zipfile.ZipFile(io.BytesIO(cdr.content)).namelist()[-1] == f"R-{RUC}-RA-20261120-1.xml"
+    assert requests.get(filled.url("/tickets/1/cdr"), timeout=10).status_code == 404
+    scenarios = page(filled, "/scenarios").xpath('//table[@id="scenarios"]/tbody/tr')
+    assert [r.xpath("string(td[2])") for r in scenarios] == ["observation", "code"]
+    assert [r.xpath("string(td[10])") for r in scenarios] == ["1", "1"]
