@@ -1,9 +1,13 @@
-"""Load on loopback: N concurrent emitters sending distinct signed facturas to a real ``osemock serve``.
+"""Load on loopback: N concurrent emitters sending distinct signed documents to a real ``osemock serve``.
 
-Prints sendBill requests/s and p50/p95/p99 latency.  Documents are signed before the clock starts,
-so the numbers measure the server (auth, ZIP, XSD, duplicate control, signed CDR, SQLite commit).
+Prints throughput, p50/p95/p99 latency and the peak RSS of every server process.  Documents are
+signed before the clock starts, and every worker is warmed up first, so the numbers measure the
+server (auth, ZIP, XSD, signature verification, the workbook rules, duplicate control, a signed CDR
+and a SQLite commit).  ``--mix`` sends facturas, boletas and resúmenes diarios (sendSummary, whose
+ticket is settled at once) instead of facturas only.
 
-    .venv/bin/python bench/sendbill_load.py --requests 600 --concurrency 8
+    .venv/bin/python bench/sendbill_load.py --requests 600 --concurrency 8 --workers 2 --mix
+    .venv/bin/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2     # latency at a fixed load
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,14 +30,15 @@ from osemock.cpe import ns
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.signature import sign
 from osemock.fixtures import dated, document_bytes, emitter_keypair
+from osemock.fixtures.summaries import RcLine, resumen_diario
 
 RUC = "20123456789"
 ENVELOPE = (
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ser="http://service.sunat.gob.pe">'
     '<soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">'
     "<wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken>"
-    "</wsse:Security></soapenv:Header><soapenv:Body><ser:sendBill><fileName>{name}.zip</fileName>"
-    "<contentFile>{content}</contentFile></ser:sendBill></soapenv:Body></soapenv:Envelope>"
+    "</wsse:Security></soapenv:Header><soapenv:Body><ser:{operation}><fileName>{name}.zip</fileName>"
+    "<contentFile>{content}</contentFile></ser:{operation}></soapenv:Body></soapenv:Envelope>"
 )
 
 
@@ -42,19 +48,82 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def facturas(count: int, serie: str = "F001") -> list[bytes]:
-    """``count`` signed facturas F001-1…, each a full SOAP request body."""
-    template = dated(etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml")))
+def _body(operation: str, name: str, xml: bytes) -> bytes:
+    content = base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()
+    return ENVELOPE.format(user=RUC + "BIZLINKS", password="TESTBIZLINKS", operation=operation, name=name,
+                           content=content).encode()
+
+
+_SAMPLES = {"01": "F001", "03": "B001"}
+
+
+def documents(count: int, type_code: str, serie: str, first: int = 1) -> list[bytes]:
+    """``count`` signed documents made from the sample of ``type_code``, as ``serie``-``first``…"""
+    template = dated(etree.fromstring(document_bytes(f"{RUC}-{type_code}-{_SAMPLES[type_code]}-1.xml")))
     keypair = emitter_keypair()
     bodies = []
-    for number in range(1, count + 1):
+    for number in range(first, first + count):
         document = etree.fromstring(etree.tostring(template))
         document.find(f"{{{ns.CBC}}}ID").text = f"{serie}-{number}"
         signed = etree.tostring(sign(document, keypair), xml_declaration=True, encoding="UTF-8")
-        name = f"{RUC}-01-{serie}-{number}"
-        content = base64.b64encode(write_document_zip(f"{name}.xml", signed)).decode()
-        bodies.append(ENVELOPE.format(user=RUC + "BIZLINKS", password="TESTBIZLINKS", name=name, content=content).encode())
+        bodies.append(_body("sendBill", f"{RUC}-{type_code}-{serie}-{number}", signed))
     return bodies
+
+
+def facturas(count: int, serie: str = "F001") -> list[bytes]:
+    """``count`` signed facturas F001-1…, each a full SOAP request body."""
+    return documents(count, "01", serie)
+
+
+def mixed(count: int) -> list[bytes]:
+    """70 % facturas, 25 % boletas, 5 % resúmenes diarios informing boletas of their own, interleaved."""
+    summaries = max(1, count // 20)
+    boletas = count // 4
+    bodies = documents(count - boletas - summaries, "01", "F001") + documents(boletas, "03", "B001")
+    today = time.strftime("%Y-%m-%d")
+    for number in range(1, summaries + 1):
+        lines = [RcLine("03", f"B002-{number * 10 + i}") for i in range(3)]
+        name, xml = resumen_diario(today, lines, number=number)
+        bodies.append(_body("sendSummary", name, xml))
+    step = max(1, len(bodies) // summaries)
+    ordered = bodies[:-summaries]
+    for index, body in enumerate(bodies[-summaries:]):
+        ordered.insert(min(len(ordered), (index + 1) * step), body)
+    return ordered
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            found.append(int(status.parent.name))
+    return found
+
+
+def peak_rss_mb(pid: int) -> dict[int, float]:
+    """VmHWM (peak resident set) of the server process and its workers, in MB (Linux)."""
+    peaks = {}
+    for process in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[process] = int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return peaks
+
+
+def _server_durations(db: Path, count: int) -> list[float]:
+    """How long the server itself took for the last ``count`` requests (its request journal)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as store:
+        rows = store.execute("SELECT duration_ms FROM requests ORDER BY id DESC LIMIT ?", (count,)).fetchall()
+    return sorted(row[0] for row in rows if row[0] is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,19 +131,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--threads", type=int, default=8, help="server worker threads")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (gunicorn when > 1)")
+    parser.add_argument("--mix", action="store_true", help="facturas, boletas and resúmenes diarios")
+    parser.add_argument("--rate", type=float, default=0, help="send at this many requests/s instead of as fast as possible")
+    parser.add_argument("--seconds", type=float, default=10, help="with --rate: for this long")
     args = parser.parse_args(argv)
 
-    bodies = facturas(args.requests)
+    count = int(args.rate * args.seconds) if args.rate else args.requests
+    bodies = mixed(count) if args.mix else facturas(count)
+    warmup = documents(args.workers * 4, "01", "F099")
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
             [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(Path(tmp) / "bench.sqlite3"),
-             "--threads", str(args.threads)],
+             "--threads", str(args.threads), "--workers", str(args.workers)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
         try:
-            for _ in range(100):
+            for _ in range(200):
                 try:
                     requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1)
                     break
@@ -89,19 +164,39 @@ def main(argv: list[str] | None = None) -> int:
                 response = session.post(url, data=body, headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=60)
                 return time.perf_counter() - started, response.status_code
 
-            started = time.perf_counter()
             with ThreadPoolExecutor(args.concurrency) as pool:
-                results = list(pool.map(one, bodies))
+                list(pool.map(one, warmup))  # every worker compiles its rules and loads its schemas first
+            started = time.perf_counter()
+            if args.rate:
+                results: list[tuple[float, int]] = []
+                lock = threading.Lock()
+                with ThreadPoolExecutor(args.concurrency) as pool:
+                    for index, body in enumerate(bodies):
+                        delay = started + index / args.rate - time.perf_counter()
+                        if delay > 0:
+                            time.sleep(delay)
+                        pool.submit(lambda b=body: (lambda r: (lock.acquire(), results.append(r), lock.release()))(one(b)))
+            else:
+                with ThreadPoolExecutor(args.concurrency) as pool:
+                    results = list(pool.map(one, bodies))
             elapsed = time.perf_counter() - started
+            peaks = peak_rss_mb(server.pid)
+            server_ms = _server_durations(Path(tmp) / "bench.sqlite3", len(bodies))
         finally:
             server.terminate()
             server.wait(timeout=10)
     latencies = sorted(r[0] * 1000 for r in results)
     ok = sum(1 for r in results if r[1] == 200)
     quantiles = statistics.quantiles(latencies, n=100)
-    print(f"sendBill: {len(results)} requests, {ok} accepted, concurrency {args.concurrency}, server threads {args.threads}")
+    kind = "mixed (facturas, boletas, resúmenes)" if args.mix else "facturas"
+    print(f"{kind}: {len(results)} requests, {ok} answered 200, concurrency {args.concurrency}, "
+          f"server {args.workers} worker(s) x {args.threads} threads" + (f", offered {args.rate:.0f} req/s" if args.rate else ""))
     print(f"throughput: {len(results) / elapsed:.1f} req/s")
     print(f"latency ms: p50 {quantiles[49]:.1f}  p95 {quantiles[94]:.1f}  p99 {quantiles[98]:.1f}  max {latencies[-1]:.1f}")
+    print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in peaks.values()))
+    if len(server_ms) > 2:
+        inside = statistics.quantiles(server_ms, n=100)
+        print(f"inside the server (journal) ms: p50 {inside[49]:.1f}  p95 {inside[94]:.1f}  p99 {inside[98]:.1f}")
     return 0 if ok == len(results) else 1
 
 

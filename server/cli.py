@@ -16,8 +16,10 @@ from osemock.server.settings import Settings
 @click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False), help="Emitter registry YAML/JSON [env OSE_REGISTRY].")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
 @click.option("--clock", default=None, help="Start the mock's clock at this ISO date-time, e.g. 2026-11-20T12:00:00 [env OSE_CLOCK].")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Worker processes sharing the store (more than 1: gunicorn, Linux/macOS).")
 def serve(host: str, port: int, profile: str | None, db: str | None, registry: str | None, threads: int,
-          clock: str | None) -> None:
+          clock: str | None, workers: int) -> None:
     """Run the mock OSE/SUNAT billService."""
     from waitress import serve as waitress_serve
 
@@ -25,12 +27,45 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock)
+    if workers > 1:
+        _serve_with_gunicorn(settings, host, port, workers, threads)
+        return
     app = create_app(settings)
     base = f"http://{host}:{port}"
     click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")
     click.echo(f"  WSDL: {base}/ol-ti-itcpe/billService?wsdl   CDR certificate: {base}/_osemock/certificate.pem")
     click.echo(f"  Portal: {base}/   Admin API: {base}/_osemock/openapi.json")
     waitress_serve(app, host=host, port=port, threads=threads, ident="osemock", max_request_body_size=settings.max_request_bytes)
+
+
+def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+    """The same app in ``workers`` processes (gthread workers, as in the Docker image); each worker
+    builds it after the fork from the environment, so the flags travel as OSE_* variables."""
+    import os
+
+    from gunicorn.app.base import BaseApplication
+
+    os.environ.update({"OSE_PROFILE": settings.profile, "OSE_DB": str(settings.db)})
+    if settings.registry is not None:
+        os.environ["OSE_REGISTRY"] = str(settings.registry)
+    if settings.clock:
+        os.environ["OSE_CLOCK"] = settings.clock
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+               "timeout": 660, "graceful_timeout": 10, "limit_request_line": 8190}
+
+    class Mock(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from osemock.server.wsgi import create_app
+
+            return create_app()
+
+    base = f"http://{host}:{port}"
+    click.echo(f"osemock on {base}/ol-ti-itcpe/billService  store={settings.db}  workers={workers}x{threads} threads")
+    Mock().run()
 
 
 @click.command()

@@ -87,3 +87,25 @@ def test_two_server_processes_share_one_store(tmp_path):
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_serve_with_several_workers(tmp_path):
+    """``osemock serve --workers 2``: gunicorn processes sharing the store answer as one mock."""
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--port", str(port), "--workers", "2",
+                                "--db", str(tmp_path / "store.sqlite3"), "--clock", CLOCK],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
+        zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
+        outcomes = _race([url], zipped, clients=8)
+        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 7, outcomes
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
