@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +34,23 @@ class ZipLimits:
     """Largest compression ratio accepted for an entry (XML compresses ~10–40×)."""
 
 
-DEFAULT_LIMITS = ZipLimits()
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "ZipLimits":
+        """The limits, each overridable by ``OSE_ZIP_MAX_ENTRIES``, ``OSE_ZIP_MAX_XML_BYTES``,
+        ``OSE_ZIP_MAX_TOTAL_BYTES`` and ``OSE_ZIP_MAX_RATIO``."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        values = {}
+        for field_name in ("max_entries", "max_xml_bytes", "max_total_bytes", "max_ratio"):
+            raw = env.get(f"OSE_ZIP_{field_name.upper()}")
+            try:
+                values[field_name] = int(raw) if raw else getattr(defaults, field_name)
+            except ValueError:
+                raise ValueError(f"OSE_ZIP_{field_name.upper()} must be a whole number, not {raw!r}") from None
+        return cls(**values)
+
+
+DEFAULT_LIMITS = ZipLimits.from_env()
 
 
 @dataclass(frozen=True)

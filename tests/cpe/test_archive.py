@@ -75,3 +75,14 @@ def test_cdr_zip_layout_is_sunats():
     assert second.date_time == (2026, 11, 20, 10, 30, 0)
     assert content[:4] == b"PK\x03\x04" and b"dummy/" in content[:64]
     assert first_xml(content) == ("R-20123456789-01-F001-1.xml", XML)
+
+
+def test_limits_come_from_the_environment():
+    from osemock.cpe.archive import ZipLimits
+
+    limits = ZipLimits.from_env({"OSE_ZIP_MAX_ENTRIES": "5", "OSE_ZIP_MAX_RATIO": "50"})
+    assert (limits.max_entries, limits.max_ratio, limits.max_xml_bytes) == (5, 50, ZipLimits().max_xml_bytes)
+    import pytest
+
+    with pytest.raises(ValueError, match="OSE_ZIP_MAX_ENTRIES"):
+        ZipLimits.from_env({"OSE_ZIP_MAX_ENTRIES": "many"})
