@@ -15,9 +15,15 @@ from osemock.conformance.documents import (CorpusDocument, answer, differences, 
 from osemock.conformance.plugin import _target_from, connect
 
 
+_LOADED = pytest.StashKey[list[CorpusDocument]]()
+
+
 def _corpus(config: pytest.Config) -> list[CorpusDocument]:
-    folder = config.getoption("--emitter-xml")
-    return load_corpus(folder) if folder else []
+    """The corpus, read once per run (the parametrized tests and the run share its objects)."""
+    if _LOADED not in config.stash:
+        folder = config.getoption("--emitter-xml")
+        config.stash[_LOADED] = load_corpus(folder) if folder else []
+    return config.stash[_LOADED]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
