@@ -51,8 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ose_mock_only: needs the mock's scenario control; skipped against a real endpoint")
+    try:  # a bad option is a usage error at start, not a traceback in every test
+        target = _target_from(config)
+    except ValueError as error:
+        raise pytest.UsageError(f"osemock: {error}") from error
     if config.getoption("--ose-report", default=None):
-        config.stash[_REPORT] = Report("osemock conformance", _target_from(config).describe())
+        config.stash[_REPORT] = Report("osemock conformance", target.describe())
 
 
 def _target_from(config: pytest.Config, endpoint: str | None = None) -> Target:

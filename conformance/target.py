@@ -78,4 +78,8 @@ class Target:
         target = replace(cls(), **values)  # type: ignore[arg-type]
         if not (len(target.ruc) == 11 and target.ruc.isdigit()):
             raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")
+        if not target.is_mock:
+            from osemock.client.endpoints import resolve
+
+            resolve(target.endpoint)  # raises ValueError for what is neither a known name nor a URL
         return target
