@@ -110,7 +110,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, groups
         cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())
     except ValueError as error:
         raise click.UsageError(str(error)) from error
-    for connection in connect(spec):
+    with connect(spec) as connection:
         report = run(connection.client(), cases, spec.describe())
     if report_dir:
         for path in report.write(report_dir):

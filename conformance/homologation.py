@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from osemock.client import OseClient, Outcome, Status
 from osemock.conformance.documents import CorpusDocument, Expectation, findings_of, preflight, send
@@ -214,7 +215,7 @@ def run(client: OseClient, cases: list[HomologationCase], target: str = "", keyp
     keypair = keypair or client.certificate
     report = Report("Homologación SUNAT (dry-run)", target or client.endpoint.url)
     for case in cases:
-        document = CorpusDocument(_path(case), case.xml, Expectation())
+        document = CorpusDocument(Path(case.file_name), case.xml, Expectation())
         findings = findings_of(preflight(document))
         started = time.perf_counter()
         outcome = send(client, document, keypair)
@@ -229,8 +230,3 @@ def run(client: OseClient, cases: list[HomologationCase], target: str = "", keyp
             duration=time.perf_counter() - started))
     return report
 
-
-def _path(case: HomologationCase):
-    from pathlib import Path
-
-    return Path(case.file_name)

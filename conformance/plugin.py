@@ -14,6 +14,7 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -95,8 +96,10 @@ class Connection:
             self.server.reset()
 
 
+@contextmanager
 def connect(target: Target) -> Iterator[Connection]:
-    """Start the in-process mock when the target is ``mock``; stop it afterwards."""
+    """``with connect(target) as connection``: the in-process mock started (and stopped after) when
+    the target is ``mock``; the target's URL otherwise."""
     if not target.is_mock:
         yield Connection(target)
         return
@@ -115,7 +118,8 @@ def ose_target(pytestconfig: pytest.Config) -> Target:
 @pytest.fixture(scope="session")
 def ose_connection(ose_target: Target) -> Iterator[Connection]:
     """The session's connection: one in-process mock for the whole session when the target is ``mock``."""
-    yield from connect(ose_target)
+    with connect(ose_target) as connection:
+        yield connection
 
 
 @pytest.fixture

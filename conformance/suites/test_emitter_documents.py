@@ -36,8 +36,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="module")
 def corpus(pytestconfig: pytest.Config) -> list[CorpusDocument]:
     documents = _corpus(pytestconfig)
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     for document in documents:  # every finding before anything is sent
-        preflight(document)
+        result = preflight(document)
+        if result.findings and reporter is not None:
+            verdict = "accepted" if result.accepted else f"rejected {result.verdict}"
+            found = ", ".join(f"{f.code} {f.severity} {f.xpath or ''}".strip() for f in result.findings)
+            capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+            with capture.global_and_fixture_disabled():  # shown now, before anything is sent
+                reporter.write("\n")
+                reporter.write_line(f"pre-flight {document.name}: {verdict} ({found})")
     return documents
 
 
@@ -57,7 +65,7 @@ def second_run(corpus, pytestconfig):
     if not other:
         return None
     target = _target_from(pytestconfig, other)
-    for connection in connect(target):
+    with connect(target) as connection:
         return run_corpus(connection.client(sign=False), corpus, _keypair(pytestconfig, target))
 
 
