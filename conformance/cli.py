@@ -98,7 +98,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, groups
     import time
 
     from osemock.conformance.homologation import ALL_GROUPS, build_set, run
-    from osemock.conformance.plugin import connect
+    from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
 
     try:

@@ -14,14 +14,16 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from osemock.conformance.report import ERROR, FAILED, PASSED, SKIPPED, CaseResult, Report
 from osemock.conformance.target import Target
+
+if TYPE_CHECKING:  # the client stack (zeep, signxml) loads when a fixture is used, not in every pytest run
+    from osemock.conformance.connection import Connection
 
 _CASE = pytest.StashKey[CaseResult]()
 _REPORT = pytest.StashKey[Report]()
@@ -53,71 +55,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ose_mock_only: needs the mock's scenario control; skipped against a real endpoint")
     try:  # a bad option is a usage error at start, not a traceback in every test
-        target = _target_from(config)
+        target = target_from_config(config)
     except ValueError as error:
         raise pytest.UsageError(f"osemock: {error}") from error
     if config.getoption("--ose-report", default=None):
         config.stash[_REPORT] = Report("osemock conformance", target.describe())
 
 
-def _target_from(config: pytest.Config, endpoint: str | None = None) -> Target:
+def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Target:
+    """The target the ``--ose-*`` options (then ``OSE_*`` variables) describe; ``endpoint`` overrides
+    ``--ose-target`` (the second target of a comparison)."""
     return Target.from_env(endpoint=endpoint or config.getoption("--ose-target"), ruc=config.getoption("--ose-ruc"),
                            user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
                            profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
                            cert_password=config.getoption("--ose-cert-password"))
 
 
-def make_client(target: Target, url: str, trusted: list | None = None, sign: bool = True):
-    """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)."""
-    from osemock.client import OseClient, RetryPolicy
-
-    user, password = target.credentials
-    return OseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
-                     retry=RetryPolicy(attempts=3, backoff=0.2), timeout=60.0)
-
-
-class Connection:
-    """A target made concrete: its URL, the mock behind it (if in-process) and how to reach it."""
-
-    def __init__(self, target: Target, server=None) -> None:
-        self.target = target
-        self.server = server
-        self.url = server.url if server is not None else target.endpoint
-
-    @property
-    def trusted(self) -> list | None:
-        return [self.server.certificate] if self.server is not None else None
-
-    def client(self, sign: bool = True):
-        return make_client(self.target, self.url, self.trusted, sign)
-
-    def reset(self) -> None:
-        if self.server is not None:
-            self.server.reset()
-
-
-@contextmanager
-def connect(target: Target) -> Iterator[Connection]:
-    """``with connect(target) as connection``: the in-process mock started (and stopped after) when
-    the target is ``mock``; the target's URL otherwise."""
-    if not target.is_mock:
-        yield Connection(target)
-        return
-    from osemock.conformance.server import MockServer
-
-    with MockServer(target.profile) as server:
-        yield Connection(target, server)
-
-
 @pytest.fixture(scope="session")
 def ose_target(pytestconfig: pytest.Config) -> Target:
     """The target of this run (options, then ``OSE_*`` variables, then defaults)."""
-    return _target_from(pytestconfig)
+    return target_from_config(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def ose_connection(ose_target: Target) -> Iterator[Connection]:
     """The session's connection: one in-process mock for the whole session when the target is ``mock``."""
+    from osemock.conformance.connection import connect
+
     with connect(ose_target) as connection:
         yield connection
 

@@ -11,10 +11,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+if TYPE_CHECKING:
+    from junitparser import JUnitXml
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 
@@ -75,7 +75,9 @@ class Report:
                 "cases": [asdict(case) for case in self.cases]}
 
     # -- writers ------------------------------------------------------------------------------------
-    def junit(self) -> JUnitXml:
+    def junit(self) -> "JUnitXml":
+        from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+
         suites: dict[str, TestSuite] = {}
         for case in self.cases:
             suite = suites.setdefault(case.suite, TestSuite(case.suite))
@@ -103,6 +105,8 @@ class Report:
         return path
 
     def html(self) -> str:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
         environment = Environment(loader=PackageLoader("osemock.conformance", "templates"),
                                   autoescape=select_autoescape(["html"]))
         return environment.get_template("report.html").render(report=self, counts=self.counts())

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from osemock.cpe.signature import KeyPair
+if TYPE_CHECKING:
+    from osemock.cpe.signature import KeyPair
 
 MOCK = "mock"
 #: SOL credentials each mock profile takes for any RUC.
@@ -47,7 +49,7 @@ class Target:
         default_user, default_password = PROFILE_CREDENTIALS.get(self.profile, PROFILE_CREDENTIALS["ose"])
         return self.user or default_user, self.password or default_password
 
-    def keypair(self) -> KeyPair:
+    def keypair(self) -> "KeyPair":
         """The certificate documents are signed with."""
         from osemock.fixtures import CERTS, emitter_keypair
         from osemock.cpe.signature import load_keypair

@@ -12,7 +12,8 @@ import pytest
 
 from osemock.conformance.documents import (CorpusDocument, answer, differences, findings_of, load_corpus,
                                            preflight, run_corpus)
-from osemock.conformance.plugin import _target_from, connect
+from osemock.conformance.connection import connect
+from osemock.conformance.plugin import target_from_config
 
 
 _LOADED = pytest.StashKey[list[CorpusDocument]]()
@@ -64,7 +65,7 @@ def second_run(corpus, pytestconfig):
     other = pytestconfig.getoption("--ose-compare")
     if not other:
         return None
-    target = _target_from(pytestconfig, other)
+    target = target_from_config(pytestconfig, other)
     with connect(target) as connection:
         return run_corpus(connection.client(sign=False), corpus, _keypair(pytestconfig, target))
 

@@ -9,7 +9,7 @@ import pytest
 from junitparser import JUnitXml
 
 from osemock.conformance.homologation import ALL_GROUPS, build_set, run
-from osemock.conformance.plugin import make_client
+from osemock.conformance.connection import make_client
 from osemock.conformance.server import MockServer
 from osemock.conformance.target import Target
 from osemock.fixtures.faker_cpe import is_valid_ruc

@@ -7,7 +7,7 @@ import pytest
 
 from osemock.client import Status
 from osemock.conformance.admin import AdminError, OseAdmin
-from osemock.conformance.plugin import make_client
+from osemock.conformance.connection import make_client
 from osemock.conformance.factory import DocumentFactory
 from osemock.conformance.target import Target
 from osemock.fixtures.summaries import comunicacion_baja
