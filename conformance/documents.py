@@ -54,7 +54,10 @@ def read_expectation(path: Path) -> Expectation:
     """The sidecar of ``path`` (``NAME.xml.expected`` or ``NAME.expected``), or acceptance."""
     for sidecar in (path.with_name(path.name + ".expected"), path.with_suffix(".expected")):
         if sidecar.is_file():
-            data = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every scalar a string
+            try:
+                data = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every scalar a string
+            except yaml.YAMLError as error:
+                raise ValueError(f"{sidecar}: not a code nor YAML ({error.__class__.__name__})") from error
             if isinstance(data, str):
                 return Expectation(data.strip())
             if isinstance(data, dict) and data.get("code"):

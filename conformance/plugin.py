@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # the client stack (zeep, signxml) loads when a fixture is us
 
 _CASE = pytest.StashKey[CaseResult]()
 _REPORT = pytest.StashKey[Report]()
+CORPUS = pytest.StashKey[list]()
+"""The emitter's documents (``--emitter-xml``), read once at start."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"osemock: {error}") from error
     if config.getoption("--ose-report", default=None):
         config.stash[_REPORT] = Report("osemock conformance", target.describe())
+    if config.getoption("--emitter-xml", default=None):
+        from osemock.conformance.documents import load_corpus
+
+        try:  # a missing folder or an unreadable sidecar is said once, before anything runs
+            config.stash[CORPUS] = load_corpus(config.getoption("--emitter-xml"))
+        except ValueError as error:
+            raise pytest.UsageError(f"osemock --emitter-xml: {error}") from error
 
 
 def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Target:

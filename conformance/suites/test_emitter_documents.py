@@ -10,28 +10,23 @@ from __future__ import annotations
 
 import pytest
 
-from osemock.conformance.documents import (CorpusDocument, answer, differences, findings_of, load_corpus,
-                                           preflight, run_corpus)
+from osemock.conformance.documents import CorpusDocument, answer, differences, findings_of, preflight, run_corpus
 from osemock.conformance.connection import connect
-from osemock.conformance.plugin import target_from_config
-
-
-_LOADED = pytest.StashKey[list[CorpusDocument]]()
+from osemock.conformance.plugin import CORPUS, target_from_config
 
 
 def _corpus(config: pytest.Config) -> list[CorpusDocument]:
-    """The corpus, read once per run (the parametrized tests and the run share its objects)."""
-    if _LOADED not in config.stash:
-        folder = config.getoption("--emitter-xml")
-        config.stash[_LOADED] = load_corpus(folder) if folder else []
-    return config.stash[_LOADED]
+    """The corpus the plugin read at start (the parametrized tests and the run share its objects)."""
+    return config.stash.get(CORPUS, [])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "corpus_document" in metafunc.fixturenames:
         documents = _corpus(metafunc.config)
-        metafunc.parametrize("corpus_document", documents or [pytest.param(None, marks=pytest.mark.skip(
-            reason="no --emitter-xml DIR given"))], ids=[d.name for d in documents] or ["no-corpus"])
+        folder = metafunc.config.getoption("--emitter-xml")
+        reason = f"no *.xml in {folder}" if folder else "no --emitter-xml DIR given"
+        metafunc.parametrize("corpus_document", documents or [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+                             ids=[d.name for d in documents] or ["no-corpus"])
 
 
 @pytest.fixture(scope="module")
