@@ -85,7 +85,8 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, emi
 @_profile
 @_cert
 @_cert_password
-@click.option("--groups", default=None, help="Comma-separated groups of the set (default all: 1-4, 7-14).")
+@click.option("--groups", default=None,
+              help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
 @click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
 @click.option("--first-number", default=None, type=int,
               help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere).")
@@ -97,12 +98,17 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, groups
     import json
     import time
 
-    from osemock.conformance.homologation import ALL_GROUPS, build_set, run
+    from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, run
     from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
 
     try:
-        chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
+        if groups == "all":
+            chosen = KNOWN_GROUPS
+        else:
+            if groups and not all(g.strip().isdigit() for g in groups.split(",")):
+                raise ValueError(f"--groups takes group numbers such as 1,13,14 (or 'all'), not {groups!r}")
+            chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
         spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
                                cert_password=cert_password)
         if first_number is None:

@@ -46,6 +46,8 @@ class Group:
     """Catalog 07 codes the lines take in turn."""
     discount: Decimal = Decimal("0")
     currency: str = "PEN"
+    isc_rate: Decimal | None = None
+    """ISC (sistema al valor) on the first line of each document."""
 
 
 _FACTURA, _BOLETA = "01", "03"
@@ -64,9 +66,18 @@ GROUPS: tuple[Group, ...] = (
     Group(11, "BB14", _BOLETA, "Boletas: ventas con descuento global", 85, (2, 1, 4, 3, 5), (2, 3, 5),
           discount=Decimal("0.10")),
     Group(12, "BB50", _BOLETA, "Boletas: otra moneda", 96, (5,), (1,), currency="USD"),
+    # Groups of the set that the 2017 assignment did not include (its case numbers are unknown, so
+    # they are numbered after 100); chosen with --groups.
+    Group(5, "FF30", _FACTURA, "Facturas: operaciones gravadas con ISC", 101, (3, 2, 1, 5, 4), (2, 3, 4),
+          isc_rate=Decimal("0.17")),
+    Group(21, "BB40", _BOLETA, "Boletas: gravadas con ISC", 112, (3, 2, 1, 5, 4), (2, 3, 4),
+          isc_rate=Decimal("0.17")),
 )
 RESUMEN_GROUP, BAJA_GROUP = 13, 14
-ALL_GROUPS = tuple(g.number for g in GROUPS) + (RESUMEN_GROUP, BAJA_GROUP)
+EXTRA_GROUPS = (5, 21)
+#: The groups of the 2017 assignment, the default set.
+ALL_GROUPS = tuple(g.number for g in GROUPS if g.number not in EXTRA_GROUPS) + (RESUMEN_GROUP, BAJA_GROUP)
+KNOWN_GROUPS = ALL_GROUPS + EXTRA_GROUPS
 
 
 @dataclass
@@ -113,7 +124,8 @@ class SetBuilder:
         self.today = self.issued or datetime.now(LIMA).date()
 
     def _lines(self, group: Group, count: int) -> list[Line]:
-        return [self.fake.cpe_line(group.affectations[i % len(group.affectations)]) for i in range(count)]
+        return [self.fake.cpe_line(group.affectations[i % len(group.affectations)], group.isc_rate if i == 0 else None)
+                for i in range(count)]
 
     def group_cases(self, group: Group) -> list[HomologationCase]:
         cases: list[HomologationCase] = []
@@ -174,9 +186,9 @@ class SetBuilder:
         return HomologationCase(100, BAJA_GROUP, f"Comunicación de baja de FF11-{self.first_number}", name, "RA", xml)
 
     def build(self, groups: tuple[int, ...] = ALL_GROUPS) -> list[HomologationCase]:
-        unknown = set(groups) - set(ALL_GROUPS)
+        unknown = set(groups) - set(KNOWN_GROUPS)
         if unknown:
-            raise ValueError(f"no group {sorted(unknown)} in the set; groups: {', '.join(map(str, ALL_GROUPS))}")
+            raise ValueError(f"no group {sorted(unknown)} in the set; groups: {', '.join(map(str, sorted(KNOWN_GROUPS)))}")
         if BAJA_GROUP in groups and 1 not in groups:
             raise ValueError("group 14 (baja) voids a factura of group 1: choose group 1 too")
         cases: list[HomologationCase] = []
@@ -187,7 +199,7 @@ class SetBuilder:
             cases.append(self.resumen())
         if BAJA_GROUP in groups:
             cases.append(self.baja())
-        return cases
+        return sorted(cases, key=lambda case: (case.type_code in ("RC", "RA"), case.number))
 
 
 def _summary_number() -> int:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from junitparser import JUnitXml
 
-from osemock.conformance.homologation import ALL_GROUPS, build_set, run
+from osemock.conformance.homologation import ALL_GROUPS, EXTRA_GROUPS, build_set, run
 from osemock.conformance.connection import make_client
 from osemock.conformance.server import MockServer
 from osemock.conformance.target import Target
@@ -73,6 +73,15 @@ def test_every_case_is_aprobado_against_the_mock(cases, tmp_path):
     assert json.loads(data.read_text(encoding="utf-8"))["counts"]["passed"] == len(SUNAT_CASES)
 
 
+def test_the_isc_groups_outside_the_2017_set_are_aprobado_too():
+    cases = build_set("20123456789", EXTRA_GROUPS, seed=5)
+    assert [case.number for case in cases] == list(range(101, 123))
+    assert all(b">2000</cbc:ID>" in case.xml for case in cases)  # an ISC subtotal in every document
+    with MockServer() as server:
+        report = run(make_client(Target(), server.url, [server.certificate]), cases)
+    assert {case.label for case in report.cases} == {"Aprobado"}, [(c.name, c.code) for c in report.cases]
+
+
 def test_a_rejected_case_is_no_aprobado_with_its_code():
     cases = build_set("20123456789", (1,), seed=1)
     cases[0].xml = cases[0].xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9', 1)
@@ -92,6 +101,8 @@ def test_homologate_command_end_to_end(tmp_path):
 
 
 def test_homologate_rejects_unknown_groups(tmp_path):
-    result = run_module(["osemock", "homologate", "--groups", "5"], tmp_path)
-    assert result.returncode == 2 and "no group [5]" in result.stderr
+    result = run_module(["osemock", "homologate", "--groups", "6"], tmp_path)
+    assert result.returncode == 2 and "no group [6]" in result.stderr
+    result = run_module(["osemock", "homologate", "--groups", "1,x"], tmp_path)
+    assert result.returncode == 2 and "group numbers such as" in result.stderr
     assert ALL_GROUPS[-2:] == (13, 14)
