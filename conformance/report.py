@@ -109,6 +109,7 @@ class Report:
 
         environment = Environment(loader=PackageLoader("osemock.conformance", "templates"),
                                   autoescape=select_autoescape(["html"]))
+        environment.filters["pretty_xml"] = _pretty_xml
         return environment.get_template("report.html").render(report=self, counts=self.counts())
 
     def write_html(self, path: str | Path) -> Path:
@@ -128,3 +129,15 @@ class Report:
         folder = Path(folder)
         return [self.write_junit(folder / "junit.xml"), self.write_html(folder / "report.html"),
                 self.write_json(folder / "report.json")]
+
+
+def _pretty_xml(text: str) -> str:
+    """A CDR indented for a person (it travels on one line); left as it is if it does not parse."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_blank_text=True, resolve_entities=False,
+                                                                      no_network=True))
+    except etree.XMLSyntaxError:
+        return text
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
