@@ -27,10 +27,18 @@ class DocumentFactory:
         self.issued = issued
         self._numbers = itertools.count(start if start is not None else (int(time.time()) % 1_000_000) * 10 + 1)
         self._customers: dict[str, object] = {}
+        self._summaries = 0
 
     @property
     def today(self) -> date:
         return self.issued or datetime.now(LIMA).date()
+
+    def summary_number(self) -> int:
+        """A correlativo for today's RC/RA/RR: from the second of the day and this factory's counter,
+        so summaries of one run, and of runs minutes apart, do not reuse a name."""
+        now = datetime.now(LIMA)
+        self._summaries += 1
+        return (now.hour * 3600 + now.minute * 60 + now.second) + self._summaries
 
     def next_id(self, serie: str) -> str:
         return f"{serie}-{next(self._numbers)}"

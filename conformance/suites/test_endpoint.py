@@ -140,7 +140,7 @@ def test_baja_gets_a_ticket_that_ends_with_its_cdr(ose_client, ose_documents, os
     assert ose_client.send_bill(xml).accepted
     serie, numero = number.split("-")
     today = ose_documents.today
-    _, baja = comunicacion_baja(today, [("01", serie, int(numero))], number=int(numero) % 1000 + 1,
+    _, baja = comunicacion_baja(today, [("01", serie, int(numero))], number=ose_documents.summary_number(),
                                 reference_date=today, ruc=ose_client.ruc)
     sent = ose_client.send_summary(ose_client.prepare(_unsigned(baja)))
     assert sent.status is Status.PENDING and sent.ticket and sent.ticket.isdigit(), f"{sent.code} {sent.description}"
