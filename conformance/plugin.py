@@ -55,7 +55,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ose_mock_only: needs the mock's scenario control; skipped against a real endpoint")
     try:  # a bad option is a usage error at start, not a traceback in every test
         target = target_from_config(config)
     except ValueError as error:

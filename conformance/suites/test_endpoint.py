@@ -2,8 +2,8 @@
 
 Every test speaks through the emitter client on the official WSDL and judges only what SUNAT's
 manuals promise (codes, fault shape, CDRs, tickets), so the module runs unchanged against the
-in-process mock or a real test endpoint (``--ose-target https://…``); the two tests that drive the
-mock's scenario control are skipped elsewhere.
+in-process mock or a real test endpoint (``--ose-target https://…``); the test that drives the
+mock's scenario control (``ose_admin``) is skipped where the target is not an osemock.
 """
 from __future__ import annotations
 
@@ -153,7 +153,6 @@ def test_unknown_ticket_is_0127(ose_client, ose_case):
     assert outcome.code == "0127", f"{outcome.status.value} {outcome.code} {outcome.description}"
 
 
-@pytest.mark.ose_mock_only
 def test_a_system_fault_is_retried(ose_client, ose_admin, ose_documents, ose_case):
     ose_admin.plan_fault("sendBill", code="0130", times=1)
     _, xml = ose_documents.factura()
