@@ -21,6 +21,8 @@ _profile = click.option("--profile", default=None, help="Profile of the in-proce
 _cert = click.option("--cert", default=None, type=click.Path(exists=True, dir_okay=False),
                      help="Signing certificate, PFX/P12 or PEM [env OSE_CERT; default the TEST-ONLY one].")
 _cert_password = click.option("--cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
+_registry = click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False),
+                         help="Emitter registry the in-process mock loads (SOL users for sunat-prod) [env OSE_REGISTRY].")
 _report = click.option("--report", "report_dir", default=None, type=click.Path(file_okay=False),
                        help="Write junit.xml, report.html and report.json here.")
 
@@ -38,6 +40,7 @@ SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
 @_profile
 @_cert
 @_cert_password
+@_registry
 @click.option("--emitter-xml", default=None, type=click.Path(exists=True, file_okay=False),
               help="Folder of the emitter's documents (sidecar NAME.xml.expected: the code expected).")
 @click.option("--sign", is_flag=True, help="Sign the emitter's unsigned documents before sending.")
@@ -45,7 +48,7 @@ SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
 @_report
 @click.option("--verbose", "-v", is_flag=True, help="One line per case.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def check(suites, target, ruc, user, password, profile, cert, cert_password, emitter_xml, sign, compare, report_dir,
+def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, emitter_xml, sign, compare, report_dir,
           verbose, pytest_args) -> None:
     """Run the conformance suites against a target (extra arguments after -- go to pytest)."""
     import pytest
@@ -66,7 +69,8 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, emi
         args += ["-p", "osemock.conformance.plugin"]
     for option, value in (("--ose-target", target), ("--ose-ruc", ruc), ("--ose-user", user),
                           ("--ose-password", password), ("--ose-profile", profile), ("--ose-cert", cert),
-                          ("--ose-cert-password", cert_password), ("--emitter-xml", emitter_xml),
+                          ("--ose-cert-password", cert_password), ("--ose-registry", registry),
+                          ("--emitter-xml", emitter_xml),
                           ("--ose-compare", compare), ("--ose-report", report_dir)):
         if value:
             args += [option, str(value)]
@@ -85,6 +89,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, emi
 @_profile
 @_cert
 @_cert_password
+@_registry
 @click.option("--groups", default=None,
               help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
 @click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
@@ -92,7 +97,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, emi
               help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere).")
 @_report
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def homologate(ruc, target, user, password, profile, cert, cert_password, groups, seed, first_number, report_dir,
+def homologate(ruc, target, user, password, profile, cert, cert_password, registry, groups, seed, first_number, report_dir,
                as_json) -> None:
     """Homologation dry-run: build SUNAT's historical test set for RUC, send it, report each case."""
     import json
@@ -110,7 +115,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, groups
                 raise ValueError(f"--groups takes group numbers such as 1,13,14 (or 'all'), not {groups!r}")
             chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
         spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
-                               cert_password=cert_password)
+                               cert_password=cert_password, registry=registry)
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
         cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())

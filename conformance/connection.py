@@ -54,5 +54,5 @@ def connect(target: Target) -> Iterator[Connection]:
         return
     from osemock.conformance.server import MockServer
 
-    with MockServer(target.profile) as server:
+    with MockServer(target.profile, registry=target.registry) as server:
         yield Connection(target, server)

@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ose-cert", default=None, help="Signing certificate, PFX/P12 or PEM [env OSE_CERT; "
                                                      "default the TEST-ONLY one from osemock.fixtures]")
     group.addoption("--ose-cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
+    group.addoption("--ose-registry", default=None, help="Emitter registry YAML the in-process mock loads "
+                                                         "(SOL users for sunat-prod) [env OSE_REGISTRY]")
     group.addoption("--emitter-xml", default=None, metavar="DIR",
                     help="Folder of the emitter's own documents for the emitter-documents suite")
     group.addoption("--ose-sign", action="store_true",
@@ -76,7 +78,8 @@ def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Ta
     return Target.from_env(endpoint=endpoint or config.getoption("--ose-target"), ruc=config.getoption("--ose-ruc"),
                            user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
                            profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
-                           cert_password=config.getoption("--ose-cert-password"))
+                           cert_password=config.getoption("--ose-cert-password"),
+                           registry=config.getoption("--ose-registry"))
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 One description serves the pytest plugin (``--ose-target`` and friends), ``osemock check`` and
 ``osemock homologate``; the environment (``OSE_TARGET``, ``OSE_RUC``, ``OSE_USER``, ``OSE_PASSWORD``,
-``OSE_PROFILE``, ``OSE_CERT``, ``OSE_CERT_PASSWORD``) fills what the options leave out, so a CI job
+``OSE_PROFILE``, ``OSE_CERT``, ``OSE_CERT_PASSWORD``, ``OSE_REGISTRY``) fills what the options leave out, so a CI job
 can point the same suite elsewhere without editing it.
 """
 from __future__ import annotations
@@ -39,6 +39,8 @@ class Target:
     cert: Path | None = None
     """Signing certificate (PFX/P12 or PEM); ``None``: the TEST-ONLY certificate from fixtures."""
     cert_password: str | None = None
+    registry: Path | None = None
+    """Emitter registry (YAML/JSON) the in-process mock loads: SOL users for ``sunat-prod``, certificates."""
 
     @property
     def is_mock(self) -> bool:
@@ -71,12 +73,14 @@ class Target:
         values: dict[str, object] = {}
         for field_name, variable in (("endpoint", "OSE_TARGET"), ("ruc", "OSE_RUC"), ("user", "OSE_USER"),
                                      ("password", "OSE_PASSWORD"), ("profile", "OSE_PROFILE"),
-                                     ("cert", "OSE_CERT"), ("cert_password", "OSE_CERT_PASSWORD")):
+                                     ("cert", "OSE_CERT"), ("cert_password", "OSE_CERT_PASSWORD"),
+                                     ("registry", "OSE_REGISTRY")):
             if env.get(variable):
                 values[field_name] = env[variable]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if values.get("cert") is not None:
-            values["cert"] = Path(str(values["cert"]))
+        for path_field in ("cert", "registry"):
+            if values.get(path_field) is not None:
+                values[path_field] = Path(str(values[path_field]))
         target = replace(cls(), **values)  # type: ignore[arg-type]
         if not (len(target.ruc) == 11 and target.ruc.isdigit()):
             raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")

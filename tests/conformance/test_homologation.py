@@ -9,7 +9,7 @@ import pytest
 from junitparser import JUnitXml
 
 from osemock.conformance.homologation import ALL_GROUPS, EXTRA_GROUPS, build_set, run
-from osemock.conformance.connection import make_client
+from osemock.conformance.connection import connect, make_client
 from osemock.conformance.server import MockServer
 from osemock.conformance.target import Target
 from osemock.fixtures.faker_cpe import is_valid_ruc
@@ -80,6 +80,23 @@ def test_the_isc_groups_outside_the_2017_set_are_aprobado_too():
     with MockServer() as server:
         report = run(make_client(Target(), server.url, [server.certificate]), cases)
     assert {case.label for case in report.cases} == {"Aprobado"}, [(c.name, c.code) for c in report.cases]
+
+
+def test_sunat_production_dialect_with_a_registry(tmp_path):
+    """sunat-prod has no test credentials: the registry gives the SOL user; rejections come as CDRs."""
+    registry = tmp_path / "emitters.yaml"
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    users:\n      - {user: FACTURA1, password: secreto}\n',
+                        encoding="utf-8")
+    target = Target(profile="sunat-prod", user="FACTURA1", password="secreto", registry=registry)
+    cases = build_set("20123456789", (1, 14), seed=8)
+    cases[1].xml = cases[1].xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9', 1)
+    with connect(target) as connection:
+        report = run(connection.client(), cases)
+    refused = {case.name: case.code for case in report.cases if case.label != "Aprobado"}
+    # factura 2 is rejected, and so are the notes on it (2121 credit, 2208 debit): a rejected document
+    # cannot be modified
+    assert refused == {"Caso 2": "3280", "Caso 6": "2121", "Caso 9": "2208"} and report.cases[1].status == "rejected" and report.cases[1].cdr_xml
+    assert len(report.cases[-1].ticket) == 15  # SUNAT production's tickets
 
 
 def test_a_rejected_case_is_no_aprobado_with_its_code():
