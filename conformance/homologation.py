@@ -73,6 +73,7 @@ GROUPS: tuple[Group, ...] = (
     Group(21, "BB40", _BOLETA, "Boletas: gravadas con ISC", 112, (3, 2, 1, 5, 4), (2, 3, 4),
           isc_rate=Decimal("0.17")),
 )
+_GRAVADO_BOLETAS = next(group for group in GROUPS if group.number == 8)
 RESUMEN_GROUP, BAJA_GROUP = 13, 14
 EXTRA_GROUPS = (5, 21)
 #: The groups of the 2017 assignment, the default set.
@@ -128,42 +129,52 @@ class SetBuilder:
                 for i in range(count)]
 
     def group_cases(self, group: Group) -> list[HomologationCase]:
-        cases: list[HomologationCase] = []
-        case_number = group.first_case
-        ids = []
+        """The group's documents, then a credit note and a debit note on each document it names."""
+        documents = self._documents(group)
+        ids = [case.document_id.split("-", 2)[2] for case in documents]
+        case_number = group.first_case + len(documents)
+        notes: list[HomologationCase] = []
+        for note_type in ("07", "08"):
+            for offset, which in enumerate(group.notes_on):
+                notes.append(self._note(group, note_type, case_number, f"{group.serie}-{self.first_number + offset}",
+                                        ids[which - 1]))
+                case_number += 1
+        return documents + notes
+
+    def _documents(self, group: Group) -> list[HomologationCase]:
+        kind = "Factura" if group.type_code == _FACTURA else "Boleta"
+        cases = []
         for index, count in enumerate(group.line_counts):
             document_id = f"{group.serie}-{self.first_number + index}"
             customer = self.fake.company_party() if group.type_code == _FACTURA else self.fake.person_party()
             lines = self._lines(group, count)
             self.built[document_id] = _Built(customer, lines)
-            kind = "factura" if group.type_code == _FACTURA else "boleta"
             xml = invoice(self.emitter, document_id, customer, lines, type_code=group.type_code,
                           currency=group.currency, issued=self.today, discount_rate=group.discount)
-            cases.append(HomologationCase(case_number, group.number, f"{kind.capitalize()} con {count} ítem(s)",
+            cases.append(HomologationCase(group.first_case + index, group.number, f"{kind} con {count} ítem(s)",
                                           f"{self.ruc}-{group.type_code}-{document_id}", group.type_code, xml))
-            ids.append(document_id)
-            case_number += 1
-        for note_type in ("07", "08"):
-            for offset, which in enumerate(group.notes_on):
-                reference = ids[which - 1]
-                base = self.built[reference]
-                note_id = f"{group.serie}-{self.first_number + offset}"
-                first = base.lines[0]
-                if note_type == "07":  # one unit of the first item comes back
-                    lines = [replace(first, quantity=Decimal(1))]
-                    xml = credit_note(self.emitter, note_id, base.customer, lines, (group.type_code, reference), "07",
-                                      currency=group.currency, issued=self.today)
-                    title = f"Nota de crédito (devolución por ítem) de {reference}"
-                else:  # a price adjustment of the first item
-                    lines = [replace(first, description=f"AJUSTE DE PRECIO - {first.description}"[:250],
-                                     quantity=Decimal(1), unit_value=max(Decimal("1.00"), (first.unit_value * Decimal("0.05")).quantize(Decimal("0.01"))))]
-                    xml = debit_note(self.emitter, note_id, base.customer, lines, (group.type_code, reference), "02",
-                                     currency=group.currency, issued=self.today)
-                    title = f"Nota de débito (aumento en el valor) de {reference}"
-                cases.append(HomologationCase(case_number, group.number, title, f"{self.ruc}-{note_type}-{note_id}",
-                                              note_type, xml, reference))
-                case_number += 1
         return cases
+
+    def _note(self, group: Group, note_type: str, case_number: int, note_id: str, reference: str) -> HomologationCase:
+        """A credit note giving back one unit of the document's first item, or a debit note raising
+        that item's price by 5 %."""
+        base = self.built[reference]
+        first = base.lines[0]
+        modified = (group.type_code, reference)
+        if note_type == "07":
+            lines = [replace(first, quantity=Decimal(1))]
+            xml = credit_note(self.emitter, note_id, base.customer, lines, modified, "07", currency=group.currency,
+                              issued=self.today)
+            title = f"Nota de crédito (devolución por ítem) de {reference}"
+        else:
+            raise_by = max(Decimal("1.00"), (first.unit_value * Decimal("0.05")).quantize(Decimal("0.01")))
+            lines = [replace(first, description=f"AJUSTE DE PRECIO - {first.description}", quantity=Decimal(1),
+                             unit_value=raise_by)]
+            xml = debit_note(self.emitter, note_id, base.customer, lines, modified, "02", currency=group.currency,
+                             issued=self.today)
+            title = f"Nota de débito (aumento en el valor) de {reference}"
+        return HomologationCase(case_number, group.number, title, f"{self.ruc}-{note_type}-{note_id}", note_type, xml,
+                                reference)
 
     def resumen(self) -> HomologationCase:
         """Case 99: a resumen diario informing three boletas not sent one by one."""
@@ -171,7 +182,7 @@ class SetBuilder:
 
         lines = []
         for offset in range(3):
-            total = sum((l.value + l.tax for l in self._lines(GROUPS[5], 2)), Decimal("0.00"))
+            total = sum((line.value + line.tax for line in self._lines(_GRAVADO_BOLETAS, 2)), Decimal("0.00"))
             lines.append(RcLine("03", f"BR01-{self.first_number + offset}", "1", f"{total:.2f}"))
         name, xml = resumen_diario(self.today, lines, number=_summary_number(), reference_date=self.today,
                                    ruc=self.ruc, keypair=self.keypair)
