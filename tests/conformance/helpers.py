@@ -25,11 +25,11 @@ def report_cases(folder: Path) -> dict[str, dict]:
     return {case["name"]: case for case in data["cases"]}
 
 
-def _line_tax_off(xml: bytes) -> bytes:
-    """The first line's TaxTotal/TaxAmount off by 5.00 soles (3292)."""
-    start = xml.index(b"<cac:InvoiceLine>")
-    at = xml.index(b'<cbc:TaxAmount currencyID="PEN">', start) + len(b'<cbc:TaxAmount currencyID="PEN">')
-    return xml[:at] + b"5" + xml[at:]
+def _without_customer_name(xml: bytes) -> bytes:
+    """The customer's RegistrationName left empty (2021)."""
+    start = xml.index(b"<cbc:RegistrationName>", xml.index(b"AccountingCustomerParty"))
+    end = xml.index(b"</cbc:RegistrationName>", start)
+    return xml[:start] + b"<cbc:RegistrationName>" + xml[end:]
 
 
 def broken_corpus(folder: Path) -> dict[str, str]:
@@ -53,7 +53,9 @@ def broken_corpus(folder: Path) -> dict[str, str]:
     number, xml = factory.credit_note(("01", good))
     put(number, "07", xml, "0")
     number, xml = factory.factura(lines=2)
-    put(number, "01", _line_tax_off(xml), "3292")
+    put(number, "01", xml.replace(b"<cbc:Percent>18</cbc:Percent>", b"<cbc:Percent>19</cbc:Percent>", 1), "3103")  # IGV at 19 %
+    number, xml = factory.factura(lines=2)
+    put(number, "01", _without_customer_name(xml), "2021")
     number, xml = factory.factura(lines=1)
     put(number, "01", xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9', 1), "3280")
     number, xml = factory.factura(lines=1)
@@ -65,5 +67,5 @@ def broken_corpus(folder: Path) -> dict[str, str]:
         .replace(b"</cbc:InvoiceTypeCode>", b"</cbc:TipoDocumento>", 1), "0306")
     number, xml = factory.factura(lines=1)
     signed = prepare(xml, emitter_keypair()).xml
-    put(number, "01", signed.replace(b"Contado", b"Credito", 1), "2335")  # altered after signing
+    put(number, "01", signed.replace(b"<cbc:Description>", b"<cbc:Description>OFERTA ", 1), "2335")  # altered after signing
     return expected
