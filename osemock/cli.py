@@ -15,10 +15,11 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, so tests can call it."""
     from osemock.client.cli import COMMANDS as CLIENT_COMMANDS
+    from osemock.conformance.cli import COMMANDS as KIT_COMMANDS
     from osemock.server.admin.cli import admin
     from osemock.server.cli import rules, serve, validate
 
-    for command in (serve, validate, rules, admin, *CLIENT_COMMANDS):
+    for command in (serve, validate, rules, admin, *CLIENT_COMMANDS, *KIT_COMMANDS):
         if command.name not in cli.commands:
             cli.add_command(command)
     try:

@@ -26,6 +26,6 @@ def test_ose_admin_drives_a_running_mock_and_resets_it(mock, tmp_path):
         "    ose_admin.scenario(action='drop')\n"
         "    assert len(ose_admin.scenarios(active=True)) == 1\n")
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file),
-                          "--osemock-admin-url", mock.base_url], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+                          "--ose-target", mock.url()], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert mock.admin.scenarios() == []   # the fixture cleared what its test planned

@@ -1,0 +1,82 @@
+"""Scenario control of a target that is an osemock: the whole admin API
+(:class:`~osemock.server.admin.client.AdminClient`: reset, seed, journal, snapshots, clock, tickets,
+scenarios) plus the kit's shorthands.
+
+    admin = OseAdmin("http://127.0.0.1:8080/ol-ti-itcpe/billService")
+    admin.plan_fault(operation="sendBill", code="0130", times=2)
+    admin.settle(ticket)                    # a pending ticket becomes due now
+    admin.hold(ticket, after_polls=3)       # …or answers 98 three more times
+    admin.scenario(action="lost", operation="sendBill", delay_seconds=3)
+
+A real OSE has none of this: :meth:`available` says whether the target is an osemock.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+from cryptography import x509
+
+from osemock.server.admin.client import AdminClient, AdminError
+
+__all__ = ["OseAdmin", "AdminError"]
+
+
+class OseAdmin(AdminClient):
+    """The admin API of the osemock behind ``url`` (any of its URLs: the billService one is kept as
+    :attr:`endpoint`)."""
+
+    def __init__(self, url: str, reset: Callable[[], None] | None = None, timeout: float = 10.0,
+                 mock: Any = None) -> None:
+        parts = urlsplit(url)
+        super().__init__(f"{parts.scheme}://{parts.netloc}", timeout=timeout)
+        self.endpoint = url if parts.path not in ("", "/") else f"{self.base_url}/ol-ti-itcpe/billService"
+        self.mock = mock
+        """The in-process mock when the kit started it, ``None`` for a mock running elsewhere."""
+        self._local_reset = reset
+
+    def available(self) -> bool:
+        """The target answers ``/_osemock/health`` (it is an osemock, not a real OSE)."""
+        try:
+            return self.session.get(f"{self.base_url}/_osemock/health", timeout=self.timeout).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def certificate(self) -> x509.Certificate:
+        """The certificate the mock signs its CDRs with."""
+        response = self.session.get(f"{self.base_url}/_osemock/certificate.pem", timeout=self.timeout)
+        response.raise_for_status()
+        return x509.load_pem_x509_certificate(response.content)
+
+    def plan_fault(self, operation: str | None = None, *, code: str | None = None, http_status: int | None = None,
+                   delay_seconds: float = 0, times: int = 1) -> list[dict[str, Any]]:
+        """Trouble for the next ``times`` calls of ``operation`` (any when ``None``): a scenario."""
+        body: dict[str, Any] = {"operation": operation, "delay_seconds": delay_seconds, "times": times}
+        if code is not None:
+            body["code"] = code
+        if http_status is not None:
+            body["http_status"] = http_status
+        return self.call("POST", "/faults", body)
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/faults")
+
+    def clear_faults(self) -> None:
+        self.call("DELETE", "/faults")
+
+    def settle(self, ticket: str) -> dict[str, Any]:
+        """Make a pending ticket due now: the next getStatus processes it."""
+        return self.release(ticket)
+
+    def hold(self, ticket: str, after_polls: int | None = None, after_seconds: float | None = None) -> dict[str, Any]:
+        """Keep a pending ticket at 98 for more polls or seconds."""
+        return self.release(ticket, after_polls=after_polls, after_seconds=after_seconds)
+
+    def reset(self, registry: bool = False) -> dict[str, Any]:
+        """Forget every document, ticket, request and scenario: the in-process mock's own reset when
+        the kit started it, the admin API's otherwise."""
+        if self._local_reset is not None and not registry:
+            self._local_reset()
+            return {"reset": True}
+        return super().reset(registry=registry)

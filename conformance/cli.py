@@ -1,0 +1,153 @@
+"""``osemock check`` (the kit's suites through pytest) and ``osemock homologate`` (the dry-run).
+
+Both take the target the way the pytest plugin does (``--target mock|NAME|URL``, ``--ruc``,
+``--user``, ``--password``, ``--profile``, ``--cert``; or the ``OSE_*`` variables) and write JUnit
+XML, HTML and JSON reports with ``--report DIR``.  Exit codes: 0 every case passed (Aprobado),
+1 some failed, 2 a usage error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+_target = click.option("--target", "-t", default=None,
+                       help="mock (in-process, default), a known endpoint (ose-test, sunat-beta…) or a billService URL [env OSE_TARGET].")
+_ruc = click.option("--ruc", default=None, help="Emitter RUC [env OSE_RUC; default 20123456789].")
+_user = click.option("--user", "-u", default=None, help="SOL user [env OSE_USER; default the profile's test user].")
+_password = click.option("--password", "-p", default=None, help="SOL password [env OSE_PASSWORD].")
+_profile = click.option("--profile", default=None, help="Profile of the in-process mock: ose, sunat-beta, sunat-prod [env OSE_PROFILE].")
+_cert = click.option("--cert", default=None, type=click.Path(exists=True, dir_okay=False),
+                     help="Signing certificate, PFX/P12 or PEM [env OSE_CERT; default the TEST-ONLY one].")
+_cert_password = click.option("--cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
+_registry = click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False),
+                         help="Emitter registry the in-process mock loads (SOL users for sunat-prod) [env OSE_REGISTRY].")
+_report = click.option("--report", "report_dir", default=None, type=click.Path(file_okay=False),
+                       help="Write junit.xml, report.html and report.json here.")
+
+SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
+          "documents": "osemock.conformance.suites.test_emitter_documents"}
+
+
+@click.command()
+@click.option("--suite", "suites", multiple=True, type=click.Choice(["endpoint", "documents", "all"]),
+              help="Which suites (repeatable); default: endpoint, plus documents when --emitter-xml is given.")
+@_target
+@_ruc
+@_user
+@_password
+@_profile
+@_cert
+@_cert_password
+@_registry
+@click.option("--emitter-xml", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Folder of the emitter's documents (sidecar NAME.xml.expected: the code expected).")
+@click.option("--sign", is_flag=True, help="Sign the emitter's unsigned documents before sending.")
+@click.option("--compare", default=None, metavar="TARGET", help="Send the emitter documents to this target too and compare.")
+@_report
+@click.option("--verbose", "-v", is_flag=True, help="One line per case.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, emitter_xml, sign, compare, report_dir,
+          verbose, pytest_args) -> None:
+    """Run the conformance suites against a target (extra arguments after -- go to pytest)."""
+    import pytest
+
+    from osemock.conformance.target import Target
+
+    try:  # a bad RUC or target is a usage error, said before pytest starts
+        Target.from_env(endpoint=target, ruc=ruc)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    wanted = set(suites) or ({"endpoint", "documents"} if emitter_xml else {"endpoint"})
+    if "all" in wanted:
+        wanted = set(SUITES)
+    if "documents" in wanted and not emitter_xml:
+        raise click.UsageError("the documents suite needs --emitter-xml DIR")
+    args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "-rfE", "-v" if verbose else "-q"]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "osemock.conformance.plugin"]
+    for option, value in (("--ose-target", target), ("--ose-ruc", ruc), ("--ose-user", user),
+                          ("--ose-password", password), ("--ose-profile", profile), ("--ose-cert", cert),
+                          ("--ose-cert-password", cert_password), ("--ose-registry", registry),
+                          ("--emitter-xml", emitter_xml),
+                          ("--ose-compare", compare), ("--ose-report", report_dir)):
+        if value:
+            args += [option, str(value)]
+    if sign:
+        args.append("--ose-sign")
+    args += ["--pyargs", *(SUITES[name] for name in SUITES if name in wanted), *pytest_args]
+    code = pytest.main(args)
+    sys.exit(0 if code == 0 else 1 if code == 1 else 2)
+
+
+@click.command()
+@_ruc
+@_target
+@_user
+@_password
+@_profile
+@_cert
+@_cert_password
+@_registry
+@click.option("--groups", default=None,
+              help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
+@click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
+@click.option("--first-number", default=None, type=int,
+              help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere).")
+@_report
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def homologate(ruc, target, user, password, profile, cert, cert_password, registry, groups, seed, first_number, report_dir,
+               as_json) -> None:
+    """Homologation dry-run: build SUNAT's historical test set for RUC, send it, report each case."""
+    import json
+    import time
+
+    from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, run
+    from osemock.conformance.connection import connect
+    from osemock.conformance.target import Target
+
+    try:
+        if groups == "all":
+            chosen = KNOWN_GROUPS
+        else:
+            if groups and not all(g.strip().isdigit() for g in groups.split(",")):
+                raise ValueError(f"--groups takes group numbers such as 1,13,14 (or 'all'), not {groups!r}")
+            chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
+        spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
+                               cert_password=cert_password, registry=registry)
+        if first_number is None:
+            first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
+        cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    with connect(spec) as connection:
+        report = run(connection.client(), cases, spec.describe())
+    if report_dir:
+        for path in report.write(report_dir):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _table(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def _table(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{report.title} — {report.target}")
+    for column in ("caso", "grupo", "documento", "estado", "código", "descripción"):
+        table.add_column(column)
+    for case in report.cases:
+        style = {"passed": "green", "failed": "red"}.get(case.verdict, "yellow")
+        table.add_row(case.name, case.suite, case.document, f"[{style}]{case.shown_verdict}[/]", case.code,
+                      case.description[:90])
+    console = Console()
+    console.print(table)
+    approved = sum(1 for c in report.cases if c.verdict == "passed")
+    console.print(f"{approved} de {len(report.cases)} casos aprobados")
+
+
+COMMANDS = (check, homologate)

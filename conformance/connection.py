@@ -1,0 +1,58 @@
+"""A target made concrete: the in-process mock started when the target is ``mock``, or the
+target's URL, and clients for it.
+
+    with connect(Target()) as connection:          # an in-process mock until the block ends
+        client = connection.client()               # signs with the target's certificate
+        client.send_bill(xml)
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from cryptography import x509
+
+from osemock.client import OseClient, RetryPolicy
+from osemock.conformance.target import Target
+
+
+def make_client(target: Target, url: str, trusted: list[x509.Certificate] | None = None,
+                sign: bool = True) -> OseClient:
+    """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)."""
+    user, password = target.credentials
+    return OseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
+                     retry=RetryPolicy(attempts=3, backoff=0.2), timeout=60.0)
+
+
+class Connection:
+    """A target made concrete: its URL, the mock behind it (if in-process) and how to reach it."""
+
+    def __init__(self, target: Target, server=None) -> None:
+        self.target = target
+        self.server = server
+        self.url = server.url if server is not None else target.endpoint
+
+    @property
+    def trusted(self) -> list[x509.Certificate] | None:
+        """The in-process mock's CDR certificate (a real endpoint's CDRs are checked for integrity only)."""
+        return [self.server.certificate] if self.server is not None else None
+
+    def client(self, sign: bool = True) -> OseClient:
+        return make_client(self.target, self.url, self.trusted, sign)
+
+    def reset(self) -> None:
+        if self.server is not None:
+            self.server.reset()
+
+
+@contextmanager
+def connect(target: Target) -> Iterator[Connection]:
+    """``with connect(target) as connection``: the in-process mock started (and stopped after) when
+    the target is ``mock``; the target's URL otherwise."""
+    if not target.is_mock:
+        yield Connection(target)
+        return
+    from osemock.conformance.server import MockServer
+
+    with MockServer(target.profile, registry=target.registry) as server:
+        yield Connection(target, server)

@@ -1,0 +1,169 @@
+"""An emitter's own documents through the kit: read the corpus and what each one should get, lint it
+offline first, send it (signed if asked), follow tickets, and judge the answer.
+
+A document must be accepted unless a sidecar file says otherwise: beside ``F001-9.xml`` a file
+``F001-9.xml.expected`` or ``F001-9.expected`` holding ``2017`` (the code the target must answer),
+or YAML ``{code: "0", observations: ["4287"], reason: "…"}``.  Codes stay strings (``0100`` is not
+an octal number).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
+from osemock.cpe.archive import write_document_zip
+from osemock.cpe.errors import CpeError
+from osemock.cpe.signature import KeyPair
+from osemock.server.rules.lint import LintResult, lint
+
+#: Sending order: documents before the notes that modify them, summaries last (an RA voids what was sent).
+_ORDER = {"01": 0, "03": 0, "07": 1, "08": 1, "20": 2, "40": 2, "RC": 3, "RA": 4, "RR": 4}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the target must answer for one document."""
+
+    code: str = "0"
+    observations: tuple[str, ...] = ()
+    reason: str = ""
+
+    def __str__(self) -> str:
+        text = "accepted (0)" if self.code == "0" else self.code
+        return text + (f" with observations {', '.join(self.observations)}" if self.observations else "")
+
+    def judge(self, outcome: Outcome) -> str | None:
+        """``None`` when the outcome meets the expectation, else why it does not."""
+        got = [o.code for o in outcome.observations]
+        if self.code == "0":
+            if not outcome.accepted:
+                return f"expected acceptance, got {outcome.status.value} {outcome.code}: {outcome.description}"
+        elif outcome.code != self.code:
+            return f"expected {self.code}, got {outcome.status.value} {outcome.code or '-'}: {outcome.description}"
+        missing = [code for code in self.observations if code not in got]
+        if missing:
+            return f"expected observations {', '.join(missing)}; the CDR has {', '.join(got) or 'none'}"
+        return None
+
+
+def read_expectation(path: Path) -> Expectation:
+    """The sidecar of ``path`` (``NAME.xml.expected`` or ``NAME.expected``), or acceptance."""
+    for sidecar in (path.with_name(path.name + ".expected"), path.with_suffix(".expected")):
+        if sidecar.is_file():
+            try:
+                data = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every scalar a string
+            except yaml.YAMLError as error:
+                raise ValueError(f"{sidecar}: not a code nor YAML ({error.__class__.__name__})") from error
+            if isinstance(data, str):
+                return Expectation(data.strip())
+            if isinstance(data, dict) and data.get("code"):
+                observations = data.get("observations") or []
+                if isinstance(observations, str):
+                    observations = observations.split()
+                return Expectation(str(data["code"]).strip(), tuple(observations), str(data.get("reason", "")))
+            raise ValueError(f"{sidecar}: write a code (2017) or a mapping with 'code'")
+    return Expectation()
+
+
+@dataclass
+class CorpusDocument:
+    path: Path
+    xml: bytes
+    expectation: Expectation
+    preflight: LintResult | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def type_code(self) -> str:
+        parts = self.path.stem.split("-")
+        return parts[1] if len(parts) > 1 else ""
+
+
+def load_corpus(folder: str | Path) -> list[CorpusDocument]:
+    """Every ``*.xml`` of ``folder`` with its expectation, in sending order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder of XML documents")
+    documents = [CorpusDocument(path, path.read_bytes(), read_expectation(path)) for path in sorted(folder.glob("*.xml"))]
+    documents.sort(key=lambda d: (_ORDER.get(d.type_code, 5), d.path.name))
+    return documents
+
+
+def preflight(document: CorpusDocument) -> LintResult:
+    """Lint offline with the mock's own checks (every finding, not only the first)."""
+    document.preflight = lint(document.xml, document.name)
+    return document.preflight
+
+
+def findings_of(result: LintResult | None) -> list[dict[str, str]]:
+    if result is None:
+        return []
+    return [{"code": f.code, "severity": f.severity, "node": f.xpath or "", "message": f.message}
+            for f in result.findings]
+
+
+def _prepared(document: CorpusDocument, keypair: KeyPair | None) -> Prepared:
+    """Signed when a certificate is given and it is unsigned; a document that cannot be read for its
+    name goes under its file name, so the target judges the broken XML itself."""
+    try:
+        return prepare(document.xml, keypair)
+    except (CpeError, ValueError):
+        base = document.path.stem
+        kind = "summary" if document.type_code in ("RC", "RA", "RR") else "document"
+        return Prepared(base, document.xml, write_document_zip(f"{base}.xml", document.xml), kind)
+
+
+def send(client: OseClient, document: CorpusDocument, keypair: KeyPair | None = None,
+         ticket_timeout: float = 120.0) -> Outcome:
+    """sendBill (or sendSummary and getStatus until 0/99) one document."""
+    prepared = _prepared(document, keypair)
+    try:
+        if prepared.kind == "summary":
+            outcome = client.send_summary(prepared)
+            if outcome.ticket and outcome.status is Status.PENDING:
+                ticket = outcome.ticket
+                outcome = client.get_status(ticket, wait=True, timeout=ticket_timeout, interval=0.2)
+                outcome.ticket = ticket
+        else:
+            outcome = client.send_bill(prepared)
+    except (ClientError, CpeError) as error:
+        outcome = Outcome(Status.EXCEPTION, "", str(error))
+    outcome.document = prepared.base
+    return outcome
+
+
+@dataclass
+class Run:
+    """The answers one target gave to a corpus."""
+
+    answers: dict[str, Outcome] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def run_corpus(client: OseClient, documents: list[CorpusDocument], keypair: KeyPair | None = None) -> Run:
+    """Send every document in order; the answers by file name."""
+    run = Run()
+    started = time.perf_counter()
+    for document in documents:
+        run.answers[document.name] = send(client, document, keypair)
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def answer(outcome: Outcome) -> dict[str, object]:
+    """What a comparison looks at: status, code and the observation codes."""
+    return {"status": outcome.status.value, "code": outcome.code,
+            "observations": sorted(o.code for o in outcome.observations), "description": outcome.description}
+
+
+def differences(first: Outcome, second: Outcome) -> list[str]:
+    """Where two targets' answers to one document differ (empty: they agree)."""
+    a, b = answer(first), answer(second)
+    return [f"{key}: {a[key]!r} vs {b[key]!r}" for key in ("status", "code", "observations") if a[key] != b[key]]

@@ -1,0 +1,184 @@
+"""The pytest plugin (entry point ``pytest11``): ``pip install osemock`` and an emitter's own test
+suite has an OSE to talk to.
+
+Fixtures: ``ose_target`` (session; what the options and ``OSE_*`` variables describe),
+``ose_server`` (the in-process mock, reset before the test; skipped against a real endpoint),
+``ose_client`` (an :class:`~osemock.client.OseClient` for the target, signing with the target's
+certificate), ``ose_admin`` (scenario control: faults, tickets; skipped where the target is not an
+osemock), ``ose_documents`` (fresh documents of the target's emitter) and ``ose_case`` (what a test
+records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
+
+    def test_my_erp_sends(ose_client, ose_documents):
+        number, xml = ose_documents.factura()
+        assert ose_client.send_bill(xml).accepted
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TYPE_CHECKING, Iterator
+
+import pytest
+
+from osemock.conformance.report import ERROR, FAILED, PASSED, SKIPPED, CaseResult, Report
+from osemock.conformance.target import Target
+
+if TYPE_CHECKING:  # the client stack (zeep, signxml) loads when a fixture is used, not in every pytest run
+    from osemock.conformance.connection import Connection
+
+_CASE = pytest.StashKey[CaseResult]()
+_REPORT = pytest.StashKey[Report]()
+CORPUS = pytest.StashKey[list]()
+"""The emitter's documents (``--emitter-xml``), read once at start."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("osemock", "osemock conformance kit")
+    group.addoption("--ose-target", default=None,
+                    help="mock (an in-process mock, the default), a known endpoint (ose-test, sunat-beta…) "
+                         "or a billService URL [env OSE_TARGET]")
+    group.addoption("--ose-ruc", default=None, help="Emitter RUC [env OSE_RUC; default 20123456789]")
+    group.addoption("--ose-user", default=None, help="SOL user [env OSE_USER; default the profile's test user]")
+    group.addoption("--ose-password", default=None, help="SOL password [env OSE_PASSWORD]")
+    group.addoption("--ose-profile", default=None, help="Profile of the in-process mock: ose, sunat-beta, "
+                                                        "sunat-prod [env OSE_PROFILE]")
+    group.addoption("--ose-cert", default=None, help="Signing certificate, PFX/P12 or PEM [env OSE_CERT; "
+                                                     "default the TEST-ONLY one from osemock.fixtures]")
+    group.addoption("--ose-cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
+    group.addoption("--ose-registry", default=None, help="Emitter registry YAML the in-process mock loads "
+                                                         "(SOL users for sunat-prod) [env OSE_REGISTRY]")
+    group.addoption("--emitter-xml", default=None, metavar="DIR",
+                    help="Folder of the emitter's own documents for the emitter-documents suite")
+    group.addoption("--ose-sign", action="store_true",
+                    help="Sign the emitter's unsigned documents with --ose-cert before sending")
+    group.addoption("--ose-compare", default=None, metavar="TARGET",
+                    help="A second target: the emitter documents go to both and their answers are compared")
+    group.addoption("--ose-report", default=None, metavar="DIR",
+                    help="Write junit.xml, report.html and report.json of the run here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:  # a bad option is a usage error at start, not a traceback in every test
+        target = target_from_config(config)
+    except ValueError as error:
+        raise pytest.UsageError(f"osemock: {error}") from error
+    if config.getoption("--ose-report", default=None):
+        config.stash[_REPORT] = Report("osemock conformance", target.describe())
+    if config.getoption("--emitter-xml", default=None):
+        from osemock.conformance.documents import load_corpus
+
+        try:  # a missing folder or an unreadable sidecar is said once, before anything runs
+            config.stash[CORPUS] = load_corpus(config.getoption("--emitter-xml"))
+        except ValueError as error:
+            raise pytest.UsageError(f"osemock --emitter-xml: {error}") from error
+
+
+def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Target:
+    """The target the ``--ose-*`` options (then ``OSE_*`` variables) describe; ``endpoint`` overrides
+    ``--ose-target`` (the second target of a comparison)."""
+    return Target.from_env(endpoint=endpoint or config.getoption("--ose-target"), ruc=config.getoption("--ose-ruc"),
+                           user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
+                           profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
+                           cert_password=config.getoption("--ose-cert-password"),
+                           registry=config.getoption("--ose-registry"))
+
+
+@pytest.fixture(scope="session")
+def ose_target(pytestconfig: pytest.Config) -> Target:
+    """The target of this run (options, then ``OSE_*`` variables, then defaults)."""
+    return target_from_config(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def ose_connection(ose_target: Target) -> Iterator[Connection]:
+    """The session's connection: one in-process mock for the whole session when the target is ``mock``."""
+    from osemock.conformance.connection import connect
+
+    with connect(ose_target) as connection:
+        yield connection
+
+
+@pytest.fixture
+def ose_server(ose_connection: Connection):
+    """The in-process mock (a :class:`~osemock.conformance.server.MockServer`), reset for this test."""
+    if ose_connection.server is None:
+        pytest.skip(f"needs the in-process mock; the target is {ose_connection.target.endpoint}")
+    ose_connection.reset()
+    return ose_connection.server
+
+
+@pytest.fixture
+def ose_client(ose_connection: Connection):
+    """An OseClient for the target (the mock reset first), signing unsigned documents."""
+    ose_connection.reset()
+    return ose_connection.client()
+
+
+@pytest.fixture
+def ose_admin(ose_connection: Connection) -> Iterator[Any]:
+    """Scenario control (:class:`~osemock.conformance.admin.OseAdmin`, the whole admin API) of the
+    target when it is an osemock: the in-process mock, or one running elsewhere (``--ose-target URL``,
+    e.g. a CI service container), reset before the test; the scenarios it planned are cleared after."""
+    from osemock.conformance.admin import OseAdmin
+
+    server = ose_connection.server
+    admin = OseAdmin(ose_connection.url, reset=server.reset if server is not None else None, mock=server)
+    if server is None and not admin.available():
+        pytest.skip(f"{ose_connection.url} is not an osemock: no scenario control")
+    admin.reset()
+    yield admin
+    if server is None:
+        admin.clear_scenarios()
+
+
+@pytest.fixture(scope="session")
+def ose_documents(ose_target: Target):
+    """A :class:`~osemock.conformance.factory.DocumentFactory` for the target's emitter."""
+    from osemock.conformance.factory import DocumentFactory
+
+    return DocumentFactory(ose_target.ruc)
+
+
+@pytest.fixture
+def ose_case(request: pytest.FixtureRequest) -> CaseResult:
+    """The report row of this test: fill ``document``, ``expected``, ``code``… as the test learns them."""
+    case = CaseResult(_suite_of(request.node), request.node.name)
+    request.node.stash[_CASE] = case
+    return case
+
+
+def _suite_of(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid.split("::")[0]
+    return name.removeprefix("test_")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    collected = item.config.stash.get(_REPORT, None)
+    if collected is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        return
+    case = item.stash.get(_CASE, None) or CaseResult(_suite_of(item), item.name)
+    if report.skipped:
+        case.verdict = SKIPPED
+        longrepr = report.longrepr
+        case.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
+    elif report.failed:
+        case.verdict = FAILED if report.when == "call" else ERROR
+        case.message = report.longreprtext.strip().splitlines()[-1][:2000] if report.longreprtext else ""
+    else:
+        case.verdict = PASSED
+    case.duration = report.duration
+    collected.cases.append(case)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    collected = session.config.stash.get(_REPORT, None)
+    folder = session.config.getoption("--ose-report", default=None)
+    if collected is not None and folder:
+        written = collected.write(Path(folder))
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("osemock report: " + ", ".join(str(p) for p in written))
+

@@ -1,0 +1,143 @@
+"""Results of a conformance or homologation run, and the three ways they leave the kit: JUnit XML
+for CI, a self-contained HTML page a person reads (summary, per-case table, each case's CDR and
+findings; no CDN, no script), and JSON for machines.
+
+    report = Report("Homologación", target.describe(), cases)
+    report.write("reports/")          # junit.xml, report.html, report.json
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from junitparser import JUnitXml
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+
+
+@dataclass
+class CaseResult:
+    """One case: what was expected, what the target answered, and why that is a pass or not."""
+
+    suite: str
+    name: str
+    verdict: str = PASSED
+    """``passed``, ``failed``, ``skipped`` or ``error``."""
+    title: str = ""
+    label: str = ""
+    """The verdict in the domain's words (``Aprobado``, ``No aprobado``, ``No enviado``); empty: the verdict."""
+    document: str = ""
+    expected: str = ""
+    """The code expected (``0`` accepted), or a description of the expectation."""
+    status: str = ""
+    code: str = ""
+    description: str = ""
+    observations: list[str] = field(default_factory=list)
+    ticket: str = ""
+    message: str = ""
+    """Why it failed (or was skipped)."""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    """Offline pre-flight findings (code, severity, node, message)."""
+    cdr_xml: str = ""
+    duration: float = 0.0
+    other: dict[str, Any] | None = None
+    """The second target's answer in a comparison run."""
+
+    @property
+    def shown_verdict(self) -> str:
+        return self.label or self.verdict
+
+
+@dataclass
+class Report:
+    title: str
+    target: str
+    cases: list[CaseResult] = field(default_factory=list)
+    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def counts(self) -> dict[str, int]:
+        counts = {PASSED: 0, FAILED: 0, SKIPPED: 0, ERROR: 0}
+        for case in self.cases:
+            counts[case.verdict] = counts.get(case.verdict, 0) + 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        counts = self.counts()
+        return counts[FAILED] == 0 and counts[ERROR] == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "target": self.target, "started": self.started, "counts": self.counts(),
+                "cases": [asdict(case) for case in self.cases]}
+
+    # -- writers ------------------------------------------------------------------------------------
+    def junit(self) -> "JUnitXml":
+        from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+        suites: dict[str, TestSuite] = {}
+        for case in self.cases:
+            suite = suites.setdefault(case.suite, TestSuite(case.suite))
+            test = TestCase(case.name, classname=f"osemock.{case.suite}", time=round(case.duration, 3))
+            text = f"{case.shown_verdict}: expected {case.expected or '-'}, got {case.code or '-'} {case.description}"
+            if case.verdict == FAILED:
+                test.result = [Failure(case.message or text)]
+            elif case.verdict == ERROR:
+                test.result = [Error(case.message or text)]
+            elif case.verdict == SKIPPED:
+                test.result = [Skipped(case.message)]
+            test.system_out = text
+            suite.add_testcase(test)
+        xml = JUnitXml(self.title)
+        for suite in suites.values():
+            suite.update_statistics()
+            xml.add_testsuite(suite)
+        xml.update_statistics()
+        return xml
+
+    def write_junit(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.junit().write(str(path), pretty=True)
+        return path
+
+    def html(self) -> str:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        environment = Environment(loader=PackageLoader("osemock.conformance", "templates"),
+                                  autoescape=select_autoescape(["html"]))
+        environment.filters["pretty_xml"] = _pretty_xml
+        return environment.get_template("report.html").render(report=self, counts=self.counts())
+
+    def write_html(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def write_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """``junit.xml``, ``report.html`` and ``report.json`` in ``folder``."""
+        folder = Path(folder)
+        return [self.write_junit(folder / "junit.xml"), self.write_html(folder / "report.html"),
+                self.write_json(folder / "report.json")]
+
+
+def _pretty_xml(text: str) -> str:
+    """A CDR indented for a person (it travels on one line); left as it is if it does not parse."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_blank_text=True, resolve_entities=False,
+                                                                      no_network=True))
+    except etree.XMLSyntaxError:
+        return text
+    return etree.tostring(root, pretty_print=True, encoding="unicode")

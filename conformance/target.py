@@ -1,0 +1,91 @@
+"""What the kit talks to: the in-process mock or a real endpoint, with the emitter's credentials.
+
+One description serves the pytest plugin (``--ose-target`` and friends), ``osemock check`` and
+``osemock homologate``; the environment (``OSE_TARGET``, ``OSE_RUC``, ``OSE_USER``, ``OSE_PASSWORD``,
+``OSE_PROFILE``, ``OSE_CERT``, ``OSE_CERT_PASSWORD``, ``OSE_REGISTRY``) fills what the options leave out, so a CI job
+can point the same suite elsewhere without editing it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from osemock.cpe.signature import KeyPair
+
+MOCK = "mock"
+#: SOL credentials each mock profile takes for any RUC.
+PROFILE_CREDENTIALS = {"ose": ("BIZLINKS", "TESTBIZLINKS"), "sunat-beta": ("MODDATOS", "moddatos"),
+                       "sunat-prod": ("MODDATOS", "moddatos")}
+#: The billService path of each profile on the mock.
+PROFILE_PATHS = {"ose": "/ol-ti-itcpe/billService", "sunat-beta": "/ol-ti-itcpfegem-beta/billService",
+                 "sunat-prod": "/ol-ti-itcpfegem/billService"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One endpoint and the emitter identity used against it."""
+
+    endpoint: str = MOCK
+    """``mock`` (an in-process mock started for the run), a known name (``ose-test``, ``sunat-beta``…) or a billService URL."""
+    ruc: str = "20123456789"
+    user: str | None = None
+    """SOL user; ``None``: the profile's test user (``BIZLINKS`` at an OSE, ``MODDATOS`` at SUNAT)."""
+    password: str | None = None
+    profile: str = "ose"
+    """Profile of the in-process mock (and the default credentials)."""
+    cert: Path | None = None
+    """Signing certificate (PFX/P12 or PEM); ``None``: the TEST-ONLY certificate from fixtures."""
+    cert_password: str | None = None
+    registry: Path | None = None
+    """Emitter registry (YAML/JSON) the in-process mock loads: SOL users for ``sunat-prod``, certificates."""
+
+    @property
+    def is_mock(self) -> bool:
+        return self.endpoint == MOCK
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        default_user, default_password = PROFILE_CREDENTIALS.get(self.profile, PROFILE_CREDENTIALS["ose"])
+        return self.user or default_user, self.password or default_password
+
+    def keypair(self) -> "KeyPair":
+        """The certificate documents are signed with."""
+        from osemock.fixtures import CERTS, emitter_keypair
+        from osemock.cpe.signature import load_keypair
+
+        if self.cert is not None:
+            return load_keypair(self.cert, self.cert_password)
+        if (CERTS / f"emitter-{self.ruc}.pem").is_file():
+            return emitter_keypair(self.ruc)
+        return emitter_keypair()
+
+    def describe(self) -> str:
+        where = f"in-process mock ({self.profile})" if self.is_mock else self.endpoint
+        return f"{where}, RUC {self.ruc}, user {self.credentials[0]}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Target":
+        """A target from ``OSE_*`` variables, then explicit overrides (``None`` ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field_name, variable in (("endpoint", "OSE_TARGET"), ("ruc", "OSE_RUC"), ("user", "OSE_USER"),
+                                     ("password", "OSE_PASSWORD"), ("profile", "OSE_PROFILE"),
+                                     ("cert", "OSE_CERT"), ("cert_password", "OSE_CERT_PASSWORD"),
+                                     ("registry", "OSE_REGISTRY")):
+            if env.get(variable):
+                values[field_name] = env[variable]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for path_field in ("cert", "registry"):
+            if values.get(path_field) is not None:
+                values[path_field] = Path(str(values[path_field]))
+        target = replace(cls(), **values)  # type: ignore[arg-type]
+        if not (len(target.ruc) == 11 and target.ruc.isdigit()):
+            raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")
+        if not target.is_mock:
+            from osemock.client.endpoints import resolve
+
+            resolve(target.endpoint)  # raises ValueError for what is neither a known name nor a URL
+        return target

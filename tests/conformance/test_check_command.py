@@ -1,0 +1,19 @@
+"""``osemock check``: the kit's suites from the command line, with reports."""
+from __future__ import annotations
+
+from tests.conformance.helpers import broken_corpus, run
+
+
+def test_check_runs_both_suites_and_writes_reports(tmp_path):
+    broken_corpus(tmp_path / "corpus")
+    result = run(["osemock", "check", "--emitter-xml", str(tmp_path / "corpus"), "--sign",
+                  "--report", str(tmp_path / "report")], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p.name for p in (tmp_path / "report").iterdir()} == {"junit.xml", "report.html", "report.json"}
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "endpoint" in html and "emitter_documents" in html and "2335" in html
+
+
+def test_check_says_what_is_missing(tmp_path):
+    result = run(["osemock", "check", "--suite", "documents"], tmp_path)
+    assert result.returncode == 2 and "--emitter-xml" in result.stderr

@@ -1,0 +1,125 @@
+"""The homologation dry-run: SUNAT's historical set rebuilt for today, every case Aprobado against
+the mock, and the three reports a person and a CI read."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from junitparser import JUnitXml
+
+from osemock.conformance.homologation import ALL_GROUPS, EXTRA_GROUPS, build_set, run
+from osemock.conformance.connection import connect, make_client
+from osemock.conformance.server import MockServer
+from osemock.conformance.target import Target
+from osemock.fixtures.faker_cpe import is_valid_ruc
+from osemock.server.rules.lint import lint
+from tests.conformance.helpers import run as run_module
+
+#: Case numbers of the set SUNAT assigned (28–31, 43–48, 79–84 were the ISC and perception groups).
+SUNAT_CASES = [*range(1, 28), *range(32, 43), *range(49, 79), *range(85, 101)]
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return build_set("20123456789", seed=2026)
+
+
+def test_the_set_has_sunats_case_numbers_and_shape(cases):
+    assert [case.number for case in cases] == SUNAT_CASES
+    by_group = Counter(case.group for case in cases)
+    assert by_group == {1: 11, 2: 11, 3: 5, 4: 11, 7: 3, 8: 11, 9: 11, 10: 5, 11: 11, 12: 3, 13: 1, 14: 1}
+    group_1 = [c for c in cases if c.group == 1]
+    assert [c.type_code for c in group_1] == ["01"] * 5 + ["07"] * 3 + ["08"] * 3
+    assert [c.reference for c in group_1[5:]] == ["FF11-2", "FF11-3", "FF11-4"] * 2
+    assert [c.xml.count(b"<cac:InvoiceLine>") for c in group_1[:5]] == [3, 2, 1, 5, 4]
+    assert b"<cbc:DocumentCurrencyCode" in cases[[c.number for c in cases].index(49)].xml
+    assert b">USD<" in cases[[c.number for c in cases].index(49)].xml
+
+
+def test_every_generated_document_passes_the_validation_engine(cases):
+    for case in cases:
+        if case.type_code in ("RC", "RA"):
+            continue
+        result = lint(case.xml, case.file_name)
+        assert result.accepted, (case.number, [(f.code, f.xpath, f.message) for f in result.findings])
+
+
+def test_parties_are_realistic(cases):
+    customers = {c.xml.split(b"AccountingCustomerParty")[1].split(b'catalogo06">')[1].split(b"<")[0].decode()
+                 for c in cases if c.type_code == "01"}
+    assert len(customers) > 10 and all(is_valid_ruc(ruc) for ruc in customers)
+
+
+def test_every_case_is_aprobado_against_the_mock(cases, tmp_path):
+    with MockServer() as server:
+        client = make_client(Target(), server.url, [server.certificate])
+        report = run(client, cases, "in-process mock")
+        stored = server.store.query("SELECT status, COUNT(*) AS n FROM documents GROUP BY status")
+    labels = Counter(case.label for case in report.cases)
+    assert labels == {"Aprobado": len(SUNAT_CASES)}, [(c.name, c.code, c.description) for c in report.cases
+                                                      if c.label != "Aprobado"]
+    assert all(case.cdr_xml for case in report.cases)
+    assert report.cases[-1].ticket and report.cases[-2].ticket  # the summaries went through getStatus
+    # 82 documents sent one by one and 3 boletas the resumen informed; the baja voided FF11-1
+    assert {row["status"]: row["n"] for row in stored} == {"accepted": 82 + 3 - 1, "voided": 1}
+
+    junit, html, data = report.write(tmp_path)
+    xml = JUnitXml.fromfile(str(junit))
+    assert (xml.tests, xml.failures, xml.errors) == (len(SUNAT_CASES), 0, 0)
+    page = html.read_text(encoding="utf-8")
+    assert page.count('<tr id="case-') == len(SUNAT_CASES) and "Aprobado" in page
+    assert "<script" not in page and "<link" not in page and 'src="http' not in page  # self-contained
+    assert json.loads(data.read_text(encoding="utf-8"))["counts"]["passed"] == len(SUNAT_CASES)
+
+
+def test_the_isc_groups_outside_the_2017_set_are_aprobado_too():
+    cases = build_set("20123456789", EXTRA_GROUPS, seed=5)
+    assert [case.number for case in cases] == list(range(101, 123))
+    assert all(b">2000</cbc:ID>" in case.xml for case in cases)  # an ISC subtotal in every document
+    with MockServer() as server:
+        report = run(make_client(Target(), server.url, [server.certificate]), cases)
+    assert {case.label for case in report.cases} == {"Aprobado"}, [(c.name, c.code) for c in report.cases]
+
+
+def test_sunat_production_dialect_with_a_registry(tmp_path):
+    """sunat-prod has no test credentials: the registry gives the SOL user; rejections come as CDRs."""
+    registry = tmp_path / "emitters.yaml"
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    users:\n      - {user: FACTURA1, password: secreto}\n',
+                        encoding="utf-8")
+    target = Target(profile="sunat-prod", user="FACTURA1", password="secreto", registry=registry)
+    cases = build_set("20123456789", (1, 14), seed=8)
+    cases[1].xml = cases[1].xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9', 1)
+    with connect(target) as connection:
+        report = run(connection.client(), cases)
+    refused = {case.name: case.code for case in report.cases if case.label != "Aprobado"}
+    # factura 2 is rejected, and so are the notes on it (2121 credit, 2208 debit): a rejected document
+    # cannot be modified
+    assert refused == {"Caso 2": "3280", "Caso 6": "2121", "Caso 9": "2208"} and report.cases[1].status == "rejected" and report.cases[1].cdr_xml
+    assert len(report.cases[-1].ticket) == 15  # SUNAT production's tickets
+
+
+def test_a_rejected_case_is_no_aprobado_with_its_code():
+    cases = build_set("20123456789", (1,), seed=1)
+    cases[0].xml = cases[0].xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9', 1)
+    with MockServer() as server:
+        report = run(make_client(Target(), server.url, [server.certificate]), cases)
+    first = report.cases[0]
+    assert (first.label, first.verdict, first.code) == ("No aprobado", "failed", "3280")
+    assert not report.ok
+
+
+def test_homologate_command_end_to_end(tmp_path):
+    result = run_module(["osemock", "homologate", "--groups", "1,13,14", "--seed", "3", "--report", str(tmp_path)],
+                        tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "13 de 13 casos aprobados" in result.stdout
+    assert {p.name for p in tmp_path.iterdir()} >= {"junit.xml", "report.html", "report.json"}
+
+
+def test_homologate_rejects_unknown_groups(tmp_path):
+    result = run_module(["osemock", "homologate", "--groups", "6"], tmp_path)
+    assert result.returncode == 2 and "no group [6]" in result.stderr
+    result = run_module(["osemock", "homologate", "--groups", "1,x"], tmp_path)
+    assert result.returncode == 2 and "group numbers such as" in result.stderr
+    assert ALL_GROUPS[-2:] == (13, 14)
