@@ -102,6 +102,27 @@ def _predicate(guard: Guard, match: re.Match[str]) -> str:
     return f"not({joined})" if match.groupdict().get("negated") else joined
 
 
+def path_steps(path: str) -> list[str]:
+    """The steps of an XPath, the slashes inside predicates and quotes left in their step
+    (``/*[a/b='x']/cac:C`` → ``['', "*[a/b='x']", 'cac:C']``)."""
+    parts, depth, quote, current = [], 0, "", ""
+    for char in path:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return parts + [current]
+
+
 def insert_predicate(path: str, step: str, predicate: str) -> str | None:
     """``path`` with ``[predicate]`` on its last ``step`` (``/*``: the root); ``None`` when the path
     has no such step."""
@@ -112,13 +133,7 @@ def insert_predicate(path: str, step: str, predicate: str) -> str | None:
         return f"{path[:end]}[{predicate}]{path[end:]}" if end else None
     # split on the "/" outside predicates, so a step that already carries one (a guard before this
     # one: "cac:TaxSubtotal[…]") is still found and gets a second predicate
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(path):
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "/" and depth == 0:
-            parts.append(path[start:index])
-            start = index + 1
-    parts.append(path[start:])
+    parts = path_steps(path)
     for index in range(len(parts) - 1, -1, -1):
         if parts[index].split("[", 1)[0] == step:
             parts[index] = f"{parts[index]}[{predicate}]"
@@ -131,23 +146,10 @@ def _end_of_root_predicates(path: str) -> int | None:
     ``None`` when the path does not start at the root."""
     if not path.startswith("/*"):
         return None
-    index, depth, quote = 2, 0, ""
-    while index < len(path):
-        char = path[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif char == "/" and depth == 0:
-            return index
-        elif depth == 0:
-            return None
-        index += 1
-    return None
+    parts = path_steps(path)
+    if len(parts) < 3 or not parts[1].startswith("*"):
+        return None
+    return 1 + len(parts[1])
 
 
 _REQUIRED = ("No existe el Tag UBL", "No existe el Tag UBL o es vacío")

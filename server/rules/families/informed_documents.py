@@ -139,22 +139,21 @@ def baja_of_an_unknown_document(root: etree._Element, source: Any) -> Violations
             yield "sac:DocumentNumberID", line.label
 
 
-@python_rule("2398", "DocumentNumberID", sheets=_RA)
-def baja_of_a_rejected_document(root: etree._Element, source: Any) -> Violations:
-    """An RA voids a document that was rejected (state 0)."""
-    if _with_store(source):
-        for line, stored in _voided_lines(root, source):
-            if stored is not None and stored["status"] == "rejected":
-                yield "sac:DocumentNumberID", line.label
+def _line_in_state(code: str, sheets: tuple[str, ...], state: str, doc: str) -> None:
+    """Bind ``code`` to the lines of an RA/RR whose stored document is in ``state``."""
+    @python_rule(code, "DocumentNumberID", sheets=sheets)
+    def document_in_state(root: etree._Element, source: Any) -> Violations:
+        if _with_store(source):
+            for line, stored in _voided_lines(root, source):
+                if stored is not None and stored["status"] == state:
+                    yield "sac:DocumentNumberID", line.label
+
+    document_in_state.__doc__ = doc
 
 
-@python_rule("2323", "DocumentNumberID", sheets=_RA)
-def baja_already_informed(root: etree._Element, source: Any) -> Violations:
-    """An RA voids a document already voided (state 2)."""
-    if _with_store(source):
-        for line, stored in _voided_lines(root, source):
-            if stored is not None and stored["status"] == "voided":
-                yield "sac:DocumentNumberID", line.label
+_line_in_state("2398", _RA, "rejected", "An RA voids a document that was rejected (state 0).")
+_line_in_state("2323", _RA, "voided", "An RA voids a document already voided (state 2).")
+_line_in_state("2751", _RR, "voided", "An RR reverses a retention or perception already reversed.")
 
 
 @python_rule("2375", "DocumentNumberID", sheets=_RA)
@@ -174,15 +173,6 @@ def reversal_of_an_unknown_document(root: etree._Element, source: Any) -> Violat
     if _with_store(source):
         for line, stored in _voided_lines(root, source):
             if stored is None:
-                yield "sac:DocumentNumberID", line.label
-
-
-@python_rule("2751", "DocumentNumberID", sheets=_RR)
-def reversal_already_informed(root: etree._Element, source: Any) -> Violations:
-    """An RR reverses a retention or perception already reversed."""
-    if _with_store(source):
-        for line, stored in _voided_lines(root, source):
-            if stored is not None and stored["status"] == "voided":
                 yield "sac:DocumentNumberID", line.label
 
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
-from osemock.server.rules.guards import GUARDS as _ALL_GUARDS
+from osemock.server.rules.guards import path_steps, GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, xpath, xp
 from osemock.server.rules.workbook import WorkbookRow
@@ -117,24 +117,7 @@ _FAMILY_STEPS = ("cac:PaymentTerms", "cac:PaymentMeans", "cac:PrepaidPayment", "
 _ADVANCE_DOCUMENT, _ADVANCE_GROUP = "cac:AdditionalDocumentReference", "Importe del anticipo"
 
 
-def steps(path: str) -> list[str]:
-    """The steps of an XPath, ``/`` inside predicates and quotes left alone."""
-    parts, depth, quote, current = [], 0, "", ""
-    for char in path:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif char == "/" and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        current += char
-    return parts + [current]
+steps = path_steps
 
 
 def _plain(step: str) -> str:

@@ -27,7 +27,7 @@ from osemock.server.rules import backend, patterns
 from osemock.server.rules.arithmetic import TOLERANCE
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
-from osemock.server.rules.guards import _CODES, _NEGATION, Guard, add_guard, insert_predicate, normalise_rest
+from osemock.server.rules.guards import path_steps, _CODES, _NEGATION, Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, Node, Violations, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
 from osemock.server.rules.patterns import xp
@@ -188,17 +188,7 @@ def guarded_rest(row: WorkbookRow, path: str | None) -> Check | None:
     return Check(row, check.kind, check.run, check.path or _referential(row, path)) if check else None
 
 
-def _steps(path: str) -> list[str]:
-    """The steps of a path, a predicate's own slashes kept inside its step."""
-    steps, depth, current = [], 0, ""
-    for char in path:
-        if char == "/" and not depth:
-            steps.append(current)
-            current = ""
-            continue
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        current += char
-    return steps + [current]
+_steps = path_steps
 
 
 def _required_here(path: str, allow_empty: bool) -> patterns.Runner:

@@ -18,7 +18,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
-from osemock.server.rules.families.header_registry import _on_padron
+from osemock.server.rules.families.header_registry import _first, _on_padron
 from osemock.server.rules.patterns import xp
 
 Violations = Iterator[tuple[str, str]]
@@ -26,13 +26,6 @@ _RETENTION, _PERCEPTION = ("retencion",), ("percepcion",)
 _BOTH = _RETENTION + _PERCEPTION
 _AGENT = "cac:AgentParty/cac:PartyIdentification/cbc:ID"
 _RECEIVER = "cac:ReceiverParty/cac:PartyIdentification/cbc:ID"
-
-
-def _first(root: etree._Element, path: str) -> str:
-    found = xp(root, path)
-    if not found:
-        return ""
-    return (found[0] if isinstance(found[0], str) else found[0].text or "").strip()
 
 
 def _issued(root: etree._Element) -> str:
