@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,9 +190,9 @@ class Store:
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
+            _ensure_wal(db)
+            db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db
 
@@ -358,6 +359,22 @@ class Store:
                     _declare(db, ruc, "establishments")
                     for code in emitter["establishments"] or []:
                         db.execute("INSERT OR REPLACE INTO establishments (ruc, code) VALUES (?, ?)", (ruc, str(code).zfill(4)))
+
+
+def _ensure_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode once.  Switching needs an exclusive lock the busy handler does not wait
+    for, so a connection opened while another process writes (several workers starting on one store)
+    reads the mode first — WAL persists in the file — and retries the switch only while it is not WAL."""
+    for _ in range(100):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            time.sleep(0.05)
+    raise sqlite3.OperationalError("could not switch the store to WAL mode: it stays locked")
 
 
 def _seed_padrones(db: sqlite3.Connection, ruc: str, entries: list[Any] | None) -> None:

@@ -35,6 +35,11 @@ def _race(urls: list[str], zipped: bytes, clients: int = 12) -> list[str]:
     return sorted(_outcome(reply) for reply in replies)
 
 
+def _logs(folder) -> str:
+    """What the server processes logged (the errors behind an unexpected 0100)."""
+    return "\n".join(path.read_text()[-3000:] for path in sorted(folder.glob("serve-*.log")))
+
+
 def test_the_same_factura_sent_at_once_is_accepted_once(make_mock):
     mock = make_mock("ose", clock=CLOCK)
     zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
@@ -69,7 +74,7 @@ def test_two_server_processes_share_one_store(tmp_path):
         for port in ports:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(db), "--clock", CLOCK],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                stdout=(tmp_path / f"serve-{port}.log").open("w"), stderr=subprocess.STDOUT))
         for port in ports:
             for _ in range(150):
                 try:
@@ -80,7 +85,7 @@ def test_two_server_processes_share_one_store(tmp_path):
         urls = [f"http://127.0.0.1:{port}/ol-ti-itcpe/billService" for port in ports]
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
         outcomes = _race(urls, zipped, clients=10)
-        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 9, outcomes
+        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 9, (outcomes, _logs(tmp_path))
         certificates = {requests.get(f"http://127.0.0.1:{port}/_osemock/certificate.pem", timeout=5).content for port in ports}
         assert len(certificates) == 1  # one identity for the store's CDRs
     finally:
@@ -94,7 +99,7 @@ def test_serve_with_several_workers(tmp_path):
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--port", str(port), "--workers", "2",
                                 "--db", str(tmp_path / "store.sqlite3"), "--clock", CLOCK],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=(tmp_path / "serve-workers.log").open("w"), stderr=subprocess.STDOUT)
     try:
         for _ in range(200):
             try:
@@ -105,7 +110,7 @@ def test_serve_with_several_workers(tmp_path):
         url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
         outcomes = _race([url], zipped, clients=8)
-        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 7, outcomes
+        assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 7, (outcomes, _logs(tmp_path))
     finally:
         process.terminate()
         process.wait(timeout=15)
