@@ -49,8 +49,12 @@ def validate(root: etree._Element) -> None:
     schema = schema_for(root.tag)
     if schema is None:
         raise SunatError("0306", f"{DETAIL_PREFIX}: el elemento raiz {root.tag} no tiene esquema")
-    if schema.validate(root):
+    try:
+        schema.assertValid(root)  # the exception carries its own error log: safe with threads sharing the schema
+    except etree.DocumentInvalid as invalid:
+        errors = invalid.error_log.filter_from_errors() or [invalid.error_log.last_error]
+        error, fallback = errors[0], str(invalid)
+    else:
         return
-    error = schema.error_log.filter_from_errors()[0] if schema.error_log.filter_from_errors() else schema.error_log.last_error
-    message = error.message
-    raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea {error.line}: cvc-complex-type: {message}")
+    line, message = (error.line, error.message) if error is not None else ("?", fallback)
+    raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea {line}: cvc-complex-type: {message}")

@@ -30,7 +30,7 @@ from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
 from osemock.server.keys import load_or_create_identity
 from osemock.server.profiles import load_profile
-from osemock.server.rules.engine import workbook_check
+from osemock.server.rules.engine import warm_up, workbook_check
 from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
 from osemock.cpe.errors import SunatError
@@ -333,6 +333,7 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
 
     settings = settings or Settings.from_env()
     profile = load_profile(settings.profile)
+    warm_up()  # the rules compiled now, not by the first requests
     store = Store(settings.db)
     if settings.registry is not None:
         store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})

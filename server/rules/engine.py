@@ -6,6 +6,7 @@ first error is the one SUNAT would answer.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Iterator
 
@@ -22,8 +23,18 @@ from osemock.server.rules.workbook import SHEETS, rows
 DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "2220", "0127"}
 
 
-@lru_cache(maxsize=None)
+_COMPILE_LOCK = threading.Lock()
+
+
 def compiled(sheet: str) -> tuple[Check, ...]:
+    """The compiled checks of a sheet, in workbook order (compiled once per process; the threads of
+    a server that all start with a first request wait for the one that compiles)."""
+    with _COMPILE_LOCK:
+        return _compiled(sheet)
+
+
+@lru_cache(maxsize=None)
+def _compiled(sheet: str) -> tuple[Check, ...]:
     """The compiled checks of a sheet, in workbook order."""
     checks = []
     for row in rows(sheet):
@@ -59,6 +70,12 @@ def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> It
                 if key not in seen:  # one rule bound to several rows of a code speaks once per node
                     seen.add(key)
                     yield finding
+
+
+def warm_up() -> None:
+    """Compile every sheet now (a server does it at start, so no request pays for it)."""
+    for sheet in set(SHEETS.values()) | {"firma"}:
+        compiled(sheet)
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:

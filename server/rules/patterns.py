@@ -10,6 +10,7 @@ and the catalog, never from here.
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -442,19 +443,21 @@ def compile_sentence(row: WorkbookRow, path: str) -> Check | None:
     of this module, or one a rule family registered."""
     from osemock.server.rules.guards import compile_guarded
 
+    compiling = _COMPILING.__dict__.setdefault("keys", set())
     key = (row.sheet, row.row, row.condition, path)
-    if key in _COMPILING or len(_COMPILING) >= _MAX_DEPTH:  # a rewording that leads back to itself
+    if key in compiling or len(compiling) >= _MAX_DEPTH:  # a rewording that leads back to itself
         return None
-    _COMPILING.add(key)
+    compiling.add(key)
     try:
         return compile_guarded(row, path) or _compile(row, path) or _family_sentence(row, path)
     finally:
-        _COMPILING.discard(key)
+        compiling.discard(key)
 
 
-#: The (row, condition, path) being compiled right now: guards and families reword conditions and
-#: compile the result again; a wording must never lead back to itself, nor grow a path for ever.
-_COMPILING: set[tuple[str, int, str, str]] = set()
+#: The (row, condition, path) this thread is compiling right now: guards and families reword
+#: conditions and compile the result again; a wording must never lead back to itself, nor grow a
+#: path for ever.
+_COMPILING = threading.local()
 _MAX_DEPTH = 16
 
 

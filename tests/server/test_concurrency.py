@@ -114,3 +114,20 @@ def test_serve_with_several_workers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_invalid_documents_validated_at_once_each_get_their_own_error(make_mock):
+    """Threads share one compiled schema: each 0306 names its own document's error, never another's."""
+    mock = make_mock("ose", clock=CLOCK)
+    bodies = []
+    for numero in range(1, 9):  # odd numbers carry an unknown cbc:Bogus, even ones a cbc:Wrong
+        name = f"{RUC}-01-F001-{numero}"
+        xml = signed_document(f"{NAME}.xml", issue_date=DAY).replace(b"<cbc:ID>F001-1</cbc:ID>", f"<cbc:ID>F001-{numero}</cbc:ID>".encode())
+        xml = xml.replace(b"<cbc:IssueTime>", b"<cbc:Bogus>x</cbc:Bogus><cbc:IssueTime>") if numero % 2 else xml.replace(
+            b"<cbc:LineCountNumeric>", b"<cbc:Wrong>1</cbc:Wrong><cbc:LineCountNumeric>")
+        bodies.append((name, write_document_zip(f"{name}.xml", xml), b"Bogus" if numero % 2 else b"Wrong"))
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda item: (item[2], send_bill(mock.url(), f"{item[0]}.zip", item[1], **AUTH)), bodies))
+    for element, reply in replies:
+        assert reply.code() == "0306"
+        assert element.decode() in reply.text("message"), reply.text("message")
