@@ -28,6 +28,7 @@ from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
+from osemock.server.rules import arithmetic
 from osemock.server.rules.patterns import memo, xp
 
 Node = etree._Element
@@ -567,7 +568,8 @@ def _lines(root: Node) -> list[Node]:
 
 
 def _is_free(line: Node) -> bool:
-    return bool(xp(line, _FREE.format(tax="9996")))
+    """A free line: a 9996 subtotal with a base above zero (as the arithmetic reads it)."""
+    return arithmetic._is_free(line)
 
 
 def _note(line: Node) -> str:

@@ -26,6 +26,7 @@ from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import OPERATION_TYPE, Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, required, sentence, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow
+from osemock.server.rules import arithmetic
 from osemock.server.rules.patterns import xp
 
 Node = etree._Element
@@ -137,12 +138,8 @@ def _per_line(path: str, judge: Callable[[Node], str | None]) -> Callable[[Node,
 
 def _codes_above_zero(line: Node) -> list[str]:
     """The tax codes of the line's subtotals whose base is above zero."""
-    codes = []
-    for subtotal in xp(line, "cac:TaxTotal/cac:TaxSubtotal"):
-        base = _number(text((xp(subtotal, "cbc:TaxableAmount") or [""])[0]))
-        if base is not None and base > 0:
-            codes.append(text((xp(subtotal, _TAX_CODE) or [""])[0]))
-    return codes
+    return [_code(subtotal) for subtotal in _subtotals(line)
+            if (arithmetic._amount(subtotal, "cbc:TaxableAmount") or 0) > 0]
 
 
 def _main_tax_missing(codes: set[str], above_zero: bool) -> Callable[[Node], str | None]:
@@ -319,17 +316,8 @@ def _amount(node: Node, path: str) -> Decimal | None:
     return _number(text(found[0])) if found else None
 
 
-def _lines(root: Node) -> list[Node]:
-    return xp(root, " | ".join(_LINES))
-
-
-def _code(subtotal: Node) -> str:
-    found = xp(subtotal, _TAX_CODE)
-    return text(found[0]) if found else ""
-
-
-def _subtotals(line: Node) -> list[Node]:
-    return xp(line, "cac:TaxTotal/cac:TaxSubtotal")
+# The lines, their subtotals and tax codes as the arithmetic reads them (once per document).
+_lines, _code, _subtotals = arithmetic._lines, arithmetic._code, arithmetic._subtotals
 
 
 def _note(line: Node) -> str:
