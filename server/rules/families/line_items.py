@@ -81,6 +81,10 @@ def _line_number(line: Node) -> str:
 
 
 def _concepts(line: Node) -> set[str]:
+    return memo("concepts", line, _read_concepts)
+
+
+def _read_concepts(line: Node) -> set[str]:
     return {code.strip() for code in xp(line, "cac:Item/cac:AdditionalItemProperty/cbc:NameCode/text()")}
 
 
@@ -582,6 +586,8 @@ def _modified_type(root: Node) -> str:
 
 
 def _line_adjustments(line: Node, charge: bool, reason: str) -> Decimal:
+    if line.find(f"{{{ns.CAC}}}AllowanceCharge") is None:  # most lines: no charge nor discount to add
+        return Decimal(0)
     flag = "true" if charge else "false"
     return sum((_number(a) or Decimal(0) for a in xp(line, f"cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='{flag}' and "
         f"normalize-space(cbc:AllowanceChargeReasonCode)='{reason}']/cbc:Amount/text()")), Decimal(0))

@@ -311,9 +311,7 @@ year to S/ 0.50 from 2023)."""
 TOLERANCE = Decimal("1")
 
 
-def _amount(node: Node, path: str) -> Decimal | None:
-    found = xp(node, path)
-    return _number(text(found[0])) if found else None
+_amount = arithmetic._amount
 
 
 # The lines, their subtotals and tax codes as the arithmetic reads them (once per document).
