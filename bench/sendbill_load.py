@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or still loading the app
                     time.sleep(0.1)
             session = requests.Session()
             adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)

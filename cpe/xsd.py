@@ -7,6 +7,7 @@ line and element in the detail, the way SUNAT's Xerces messages read.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from importlib.resources import as_file, files
 
@@ -44,17 +45,21 @@ def schema_for(root_tag: str) -> etree.XMLSchema | None:
     return _load(relative) if relative else None
 
 
+_VALIDATING = threading.Lock()
+
+
 def validate(root: etree._Element) -> None:
     """Validate ``root`` against its schema; 0306 naming line and element when it does not conform."""
     schema = schema_for(root.tag)
     if schema is None:
         raise SunatError("0306", f"{DETAIL_PREFIX}: el elemento raiz {root.tag} no tiene esquema")
-    try:
-        schema.assertValid(root)  # the exception carries its own error log: safe with threads sharing the schema
-    except etree.DocumentInvalid as invalid:
-        errors = invalid.error_log.filter_from_errors() or [invalid.error_log.last_error]
-        error, fallback = errors[0], str(invalid)
-    else:
-        return
+    with _VALIDATING:  # a schema keeps the last validation's errors on itself: one thread at a time
+        try:
+            schema.assertValid(root)
+        except etree.DocumentInvalid as invalid:
+            errors = invalid.error_log.filter_from_errors() or [invalid.error_log.last_error]
+            error, fallback = errors[0], str(invalid)
+        else:
+            return
     line, message = (error.line, error.message) if error is not None else ("?", fallback)
     raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea {line}: cvc-complex-type: {message}")

@@ -60,7 +60,7 @@ def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> It
     seen: set[tuple[object, ...]] = set()
     present = {element.tag for element in root.iter()}
     for name in ("firma", sheet):
-        for check in compiled(name):
+        for check in _distinct(name):
             needs = getattr(check.run, "needs", None)
             if needs is not None and not needs <= present:
                 continue  # it judges nodes this document cannot have
@@ -72,10 +72,29 @@ def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> It
                     yield finding
 
 
+@lru_cache(maxsize=None)
+def _distinct(sheet: str) -> tuple[Check, ...]:
+    """The checks worth running: the workbook repeats a row (same code, condition, field and tag) once
+    per data item it lists, and a repeat can only say what the first one said."""
+    from osemock.server.rules.patterns import tag_to_xpath
+
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for check in compiled(sheet):
+        identity = getattr(check.run, "identity", None)
+        key = (check.row.code, check.row.severity, identity) if identity else \
+            (check.row.code, check.row.severity, check.row.condition, check.row.field, check.kind,
+             check.path or tag_to_xpath(check.row.tag) or check.row.tag)
+        if key not in seen:
+            seen.add(key)
+            kept.append(check)
+    return tuple(kept)
+
+
 def warm_up() -> None:
     """Compile every sheet now (a server does it at start, so no request pays for it)."""
     for sheet in set(SHEETS.values()) | {"firma"}:
-        compiled(sheet)
+        _distinct(sheet)
 
 
 def workbook_check(source: CheckInput) -> Iterator[Finding]:

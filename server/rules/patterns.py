@@ -117,10 +117,12 @@ def element_names(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def needing(names: frozenset[str], run: Runner) -> Runner:
+def needing(names: frozenset[str], run: Runner, identity: str | None = None) -> Runner:
     """Mark ``run`` as silent on documents without every element of ``names`` (see :func:`element_names`);
-    the engine then skips it there."""
+    the engine then skips it there.  ``identity`` says what the runner does, when that is all of it (two
+    runners with one identity give the same findings, so the engine runs one)."""
     run.needs = names  # type: ignore[attr-defined]
+    run.identity = identity  # type: ignore[attr-defined]
     return run
 
 
@@ -137,10 +139,10 @@ def _required(path: str, allow_empty: bool) -> Runner:
                 yield _short(path), ""
             elif not allow_empty and not any(_text(f) for f in found):
                 yield _short(path), ""
-    return needing(element_names(parent_path or "/*"), run)
+    return needing(element_names(parent_path or "/*"), run, f"required {allow_empty} {path}")
 
 
-def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
+def _each(path: str, judge: Callable[[str, Node], bool], identity: str | None = None) -> Runner:
     compiled = _xpath(path)
     assert compiled is not None
 
@@ -149,7 +151,7 @@ def _each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
             value = _text(node)
             if not judge(value, node):
                 yield _short(path), value
-    return needing(element_names(path), run)
+    return needing(element_names(path), run, f"{identity} {path}" if identity else None)
 
 
 def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runner:
@@ -275,7 +277,7 @@ def same_currency(path: str) -> Runner:
             value = _text(node)
             if value not in expected:
                 yield _short(path), value
-    return needing(element_names(path), run)
+    return needing(element_names(path), run, f"same-currency {path}")
 
 
 def _present_and_nonempty_fails(path: str) -> Runner:
@@ -286,7 +288,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
         for node in compiled(root):
             if not _text(node):
                 yield _short(path), ""
-    return needing(element_names(path), run)
+    return needing(element_names(path), run, f"not-empty {path}")
 
 
 def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
@@ -483,7 +485,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"Si existe el atributo, el valor ingresado es diferente a '([^']*)'", cond)
     if match:
         expected = match[1]
-        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected, f"equals {expected!r}"))
     match = re.fullmatch(r"Si 'Tipo de operación' es (?:igual a )?'(\d{4})[^']*',? (?:y )?no existe el tag con "
                          r"(?:código(?: igual a)?|valor) '(\d+)'", cond)
     if match and path.endswith("cac:AdditionalItemProperty/cbc:NameCode"):
@@ -491,7 +493,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r'El atributo @(\w+) del Tag UBL es diferente a "([^"]+)"', cond)
     if match and path.endswith(f"/@{match[1]}"):
         expected = match[2]
-        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected, f"equals {expected!r}"))
     match = re.fullmatch(r"Si el atributo @schemeID del tag es (GTIN-\d+), y la longitud del Tag UBL es diferente de (\d+) "
                          r"caracteres", cond)
     if match:
@@ -507,7 +509,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r'El valor del Tag UBL es diferente (?:de|a)\s+"?([\w.]+)"?', cond)
     if match:
         expected = match[1]
-        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected))
+        return Check(row, "fixed-value", _each(path, lambda value, node: value == expected, f"equals {expected!r}"))
     match = re.fullmatch(r"(Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal positivo de (\d+) "
                          r"enteros y hasta (\d+) decimales( y diferente de cero)?(\..*)?", cond)
     if match:
@@ -515,16 +517,16 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         # line carries as 0.00: zero is refused only where an onerous tax applies (see _zero_refused).
         fmt = _decimal(int(match[2]), int(match[3]), False)
         if not match[4]:
-            return Check(row, "decimal", _each(path, fmt))
+            return Check(row, "decimal", _each(path, fmt, f"decimal {match[2]}.{match[3]}"))
         return Check(row, "decimal-nonzero", _each(path, lambda value, node: fmt(value, node) and (
-            _is_nonzero(value) or not _zero_refused(node))))
+            _is_nonzero(value) or not _zero_refused(node)), f"decimal-nonzero {match[2]}.{match[3]}"))
     match = re.fullmatch(r"(?:Si existe el tag, )?[Ee]l formato del Tag UBL es diferente a alfanum[ée]rico de "
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
         low, high = int(match[1] or 1), int(match[2])
         if re.search(r"permite [\"']whitespace", cond):  # 'permite "whitespace character"': line breaks, tabs allowed
-            return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high))
-        return Check(row, "text", _each(path, _text_format(low, high)))
+            return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high, f"text-any {low}-{high}"))
+        return Check(row, "text", _each(path, _text_format(low, high), f"text {low}-{high}"))
     match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
                          r"listado según el 'Código de tributo(?: por línea)?' \(Catálogo 5\)", cond)
     if match:
@@ -544,5 +546,5 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
         number = _catalog_number(row.listado) or _catalog_number(cond)
         if number and catalog(number):
             codes = catalog(number)
-            return Check(row, "catalog", _each(path, lambda value, node: value in codes))
+            return Check(row, "catalog", _each(path, lambda value, node: value in codes, f"catalog {number}"))
     return None

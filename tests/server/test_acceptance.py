@@ -50,7 +50,7 @@ def served(tmp_path):
             try:
                 if requests.get(base + "/_osemock/health", timeout=1).ok:
                     return base
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the app
                 time.sleep(0.1)
         process.kill()
         raise AssertionError(process.stdout.read().decode())

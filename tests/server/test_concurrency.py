@@ -80,7 +80,7 @@ def test_two_server_processes_share_one_store(tmp_path):
                 try:
                     if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or still loading the app
                     time.sleep(0.1)
         urls = [f"http://127.0.0.1:{port}/ol-ti-itcpe/billService" for port in ports]
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
@@ -105,7 +105,7 @@ def test_serve_with_several_workers(tmp_path):
             try:
                 if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the app
                 time.sleep(0.1)
         url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))

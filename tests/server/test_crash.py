@@ -46,7 +46,7 @@ def _serve(port: int, db) -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
                 return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the app
             time.sleep(0.1)
     process.kill()
     raise AssertionError("osemock serve did not start")
