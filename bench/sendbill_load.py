@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="server worker threads")
+    parser.add_argument("--threads", type=int, default=2, help="server threads per worker")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (gunicorn when > 1)")
     parser.add_argument("--mix", action="store_true", help="facturas, boletas and resúmenes diarios")
     parser.add_argument("--rate", type=float, default=0, help="send at this many requests/s instead of as fast as possible")

@@ -14,7 +14,8 @@ from osemock.server.settings import Settings
 @click.option("--profile", default=None, help="ose (default), sunat-beta, sunat-prod or a profile YAML file [env OSE_PROFILE].")
 @click.option("--db", default=None, type=click.Path(dir_okay=False), help="SQLite store [env OSE_DB; default var/osemock.sqlite3].")
 @click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False), help="Emitter registry YAML/JSON [env OSE_REGISTRY].")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--threads", default=2, show_default=True, type=int,
+              help="Threads per worker (more only for drills that hold requests, e.g. delay or lost scenarios).")
 @click.option("--clock", default=None, help="Start the mock's clock at this ISO date-time, e.g. 2026-11-20T12:00:00 [env OSE_CLOCK].")
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Worker processes sharing the store (more than 1: gunicorn, Linux/macOS).")

@@ -1,6 +1,6 @@
 """gunicorn settings for the Docker image (``gunicorn -c python:osemock.server.gunicorn_conf``), by environment.
 
-``PORT`` (8080), ``WEB_CONCURRENCY`` worker processes (2) and ``OSE_THREADS`` threads each (8); the
+``PORT`` (8080), ``WEB_CONCURRENCY`` worker processes (2) and ``OSE_THREADS`` threads each (2: more threads only thrash the GIL); the
 workers share the SQLite store (``OSE_DB``, WAL), so tickets, scenarios and the clock agree across them.
 No ``preload_app``: each worker opens its own SQLite connections after the fork.
 """
@@ -8,7 +8,7 @@ import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("OSE_THREADS", "8"))
+threads = int(os.environ.get("OSE_THREADS", "2"))
 worker_class = "gthread"
 timeout = int(os.environ.get("OSE_WORKER_TIMEOUT", "660"))   # a "lost" scenario may hold a request 600 s
 graceful_timeout = 10
