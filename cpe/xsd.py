@@ -31,8 +31,16 @@ SCHEMAS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=None)
 def _load(relative: str) -> etree.XMLSchema:
+    """A compiled schema, built once per process: libxml2's schema compiler is not thread-safe (two
+    threads compiling at once fail with "Document is not valid XML Schema"), so one thread builds it
+    while the others wait."""
+    with _LOADING:
+        return _compile(relative)
+
+
+@lru_cache(maxsize=None)
+def _compile(relative: str) -> etree.XMLSchema:
     resource = files("osemock.cpe.schemas").joinpath(*relative.split("/"))
     with as_file(resource) as path:
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
@@ -45,6 +53,13 @@ def schema_for(root_tag: str) -> etree.XMLSchema | None:
     return _load(relative) if relative else None
 
 
+def load_all() -> None:
+    """Compile every schema now (a server does it at start, so no request pays for it)."""
+    for relative in SCHEMAS.values():
+        _load(relative)
+
+
+_LOADING = threading.Lock()
 _VALIDATING = threading.Lock()
 
 

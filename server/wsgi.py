@@ -33,6 +33,7 @@ from osemock.server.profiles import load_profile
 from osemock.server.rules.engine import warm_up, workbook_check
 from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
+from osemock.cpe import xsd
 from osemock.cpe.errors import SunatError
 from osemock.server.soap import render
 from osemock.server.soap.screen import screen
@@ -333,7 +334,8 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
 
     settings = settings or Settings.from_env()
     profile = load_profile(settings.profile)
-    warm_up()  # the rules compiled now, not by the first requests
+    warm_up()  # the rules and the schemas compiled now, not by the first requests
+    xsd.load_all()
     store = Store(settings.db)
     if settings.registry is not None:
         store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})

@@ -27,3 +27,20 @@ def test_broken_xml_is_0306_with_the_line(payload):
     with pytest.raises(SunatError) as raised:
         parse_xml(payload)
     assert raised.value.code == "0306"
+
+
+
+def test_a_server_compiles_every_schema_and_rule_before_its_first_request(tmp_path):
+    """libxml2's schema compiler is not thread-safe (two threads compiling at once fail with "Document
+    is not valid XML Schema"): the app compiles every schema, and every rule sheet, when it is built,
+    so the threads of its first requests only use them."""
+    from osemock.cpe import xsd
+    from osemock.server.rules import engine
+    from osemock.server.settings import Settings
+    from osemock.server.wsgi import create_app
+
+    xsd._compile.cache_clear()
+    engine._distinct.cache_clear()
+    create_app(Settings(db=tmp_path / "store.sqlite3", data_dir=tmp_path / "keys"))
+    assert xsd._compile.cache_info().currsize == len(set(xsd.SCHEMAS.values()))
+    assert engine._distinct.cache_info().currsize >= len(set(engine.SHEETS.values()))
