@@ -24,7 +24,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     """Run the mock OSE/SUNAT billService."""
     from waitress import serve as waitress_serve
 
-    from osemock.server.wsgi import create_app
+    from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock)
@@ -32,6 +32,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         _serve_with_gunicorn(settings, host, port, workers, threads)
         return
     app = create_app(settings)
+    settle_for_serving()
     base = f"http://{host}:{port}"
     click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")
     click.echo(f"  WSDL: {base}/ol-ti-itcpe/billService?wsdl   CDR certificate: {base}/_osemock/certificate.pem")
@@ -60,9 +61,11 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
                 self.cfg.set(key, value)
 
         def load(self):
-            from osemock.server.wsgi import create_app
+            from osemock.server.wsgi import create_app, settle_for_serving
 
-            return create_app()
+            app = create_app()
+            settle_for_serving()
+            return app
 
     base = f"http://{host}:{port}"
     click.echo(f"osemock on {base}/ol-ti-itcpe/billService  store={settings.db}  workers={workers}x{threads} threads")

@@ -16,3 +16,10 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "*"
 limit_request_line = 8190
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """The worker's app is built: keep what it built out of the garbage collector's full passes."""
+    from osemock.server.wsgi import settle_for_serving
+
+    settle_for_serving()
