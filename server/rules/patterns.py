@@ -343,35 +343,24 @@ def _concept_required(path: str, operation: str, concept: str) -> Runner:
     return run
 
 
-def _unique_within(path: str, relative: str) -> Runner:
-    """A value may appear once per line (the holder of ``relative``)."""
-    lines = _xpath(path.split("/cac:PricingReference/")[0])
-    step = _xpath(relative)
-    assert lines is not None and step is not None
+def unique(path: str, within: str | None = None, key: Callable[[Node], str] | None = None) -> Runner:
+    """Every node of ``path`` whose value (or ``key(node)``) an earlier node already had: across the
+    document, or afresh inside each node of ``within`` (a leading part of ``path``: each line, each
+    TaxTotal…)."""
+    read = key or _text
+    if within is None:
+        holders, step = None, _xpath(path)
+    else:
+        holders, step = _xpath(within), _xpath(path[len(within):].lstrip("/"))
+    assert step is not None and (within is None or holders is not None)
 
     def run(root: Node, source: Any = None) -> Violations:
-        for line in lines(root):
+        for holder in (holders(root) if holders is not None else [root]):
             seen: set[str] = set()
-            for node in step(line):
-                value = _text(node)
+            for node in step(holder):
+                value = read(node)
                 if value in seen:
-                    yield _short(path), value
-                seen.add(value)
-    return run
-
-
-def _unique_per_total(path: str) -> Runner:
-    """cbc:ID of cac:TaxScheme may appear once per cac:TaxTotal (global or per line)."""
-    totals = _xpath(path.split("/cac:TaxSubtotal/")[0])
-    assert totals is not None
-
-    def run(root: Node, source: Any = None) -> Violations:
-        for total in totals(root):
-            seen: set[str] = set()
-            for node in xp(total, "cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID"):
-                value = _text(node)
-                if value in seen:
-                    yield _short(path), value
+                    yield _short(path), _text(node)
                 seen.add(value)
     return run
 
@@ -502,7 +491,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"Existe en el mismo ítem otro cac:AlternativeConditionPrice con el mismo valor del Tag UBL "
                          r"\(cbc:PriceTypeCode\)", cond)
     if match and path.endswith("cac:AlternativeConditionPrice/cbc:PriceTypeCode"):
-        return Check(row, "unique", _unique_within(path, "cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceTypeCode"))
+        return Check(row, "unique", unique(path, within=path.split("/cac:PricingReference/")[0]))
     if cond in ("Si existe el atributo, el valor es diferente al ingresado en 'Tipo de moneda'",
                 "Si existe el atributo, el valor del atributo es diferente al ingresado en 'Tipo de moneda'"):
         return Check(row, "same-currency", same_currency(path))
@@ -535,7 +524,7 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     match = re.fullmatch(r"Existe (a nivel global|en el mismo ítem) más de un cac:TaxSubtotal con el mismo valor del "
                          r"Tag UBL \(cbc:ID\)", cond)
     if match and path.endswith("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID"):
-        return Check(row, "unique", _unique_per_total(path))
+        return Check(row, "unique", unique(path, within=path.split("/cac:TaxSubtotal/")[0]))
     match = re.fullmatch(r"Si el 'Código de tributo' es diferente de '(\d+)' y no existe el Tag UBL", cond)
     if match and "cac:TaxSubtotal/" in path:
         return Check(row, "required-unless", _required_unless_tax(path, match[1]))

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.guards import Guard, add_guard
-from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, xpath
+from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, unique, xpath
 from osemock.server.rules.workbook import WorkbookRow
 from osemock.server.rules.patterns import xp
 
@@ -225,16 +225,7 @@ def repeated_value(row: WorkbookRow, path: str | None) -> Check | None:
     """"El valor del atributo se repite en el comprobante": each value once per document."""
     if path is None or row.condition.strip().rstrip(".") != "El valor del atributo se repite en el comprobante":
         return None
-    nodes = xpath(path)
-
-    def run(root: Any, source: Any = None):
-        seen: set[str] = set()
-        for node in nodes(root):
-            value = text(node)
-            if value in seen:
-                yield short(path), value
-            seen.add(value)
-    return Check(row, "repeated", run)
+    return Check(row, "repeated", unique(path))
 
 
 @family_sentence

@@ -30,7 +30,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.server.rules.guards import path_steps, GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
-from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, xpath, xp
+from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, unique, xp, xpath
 from osemock.server.rules.workbook import WorkbookRow
 
 Node = etree._Element
@@ -413,18 +413,7 @@ def required_in_document(row: WorkbookRow, path: str | None) -> Check | None:
     return Check(row, "presence", run, path)
 
 
-def _distinct(path: str) -> Callable[[Node, Any], Violations]:
-    nodes = xpath(path)
-    assert nodes is not None
-
-    def run(root: Node, source: Any = None) -> Violations:
-        seen: set[str] = set()
-        for node in nodes(root):
-            value = text(node)
-            if value in seen:
-                yield short(path), value
-            seen.add(value)
-    return run
+_distinct = unique
 
 
 def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:

@@ -379,17 +379,7 @@ def _offending(path: str, select: str) -> patterns.Runner:
 
 def _repeated(path: str, key: Callable[[Node], str]) -> patterns.Runner:
     """Every node of ``path`` whose key an earlier node already had."""
-    selected = patterns.xpath(path)
-    assert selected is not None
-
-    def run(root: Node, source: Any = None) -> Violations:
-        seen: set[str] = set()
-        for node in selected(root):
-            value = key(node)
-            if value in seen:
-                yield patterns.short(path), patterns.text(node)
-            seen.add(value)
-    return run
+    return patterns.unique(path, key=key)
 
 
 def _sibling_type_and_id(node: Node) -> str:

@@ -148,20 +148,7 @@ def _decimal_format(integers: int, decimals: int) -> Callable[[str, Node], bool]
 
 def _unique(path: str, scope: str) -> patterns.Runner:
     """A value may appear once per ``scope`` (an XPath from the root: the document or each line)."""
-    holders = patterns.xpath(scope)
-    relative = path[len(scope):].lstrip("/")
-    step = patterns.xpath(relative)
-    assert holders is not None and step is not None
-
-    def run(root: Node, source: Any = None) -> Violations:
-        for holder in holders(root):
-            seen: set[str] = set()
-            for node in step(holder):
-                value = patterns.text(node)
-                if value in seen:
-                    yield patterns.short(path), value
-                seen.add(value)
-    return run
+    return patterns.unique(path, within=scope)
 
 
 def _scope_of(path: str, container: str) -> str | None:

@@ -17,7 +17,6 @@ from typing import Any, Iterator
 
 from lxml import etree
 
-from osemock.cpe import ns
 from osemock.server.rules.backend import _issuer, python_rule
 from osemock.server.rules.patterns import xp
 
