@@ -87,6 +87,8 @@ def _read(content: bytes, info: zipfile.ZipInfo, limits: ZipLimits) -> bytes:
         with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(info) as stream:
             data = stream.read(limits.max_xml_bytes + 1)
     except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        # zipfile raises NotImplementedError for a compression method it does not support (an emitter
+        # zipping with, say, Deflate64): that is a ZIP SUNAT cannot read either, so 0156 like any other.
         raise SunatError("0156", f"Validation ZIP File error: {exc}") from None
     if len(data) > limits.max_xml_bytes:
         raise SunatError("0156", f"Validation ZIP File error: {info.filename} exceeds {limits.max_xml_bytes} bytes")

@@ -112,3 +112,21 @@ def assert_earns(edit: Edit) -> LintResult:
     assert codes != ["0306"], f"the schema refuses this edit: {result.findings[0].detail}"
     assert edit.code in codes, f"expected {edit.code}, got {codes}"
     return result
+
+
+def codes_with_store(store: Any, base: str, steps: list[tuple[Any, ...]] = (), *, sender: str = "20123456789",
+                     max_days_late: int = 3) -> list[str]:
+    """The codes the rules give the edited sample as a running mock would: with its store (registry,
+    documents) and a profile that checks no note references."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from osemock.cpe.document import read_header
+    from osemock.server.clock import LIMA
+    from osemock.server.engine.validation import CheckInput
+    from osemock.server.rules.engine import findings
+
+    root = apply(parse_xml(signed_document(base)), list(steps))
+    profile = SimpleNamespace(max_days_late=max_days_late, check_note_references=False, verify_signatures=False)
+    source = CheckInput(root, read_header(root), sender, store=store, profile=profile, now=datetime.now(LIMA))
+    return [f.code for f in findings(root, source.header.type_code, source)]

@@ -3,20 +3,12 @@ the status of emitters and customers.  Silent when the registry does not declare
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
-from types import SimpleNamespace
 
 import pytest
 
-from osemock.cpe.document import read_header
-from osemock.cpe.xmlparse import parse_xml
-from osemock.fixtures import signed_document
-from osemock.server.clock import LIMA
-from osemock.server.engine.validation import CheckInput
-from osemock.server.rules.engine import findings
 from osemock.server.store import Store
 
-from ..proofs import apply
+from ..proofs import codes_with_store
 
 PROVEN_CODES = ("3097", "3281", "1086", "4013", "4014", "3239", "4199", "2010", "2011", "3207", "4204", "1083", "1080")
 
@@ -32,10 +24,7 @@ def store(tmp_path):
 
 
 def _codes(store: Store, base: str, steps: list[tuple] = ()) -> list[str]:
-    root = apply(parse_xml(signed_document(base)), list(steps))
-    profile = SimpleNamespace(max_days_late=3, check_note_references=False, verify_signatures=False)
-    source = CheckInput(root, read_header(root), RUC, store=store, profile=profile, now=datetime.now(LIMA))
-    return [f.code for f in findings(root, source.header.type_code, source)]
+    return codes_with_store(store, base, steps, sender=RUC)
 
 
 def _operation(code: str) -> list[tuple]:

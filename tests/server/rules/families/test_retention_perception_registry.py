@@ -3,20 +3,11 @@ SQLite store): the agents' padrones, the receiver's, contingency numbers, ubigeo
 registry does not declare the list."""
 from __future__ import annotations
 
-from datetime import datetime
-from types import SimpleNamespace
-
 import pytest
 
-from osemock.cpe.document import read_header
-from osemock.cpe.xmlparse import parse_xml
-from osemock.fixtures import signed_document
-from osemock.server.clock import LIMA
-from osemock.server.engine.validation import CheckInput
-from osemock.server.rules.engine import findings
 from osemock.server.store import Store
 
-from ..proofs import apply
+from ..proofs import codes_with_store
 
 PROVEN_CODES = ("2917", "2617", "4285", "4091", "4089", "4090", "4086", "2621", "2605", "3207", "3228")
 AGENT, RECEIVER = "20123456789", "20100070970"
@@ -29,10 +20,7 @@ def store(tmp_path):
 
 
 def _codes(store: Store, base: str, steps: list[tuple] = ()) -> list[str]:
-    root = apply(parse_xml(signed_document(base)), list(steps))
-    profile = SimpleNamespace(max_days_late=30, check_note_references=False, verify_signatures=False)
-    source = CheckInput(root, read_header(root), AGENT, store=store, profile=profile, now=datetime.now(LIMA))
-    return [f.code for f in findings(root, source.header.type_code, source)]
+    return codes_with_store(store, base, steps, sender=AGENT, max_days_late=30)
 
 
 def _registry(agent_padrones=None, receiver_padrones=None, complete=False, **lists) -> dict:
