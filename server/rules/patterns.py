@@ -190,11 +190,13 @@ def memo(purpose: str, element: Any, compute: Callable[[Any], Any]) -> Any:
     if cache is None:
         return compute(element)
     key = (purpose, element)
-    try:
-        return cache[key]
-    except KeyError:
+    value = cache.get(key, _UNREAD)
+    if value is _UNREAD:
         value = cache[key] = compute(element)
-        return value
+    return value
+
+
+_UNREAD = object()
 
 
 def xp(node: Any, path: str) -> Any:
@@ -272,7 +274,7 @@ def same_currency(path: str) -> Runner:
     assert compiled is not None and currency is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        expected = {_text(n) for n in currency(root)}
+        expected = {_text(n) for n in memo(_CURRENCY_FIELD, root, currency)}
         for node in compiled(root):
             value = _text(node)
             if value not in expected:
@@ -301,9 +303,13 @@ def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Nod
     return judge
 
 
+_CONTROL_CHARACTER = re.compile(r"[\t\n\r\f\v]")
+_OPERATION_TYPE = "/*/cbc:ProfileID | /*/cbc:InvoiceTypeCode/@listID"
+
+
 def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
     def judge(value: str, node: Node) -> bool:
-        return low <= len(value) <= high and not re.search(r"[\t\n\r\f\v]", value) and value == value.strip()
+        return low <= len(value) <= high and not _CONTROL_CHARACTER.search(value) and value == value.strip()
     return judge
 
 
@@ -330,12 +336,12 @@ def _concept_required(path: str, operation: str, concept: str) -> Runner:
     """For documents of operation type ``operation`` (cbc:ProfileID), every line must carry an
     AdditionalItemProperty whose NameCode is ``concept``."""
     lines = _xpath(path.split("/cac:Item/")[0])
-    operation_type = _xpath("/*/cbc:ProfileID | /*/cbc:InvoiceTypeCode/@listID")
+    operation_type = _xpath(_OPERATION_TYPE)
     has_concept = _xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']")
     assert lines is not None and operation_type is not None and has_concept is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        if operation not in {_text(n) for n in operation_type(root)}:
+        if operation not in {_text(n) for n in memo(_OPERATION_TYPE, root, operation_type)}:
             return
         for line in lines(root):
             if not has_concept(line):
