@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
+import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -23,7 +26,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
 from lxml import etree
 
 from osemock.cpe import ns
@@ -117,6 +119,19 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
     return peaks
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its workers (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _server_durations(db: Path, count: int) -> list[float]:
     """How long the server itself took for the last ``count`` requests (its request journal)."""
     import sqlite3
@@ -124,6 +139,11 @@ def _server_durations(db: Path, count: int) -> list[float]:
     with sqlite3.connect(db) as store:
         rows = store.execute("SELECT duration_ms FROM requests ORDER BY id DESC LIMIT ?", (count,)).fetchall()
     return sorted(row[0] for row in rows if row[0] is not None)
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,25 +167,34 @@ def main(argv: list[str] | None = None) -> int:
              "--threads", str(args.threads), "--workers", str(args.workers)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
+        path = "/ol-ti-itcpe/billService"
         try:
             for _ in range(200):
                 try:
-                    requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1)
+                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                    probe.request("GET", "/_osemock/health")
+                    probe.getresponse().read()
                     break
-                except requests.RequestException:  # not listening yet, or still loading the app
+                except OSError:  # not listening yet, or still loading the app
                     time.sleep(0.1)
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)
-            session.mount("http://", adapter)
+            # One kept-alive connection per client thread, with the standard library's client: the
+            # load generator shares the machine's CPUs with the server, so it should spend little.
+            connections = threading.local()
 
             def one(body: bytes) -> tuple[float, int]:
                 started = time.perf_counter()
-                response = session.post(url, data=body, headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=60)
-                return time.perf_counter() - started, response.status_code
+                connection = getattr(connections, "http", None)
+                if connection is None:
+                    connection = connections.http = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request("POST", path, body=body, headers={"Content-Type": "text/xml; charset=utf-8"})
+                response = connection.getresponse()
+                response.read()
+                return time.perf_counter() - started, response.status
 
             with ThreadPoolExecutor(args.concurrency) as pool:
                 list(pool.map(one, warmup))  # every worker compiles its rules and loads its schemas first
+            server_cpu = cpu_seconds(server.pid)
+            client_cpu = _own_cpu()
             started = time.perf_counter()
             if args.rate:
                 results: list[tuple[float, int]] = []
@@ -180,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                 with ThreadPoolExecutor(args.concurrency) as pool:
                     results = list(pool.map(one, bodies))
             elapsed = time.perf_counter() - started
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            client_cpu = _own_cpu() - client_cpu
             peaks = peak_rss_mb(server.pid)
             server_ms = _server_durations(Path(tmp) / "bench.sqlite3", len(bodies))
         finally:
@@ -193,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
           f"server {args.workers} worker(s) x {args.threads} threads" + (f", offered {args.rate:.0f} req/s" if args.rate else ""))
     print(f"throughput: {len(results) / elapsed:.1f} req/s")
     print(f"latency ms: p50 {quantiles[49]:.1f}  p95 {quantiles[94]:.1f}  p99 {quantiles[98]:.1f}  max {latencies[-1]:.1f}")
+    print(f"CPU per request ms: server {server_cpu / len(results) * 1000:.1f}  this client {client_cpu / len(results) * 1000:.1f}"
+          f"  (machine: {os.cpu_count()} CPUs)")
     print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in peaks.values()))
     if len(server_ms) > 2:
         inside = statistics.quantiles(server_ms, n=100)
