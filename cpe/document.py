@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -48,8 +49,14 @@ class DocumentHeader:
     customization_id: str | None
 
 
+@lru_cache(maxsize=None)
+def _compiled(path: str) -> etree.XPath:
+    """The XPath compiled once (a string XPath is compiled again on every call)."""
+    return etree.XPath(path, namespaces=_NS)
+
+
 def _text(root: etree._Element, path: str) -> str | None:
-    found = root.xpath(path, namespaces=_NS)
+    found = _compiled(path)(root)
     if not found:
         return None
     value = found[0] if isinstance(found[0], str) else found[0].text
