@@ -467,6 +467,10 @@ def _signxml_verdict(root: etree._Element, signature: etree._Element, certificat
         raise InvalidSignatureValue(f"Signature value does not verify: {exc}") from None
     except _SignxmlInvalidInput as exc:
         raise MalformedSignature(str(exc)) from None
+    except (etree.DocumentInvalid, etree.XMLSyntaxError, TypeError, ValueError) as exc:
+        # What signxml lets through from lxml and cryptography on a signature it cannot read (one the
+        # XMLDSig schema refuses, an empty SignatureValue, bad base64): SUNAT's "cannot be processed".
+        raise MalformedSignature(f"ds:Signature cannot be processed: {exc}") from None
     method = signature.find(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}SignatureMethod")
     return Verified(certificate, digest_value(root) or "", signature.get("Id"),
                     method.get("Algorithm", "") if method is not None else "")

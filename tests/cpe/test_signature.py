@@ -74,6 +74,8 @@ def assert_same_verdict(root: etree._Element, **kwargs):
     ours = outcome(verify, root, **kwargs)
     reference = outcome(sig._verify_with_signxml, root, **kwargs)
     assert ours == reference
+    # and never anything but a SignatureError: the server answers 2335/2336 for those, a fault 0100 else
+    assert ours[0] == "verified" or issubclass(ours[1], sig.SignatureError), ours
     return ours
 
 
@@ -522,6 +524,15 @@ def test_sha1_only_when_allowed(method):
     assert refused[0] == ("raised" if method is SignatureMethod.RSA_SHA1 else "verified")
     if method is SignatureMethod.RSA_SHA1:
         assert refused[1] is sig.MalformedSignature
+
+
+@pytest.mark.parametrize("name", ["SignatureValue empty", "KeyValue of someone else", "attribute on the Signature",
+                                  "SignatureValue non-canonical padding"])
+def test_signatures_signxml_cannot_read_are_malformed(name):
+    """lxml's and cryptography's own errors inside signxml (a ds:Signature the XMLDSig schema refuses, an
+    empty SignatureValue) are a signature that cannot be processed (2336), not a crash."""
+    verdict = assert_same_verdict(MUTATIONS[name](parse(signed_bytes())))
+    assert verdict[1] is sig.MalformedSignature
 
 
 def test_named_verdicts_are_what_signxml_says():

@@ -13,7 +13,7 @@ from .test_codes import BASE, RUC, assert_fault, resign, zip_of
 
 
 #: The codes these tests prove over HTTP, for the proof ledger (tests/server/rules/test_proof_ledger.py).
-PROVEN_CODES = {"2335", "2325", "2326", "2327", "2328", "2010", "2011", "2108", "2329", "2119", "2209", "2121", "2208",
+PROVEN_CODES = {"2335", "2336", "2325", "2326", "2327", "2328", "2010", "2011", "2108", "2329", "2119", "2209", "2121", "2208",
                 "2120", "2885", "3209"}
 
 
@@ -35,6 +35,16 @@ def test_2335_names_the_reference_that_failed(make_mock, tmp_path):
     reply = post(mock, tampered)
     assert_fault(reply, "2335", mock)
     assert 'Incorrect reference digest value (Reference URI=\\"\\")' in reply.text("message").replace('"', '\\"')
+
+
+def test_2336_a_signature_that_cannot_be_read(make_mock, tmp_path):
+    """An empty SignatureValue: signxml stumbles on it (cryptography's TypeError), the OSE answers 2336."""
+    import re
+
+    mock = make_mock("ose", registry=registry(tmp_path))
+    emptied = re.sub(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>", b"<ds:SignatureValue></ds:SignatureValue>",
+                     signed_document(f"{BASE}.xml"))
+    assert_fault(post(mock, emptied), "2336", mock)
 
 
 def test_beta_takes_any_valid_signature(make_mock, tmp_path):
