@@ -201,13 +201,11 @@ _UNREAD = object()
 
 def xp(node: Any, path: str) -> Any:
     """``node.xpath(path)`` with the UBL prefixes, compiled once per path (a string XPath is compiled
-    on every call, five times slower) and, while a document is judged, read once per node (half of
-    the rules' reads repeat one already made: every line's ``../cbc:ID``…).  The answer is shared:
-    never change it."""
+    on every call, five times slower)."""
     compiled = _xpath(path)
     if compiled is None:
         return node.xpath(path, namespaces=ns.UBL)
-    return memo(path, node, compiled)
+    return compiled(node)
 
 
 #: Building blocks for the families' sentence compilers.
