@@ -52,7 +52,7 @@ class DocumentHeader:
 @lru_cache(maxsize=None)
 def _compiled(path: str) -> etree.XPath:
     """The XPath compiled once (a string XPath is compiled again on every call)."""
-    return etree.XPath(path, namespaces=_NS)
+    return etree.XPath(path, namespaces=_NS, regexp=False)  # no EXSLT regular expressions to register
 
 
 def _text(root: etree._Element, path: str) -> str | None:

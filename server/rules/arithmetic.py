@@ -63,7 +63,7 @@ FREE_IGV_AFFECTATIONS = {"11", "12", "13", "14", "15", "16"}
 
 @lru_cache(maxsize=None)
 def _path(path: str) -> etree.XPath:
-    return etree.XPath(path, namespaces=ns.UBL)
+    return etree.XPath(path, namespaces=ns.UBL, regexp=False)  # no EXSLT: see patterns._xpath
 
 
 def _decimal(text: str) -> Decimal | None:
