@@ -119,17 +119,17 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
     return peaks
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by a process and its workers (Linux ``/proc``)."""
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds used so far by a process and by each of its workers (Linux ``/proc``)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for process in [pid, *_children(pid)]:
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        used[process] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
 
 
 def _server_durations(db: Path, count: int) -> list[float]:
@@ -139,6 +139,20 @@ def _server_durations(db: Path, count: int) -> list[float]:
     with sqlite3.connect(db) as store:
         rows = store.execute("SELECT duration_ms FROM requests ORDER BY id DESC LIMIT ?", (count,)).fetchall()
     return sorted(row[0] for row in rows if row[0] is not None)
+
+
+def _fault(answer: bytes) -> str:
+    """faultcode and faultstring of a SOAP fault, for the report."""
+    try:
+        envelope = etree.fromstring(answer)
+    except etree.XMLSyntaxError:
+        return repr(answer[:120])
+    return " ".join(text.strip() for text in envelope.xpath("//faultcode/text() | //faultstring/text()"))
+
+
+def _file_name(body: bytes) -> str:
+    start = body.find(b"<fileName>") + len(b"<fileName>")
+    return body[start:body.find(b"</fileName>")].decode()
 
 
 def _own_cpu() -> float:
@@ -180,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             # One kept-alive connection per client thread, with the standard library's client: the
             # load generator shares the machine's CPUs with the server, so it should spend little.
             connections = threading.local()
+            failures: list[str] = []
 
             def one(body: bytes) -> tuple[float, int]:
                 started = time.perf_counter()
@@ -188,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                     connection = connections.http = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 connection.request("POST", path, body=body, headers={"Content-Type": "text/xml; charset=utf-8"})
                 response = connection.getresponse()
-                response.read()
+                answer = response.read()
+                if response.status != 200:
+                    failures.append(f"{response.status}: {_fault(answer)} for {_file_name(body)}")
                 return time.perf_counter() - started, response.status
 
             with ThreadPoolExecutor(args.concurrency) as pool:
@@ -209,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 with ThreadPoolExecutor(args.concurrency) as pool:
                     results = list(pool.map(one, bodies))
             elapsed = time.perf_counter() - started
-            server_cpu = cpu_seconds(server.pid) - server_cpu
+            server_cpu = {pid: seconds - server_cpu.get(pid, 0.0) for pid, seconds in cpu_seconds(server.pid).items()}
             client_cpu = _own_cpu() - client_cpu
             peaks = peak_rss_mb(server.pid)
             server_ms = _server_durations(Path(tmp) / "bench.sqlite3", len(bodies))
@@ -218,14 +235,17 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=10)
     latencies = sorted(r[0] * 1000 for r in results)
     ok = sum(1 for r in results if r[1] == 200)
+    for failure in failures[:5]:
+        print("not 200 —", failure)
     quantiles = statistics.quantiles(latencies, n=100)
     kind = "mixed (facturas, boletas, resúmenes)" if args.mix else "facturas"
     print(f"{kind}: {len(results)} requests, {ok} answered 200, concurrency {args.concurrency}, "
           f"server {args.workers} worker(s) x {args.threads} threads" + (f", offered {args.rate:.0f} req/s" if args.rate else ""))
     print(f"throughput: {len(results) / elapsed:.1f} req/s")
     print(f"latency ms: p50 {quantiles[49]:.1f}  p95 {quantiles[94]:.1f}  p99 {quantiles[98]:.1f}  max {latencies[-1]:.1f}")
-    print(f"CPU per request ms: server {server_cpu / len(results) * 1000:.1f}  this client {client_cpu / len(results) * 1000:.1f}"
-          f"  (machine: {os.cpu_count()} CPUs)")
+    print(f"CPU per request ms: server {sum(server_cpu.values()) / len(results) * 1000:.1f}"
+          f"  this client {client_cpu / len(results) * 1000:.1f}  (machine: {os.cpu_count()} CPUs)")
+    print("CPU busy per server process: " + ", ".join(f"{seconds / elapsed:.0%}" for seconds in server_cpu.values()))
     print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in peaks.values()))
     if len(server_ms) > 2:
         inside = statistics.quantiles(server_ms, n=100)

@@ -52,8 +52,9 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
         os.environ["OSE_REGISTRY"] = str(settings.registry)
     if settings.clock:
         os.environ["OSE_CLOCK"] = settings.clock
+    # keepalive 0: see gunicorn_conf (kept-alive connections pin clients to one worker)
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-               "timeout": 660, "graceful_timeout": 10, "limit_request_line": 8190}
+               "keepalive": 0, "timeout": 660, "graceful_timeout": 10, "limit_request_line": 8190}
 
     class Mock(BaseApplication):
         def load_config(self) -> None:

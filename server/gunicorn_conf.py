@@ -10,6 +10,10 @@ bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("OSE_THREADS", "2"))
 worker_class = "gthread"
+# No keep-alive: a worker keeps every connection it accepted, so a client's pool of kept-alive
+# connections can all land on one worker while the other idles (half the throughput, measured).
+# Closing after each answer lets whichever worker is free take the next request.
+keepalive = 0
 timeout = int(os.environ.get("OSE_WORKER_TIMEOUT", "660"))   # a "lost" scenario may hold a request 600 s
 graceful_timeout = 10
 accesslog = "-"
