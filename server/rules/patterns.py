@@ -111,6 +111,8 @@ def element_names(path: str) -> frozenset[str]:
     lacks any of them has no such node, so a check that only judges such nodes need not run."""
     while re.search(r"\[[^\[\]]*\]", path):
         path = re.sub(r"\[[^\[\]]*\]", "", path)
+    if "|" in path:
+        return frozenset()  # a union: each branch needs its own elements, the whole needs none of them
     names = set()
     for step in path.replace("//", "/").split("/"):
         prefix, colon, local = step.partition(":")
@@ -168,7 +170,7 @@ def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runne
             found = step(holder)
             if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
-    return run
+    return needing(element_names(holder_path), run)  # no holder, nothing to require
 
 
 #: What rules have already read from the document being judged, keyed by (purpose, element): set
@@ -331,7 +333,7 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
             expected = known.get(code, {}).get(attribute)
             if expected is not None and _text(node) != expected:
                 yield _short(path), _text(node)
-    return run
+    return needing(element_names(path), run)
 
 
 def _concept_required(path: str, operation: str, concept: str) -> Runner:
@@ -370,7 +372,7 @@ def unique(path: str, within: str | None = None, key: Callable[[Node], str] | No
                 if value in seen:
                     yield _short(path), _text(node)
                 seen.add(value)
-    return run
+    return needing(element_names(path), run)
 
 
 def _required_unless_tax(path: str, exempt_code: str) -> Runner:

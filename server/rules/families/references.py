@@ -205,7 +205,7 @@ def _required_here(path: str, allow_empty: bool) -> patterns.Runner:
             found = tail(anchor)
             if not found or (not allow_empty and not any(patterns.text(node) for node in found)):
                 yield patterns.short(path), ""
-    return run
+    return patterns.needing(patterns.element_names("/".join(steps[:cut])), run)  # no anchor, nothing to require
 
 
 def _referential(row: WorkbookRow, path: str) -> str:

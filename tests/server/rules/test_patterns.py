@@ -132,3 +132,19 @@ def test_operation_type_requires_its_concept_on_every_line():
         etree.SubElement(prop, f"{{{ns.CBC}}}NameCode").text = "3001"
         anchor.getparent().append(prop)
     assert code not in codes(root)
+
+
+@pytest.mark.parametrize("path, needed", [
+    ("/*/cac:InvoiceLine/cbc:ID", {"cac:InvoiceLine", "cbc:ID"}),
+    ("/*/cac:PaymentTerms[cbc:ID='FormaPago']/cbc:Amount", {"cac:PaymentTerms", "cbc:Amount"}),
+    ("/*/cac:InvoiceLine/../cbc:ID", {"cac:InvoiceLine", "cbc:ID"}),
+    # a union selects a branch's nodes without the other branch's elements: it needs nothing
+    ("cac:LegalMonetaryTotal/cbc:PayableAmount | cac:RequestedMonetaryTotal/cbc:PayableAmount", set()),
+])
+def test_element_names_are_what_a_selection_cannot_do_without(path, needed):
+    """The engine skips a check whose path needs an element the document lacks: a name too many
+    would silence a rule that should speak."""
+    from osemock.server.rules.patterns import element_names
+
+    prefixes = {"cac": ns.CAC, "cbc": ns.CBC}
+    assert element_names(path) == {f"{{{prefixes[n.split(':')[0]]}}}{n.split(':')[1]}" for n in needed}
