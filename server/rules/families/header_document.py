@@ -91,15 +91,24 @@ _TOTALS = ("cac:LegalMonetaryTotal/*/@currencyID | cac:RequestedMonetaryTotal/*/
            + "".join(f" | {_LINES}/{step.strip()}" for step in _TAX_AMOUNTS.split("|")))
 
 
+#: The branches of :data:`_TOTALS`, read one by one: a union sorts its attribute nodes into document
+#: order, which costs more than the reads themselves, and only the values matter here.
+_TOTAL_BRANCHES = tuple(branch.strip() for branch in _TOTALS.split(" | "))
+
+
 @python_rule("2071", "cbc:DocumentCurrencyCode")
 def totals_in_document_currency(root: Any, source: Any) -> Any:
-    """Every line and document total is in cbc:DocumentCurrencyCode (2071)."""
+    """Every line and document total is in cbc:DocumentCurrencyCode (2071); each other currency is
+    named once, in the order of the branches of :data:`_TOTALS`."""
     currency = text((xp(root, "cbc:DocumentCurrencyCode") or [""])[0])
     if not currency:
         return
-    for value in xp(root, _TOTALS):
-        if text(value) != currency:
-            yield "cbc:DocumentCurrencyCode", text(value)
+    named = {currency}
+    for branch in _TOTAL_BRANCHES:
+        for value in xp(root, branch):
+            if text(value) not in named:
+                named.add(text(value))
+                yield "cbc:DocumentCurrencyCode", text(value)
 
 
 # -- dates -----------------------------------------------------------------------------------------
