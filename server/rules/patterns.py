@@ -345,7 +345,7 @@ def _concept_required(path: str, operation: str, concept: str) -> Runner:
     assert lines is not None and operation_type is not None and has_concept is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        if operation not in {_text(n) for n in memo(_OPERATION_TYPE, root, operation_type)}:
+        if operation not in memo("operation types", root, lambda r: {_text(n) for n in operation_type(r)}):
             return
         for line in lines(root):
             if not has_concept(line):
