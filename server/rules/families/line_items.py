@@ -105,11 +105,12 @@ def _runner_per_line(path: str, judge: Callable[[Node], bool]) -> patterns.Runne
     """A runner that yields every line (of ``path``'s line step) ``judge`` refuses."""
     parts = _line_parts(path)
     assert parts is not None
-    lines = patterns.xpath(f"{parts[0]}/{parts[1]}")
+    lines_path = f"{parts[0]}/{parts[1]}"
+    lines = patterns.xpath(lines_path)
     assert lines is not None
 
     def run(root: Node, source: Any = None) -> patterns.Violations:
-        for line in lines(root):
+        for line in memo(lines_path, root, lines):  # the same lines for every such check
             if not judge(line):
                 yield patterns.short(path), f"linea {_line_number(line)}"
     return run
