@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", action="store_true", help="facturas, boletas and resúmenes diarios")
     parser.add_argument("--rate", type=float, default=0, help="send at this many requests/s instead of as fast as possible")
     parser.add_argument("--seconds", type=float, default=10, help="with --rate: for this long")
+    parser.add_argument("--log", type=Path, help="write the server's output (its errors) to this file")
     parser.add_argument("--big", type=int, default=0, metavar="LINES",
                         help="first send one signed factura of LINES lines alone and time its answer")
     args = parser.parse_args(argv)
@@ -191,11 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     bodies = mixed(count) if args.mix else facturas(count)
     warmup = documents(args.workers * 4, "01", "F099")
     port = free_port()
+    log = args.log.open("wb") if args.log else subprocess.DEVNULL
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
             [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(Path(tmp) / "bench.sqlite3"),
              "--threads", str(args.threads), "--workers", str(args.workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT,
         )
         path = "/ol-ti-itcpe/billService"
         try:

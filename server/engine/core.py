@@ -87,7 +87,8 @@ class EngineState:
         return self.new_ticket()
 
     def new_ticket(self) -> str:
-        """A unique ticket: 13-digit epoch milliseconds (beta) or 15 digits year-first (production)."""
+        """A ticket: 13-digit epoch milliseconds (beta) or 15 digits year-first (production), unique within
+        this process (a stored ticket is also made unique across processes, see ``tickets._open_ticket``)."""
         with self._ticket_lock:
             millis = max(int(time.time() * 1000), self._last_ticket + 1)
             self._last_ticket = millis

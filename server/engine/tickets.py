@@ -53,8 +53,13 @@ def _open_ticket(engine: EngineState, received_at: datetime, **columns: Any) -> 
                   after_polls=engine.profile.ticket_after_polls,
                   ready_at=(received_at + timedelta(seconds=seconds)).isoformat() if seconds else None, **columns)
     with engine.store.transaction() as db:
+        # Each process keeps its own numbers unique, but two workers over one store can draw the same
+        # millisecond; the transaction holds the store's write lock, so a number taken is seen here.
+        while db.execute("SELECT 1 FROM tickets WHERE ticket=?", (values["ticket"],)).fetchone():
+            values["ticket"] = engine.new_ticket()
         db.execute(f"INSERT INTO tickets ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
                    tuple(values.values()))
+    ticket = values["ticket"]
     if not values["after_polls"] and not seconds:
         process_ticket(engine, ticket)
     return ticket

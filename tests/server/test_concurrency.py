@@ -131,3 +131,21 @@ def test_invalid_documents_validated_at_once_each_get_their_own_error(make_mock)
     for element, reply in replies:
         assert reply.code() == "0306"
         assert element.decode() in reply.text("message"), reply.text("message")
+
+
+def test_two_processes_drawing_a_ticket_in_the_same_millisecond_each_get_their_own(make_mock, tmp_path, monkeypatch):
+    """A ticket is the epoch millisecond (SUNAT beta's shape), kept unique by each process; two workers
+    over one store can draw the same one. Under load that was a UNIQUE failure and a 0100 for the
+    second summary; the second now takes the next free number."""
+    shared = tmp_path / "shared.sqlite3"
+    workers = [make_mock("ose", db=shared, clock=CLOCK), make_mock("ose", db=shared, clock=CLOCK)]
+    monkeypatch.setattr(time, "time", lambda: 1_764_000_000.123)  # both draw the same millisecond
+    tickets = []
+    for number, worker in enumerate(workers, start=1):
+        name, xml = comunicacion_baja(DAY, [("01", "F001", number)], number=number)
+        reply = call(worker.url(), "sendSummary", {"fileName": f"{name}.zip",
+                                                   "contentFile": base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()},
+                     **AUTH)
+        assert reply.status == 200 and not reply.is_fault, reply.text("faultstring")
+        tickets.append(reply.text("ticket"))
+    assert tickets == ["1764000000123", "1764000000124"]
