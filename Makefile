@@ -32,8 +32,9 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix --big 2000
+	$(BIN)/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix
 	$(BIN)/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2 --mix
+	$(BIN)/python bench/sendbill_load.py --requests 100 --workers 2 --big 2000
 	$(BIN)/python bench/validate_speed.py
 
 clean:
