@@ -7,7 +7,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from osemock.client import OseClient, RetryPolicy, Status
 from osemock.server.admin.client import AdminClient
 
 from tests.admin.conftest import DAY, RUC, factura
+from tests.serving import free_port, wait_until_healthy
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "docker" / "Dockerfile"
 
@@ -40,12 +40,6 @@ def dockerfile_instructions() -> tuple[list[str], dict[str, str]]:
     return command, env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def container_command(tmp_path):
     command, env = dockerfile_instructions()
@@ -57,17 +51,7 @@ def container_command(tmp_path):
     process = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ["PATH"]},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(base + "/_osemock/health", timeout=1).ok:   # the HEALTHCHECK's URL
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("gunicorn did not start:\n" + process.stdout.read().decode(errors="replace"))
-        time.sleep(0.2)
+    wait_until_healthy(base, process)   # the HEALTHCHECK's URL
     yield base
     process.send_signal(signal.SIGTERM)
     try:

@@ -3,10 +3,7 @@ the official WSDL with a CDR whose signature verifies against the certificate th
 the store survives a restart."""
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 import requests
@@ -20,17 +17,13 @@ from osemock.cpe.archive import first_xml, write_document_zip
 from osemock.cpe.signature import verify
 from osemock.fixtures import signed_document
 
+from tests.serving import serve
+
 from ..conftest import SHARED
 
 RUC = "20123456789"
 NAME = f"{RUC}-01-F001-1"
 OSE_WSDL = SHARED / "reference" / "wire" / "wsdl" / "ose-ol-ti-itcpe_beatose" / "billService.wsdl"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -39,21 +32,9 @@ def served(tmp_path):
     processes = []
 
     def start() -> str:
-        port = _free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(tmp_path / "store.sqlite3")],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
+        process, base = serve("--db", str(tmp_path / "store.sqlite3"), output=subprocess.PIPE)
         processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if requests.get(base + "/_osemock/health", timeout=1).ok:
-                    return base
-            except requests.RequestException:  # not listening yet, or still loading the app
-                time.sleep(0.1)
-        process.kill()
-        raise AssertionError(process.stdout.read().decode())
+        return base
 
     def stop() -> None:
         for process in processes:

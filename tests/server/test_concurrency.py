@@ -4,8 +4,6 @@ sharing one SQLite store agree on both."""
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,8 +13,9 @@ from osemock.cpe.archive import write_document_zip
 from osemock.fixtures import signed_document
 from osemock.fixtures.summaries import comunicacion_baja
 
+from tests.serving import serve
+
 from .envelopes import call, send_bill
-from .test_acceptance import _free_port
 
 RUC = "20123456789"
 NAME = f"{RUC}-01-F001-1"
@@ -69,24 +68,17 @@ def test_a_ticket_polled_from_many_threads_settles_once(make_mock, tmp_path):
 
 
 def test_two_server_processes_share_one_store(tmp_path):
-    db, ports, processes = tmp_path / "shared.sqlite3", [_free_port(), _free_port()], []
+    db, processes, bases = tmp_path / "shared.sqlite3", [], []
     try:
-        for port in ports:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(db), "--clock", CLOCK],
-                stdout=(tmp_path / f"serve-{port}.log").open("w"), stderr=subprocess.STDOUT))
-        for port in ports:
-            for _ in range(150):
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
-                        break
-                except requests.RequestException:  # not listening yet, or still loading the app
-                    time.sleep(0.1)
-        urls = [f"http://127.0.0.1:{port}/ol-ti-itcpe/billService" for port in ports]
+        for index in range(2):
+            process, base = serve("--db", str(db), "--clock", CLOCK, output=(tmp_path / f"serve-{index}.log").open("w"))
+            processes.append(process)
+            bases.append(base)
+        urls = [f"{base}/ol-ti-itcpe/billService" for base in bases]
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
         outcomes = _race(urls, zipped, clients=10)
         assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 9, (outcomes, _logs(tmp_path))
-        certificates = {requests.get(f"http://127.0.0.1:{port}/_osemock/certificate.pem", timeout=5).content for port in ports}
+        certificates = {requests.get(f"{base}/_osemock/certificate.pem", timeout=5).content for base in bases}
         assert len(certificates) == 1  # one identity for the store's CDRs
     finally:
         for process in processes:
@@ -96,20 +88,11 @@ def test_two_server_processes_share_one_store(tmp_path):
 
 def test_serve_with_several_workers(tmp_path):
     """``osemock serve --workers 2``: gunicorn processes sharing the store answer as one mock."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--port", str(port), "--workers", "2",
-                                "--db", str(tmp_path / "store.sqlite3"), "--clock", CLOCK],
-                               stdout=(tmp_path / "serve-workers.log").open("w"), stderr=subprocess.STDOUT)
+    process, base = serve("--workers", "2", "--db", str(tmp_path / "store.sqlite3"), "--clock", CLOCK,
+                          output=(tmp_path / "serve-workers.log").open("w"))
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
-                    break
-            except requests.RequestException:  # not listening yet, or still loading the app
-                time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
-        outcomes = _race([url], zipped, clients=8)
+        outcomes = _race([f"{base}/ol-ti-itcpe/billService"], zipped, clients=8)
         assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 7, (outcomes, _logs(tmp_path))
     finally:
         process.terminate()

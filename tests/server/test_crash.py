@@ -10,7 +10,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +23,9 @@ from osemock.cpe.archive import write_document_zip
 from osemock.cpe.signature import sign
 from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair
 
+from tests.serving import free_port, serve
+
 from .envelopes import call, send_bill
-from .test_acceptance import _free_port
 
 RUC = "20123456789"
 AUTH = {"username": RUC + "BIZLINKS", "password": "TESTBIZLINKS"}
@@ -40,16 +40,7 @@ def _factura(numero: int, template: etree._Element) -> tuple[str, bytes]:
 
 
 def _serve(port: int, db) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(db)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=1).ok:
-                return process
-        except requests.RequestException:  # not listening yet, or still loading the app
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("osemock serve did not start")
+    return serve("--db", str(db), port=port)[0]
 
 
 @pytest.mark.slow
@@ -57,7 +48,7 @@ def test_sigkill_mid_load_loses_nothing_a_client_holds(tmp_path):
     db = tmp_path / "store.sqlite3"
     template = dated(etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml"), _PARSER))
     documents = [_factura(numero, template) for numero in range(1, 161)]
-    port = _free_port()
+    port = free_port()
     server = _serve(port, db)
     url = f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
     received: dict[str, bytes] = {}
