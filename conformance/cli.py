@@ -23,6 +23,16 @@ _cert = click.option("--cert", default=None, type=click.Path(exists=True, dir_ok
 _cert_password = click.option("--cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
 _registry = click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False),
                          help="Emitter registry the in-process mock loads (SOL users for sunat-prod) [env OSE_REGISTRY].")
+
+
+def _emitter_at_target(command):
+    """The options every command takes: where to send (``--target`` or an in-process mock of
+    ``--profile``), as whom (RUC, SOL user and password), signed with what, against which registry."""
+    for option in reversed((_target, _ruc, _user, _password, _profile, _cert, _cert_password, _registry)):
+        command = option(command)
+    return command
+
+
 _report = click.option("--report", "report_dir", default=None, type=click.Path(file_okay=False),
                        help="Write junit.xml, report.html and report.json here.")
 
@@ -33,14 +43,7 @@ SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
 @click.command()
 @click.option("--suite", "suites", multiple=True, type=click.Choice(["endpoint", "documents", "all"]),
               help="Which suites (repeatable); default: endpoint, plus documents when --emitter-xml is given.")
-@_target
-@_ruc
-@_user
-@_password
-@_profile
-@_cert
-@_cert_password
-@_registry
+@_emitter_at_target
 @click.option("--emitter-xml", default=None, type=click.Path(exists=True, file_okay=False),
               help="Folder of the emitter's documents (sidecar NAME.xml.expected: the code expected).")
 @click.option("--sign", is_flag=True, help="Sign the emitter's unsigned documents before sending.")
@@ -82,14 +85,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
 
 
 @click.command()
-@_ruc
-@_target
-@_user
-@_password
-@_profile
-@_cert
-@_cert_password
-@_registry
+@_emitter_at_target
 @click.option("--groups", default=None,
               help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
 @click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
