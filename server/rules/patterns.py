@@ -336,16 +336,20 @@ def _sibling_catalog_attribute(path: str, sibling: str, number: str, attribute: 
     return needing(element_names(path), run)
 
 
+def _operation_types(root: Node) -> set[str]:
+    """The document's operation types (cbc:ProfileID, or the InvoiceTypeCode's listID)."""
+    return {_text(n) for n in _xpath(_OPERATION_TYPE)(root)}
+
+
 def _concept_required(path: str, operation: str, concept: str) -> Runner:
     """For documents of operation type ``operation`` (cbc:ProfileID), every line must carry an
     AdditionalItemProperty whose NameCode is ``concept``."""
     lines = _xpath(path.split("/cac:Item/")[0])
-    operation_type = _xpath(_OPERATION_TYPE)
     has_concept = _xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']")
-    assert lines is not None and operation_type is not None and has_concept is not None
+    assert lines is not None and has_concept is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        if operation not in memo("operation types", root, lambda r: {_text(n) for n in operation_type(r)}):
+        if operation not in memo("operation types", root, _operation_types):
             return
         for line in lines(root):
             if not has_concept(line):
