@@ -57,12 +57,9 @@ def download(document_id: int, kind: str) -> Response:
     if item is None:
         abort(404, f"No hay un documento {document_id}.")
     base = item["base"]
-    if kind == "zip" and item["zip"]:
-        return _file(item["zip"], f"{base}.zip", "application/zip")
-    if kind == "xml" and item["xml"]:
-        return _file(item["xml"], f"{base}.xml", "application/xml")
-    if kind == "cdr" and item["cdr_zip"]:
-        return _file(item["cdr_zip"], f"R-{base}.zip", "application/zip")
+    stored = _stored_file(item, base, kind)
+    if stored is not None:
+        return stored
     if kind == "pdf" and item["xml"]:
         try:
             printed = read_printed(item["xml"])
@@ -100,14 +97,21 @@ def ticket_download(ticket: str, kind: str) -> Response:
     rows = store().query("SELECT file_name, zip, xml, cdr_zip FROM tickets WHERE ticket=?", (ticket,))
     if not rows:
         abort(404, f"No hay un ticket {ticket}.")
-    row = rows[0]
-    if kind == "cdr" and row["cdr_zip"]:
-        return _file(row["cdr_zip"], f"R-{row['file_name']}.zip", "application/zip")
-    if kind == "zip" and row["zip"]:
-        return _file(row["zip"], f"{row['file_name']}.zip", "application/zip")
-    if kind == "xml" and row["xml"]:
-        return _file(row["xml"], f"{row['file_name']}.xml", "application/xml")
-    abort(404, f"El ticket {ticket} no tiene {kind}.")
+    stored = _stored_file(rows[0], rows[0]["file_name"], kind)
+    if stored is None:
+        abort(404, f"El ticket {ticket} no tiene {kind}.")
+    return stored
+
+
+def _stored_file(row: Any, base: str, kind: str) -> Response | None:
+    """``zip`` (the file sent), ``xml`` (inside it) or ``cdr`` (the answer ZIP) of a stored document or
+    ticket, named as SUNAT names them; ``None`` when the row has no such file."""
+    column, name, media_type = {"zip": ("zip", f"{base}.zip", "application/zip"),
+                                "xml": ("xml", f"{base}.xml", "application/xml"),
+                                "cdr": ("cdr_zip", f"R-{base}.zip", "application/zip")}.get(kind, (None, "", ""))
+    if column is None or not row[column]:
+        return None
+    return _file(row[column], name, media_type)
 
 
 @bp.get("/scenarios")
