@@ -3,6 +3,9 @@ a note's type.  Each edit breaks one valid sample the way a row describes and mu
 valid variations below must stay silent."""
 from __future__ import annotations
 
+import tempfile
+import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -203,15 +206,17 @@ def test_zero_amounts_are_refused_outside_type_13():
 _MODIFIED = (("01", "F001", 1), ("01", "F001", 7), ("03", "B001", 1), ("01", "F001", 40))
 
 
+#: Where the stores of :func:`_stored` live: one folder for the test run, removed when it ends (the
+#: parametrisations below build their stores while tests are collected, before any tmp_path exists).
+_STORES = tempfile.TemporaryDirectory(prefix="osemock-refs-")
+
+
 def _stored(status="accepted", issue_date="2026-01-01", currency="PEN", xml=None):
     """A CheckInput-like source over a real SQLite store holding the modified documents in ``status``
     (``None``: an empty store)."""
-    import tempfile
-    from pathlib import Path
-
     from osemock.server.store import Store
 
-    store = Store(Path(tempfile.mkdtemp(prefix="osemock-refs-")) / "store.sqlite3")
+    store = Store(Path(_STORES.name) / f"{uuid.uuid4().hex}.sqlite3")
     for type_code, serie, numero in (_MODIFIED if status is not None else ()):
         store.add_document({"emitter_ruc": "20123456789", "type_code": type_code, "serie": serie, "numero": numero,
                             "status": status, "response_code": "0", "file_name": f"{serie}-{numero}.zip",
