@@ -12,7 +12,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.server.rules.workbook import WorkbookRow
-from osemock.server.rules.patterns import xp
+from osemock.server.rules.patterns import memo, xp
 
 Violations = Iterator[tuple[str, str]]
 Rule = Callable[[etree._Element, Any], Violations]
@@ -33,6 +33,10 @@ def python_rule(code: str, tag_contains: str | None = None, sheets: tuple[str, .
     """Bind a Python rule to every workbook row of ``code`` (whose tag contains ``tag_contains``, in
     ``sheets`` when given)."""
     def register(function: Rule) -> Rule:
+        # What the rule says depends on the document only, not on which of its rows it runs for: the
+        # engine runs it once per code (see ``engine._distinct``).
+        # (the function itself names it: a factory's functions share one qualified name)
+        function.identity = ("python", id(function))  # type: ignore[attr-defined]
         _RULES.append(_Registered(code, tag_contains, frozenset(sheets) if sheets else None, function))
         return function
     return register
@@ -57,12 +61,17 @@ def _issuer(root: etree._Element) -> str:
     return found[0].strip() if found else ""
 
 
+def _registered_emitter(root: etree._Element, source: Any) -> Any:
+    """The registry's row of the document's emitter, read once per document."""
+    return memo("registered emitter", root, lambda element: source.store.emitter(_issuer(element)))
+
+
 @python_rule("2010")
 def emitter_not_active(root: etree._Element, source: Any) -> Violations:
     """The registry says the emitter's RUC is not ACTIVO."""
     if source is None or source.store is None:
         return
-    emitter = source.store.emitter(_issuer(root))
+    emitter = _registered_emitter(root, source)
     if emitter is not None and emitter["status"].upper() != "ACTIVO":
         yield "cac:PartyIdentification/cbc:ID", _issuer(root)
 
@@ -72,7 +81,7 @@ def emitter_not_habido(root: etree._Element, source: Any) -> Violations:
     """The registry says the emitter is NO HABIDO (ind_condicion 12)."""
     if source is None or source.store is None:
         return
-    emitter = source.store.emitter(_issuer(root))
+    emitter = _registered_emitter(root, source)
     if emitter is not None and emitter["condition"].upper().replace("_", " ") in ("NO HABIDO", "12"):
         yield "cac:PartyIdentification/cbc:ID", _issuer(root)
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.server.rules.backend import python_rule
-from osemock.server.rules.patterns import xp
+from osemock.server.rules.patterns import memo, xp
 
 Violations = Iterator[tuple[str, str]]
 _SUPPLIER_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID"
@@ -103,7 +103,7 @@ def _customer(root: etree._Element, source: Any) -> Any:
     """The registry's contribuyente of a customer identified by RUC, if any."""
     if source is None or source.store is None or _first(root, f"{_CUSTOMER_ID}/@schemeID") != "6":
         return None
-    return source.store.taxpayer(_first(root, _CUSTOMER_ID))
+    return memo("registered customer", root, lambda element: source.store.taxpayer(_first(element, _CUSTOMER_ID)))
 
 
 @python_rule("1083", "AccountingCustomerParty")
@@ -112,9 +112,8 @@ def customer_ruc_unknown(root: etree._Element, source: Any) -> Violations:
     (``taxpayers_complete: true``)."""
     if source is None or source.store is None or _first(root, f"{_CUSTOMER_ID}/@schemeID") != "6":
         return
-    ruc = _first(root, _CUSTOMER_ID)
-    if source.store.taxpayers_complete() and source.store.taxpayer(ruc) is None:
-        yield "cac:PartyIdentification/cbc:ID", ruc
+    if source.store.taxpayers_complete() and _customer(root, source) is None:
+        yield "cac:PartyIdentification/cbc:ID", _first(root, _CUSTOMER_ID)
 
 
 @python_rule("4013", "AccountingCustomerParty")
