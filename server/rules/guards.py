@@ -98,8 +98,27 @@ def _predicate(guard: Guard, match: re.Match[str]) -> str:
     codes = re.findall(r"'\s*([^'\s-][^'\s-]*)[^']*'", match.group("codes"))
     if not codes:
         return ""
-    joined = " or ".join(guard.predicate.format(code=code.strip()) for code in codes)
+    codes = [code.strip() for code in codes]
+    if len(codes) > 1 and _takes_a_set(guard.predicate):
+        # X='a' or X='b' … read X once: X[.='a' or .='b'] (the same nodes, a third of the work)
+        tests = " or ".join(f".='{code}'" for code in codes)
+        joined = _EQUALS_CODE.sub(lambda _: f"[{tests}]", guard.predicate)
+    else:
+        joined = " or ".join(guard.predicate.format(code=code) for code in codes)
     return f"not({joined})" if match.groupdict().get("negated") else joined
+
+
+#: ``path='{code}'``: a location path (not a function's value) compared with the code.
+_EQUALS_CODE = re.compile(r"(?<=[\w@.\-])='\{code\}'")
+
+
+def _takes_a_set(predicate: str) -> bool:
+    """Whether "the predicate for code a, or for code b, …" is the predicate with its ``path='{code}'``
+    made ``path[.='a' or .='b' …]``: true when the code appears once, as such a comparison, outside any
+    not(); and for :data:`OPERATION_TYPE`, whose two comparisons sit in branches of one "or"."""
+    if predicate == OPERATION_TYPE:
+        return True
+    return predicate.count("{code}") == 1 and len(_EQUALS_CODE.findall(predicate)) == 1 and "not(" not in predicate
 
 
 def path_steps(path: str) -> list[str]:

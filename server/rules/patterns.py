@@ -272,12 +272,30 @@ def _zero_refused(node: Node | str) -> bool:
     return False
 
 
+#: Every currencyID of a document, as plain strings.
+_EVERY_CURRENCY = etree.XPath("//@currencyID", smart_strings=False)
+
+
+def _in_one_currency(root: Node) -> bool:
+    """Every currencyID of the document is its cbc:DocumentCurrencyCode."""
+    expected = {_text(n) for n in memo(_CURRENCY_FIELD, root, _xpath(_CURRENCY_FIELD))}
+    return all(value.strip() in expected for value in _EVERY_CURRENCY(root))
+
+
+def in_one_currency(root: Node) -> bool:
+    """Whether every amount of the document is in its own currency (read once per document): nearly
+    every document is, and then no check of a currencyID can find anything."""
+    return memo("in one currency", root, _in_one_currency)
+
+
 def same_currency(path: str) -> Runner:
     """Every currencyID ``path`` selects is the document's currency (read once per document)."""
     compiled, currency = _xpath(path), _xpath(_CURRENCY_FIELD)
     assert compiled is not None and currency is not None
 
     def run(root: Node, source: Any = None) -> Violations:
+        if in_one_currency(root):
+            return
         expected = {_text(n) for n in memo(_CURRENCY_FIELD, root, currency)}
         for node in compiled(root):
             value = _text(node)

@@ -14,7 +14,7 @@ from osemock.server.rules.catalogs import entries
 from osemock.server.rules.families.header import LISTING, family_sentence, fixed_path, quoted
 from osemock.server.rules.patterns import Check, each, root_of, short, text, xpath
 from osemock.server.rules.workbook import WorkbookRow, rows
-from osemock.server.rules.patterns import xp
+from osemock.server.rules.patterns import in_one_currency, xp
 
 _LINES = "*[self::cac:InvoiceLine or self::cac:CreditNoteLine or self::cac:DebitNoteLine]"
 
@@ -72,7 +72,8 @@ def otherwise_only(row: WorkbookRow, path: str | None) -> Check | None:
                          if "Tipo de operación" in r.condition})
     if not operations:
         return None
-    exempt = " or ".join(f"cbc:ProfileID='{op}' or cbc:InvoiceTypeCode/@listID='{op}'" for op in operations)
+    named = " or ".join(f".='{op}'" for op in operations)  # each node read once, against every operation
+    exempt = f"cbc:ProfileID[{named}] or cbc:InvoiceTypeCode/@listID[{named}]"
     guarded = f"/*[not({exempt})]{path[2:]}"
     allowed = set(quoted(match[2]))
     return Check(row, "fixed-value", each(guarded, lambda value, node: value in allowed), guarded)
@@ -101,7 +102,7 @@ def totals_in_document_currency(root: Any, source: Any) -> Any:
     """Every line and document total is in cbc:DocumentCurrencyCode (2071); each other currency is
     named once, in the order of the branches of :data:`_TOTALS`."""
     currency = text((xp(root, "cbc:DocumentCurrencyCode") or [""])[0])
-    if not currency:
+    if not currency or in_one_currency(root):
         return
     named = {currency}
     for branch in _TOTAL_BRANCHES:

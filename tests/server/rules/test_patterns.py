@@ -2,6 +2,8 @@
 document and stay silent on the valid one."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from lxml import etree
 
@@ -9,6 +11,8 @@ from osemock.cpe import ns
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import DOCUMENTS, signed_document
 from osemock.server.rules.engine import compiled, findings
+from osemock.server.rules.guards import OPERATION_TYPE, Guard, _takes_a_set
+from osemock.server.rules.guards import _predicate as guard_predicate
 from osemock.server.rules.patterns import tag_to_xpath
 from osemock.server.rules.workbook import SHEETS, rows
 
@@ -148,3 +152,40 @@ def test_element_names_are_what_a_selection_cannot_do_without(path, needed):
 
     prefixes = {"cac": ns.CAC, "cbc": ns.CBC}
     assert element_names(path) == {f"{{{prefixes[n.split(':')[0]]}}}{n.split(':')[1]}" for n in needed}
+
+
+_GUARDED_DOCUMENTS = [
+    "<Invoice {ns}><cbc:ProfileID>0200</cbc:ProfileID><cbc:InvoiceTypeCode listID='0101'>01</cbc:InvoiceTypeCode></Invoice>",
+    "<Invoice {ns}><cbc:ProfileID>0101</cbc:ProfileID><cbc:InvoiceTypeCode listID='0200'>01</cbc:InvoiceTypeCode></Invoice>",
+    "<Invoice {ns}><cbc:InvoiceTypeCode listID='0201'>01</cbc:InvoiceTypeCode></Invoice>",
+    "<Invoice {ns}><cbc:InvoiceTypeCode listID='0101'>01</cbc:InvoiceTypeCode></Invoice>",
+    "<Invoice {ns}><cbc:ProfileID>0101</cbc:ProfileID><cbc:ProfileID>0201</cbc:ProfileID></Invoice>",
+    "<Invoice {ns}><cac:TaxSubtotal><cac:TaxCategory><cac:TaxScheme><cbc:ID>1000</cbc:ID></cac:TaxScheme></cac:TaxCategory>"
+    "</cac:TaxSubtotal><cac:TaxSubtotal><cac:TaxCategory><cac:TaxScheme><cbc:ID>9997</cbc:ID><cbc:ID>2000</cbc:ID>"
+    "</cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></Invoice>",
+]
+
+
+@pytest.mark.parametrize("predicate", [OPERATION_TYPE, "cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}'"])
+@pytest.mark.parametrize("codes", [("0200", "0201"), ("0200", "0101", "0201"), ("1000", "2000"), ("9999", "0102")])
+def test_a_guard_on_several_codes_reads_its_node_once_and_selects_the_same(predicate, codes):
+    """``path[.='a' or .='b']`` for ``path='a' or path='b'`` (see guards._predicate): same nodes selected."""
+    assert _takes_a_set(predicate)
+    match = re.match(r"(?P<codes>.*)", ", ".join(f"'{code}'" for code in codes))
+    one_by_one = " or ".join(predicate.format(code=code) for code in codes)
+    as_a_set = guard_predicate(Guard("", "/*", predicate), match)
+    assert as_a_set != one_by_one and "[." in as_a_set
+    declarations = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in ns.UBL.items() if prefix in ("cac", "cbc"))
+    for text in _GUARDED_DOCUMENTS:
+        root = etree.fromstring(text.format(ns=declarations))
+        for element in root.iter():
+            for negated in (False, True):
+                wrap = (lambda p: f"not({p})") if negated else (lambda p: p)
+                expected = element.xpath(f"boolean(self::*[{wrap(one_by_one)}])", namespaces=ns.UBL)
+                assert element.xpath(f"boolean(self::*[{wrap(as_a_set)}])", namespaces=ns.UBL) == expected
+
+
+@pytest.mark.parametrize("predicate", ["not(cbc:ID='{code}')", "normalize-space(cbc:ID)='{code}'",
+                                       "cbc:ID='{code}' and cbc:Name='{code}'"])
+def test_a_guard_that_is_not_a_plain_comparison_keeps_one_test_per_code(predicate):
+    assert not _takes_a_set(predicate)
