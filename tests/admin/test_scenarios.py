@@ -155,3 +155,24 @@ def test_the_first_fault_api_still_works(mock):
     assert raw_send_bill(mock, f"{RUC}-01-F001-1").status_code == 500
     assert requests.delete(mock.url("/_osemock/faults"), timeout=10).json() == []
     assert requests.post(mock.url("/_osemock/faults"), data=b"{", timeout=10).status_code == 400
+
+
+def test_a_held_answer_blocks_no_other_request(mock):
+    """The engine runs one request of a process at a time (server.wsgi.ENGINE_TURN); a scenario's
+    delay is waited out after that turn, so a request sent meanwhile is answered at once."""
+    import threading
+    import time
+
+    mock.admin.scenario(action="delay", delay_seconds=3, operation="sendBill", ruc=RUC, type_code="01",
+                        serie="F001", numero=5)
+    held = threading.Thread(target=lambda: mock.client().send_bill(factura(5)))
+    held.start()
+    for _ in range(100):  # until the held request is processed and waiting out its delay
+        if stored(mock, 5) is not None:
+            break
+        time.sleep(0.05)
+    started = time.perf_counter()
+    assert mock.client().send_bill(factura(4)).status is Status.ACCEPTED
+    assert time.perf_counter() - started < 2
+    assert held.is_alive()  # still waiting for its answer
+    held.join()
