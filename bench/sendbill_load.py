@@ -155,6 +155,25 @@ def _big_factura(lines: int) -> bytes:
     return _body("sendBill", f"{RUC}-01-F098-1", signed)
 
 
+def reference_cpu_ms(rounds: int = 25) -> float:
+    """CPU (ms) this process takes to validate the 20-line factura of ``validate_speed.py``, median of
+    ``rounds``: how fast the machine is right now.  On a VM whose host is shared, the same sendBill
+    costs twice the CPU in some minutes as in others; the reference, taken before and after a run,
+    says which kind of minute a run's figures come from."""
+    from validate_speed import factura_with_lines
+
+    from osemock.server.rules.lint import lint
+
+    small = factura_with_lines(20)
+    lint(small)  # compiles the schemas and rules once
+    cpu = []
+    for _ in range(rounds):
+        started = time.process_time()
+        lint(small)
+        cpu.append((time.process_time() - started) * 1000)
+    return statistics.median(cpu)
+
+
 def post(port: int, path: str, body: bytes) -> tuple[int, bytes]:
     """POST ``body`` on a connection of its own and read the answer to the end: status and body.
 
@@ -246,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, status = one(big)
                 print(f"{args.big:,}-line factura ({len(big) // 1024} KiB request): answered {status} in {seconds:.2f} s"
                       + (f" ({failures.pop()})" if status != 200 and failures else ""))
+            reference_before = reference_cpu_ms()
             server_cpu = cpu_seconds(server.pid)
             client_cpu = _own_cpu()
             started = time.perf_counter()
@@ -266,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             client_cpu = _own_cpu() - client_cpu
             peaks = peak_rss_mb(server.pid)
             server_ms = _server_durations(Path(tmp) / "bench.sqlite3", len(bodies))
+            reference_after = reference_cpu_ms()
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -281,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"latency ms: p50 {quantiles[49]:.1f}  p95 {quantiles[94]:.1f}  p99 {quantiles[98]:.1f}  max {latencies[-1]:.1f}")
     print(f"CPU per request ms: server {sum(server_cpu.values()) / len(results) * 1000:.1f}"
           f"  this client {client_cpu / len(results) * 1000:.1f}  (machine: {os.cpu_count()} CPUs)")
+    print(f"machine speed (CPU to validate a 20-line factura, before / after): {reference_before:.1f} / "
+          f"{reference_after:.1f} ms")
     print("CPU busy per server process: " + ", ".join(f"{seconds / elapsed:.0%}" for seconds in server_cpu.values()))
     print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in peaks.values()))
     if len(server_ms) > 2:
