@@ -8,9 +8,11 @@ line and element in the detail, the way SUNAT's Xerces messages read.
 The main schemas of one UBL version are compiled together, as one schema importing them all: they
 share their common components (thousands of declarations), which nine separate compilations held
 nine times — 106 MB of every server process, against 25 MB.  The root element still picks which
-declaration a document is validated against; the only difference a document could notice is inside
-UBL 2.1's ``ext:ExtensionContent`` (``processContents="lax"``), where a whole main document of
-another type, which no one embeds, would now be validated rather than skipped.
+declaration a document is validated against.  The one difference a document could notice is inside a
+lax wildcard (UBL 2.1's ``ext:ExtensionContent``, some xmldsig elements): a whole main document of
+another type placed there, which no one does, is now validated rather than skipped.  Measured on
+3,780 random edits of the 63 sample documents: the same verdict and message in all but the 5 that
+put such a root element in a wildcard.
 """
 from __future__ import annotations
 

@@ -33,9 +33,9 @@ def python_rule(code: str, tag_contains: str | None = None, sheets: tuple[str, .
     """Bind a Python rule to every workbook row of ``code`` (whose tag contains ``tag_contains``, in
     ``sheets`` when given)."""
     def register(function: Rule) -> Rule:
-        # What the rule says depends on the document only, not on which of its rows it runs for: the
-        # engine runs it once per code (see ``engine._distinct``).
-        # (the function itself names it: a factory's functions share one qualified name)
+        # What the rule says depends on the document only, not on which of its rows it runs for, so
+        # the engine runs it once per code (``engine._distinct``).  The function object is its
+        # identity: the functions one factory makes share a qualified name.
         function.identity = ("python", id(function))  # type: ignore[attr-defined]
         _RULES.append(_Registered(code, tag_contains, frozenset(sheets) if sheets else None, function))
         return function
