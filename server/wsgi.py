@@ -15,7 +15,6 @@ import gc
 import io
 import logging
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from importlib.resources import files
@@ -31,6 +30,7 @@ from osemock.server.admin.scenarios import INJECTED, Decision, Scenarios, Target
 from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
+from osemock.server.engine.validation import BETWEEN_CHECKS
 from osemock.server.keys import load_or_create_identity
 from osemock.server.profiles import load_profile
 from osemock.server.rules.engine import warm_up, workbook_check
@@ -42,6 +42,7 @@ from osemock.server.soap import render
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
 from osemock.server.store import Store
+from osemock.server.turn import EngineTurn
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,11 @@ class OsemockApp:
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
         with ENGINE_TURN:  # the body is read: from here on only CPU work, and a scenario's waits
-            return self._answer(endpoint, environ, start_response, body, started)
+            pauses = BETWEEN_CHECKS.set(ENGINE_TURN.share_if_long)
+            try:
+                return self._answer(endpoint, environ, start_response, body, started)
+            finally:
+                BETWEEN_CHECKS.reset(pauses)
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
                 started: float) -> Iterable[bytes]:
@@ -136,7 +141,7 @@ class OsemockApp:
             INJECTED.reset(token)
         status = captured.get("status", 500)
         if decision is not None and decision.delay_seconds:
-            _wait_out_of_turn(decision.delay_seconds)  # processed and stored; only the answer is late (or lost)
+            ENGINE_TURN.wait_outside(decision.delay_seconds)  # processed and stored; only the answer is late (or lost)
         if decision is not None and decision.action == "lost":
             self._journal(endpoint, environ, body, 0, payload, f"scenario:{decision.scenario.id}:lost", None, started, peeked)
             return _drop(environ, start_response)
@@ -148,7 +153,7 @@ class OsemockApp:
     def _misbehave(self, decision: Decision, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
                    start_response: StartResponse, started: float, peeked: tuple[str | None, str | None]) -> Iterable[bytes]:
         """Answer a scenario that keeps the call from the engine: a code, an HTTP error, nothing at all."""
-        _wait_out_of_turn(decision.delay_seconds)
+        ENGINE_TURN.wait_outside(decision.delay_seconds)
         outcome = f"scenario:{decision.scenario.id}:{decision.action}"
         if decision.action == "drop":
             self._journal(endpoint, environ, body, 0, b"", outcome, None, started, peeked)
@@ -356,23 +361,8 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     return app
 
 
-#: One SOAP request of a process is answered at a time; the others wait their turn asleep.  Two
-#: threads that both work pass the GIL back and forth at every call into lxml, sqlite3 or zlib (each
-#: releases it): on two cores, each sendBill then cost 50 % more CPU and a one-process server
-#: answered a third fewer requests (measured: 9–11 ms against 6–7 ms a sendBill; 20 % more with
-#: the turn around the engine alone, 7 % around the whole answer).  Reading the request, writing the
-#: answer and a scenario's delay stay outside, so a held or late answer blocks no one; what waits is
-#: the CPU work, which threads could not share anyway.
-ENGINE_TURN = threading.Lock()
-
-
-def _wait_out_of_turn(seconds: float) -> None:
-    """A scenario's delay: the turn goes to the other requests meanwhile."""
-    ENGINE_TURN.release()
-    try:
-        time.sleep(seconds)
-    finally:
-        ENGINE_TURN.acquire()
+#: The process's engine turn (see :mod:`osemock.server.turn`).
+ENGINE_TURN = EngineTurn()
 
 
 def settle_for_serving() -> None:

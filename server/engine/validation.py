@@ -7,6 +7,7 @@ collected into the CDR.  The rule engine registers itself here; the protocol lay
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -60,6 +61,11 @@ class CheckInput:
 
 
 DocumentCheck = Callable[[CheckInput], Iterable[Finding]]
+
+#: What a check that runs long calls between its steps (the rules engine: every few rules), set by
+#: the server for the request being answered so it can let a waiting request go first (see
+#: ``server.turn``); unset offline.
+BETWEEN_CHECKS: ContextVar[Callable[[], None] | None] = ContextVar("osemock_between_checks", default=None)
 
 
 def split_findings(findings: Iterable[Finding]) -> tuple[Finding | None, list[Finding]]:

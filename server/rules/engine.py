@@ -12,7 +12,7 @@ from typing import Iterator
 
 from lxml import etree
 
-from osemock.server.engine.validation import CheckInput, Finding
+from osemock.server.engine.validation import BETWEEN_CHECKS, CheckInput, Finding
 from osemock.server.rules.backend import python_rule_for
 from osemock.server.rules.patterns import Check, Runner, compile_row, one_document
 from osemock.server.rules.workbook import SHEETS, rows
@@ -59,15 +59,24 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
 def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> Iterator[Finding]:
     seen: set[tuple[object, ...]] = set()
     present = {element.tag for element in root.iter()}
-    for needs, run, code, severity in _plan("firma") + _plan(sheet):
-        if needs is not None and not needs <= present:
-            continue  # it judges nodes this document cannot have
-        for node, value, *note in run(root, source):
-            finding = Finding(code, severity, node, value, note[0] if note else None)
-            key = (code, node, value, finding.note)
-            if key not in seen:  # one rule bound to several rows of a code speaks once per node
-                seen.add(key)
-                yield finding
+    plan = _plan("firma") + _plan(sheet)
+    pause = BETWEEN_CHECKS.get()
+    for start in range(0, len(plan), _PAUSE_EVERY):
+        if pause is not None:
+            pause()  # a document of thousands of lines lets the server answer others meanwhile
+        for needs, run, code, severity in plan[start:start + _PAUSE_EVERY]:
+            if needs is not None and not needs <= present:
+                continue  # it judges nodes this document cannot have
+            for node, value, *note in run(root, source):
+                finding = Finding(code, severity, node, value, note[0] if note else None)
+                key = (code, node, value, finding.note)
+                if key not in seen:  # one rule bound to several rows of a code speaks once per node
+                    seen.add(key)
+                    yield finding
+
+
+#: Checks between two pauses of :func:`_findings`.
+_PAUSE_EVERY = 16
 
 
 @lru_cache(maxsize=None)

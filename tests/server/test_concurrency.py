@@ -132,3 +132,48 @@ def test_two_processes_drawing_a_ticket_in_the_same_millisecond_each_get_their_o
         assert reply.status == 200 and not reply.is_fault, reply.text("faultstring")
         tickets.append(reply.text("ticket"))
     assert tickets == ["1764000000123", "1764000000124"]
+
+
+def _factura_of_lines(lines: int, numero: int) -> bytes:
+    """The sample factura as F001-``numero``, its first line repeated ``lines`` times, dated and signed."""
+    import copy
+
+    from lxml import etree
+
+    from osemock.cpe import ns
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import dated, document_bytes, emitter_keypair
+
+    root = etree.fromstring(document_bytes(f"{NAME}.xml"))
+    first = root.find(f"{{{ns.CAC}}}InvoiceLine")
+    for line in root.findall(f"{{{ns.CAC}}}InvoiceLine"):
+        root.remove(line)
+    for number in range(1, lines + 1):
+        line = copy.deepcopy(first)
+        line.find(f"{{{ns.CBC}}}ID").text = str(number)
+        root.append(line)
+    root.find(f"{{{ns.CBC}}}ID").text = f"F001-{numero}"
+    return etree.tostring(sign(dated(root, DAY), emitter_keypair()), xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_long_answer_lets_short_ones_go_first(make_mock):
+    """A process answers one request at a time (server.turn), but a document of thousands of lines,
+    once it has had the turn 50 ms, lets a waiting request go first at its next pause: a small
+    factura sent while a big one is being checked is answered before it."""
+    mock = make_mock("ose", clock=CLOCK)
+    big = (f"{RUC}-01-F001-2", write_document_zip(f"{RUC}-01-F001-2.xml", _factura_of_lines(3000, 2)))
+    small = (NAME, write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY)))
+    finished: list[tuple[str, str]] = []
+
+    def send(document: tuple[str, bytes]) -> None:
+        name, zipped = document
+        finished.append((name, _outcome(send_bill(mock.url(), f"{name}.zip", zipped, **AUTH))))
+
+    with ThreadPoolExecutor(2) as pool:
+        answered_big = pool.submit(send, big)
+        time.sleep(0.5)  # the big factura is being parsed or checked
+        pool.submit(send, small).result()
+        assert not answered_big.done()
+        answered_big.result()
+    # the small one accepted first; the big one after every rule (its line numbers pass 999: 2023)
+    assert finished == [(NAME, "accepted"), (f"{RUC}-01-F001-2", "2023")]
