@@ -7,29 +7,11 @@ Prints p50/p95 for the 20-line document (target p50 <= 10 ms) and the time of th
 """
 from __future__ import annotations
 
-import copy
 import statistics
 import time
 
-from lxml import etree
-
-from osemock.cpe import ns
-from osemock.fixtures import document_bytes
+from osemock.fixtures import factura_with_lines
 from osemock.server.rules.lint import lint
-
-
-def factura_with_lines(count: int) -> bytes:
-    """The sample factura with its first line repeated ``count`` times (IDs renumbered)."""
-    root = etree.fromstring(document_bytes("20123456789-01-F001-1.xml"))
-    lines = root.findall(f"{{{ns.CAC}}}InvoiceLine")
-    template = lines[0]
-    for line in lines:
-        root.remove(line)
-    for number in range(1, count + 1):
-        line = copy.deepcopy(template)
-        line.find(f"{{{ns.CBC}}}ID").text = str(number)
-        root.append(line)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def main() -> int:

@@ -54,12 +54,6 @@ class SignatureMethod(enum.Enum):
     RSA_SHA512 = _Method.RSA_SHA512.value
 
 
-_DIGEST = {
-    SignatureMethod.RSA_SHA256: DigestAlgorithm.SHA256,
-    SignatureMethod.RSA_SHA1: DigestAlgorithm.SHA1,
-    SignatureMethod.RSA_SHA512: DigestAlgorithm.SHA512,
-}
-
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 #: The RSA signature methods of the SUNAT shape: URI -> (the DigestMethod that goes with it, the hash).
@@ -202,7 +196,7 @@ def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = Si
     inclusive C14N 1.0 transforms.  Its digest is the C14N of the document before the signature is
     put in, which is what the enveloped transform gives back on the receiving side.
     """
-    hash_class = _RSA_METHODS[method.value][1]
+    digest_uri, hash_class = _RSA_METHODS[method.value]
     document = copy.deepcopy(root)
     for old in document.findall(f".//{{{ns.DS}}}Signature"):
         old.getparent().remove(old)
@@ -217,7 +211,7 @@ def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = Si
     transforms = etree.SubElement(reference, _ds("Transforms"))
     etree.SubElement(transforms, _ds("Transform"), Algorithm=_ENVELOPED)
     etree.SubElement(transforms, _ds("Transform"), Algorithm=INCLUSIVE_C14N.value)
-    etree.SubElement(reference, _ds("DigestMethod"), Algorithm=_DIGEST[method].value)
+    etree.SubElement(reference, _ds("DigestMethod"), Algorithm=digest_uri)
     etree.SubElement(reference, _ds("DigestValue")).text = base64.b64encode(digest).decode()
     value = etree.SubElement(signature, _ds("SignatureValue"))
     key_info = etree.SubElement(signature, _ds("KeyInfo"))

@@ -47,14 +47,17 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
 
     from gunicorn.app.base import BaseApplication
 
+    from osemock.server import gunicorn_conf
+
     os.environ.update({"OSE_PROFILE": settings.profile, "OSE_DB": str(settings.db)})
     if settings.registry is not None:
         os.environ["OSE_REGISTRY"] = str(settings.registry)
     if settings.clock:
         os.environ["OSE_CLOCK"] = settings.clock
-    # keepalive 0: see gunicorn_conf (kept-alive connections pin clients to one worker)
-    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-               "keepalive": 0, "timeout": 660, "graceful_timeout": 10, "limit_request_line": 8190}
+    # the Docker image's settings, with the flags' address, workers and threads, and no access log
+    shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_worker_init")
+    options = {**{key: getattr(gunicorn_conf, key) for key in shared},
+               "bind": f"{host}:{port}", "workers": workers, "threads": threads}
 
     class Mock(BaseApplication):
         def load_config(self) -> None:
@@ -62,11 +65,9 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
                 self.cfg.set(key, value)
 
         def load(self):
-            from osemock.server.wsgi import create_app, settle_for_serving
+            from osemock.server.wsgi import create_app
 
-            app = create_app()
-            settle_for_serving()
-            return app
+            return create_app()  # then gunicorn_conf.post_worker_init settles it
 
     base = f"http://{host}:{port}"
     click.echo(f"osemock on {base}/ol-ti-itcpe/billService  store={settings.db}  workers={workers}x{threads} threads")

@@ -1,6 +1,6 @@
 """gunicorn settings for the Docker image (``gunicorn -c python:osemock.server.gunicorn_conf``), by environment.
 
-``PORT`` (8080), ``WEB_CONCURRENCY`` worker processes (2) and ``OSE_THREADS`` threads each (2: more threads only thrash the GIL); the
+``PORT`` (8080), ``WEB_CONCURRENCY`` worker processes (2) and ``OSE_THREADS`` threads each (2: one answers at a time, see ``server/turn.py``, while the other reads the next request or waits out a scenario's delay); the
 workers share the SQLite store (``OSE_DB``, WAL), so tickets, scenarios and the clock agree across them.
 No ``preload_app``: each worker opens its own SQLite connections after the fork.
 """

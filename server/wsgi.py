@@ -38,6 +38,7 @@ from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
 from osemock.cpe import xsd
 from osemock.cpe.errors import SunatError
+from osemock.cpe.naming import parse_zip_name
 from osemock.server.soap import render
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
@@ -45,6 +46,9 @@ from osemock.server.store import Store
 from osemock.server.turn import EngineTurn
 
 log = logging.getLogger(__name__)
+
+#: The process's engine turn: one SOAP answer at a time (see :mod:`osemock.server.turn`).
+ENGINE_TURN = EngineTurn()
 
 StartResponse = Callable[..., Any]
 ADMIN_PREFIX = "/_osemock"
@@ -267,10 +271,6 @@ class Peeked:
 def peek_target(body: bytes) -> Peeked:
     """Operation, fileName and the document it is about (from the file name, getStatusCdr's fields or
     the user's RUC), without a second full parse."""
-    from lxml import etree
-
-    from osemock.cpe.naming import parse_zip_name
-
     try:
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
     except etree.XMLSyntaxError:
@@ -283,10 +283,6 @@ def peek_target(body: bytes) -> Peeked:
 
 def target_of(call: Any, body: bytes) -> Peeked:
     """What :func:`peek_target` says, from the call element the screen already parsed."""
-    from lxml import etree
-
-    from osemock.cpe.naming import parse_zip_name
-
     operation, file_name, username = etree.QName(call).localname, call.findtext("fileName"), _peek_username(body)
     fields = {etree.QName(el).localname: (el.text or "").strip() for el in call.iter() if isinstance(el.tag, str)}
     ruc = type_code = serie = None
@@ -359,10 +355,6 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     app = OsemockApp(engine, settings)
     app.fallback = create_portal(app)
     return app
-
-
-#: The process's engine turn (see :mod:`osemock.server.turn`).
-ENGINE_TURN = EngineTurn()
 
 
 def settle_for_serving() -> None:

@@ -121,7 +121,7 @@ def signxml_sign(root, keypair, *, method=SignatureMethod.RSA_SHA256, signature_
         old.getparent().remove(old)
     content = sig._extension_content(document)
     etree.SubElement(content, ns.q(ns.DS, "Signature"), Id="placeholder")
-    signer = _SignxmlSigner(signature_algorithm=SignxmlMethod(method.value), digest_algorithm=sig._DIGEST[method],
+    signer = _SignxmlSigner(signature_algorithm=SignxmlMethod(method.value), digest_algorithm=DigestAlgorithm(sig._RSA_METHODS[method.value][0]),
                             c14n_algorithm=sig.INCLUSIVE_C14N)
     signed = signer.sign(document, key=keypair.private_key, cert=[keypair.certificate])
     signed.find(f".//{{{ns.DS}}}Signature").set("Id", signature_id)

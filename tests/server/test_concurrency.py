@@ -135,23 +135,14 @@ def test_two_processes_drawing_a_ticket_in_the_same_millisecond_each_get_their_o
 
 
 def _factura_of_lines(lines: int, numero: int) -> bytes:
-    """The sample factura as F001-``numero``, its first line repeated ``lines`` times, dated and signed."""
-    import copy
-
+    """The sample factura as F001-``numero`` with ``lines`` lines, dated and signed."""
     from lxml import etree
 
     from osemock.cpe import ns
     from osemock.cpe.signature import sign
-    from osemock.fixtures import dated, document_bytes, emitter_keypair
+    from osemock.fixtures import dated, emitter_keypair, factura_with_lines
 
-    root = etree.fromstring(document_bytes(f"{NAME}.xml"))
-    first = root.find(f"{{{ns.CAC}}}InvoiceLine")
-    for line in root.findall(f"{{{ns.CAC}}}InvoiceLine"):
-        root.remove(line)
-    for number in range(1, lines + 1):
-        line = copy.deepcopy(first)
-        line.find(f"{{{ns.CBC}}}ID").text = str(number)
-        root.append(line)
+    root = etree.fromstring(factura_with_lines(lines))
     root.find(f"{{{ns.CBC}}}ID").text = f"F001-{numero}"
     return etree.tostring(sign(dated(root, DAY), emitter_keypair()), xml_declaration=True, encoding="UTF-8")
 

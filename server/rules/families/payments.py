@@ -413,9 +413,6 @@ def required_in_document(row: WorkbookRow, path: str | None) -> Check | None:
     return Check(row, "presence", run, path)
 
 
-_distinct = unique
-
-
 def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:
     parent_path, _, child = path.rpartition("/")
     holders, step = xpath(parent_path), xpath(child)
@@ -447,7 +444,7 @@ def repeated(row: WorkbookRow, path: str | None) -> Check | None:
         return None
     condition = row.condition.strip().rstrip(". ")
     if any(re.fullmatch(wording, condition) for wording in DISTINCT):
-        return Check(row, "distinct", _distinct(path), path)
+        return Check(row, "distinct", unique(path), path)
     match = re.fullmatch(r"Si existe más de un tag (cbc:\w+) dentro del mismo (cac:\w+)", condition)
     parts = steps(path)
     if match and parts[-1] == match[1] and _plain(parts[-2]) == match[2]:

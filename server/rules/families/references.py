@@ -377,11 +377,6 @@ def _offending(path: str, select: str) -> patterns.Runner:
     return run
 
 
-def _repeated(path: str, key: Callable[[Node], str]) -> patterns.Runner:
-    """Every node of ``path`` whose key an earlier node already had."""
-    return patterns.unique(path, key=key)
-
-
 def _sibling_type_and_id(node: Node) -> str:
     kind = xp(node, "../cbc:DocumentTypeCode/text()") if not isinstance(node, str) else []
     return f"{(kind[0] if kind else '').strip()}|{patterns.text(node)}"
@@ -396,13 +391,13 @@ def references_in_the_document(row: WorkbookRow, path: str | None) -> Check | No
         return None
     cond = row.condition.strip().rstrip(". ")
     if re.fullmatch(r"El [\"'][^\"']+[\"'] concatenad[ao] con el valor del Tag UBL,? se repite en el /\w+", cond):
-        return Check(row, "repeated", _repeated(path, _sibling_type_and_id))
+        return Check(row, "repeated", patterns.unique(path, key=_sibling_type_and_id))
     if cond == "El tag UBL se repite dentro del mismo documento":
-        return Check(row, "repeated", _repeated(path, lambda node: "once"))
+        return Check(row, "repeated", patterns.unique(path, key=lambda node: "once"))
     match = re.fullmatch(r"Existe más de un Tag UBL igual a [\"'](\w+)[\"']", cond, re.IGNORECASE)
     if match:
         value = match[1]
-        return Check(row, "repeated", _repeated(f"{path}[normalize-space(.)='{value}']", lambda node: value))
+        return Check(row, "repeated", patterns.unique(f"{path}[normalize-space(.)='{value}']", key=lambda node: value))
     if cond.startswith("Si existe más de un documento que se modifica (más de un cac:BillingReference), y no todos "
                        "tienen el mismo 'Tipo de documento que modifica'"):
         return Check(row, "same-type", _offending(path, f"({path})[position() > 1][. != ({path})[1]]"))
@@ -455,7 +450,7 @@ def advance_payments(row: WorkbookRow, path: str | None) -> Check | None:
             patterns.text(n) for n in patterns.xp(patterns.root_of(node), "cac:PrepaidPayment/cbc:ID")}))
     if re.fullmatch(r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante", cond,
                     re.IGNORECASE):
-        return Check(row, "repeated", _repeated(path, patterns.text))
+        return Check(row, "repeated", patterns.unique(path))
     return None
 
 

@@ -146,11 +146,6 @@ def _decimal_format(integers: int, decimals: int) -> Callable[[str, Node], bool]
     return lambda value, node: bool(pattern.fullmatch(value))
 
 
-def _unique(path: str, scope: str) -> patterns.Runner:
-    """A value may appear once per ``scope`` (an XPath from the root: the document or each line)."""
-    return patterns.unique(path, within=scope)
-
-
 def _scope_of(path: str, container: str) -> str | None:
     """The XPath (a prefix of ``path``) that ``se repite en <container>`` names: the document or the line."""
     if container.rstrip("/").lower().endswith(("summarydocumentsline", "voideddocumentsline")):
@@ -274,7 +269,7 @@ def summary_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     if match:
         scope = _scope_of(path, match[1])
         if scope is not None and path.startswith(scope + "/"):
-            return Check(row, "unique-within", _unique(path, scope))
+            return Check(row, "unique-within", patterns.unique(path, within=scope))  # once per document or line
     match = re.fullmatch(r"el formato del tag ubl es diferente(?: a)?:?\s*(-\s.*)", cond, re.IGNORECASE)
     if match:
         pattern = _regex_alternatives(match[1])
