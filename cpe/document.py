@@ -22,7 +22,7 @@ EXPECTED_ROOTS: dict[str, str] = {
 }
 
 _NS = dict(ns.UBL)
-_SERIE_NUMERO = re.compile(r"([A-Z0-9]{1,4})-0*(\d{1,8})")
+_SERIE_NUMERO = re.compile(r"([A-Z0-9]{1,4})-0*([0-9]{1,8})")
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ DOCUMENT_TYPES = ("01", "03", "04", "07", "08", "09", "20", "31", "40")
 SUMMARY_TYPES = ("RC", "RA", "RR")
 LOT_TYPE = "LT"
 
-_RUC = r"(?P<ruc>[12]\d{10})"
-_DOCUMENT = re.compile(_RUC + r"-(?P<tt>\d{2})-(?P<serie>[A-Z0-9]{4})-(?P<numero>\d{1,8})")
-_SUMMARY = re.compile(_RUC + r"-(?P<tt>RC|RA|RR|LT)-(?P<fecha>\d{8})-(?P<n>\d{1,5})")
+_RUC = r"(?P<ruc>[12][0-9]{10})"
+_DOCUMENT = re.compile(_RUC + r"-(?P<tt>[0-9]{2})-(?P<serie>[A-Z0-9]{4})-(?P<numero>[0-9]{1,8})")
+_SUMMARY = re.compile(_RUC + r"-(?P<tt>RC|RA|RR|LT)-(?P<fecha>[0-9]{8})-(?P<n>[0-9]{1,5})")
 _ZIP_SUFFIX = re.compile(r"\.(zip|ZIP)$")
 _XML_SUFFIX = re.compile(r"\.(xml|XML)$")
 

@@ -39,6 +39,7 @@ from osemock.server.settings import Settings
 from osemock.cpe import xsd
 from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import parse_zip_name
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
@@ -295,9 +296,8 @@ def target_of(call: Any, body: bytes) -> Peeked:
             pass
     elif fields.get("rucComprobante"):
         ruc, type_code, serie = fields.get("rucComprobante"), fields.get("tipoComprobante"), fields.get("serieComprobante")
-        number = (fields.get("numeroComprobante") or "").lstrip("0")
-        numero = int(number) if number.isdigit() else None
-    if ruc is None and username and username[:11].isdigit():
+        numero = correlativo(fields.get("numeroComprobante"))
+    if ruc is None and username and digits(username[:11]):
         ruc = username[:11]
     return Peeked(operation, file_name, username, ruc, type_code, serie, numero)
 

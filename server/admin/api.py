@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from osemock.cpe.numbers import digits
 from osemock.server.admin import progression
 from osemock.server.admin.scenarios import ScenarioError
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
@@ -136,7 +137,7 @@ def seed() -> Response:
         raise AdminError(400, "bad-request", "emitters: a list of objects with a ruc is expected")
     for emitter in emitters:
         ruc = str(emitter["ruc"])
-        if not (ruc.isdigit() and len(ruc) == 11):
+        if not (digits(ruc) and len(ruc) == 11):
             raise AdminError(400, "bad-request", f"ruc {ruc!r} is not 11 digits")
         for certificate in emitter.get("certificates", []):
             if "-----BEGIN CERTIFICATE-----" not in str(certificate.get("pem", "")):

@@ -28,6 +28,7 @@ import random
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterator
 
+from osemock.cpe import numbers
 from osemock.cpe.catalog import lookup
 from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.store import Store
@@ -168,18 +169,18 @@ def parse_spec(data: Any) -> dict[str, Any]:
     if operation is not None and operation not in OPERATIONS:
         raise ScenarioError(f"operation must be one of {', '.join(OPERATIONS)}")
     spec["operation"] = operation
-    for name, digits in (("ruc", 11), ("type_code", 2)):
+    for name, length in (("ruc", 11), ("type_code", 2)):
         value = data.get(name)
         if value is not None:
             value = str(value)
-            if not (value.isdigit() and len(value) == digits) and not (name == "type_code" and value in ("RC", "RA", "RR", "LT")):
-                raise ScenarioError(f"{name} must be {digits} digits")
+            if not (numbers.digits(value) and len(value) == length) and not (name == "type_code" and value in ("RC", "RA", "RR", "LT")):
+                raise ScenarioError(f"{name} must be {length} digits")
         spec[name] = value
     spec["serie"] = str(data["serie"]).upper() if data.get("serie") is not None else None
     spec["numero"] = _number(data, "numero", int, minimum=1)
     code = data.get("code")
     if action in ("code", "observation"):
-        if not (isinstance(code, str) and code.isdigit() and len(code) == 4):
+        if not (isinstance(code, str) and numbers.digits(code) and len(code) == 4):
             raise ScenarioError("code must be a 4-digit SUNAT code, as a string")
         try:
             lookup(code)

@@ -12,6 +12,7 @@ from lxml import etree
 
 from osemock.cpe import ns
 from osemock.cpe.errors import SunatError
+from osemock.cpe.numbers import digits
 from osemock.server.profiles import Profile
 from osemock.server.store import Store
 
@@ -63,7 +64,7 @@ def authenticate(credentials: Credentials, store: Store, profile: Profile) -> Pr
     def refuse(code: str, detail: str) -> SunatError:
         return SunatError(code if profile.detailed_auth_codes else "0102", detail)
 
-    if not (ruc.isdigit() and len(ruc) == 11 and user):
+    if not (digits(ruc) and len(ruc) == 11 and user):
         raise SunatError("0102", f"Usuario {username!r} no tiene la forma RUC + usuario SOL")
     registered = store.sol_user(ruc, user)
     if registered is not None:

@@ -11,6 +11,7 @@ import re
 import sqlite3
 
 from osemock.cpe.errors import SunatError
+from osemock.cpe.numbers import digits
 from osemock.server.engine.answers import StatusAnswer
 from osemock.server.engine.core import EngineState, Request
 
@@ -26,7 +27,7 @@ def _lookup(engine: EngineState, request: Request) -> tuple[sqlite3.Row | None, 
     numero = (fields.get("numeroComprobante") or "").strip()
     if not ruc:
         return None, StatusAnswer("0001", message="Debe ingresar el RUC del emisor")
-    if not (ruc.isdigit() and len(ruc) == 11):
+    if not (digits(ruc) and len(ruc) == 11):
         return None, StatusAnswer("0002", message="El RUC debe tener 11 digitos")
     if not tipo:
         return None, StatusAnswer("0004", message="Debe ingresar el tipo de comprobante")
@@ -36,7 +37,7 @@ def _lookup(engine: EngineState, request: Request) -> tuple[sqlite3.Row | None, 
         return None, StatusAnswer("0007", message="La serie debe tener 4 caracteres alfanumericos")
     if not numero:
         return None, StatusAnswer("0009", message="Debe ingresar el numero del comprobante")
-    if not (numero.isdigit() and 1 <= len(numero) <= 8 and int(numero) > 0):
+    if not (digits(numero) and 1 <= len(numero) <= 8 and int(numero) > 0):
         return None, StatusAnswer("0010", message="El numero debe tener de 1 a 8 digitos y ser mayor que cero")
     return engine.store.document(ruc, tipo, serie, int(numero)), None
 
@@ -54,7 +55,7 @@ def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
     """
     caller = _authorised(engine, request)
     bizlinks = request.fields.get("dialect") == "bizlinks"
-    if bizlinks and not re.fullmatch(r"\d{8}", (request.fields.get("numeroComprobante") or "").strip()):
+    if bizlinks and not re.fullmatch(r"[0-9]{8}", (request.fields.get("numeroComprobante") or "").strip()):
         raise SunatError("0127", "El numero de comprobante debe tener 8 digitos (con ceros a la izquierda)")
     row, problem = _lookup(engine, request)
     ose = request.endpoint.service == "bill"

@@ -16,6 +16,7 @@ from datetime import datetime
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import correlativo
 
 #: Operation codes of an RC line (catalog 19).
 ADD, MODIFY, VOID = "1", "2", "3"
@@ -52,7 +53,7 @@ def _text(node: etree._Element, path: str) -> str:
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return correlativo(text)
 
 
 def summary_lines(root: etree._Element) -> list[SummaryLine]:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from osemock.cpe.naming import document_base
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.store import Store
 
 STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
@@ -41,9 +42,10 @@ class DocumentFilter:
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if self.numero.strip().isdigit():
+        numero = self.numero.strip()
+        if digits(numero):
             clauses.append("numero = ?")
-            params.append(int(self.numero))
+            params.append(-1 if (number := correlativo(numero)) is None else number)  # past eight digits: no document
         if self.date_from:
             clauses.append("issue_date >= ?")
             params.append(self.date_from)
@@ -140,11 +142,12 @@ class ConsultAnswer:
 def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, issue_date: str, total: str) -> ConsultAnswer:
     """Look a document up by its printed data, as SUNAT's "Consulta de validez del CPE" does: the issue
     date and total must agree with what the emitter sent, or the buyer is told they do not."""
-    if not (ruc.isdigit() and len(ruc) == 11):
+    if not (digits(ruc) and len(ruc) == 11):
         return ConsultAnswer(False, "error", "El RUC del emisor debe tener 11 dígitos.")
-    if not numero.strip().isdigit():
+    if not digits(numero.strip()):
         return ConsultAnswer(False, "error", "El número del comprobante debe ser numérico.")
-    row = store.document(ruc, type_code, serie.strip().upper(), int(numero))
+    number = correlativo(numero)
+    row = store.document(ruc, type_code, serie.strip().upper(), number) if number is not None else None
     if row is None:
         return ConsultAnswer(False, "not-found", "El comprobante no existe: no fue informado a SUNAT.")
     if issue_date and row["issue_date"] != issue_date:

@@ -24,13 +24,14 @@ judged on the rows they would change, as a mock must never reject a valid docume
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.patterns import memo, xp
 
@@ -66,13 +67,6 @@ def _path(path: str) -> etree.XPath:
     return etree.XPath(path, namespaces=ns.UBL, regexp=False)  # no EXSLT: see patterns._xpath
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
-
-
 def _amount(node: etree._Element | None, path: str) -> Decimal | None:
     if node is None:
         return None
@@ -83,7 +77,7 @@ def _read_amount(node: etree._Element, path: str) -> Decimal | None:
     found = _path(path)(node)
     if not found:
         return None
-    return _decimal(found[0] if isinstance(found[0], str) else found[0].text or "")
+    return decimal_of(found[0] if isinstance(found[0], str) else found[0].text or "")
 
 
 def _lines(root: etree._Element) -> list[etree._Element]:
@@ -497,7 +491,7 @@ def prepaid_is_sum_of_advances(root: etree._Element, source: Any) -> Violations:
     prepaid = _prepaid(root)
     if prepaid is None:
         return
-    paid = sum((_decimal(t) or ZERO for t in xp(root, "cac:PrepaidPayment/cbc:PaidAmount/text()")), ZERO)
+    paid = sum((decimal_of(t) or ZERO for t in xp(root, "cac:PrepaidPayment/cbc:PaidAmount/text()")), ZERO)
     if paid != prepaid:
         yield "cbc:PrepaidAmount", str(prepaid), None
 

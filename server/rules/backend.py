@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.workbook import WorkbookRow
 from osemock.server.rules.patterns import memo, xp
 
@@ -95,7 +96,7 @@ def _issue_date(root: etree._Element) -> date | None:
 
 
 def _serie_starts_with_digit(root: etree._Element) -> bool:
-    return (root.findtext(f"{{{ns.CBC}}}ID") or "x").strip()[:1].isdigit()
+    return digits((root.findtext(f"{{{ns.CBC}}}ID") or "x").strip()[:1])
 
 
 @python_rule("2108", "IssueDate")
@@ -144,9 +145,9 @@ def _note_reference(root: etree._Element, source: Any) -> tuple[etree._Element, 
     ref_id = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip()
     ref_type = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
     serie, _, number = ref_id.partition("-")
-    if ref_type not in _MODIFIABLE or serie[:1] not in ("B", "F", "E") or not number.isdigit():
+    if ref_type not in _MODIFIABLE or serie[:1] not in ("B", "F", "E") or correlativo(number) is None:
         return None
-    return reference, source.store.document(_issuer(root), ref_type, serie, int(number))
+    return reference, source.store.document(_issuer(root), ref_type, serie, correlativo(number))
 
 
 def _reference_id(reference: etree._Element) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.workbook import WorkbookRow
 
@@ -234,10 +235,7 @@ _HOLDERS = {f"{{{ns.CAC}}}{name}" for name in ("InvoiceLine", "CreditNoteLine", 
 
 
 def _is_nonzero(value: str) -> bool:
-    try:
-        return float(value) != 0
-    except ValueError:
-        return True
+    return decimal_of(value) != 0  # an unreadable value is not a zero (its format row reports it)
 
 
 def _adjusts_payments_only(element: Node) -> bool:
@@ -316,7 +314,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
 
 
 def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
-    pattern = re.compile(rf"(0|[1-9]\d{{0,{integers - 1}}})(\.\d{{1,{decimals}}})?")
+    pattern = re.compile(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?")
 
     def judge(value: str, node: Node) -> bool:
         if not pattern.fullmatch(value):

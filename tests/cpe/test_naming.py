@@ -40,6 +40,9 @@ def test_parts_of_a_summary_name():
     "30123456789-01-F001-1.zip", "20123456789-02-F001-1.zip", "20123456789-01-F01-1.zip",
     "20123456789-01-F001-123456789.zip", "20123456789-RC-20261340-1.zip", "20123456789-RC-20261120-0.zip",
     "20123456789-RC-20261120-123456.zip", "XXXXXXXXXXX-01-01-00000002.zip", "../20123456789-01-F001-1.zip",
+    # digits of other scripts: Python's \d takes them, SUNAT's [0-9] does not
+    "20123456789-01-F001-\u0661\u0662\u0663.zip", "2012345678\u0669-01-F001-1.zip", "20123456789-\u0660\u0661-F001-1.zip",
+    "20123456789-RC-2026112\u0660-1.zip",
 ])
 def test_invalid_names_are_0151(name):
     with pytest.raises(SunatError) as raised:

@@ -27,6 +27,7 @@ def test_documents_list_and_filters(filled):
     assert listed(filled, outcome="observed") == [f"{RUC}-01-F001-4"]
     assert listed(filled, outcome="accepted") == [f"{RUC}-01-F001-1"]
     assert listed(filled, numero="4") == [f"{RUC}-01-F001-4"]
+    assert listed(filled, numero="9" * 25) == []  # past SQLite's integers: no document, not a 500
     assert listed(filled, ruc="20999999999") == []
     assert len(listed(filled, type="01", serie="f001", **{"from": DAY, "to": DAY})) == 3
     assert listed(filled, **{"from": "2026-11-21"}) == []
@@ -63,6 +64,8 @@ def test_downloads(filled):
     ({"issue_date": DAY, "total": "300.00"}, "mismatch"),
     ({"numero": "77"}, "not-found"),
     ({"numero": "uno"}, "error"),
+    ({"numero": "\u00b2"}, "error"),
+    ({"numero": "9" * 25}, "not-found"),
     ({"ruc": "123"}, "error"),
 ])
 def test_consult_like_sunat(filled, data, state):

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules import arithmetic
 from osemock.server.rules.backend import python_rule, python_rule_for
 from osemock.server.rules.guards import OPERATION_TYPE, Guard, add_guard, insert_predicate
@@ -82,13 +83,6 @@ def repaired_wording(row: WorkbookRow, path: str | None) -> Check | None:
 
 
 # -- sentences ----------------------------------------------------------------------------------------
-def _number(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
-
-
 def _single(path: str) -> Callable[[Node, Any], Iterator[tuple[str, str]]]:
     compiled = xpath(path)
     assert compiled is not None
@@ -109,7 +103,7 @@ def _subtotal_of(node: Node | str) -> Node | None:
 def _base_above_zero(node: Node | str) -> bool:
     subtotal = _subtotal_of(node)
     base = subtotal.findtext(f"{{{ns.CBC}}}TaxableAmount") if subtotal is not None else None
-    amount = _number(base or "")
+    amount = decimal_of(base or "")
     return amount is not None and amount > 0
 
 
@@ -138,7 +132,7 @@ def _legend_requires_total(legend: str, tax: str) -> Callable[[Node, Any], Itera
     assert has_legend is not None and bases is not None
 
     def run(root: Node, source: Any = None) -> Iterator[tuple[str, str]]:
-        if has_legend(root) and not any((_number(b.text or "") or 0) > 0 for b in bases(root)):
+        if has_legend(root) and not any((decimal_of(b.text or "") or 0) > 0 for b in bases(root)):
             yield "cac:TaxSubtotal/cbc:TaxableAmount", legend
     return run
 
@@ -168,9 +162,9 @@ def document_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
         codes = re.findall(r"'(\d+)'", match["codes"])
         predicate = " or ".join(f"cac:TaxCategory/cac:TaxScheme/cbc:ID='{code}'" for code in codes)
         guarded = insert_predicate(path, "cac:TaxSubtotal", predicate)
-        return Check(row, "zero", each(guarded, lambda value, node: _number(value) in (None, 0)), guarded)
+        return Check(row, "zero", each(guarded, lambda value, node: decimal_of(value) in (None, 0)), guarded)
     if re.fullmatch(r"(?:El )?[Vv]alor del Tag UBL es diferente de cero", cond):
-        return Check(row, "zero", each(path, lambda value, node: _number(value) in (None, 0)))
+        return Check(row, "zero", each(path, lambda value, node: decimal_of(value) in (None, 0)))
     match = _FORBIDDEN_CODE.fullmatch(cond)
     if match and path.endswith("cac:TaxScheme/cbc:ID"):
         codes, positive = set(re.findall(r"'(\d+)'", match["codes"])), bool(match["positive"])
@@ -179,7 +173,7 @@ def document_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     match = re.fullmatch(r"El valor absoluto es mayor a (\d+)", cond, re.IGNORECASE)
     if match:
         limit = Decimal(match[1])
-        return Check(row, "absolute", each(path, lambda value, node: _number(value) is None or abs(_number(value)) <= limit))
+        return Check(row, "absolute", each(path, lambda value, node: decimal_of(value) is None or abs(decimal_of(value)) <= limit))
     match = _LEGEND.fullmatch(cond)
     if match:
         return Check(row, "legend-total", _legend_requires_total(match["legend"], match["tax"]))
@@ -187,7 +181,7 @@ def document_tax_sentence(row: WorkbookRow, path: str | None) -> Check | None:
     if match:
         start = date.fromisoformat(match[1])
         return Check(row, "before-date", each(path, lambda value, node: not (
-            (_number(value) or 0) > 0 and (_issue_date(node) or start) < start)))
+            (decimal_of(value) or 0) > 0 and (_issue_date(node) or start) < start)))
     return _scoped_python(row)
 
 
@@ -269,7 +263,7 @@ def free_reference_price_needs_free_total(root: Node, source: Any) -> Iterator[t
     total = _free_total(root)
     prices = xp(root, "*/cac:PricingReference/cac:AlternativeConditionPrice[normalize-space(cbc:PriceTypeCode)='02']"
                         "/cbc:PriceAmount/text()")
-    if total == 0 and any((_number(p) or 0) > 0 for p in prices):
+    if total == 0 and any((decimal_of(p) or 0) > 0 for p in prices):
         yield "cac:TaxSubtotal/cbc:TaxableAmount", str(total), None
 
 

@@ -170,7 +170,7 @@ def digits(row: WorkbookRow, path: str | None) -> Check | None:
                          row.condition.strip().rstrip("."))
     if path is None or match is None:
         return None
-    pattern = re.compile(rf"\d{{{int(match[1])}}}")
+    pattern = re.compile(rf"[0-9]{{{int(match[1])}}}")
     return Check(row, "digits", each(path, lambda value, node: bool(pattern.fullmatch(value))))
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from lxml import etree
 
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.patterns import memo, xp
 
@@ -138,7 +139,7 @@ def _establishment_is_an_error(root: etree._Element) -> bool:
     serie = _first(root, "cbc:ID")
     if _is_note(root):
         return serie.startswith("F") and _modifies_a_factura(root)
-    return _first(root, "cbc:InvoiceTypeCode") == "01" and not serie[:1].isdigit()
+    return _first(root, "cbc:InvoiceTypeCode") == "01" and not digits(serie[:1])
 
 
 def _unknown_establishment(code: str, as_error: bool) -> None:
@@ -168,10 +169,10 @@ def _receipt_rule(code: str, list_name: str) -> None:
         if source is None or source.store is None:
             return
         serie, _, number = _first(root, "cbc:ID").partition("-")
-        if not serie[:1].isdigit() or not number.isdigit():
+        if not digits(serie[:1]) or correlativo(number) is None:
             return
         type_code = _TYPE_OF_ROOT.get(etree.QName(root).localname) or _first(root, "cbc:InvoiceTypeCode")
-        if source.store.receipt_authorized(_emitter(root), list_name, type_code, serie, int(number)) is False:
+        if source.store.receipt_authorized(_emitter(root), list_name, type_code, serie, correlativo(number)) is False:
             yield "cbc:ID", f"{serie}-{number}"
 
     contingency_receipt_not_authorized.__doc__ = (f"A contingency number (numeric serie) outside the registry's "

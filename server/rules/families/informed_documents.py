@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.server.engine.summaries import ADD, MODIFY, VOID, reference_date, summary_lines
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.patterns import xp
@@ -134,7 +135,7 @@ def baja_of_an_unknown_document(root: etree._Element, source: Any) -> Violations
     if not _with_store(source):
         return
     for line, stored in _voided_lines(root, source):
-        series_ok = line.serie[:1] == "F" or (line.type_code in ("01", "07", "08") and line.serie[:1].isdigit())
+        series_ok = line.serie[:1] == "F" or (line.type_code in ("01", "07", "08") and digits(line.serie[:1]))
         if line.type_code in _ELECTRONIC and series_ok and stored is None:
             yield "sac:DocumentNumberID", line.label
 
@@ -193,9 +194,9 @@ def _perception_references(root: etree._Element, source: Any) -> Iterator[tuple[
             continue
         type_code, document_id = (id_node.get("schemeID") or "").strip(), (id_node.text or "").strip()
         serie, _, numero = document_id.partition("-")
-        if type_code not in ("01", "03", "07", "08") or not numero.isdigit():
+        if type_code not in ("01", "03", "07", "08") or correlativo(numero) is None:
             continue
-        yield reference, type_code, document_id, source.store.document(_emitter(root), type_code, serie, int(numero))
+        yield reference, type_code, document_id, source.store.document(_emitter(root), type_code, serie, correlativo(numero))
 
 
 @python_rule("2609", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
@@ -237,17 +238,15 @@ def _carries_perception(document: etree._Element) -> bool:
 
 
 def _positive(text: str) -> bool:
-    try:
-        return float(text) > 0
-    except ValueError:
-        return False
+    amount = decimal_of(text)
+    return amount is not None and amount > 0
 
 
 @python_rule("3312", "SUNATPerceptionDocumentReference/cbc:ID", sheets=_PERCEPTION)
 def perceived_factura_already_perceived(root: etree._Element, source: Any) -> Violations:
     """A (non-exceptional) perception collects on an electronic factura that already carries its perception."""
     for _, type_code, document_id, stored in _perception_references(root, source):
-        document = _stored_root(stored) if type_code == "01" and not document_id[:1].isdigit() else None
+        document = _stored_root(stored) if type_code == "01" and not digits(document_id[:1]) else None
         if document is not None and _carries_perception(document):
             yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
 
@@ -256,7 +255,7 @@ def perceived_factura_already_perceived(root: etree._Element, source: Any) -> Vi
 def perceived_boleta_already_perceived(root: etree._Element, source: Any) -> Violations:
     """A perception collects on an electronic boleta that already carries its perception."""
     for _, type_code, document_id, stored in _perception_references(root, source):
-        document = _stored_root(stored) if type_code == "03" and not document_id[:1].isdigit() else None
+        document = _stored_root(stored) if type_code == "03" and not digits(document_id[:1]) else None
         if document is not None and _carries_perception(document):
             yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id
 
@@ -266,7 +265,7 @@ def perceived_factura_paid_cash(root: etree._Element, source: Any) -> Violations
     """A (non-exceptional) perception may only collect on a factura sold on credit (or without a
     payment-form indicator): one whose FormaPago is Contado is refused."""
     for _, type_code, document_id, stored in _perception_references(root, source):
-        document = _stored_root(stored) if type_code == "01" and not document_id[:1].isdigit() else None
+        document = _stored_root(stored) if type_code == "01" and not digits(document_id[:1]) else None
         if document is None:
             continue
         forms = xp(document, "cac:PaymentTerms[cbc:ID='FormaPago']/cbc:PaymentMeansID/text()")

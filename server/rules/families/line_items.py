@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules import patterns
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
@@ -40,13 +41,6 @@ _FREE = ("cac:TaxTotal/cac:TaxSubtotal[cac:TaxCategory/cac:TaxScheme/cbc:ID='{ta
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _number(value: str) -> Decimal | None:
-    try:
-        return Decimal(value.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-
-
 def _line_parts(path: str) -> tuple[str, str, str] | None:
     """``path`` cut at its line step: (document part, line step with its predicates, inside-line part)."""
     match = _LINE.search(path)
@@ -118,14 +112,14 @@ def _runner_per_line(path: str, judge: Callable[[Node], bool]) -> patterns.Runne
 
 # -- judges of single values -----------------------------------------------------------------------------
 def _numeric(digits: int, up_to: bool, non_zero: bool) -> Callable[[str, Node], bool]:
-    pattern = re.compile(rf"\d{{{1 if up_to else digits},{digits}}}")
+    pattern = re.compile(rf"[0-9]{{{1 if up_to else digits},{digits}}}")
     return lambda value, node: bool(pattern.fullmatch(value)) and not (non_zero and int(value) == 0)
 
 
 def _decimal(integers: int, decimals: int, positive: bool) -> Callable[[str, Node], bool]:
     """A decimal of ``integers``.``decimals`` digits; "(positivo mayor a cero)" refuses zero and a sign,
     a plain "decimal" accepts a leading minus (the narrow reading)."""
-    pattern = re.compile(rf"{'' if positive else '-?'}\d{{1,{integers}}}(\.\d{{1,{decimals}}})?")
+    pattern = re.compile(rf"{'' if positive else '-?'}[0-9]{{1,{integers}}}(\.[0-9]{{1,{decimals}}})?")
     return lambda value, node: bool(pattern.fullmatch(value)) and (not positive or Decimal(value) > 0)
 
 
@@ -134,7 +128,7 @@ def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
 
 
 def _is_date(value: str, node: Node) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return False
     try:
         date.fromisoformat(value)
@@ -144,7 +138,7 @@ def _is_date(value: str, node: Node) -> bool:
 
 
 def _not_positive(value: str, node: Node) -> bool:
-    number = _number(value)
+    number = decimal_of(value)
     return number is None or number <= 0
 
 
@@ -209,7 +203,7 @@ def _listed(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
 def _required_nonzero(match: re.Match[str], row: WorkbookRow, path: str) -> Check:
     """The quantity must exist and not be zero (its decimal format is another row)."""
     present = patterns.required(path)
-    nonzero = patterns.each(path, lambda value, node: _number(value) is None or _number(value) != 0)
+    nonzero = patterns.each(path, lambda value, node: decimal_of(value) is None or decimal_of(value) != 0)
 
     def run(root: Node, source: Any = None) -> patterns.Violations:
         yield from present(root, source)
@@ -478,7 +472,7 @@ SENTENCES: list[tuple[re.Pattern[str], Builder]] = [(re.compile(wording, re.IGNO
      lambda m, row, path: Check(row, "decimal-signed", patterns.each(path, _decimal(int(m["i"]), int(m["d"]), False)))),
     (r"El formato del (?:Tag UBL|tag) es diferente (?:de|a) YYYY-MM-DD", _each("date", _is_date)),
     (r"El formato del tag es distinto de año - mes",
-     _each("year-month", lambda value, node: bool(re.fullmatch(r"\d{4}\s?-\s?(0[1-9]|1[0-2])", value)))),
+     _each("year-month", lambda value, node: bool(re.fullmatch(r"[0-9]{4}\s?-\s?(0[1-9]|1[0-2])", value)))),
     (r"El formato del Tag UBL es diferente a: - (?P<regex>\S+)", _pattern),
     (r"No existe el tag con (?:ID|c[oó]digo(?: igual a)?|valor) (?P<codes>'\d+')'?(?P<any> por lo menos en una línea)?",
      _every_line_has_concept),
@@ -565,7 +559,7 @@ def _amount(node: Node, path: str) -> Decimal | None:
 
 def _read_amount(node: Node, path: str) -> Decimal | None:
     found = xp(node, path)
-    return _number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
+    return decimal_of(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
 
 def _lines(root: Node) -> list[Node]:
@@ -590,7 +584,7 @@ def _line_adjustments(line: Node, charge: bool, reason: str) -> Decimal:
     if line.find(f"{{{ns.CAC}}}AllowanceCharge") is None:  # most lines: no charge nor discount to add
         return Decimal(0)
     flag = "true" if charge else "false"
-    return sum((_number(a) or Decimal(0) for a in xp(line, f"cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='{flag}' and "
+    return sum((decimal_of(a) or Decimal(0) for a in xp(line, f"cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='{flag}' and "
         f"normalize-space(cbc:AllowanceChargeReasonCode)='{reason}']/cbc:Amount/text()")), Decimal(0))
 
 
@@ -625,7 +619,7 @@ def _reference_price_rule(code: str, sheet: str, modifies_factura: bool | None) 
             expected = (value + taxes + outside_base) / quantity
             for price in xp(line, "cac:PricingReference/cac:AlternativeConditionPrice"
                                     "[normalize-space(cbc:PriceTypeCode)='01']/cbc:PriceAmount/text()"):
-                actual = _number(price)
+                actual = decimal_of(price)
                 if actual is not None and abs(actual - expected) > TOLERANCE:
                     yield "cac:AlternativeConditionPrice/cbc:PriceAmount", price.strip(), _note(line)
 

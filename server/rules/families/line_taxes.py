@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import cents, decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import OPERATION_TYPE, Guard, add_guard, insert_predicate, normalise_rest
@@ -64,15 +65,8 @@ for _guard in (
 
 
 # -- sentences --------------------------------------------------------------------------------------
-def _number(value: str) -> Decimal | None:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
-
-
 def _is_zero(value: str) -> bool:
-    number = _number(value)
+    number = decimal_of(value)
     return number is not None and number == 0
 
 
@@ -100,7 +94,7 @@ def _line_of(node: Node | str) -> Node | None:
 
 def _line_quantity(line: Node) -> Decimal | None:
     found = xp(line, "cbc:InvoicedQuantity | cbc:CreditedQuantity | cbc:DebitedQuantity")
-    return _number(text(found[0])) if found else None
+    return decimal_of(text(found[0])) if found else None
 
 
 def _affectations_by_tax() -> dict[str, set[str]]:
@@ -187,7 +181,7 @@ def _zero(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
     """"…es igual a 0": a zero amount or rate is refused; "…es diferente de 0": only zero is accepted."""
     if match["op"].lower() == "igual a":
         return Check(row, "nonzero", each(path, lambda value, node: not _is_zero(value)), path)
-    return Check(row, "zero", each(path, lambda value, node: _number(value) is None or _is_zero(value)), path)
+    return Check(row, "zero", each(path, lambda value, node: decimal_of(value) is None or _is_zero(value)), path)
 
 
 def _present(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
@@ -201,7 +195,7 @@ def _fixed(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
 
 
 def _integer(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
-    pattern = re.compile(rf"\d{{1,{match[1]}}}")
+    pattern = re.compile(rf"[0-9]{{1,{match[1]}}}")
     return Check(row, "integer", each(path, lambda value, node: pattern.fullmatch(value) is not None), path)
 
 
@@ -234,7 +228,7 @@ def _combinations(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
 def _bags_quantity(row: WorkbookRow, path: str, match: re.Match[str]) -> Check:
     """3236: more than zero bags must be the line's quantity (the line is the bags)."""
     def same_as_quantity(value: str, node: Node) -> bool:
-        bags, line = _number(value), _line_of(node)
+        bags, line = decimal_of(value), _line_of(node)
         quantity = _line_quantity(line) if line is not None else None
         return bags is None or bags <= 0 or quantity is None or bags == quantity
     return Check(row, "bags-quantity", each(path, same_as_quantity), path)
@@ -406,7 +400,7 @@ def icbper_is_bags_times_rate(root: Node, source: Any) -> Violations:
         rate, amount = _amount(subtotal, "cac:TaxCategory/cbc:PerUnitAmount"), _amount(subtotal, "cbc:TaxAmount")
         if rate is None or amount is None:
             continue
-        if amount != (rate * bags).quantize(Decimal("0.01"), ROUND_HALF_UP):
+        if amount != cents(rate * bags):
             yield "cac:TaxSubtotal/cbc:TaxAmount", str(amount), _note(line)
 
 

@@ -43,7 +43,7 @@ _NEGATION = r"(?P<negated>diferente (?:a|de)\s*|distinto (?:a|de)\s*)?"
 #: An instalment's identifier, Cuota[0-9]{3}, in XPath 1.0 (which has no regular expressions).
 CUOTA = ("starts-with(cbc:PaymentMeansID, 'Cuota') and string-length(cbc:PaymentMeansID) = 8 and "
          "translate(substring(cbc:PaymentMeansID, 6), '0123456789', '') = ''")
-CUOTA_ID = re.compile(r"Cuota\d{3}")
+CUOTA_ID = re.compile(r"Cuota[0-9]{3}")
 BUYER_SCHEME = "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID/@schemeID"
 _REASON = "cbc:AllowanceChargeReasonCode='{code}'"
 
@@ -230,7 +230,7 @@ def reworded(row: WorkbookRow, path: str | None) -> Check | None:
 # -- value sentences -------------------------------------------------------------------------------
 
 def _decimal(value: str, integers: int, decimals: int) -> Decimal | None:
-    if not re.fullmatch(rf"(0|[1-9]\d{{0,{integers - 1}}})(\.\d{{1,{decimals}}})?", value):
+    if not re.fullmatch(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?", value):
         return None
     return Decimal(value)
 
@@ -305,7 +305,7 @@ VALUE_SENTENCES: list[tuple[str, str, Callable[[re.Match[str]], Callable[[str, N
     (r"El valor del Tag Ubl es 0 \(cero\)", "nonzero", lambda m: (lambda value, node: number(value) != 0)),
     (r"Es menor o igual a 0 \(cero\)", "positive", lambda m: _positive),
     (r"El formato es diferente de YYYY-MM-DD", "date-format",
-     lambda m: (lambda value, node: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)))),
+     lambda m: (lambda value, node: bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)))),
     (r"El valor del (?:tag|Tag) UBL es menor o igual a la 'Fecha de emisión' \(/Invoice/cbc:IssueDate\)", "after-issue",
      lambda m: _after_issue),
     (r"El valor del (?:tag|Tag) UBL es mayor (?:a|al) (?:\"Importe total\"|'Importe total de la venta, cesión en uso o del "

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import correlativo
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.payments import BUYER_SCHEME, CUOTA_ID, number
 from osemock.server.rules.patterns import text
@@ -190,8 +191,8 @@ def advance_document_not_accepted(root: Node, source: Any) -> Violations:
         serie, _, numero = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip().partition("-")
         its_issuer = (xp(reference, "cac:IssuerParty/cac:PartyIdentification/cbc:ID/text()")
                       or [""])[0].strip()
-        if invoiced_on is None or serie[:1] not in ("B", "F", "E") or not numero.isdigit() or its_issuer != issuer:
+        if invoiced_on is None or serie[:1] not in ("B", "F", "E") or correlativo(numero) is None or its_issuer != issuer:
             continue
-        stored = source.store.document(issuer, invoiced_on, serie, int(numero))
+        stored = source.store.document(issuer, invoiced_on, serie, correlativo(numero))
         if stored is None or stored["status"] != "accepted":
             yield "cac:AdditionalDocumentReference/cbc:ID", f"{serie}-{numero}"

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from osemock.cpe import ns
 from osemock.cpe.errors import SunatError
+from osemock.cpe.numbers import correlativo
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules import backend, patterns
 from osemock.server.rules.arithmetic import TOLERANCE
@@ -293,7 +294,7 @@ def _is_zero(value: str) -> bool:
         return False
 
 
-_POSITIVE = re.compile(r"(0|[1-9]\d{0,11})(\.\d{1,2})?")
+_POSITIVE = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
 
 
 @sentence
@@ -505,7 +506,7 @@ def instalments_add_up_to_the_credit(root: Node, source: Any) -> Violations:
         return
     terms = xp(root, "cac:PaymentTerms[cbc:ID='FormaPago']")
     credit = [t for t in terms if (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip() == "Credito"]
-    instalments = [_amount(t) for t in terms if re.fullmatch(r"Cuota\d{3}", (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip())]
+    instalments = [_amount(t) for t in terms if re.fullmatch(r"Cuota[0-9]{3}", (t.findtext(f"{{{ns.CBC}}}PaymentMeansID") or "").strip())]
     if not credit or not instalments or any(a is None for a in instalments):
         return
     total, expected = _amount(credit[0]), sum(instalments, Decimal(0))
@@ -533,9 +534,9 @@ def advance_document_unknown(root: Node, source: Any) -> Violations:
         number = (related.findtext(f"{{{ns.CBC}}}ID") or "").strip()
         serie, _, numero = number.partition("-")
         if kind is None or not advance_issuer or advance_issuer[0].strip() != issuer or serie[:1] not in ("B", "F", "E") \
-                or not numero.isdigit():
+                or correlativo(numero) is None:
             continue
-        stored = source.store.document(issuer, kind, serie, int(numero))
+        stored = source.store.document(issuer, kind, serie, correlativo(numero))
         if stored is None or stored["status"] != "accepted":
             yield "cac:AdditionalDocumentReference/cbc:ID", number
 

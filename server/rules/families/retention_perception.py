@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import Guard, add_guard, normalise_rest
@@ -88,11 +89,8 @@ def field_value(node: Node | str, name: str) -> str | None:
 
 
 def field_amount(node: Node | str, name: str) -> Decimal | None:
-    value = field_value(node, name)
-    try:
-        return Decimal(value) * FIELDS[field_key(name)][1] if value else None
-    except InvalidOperation:
-        return None
+    amount = decimal_of(field_value(node, name))
+    return amount * FIELDS[field_key(name)][1] if amount is not None else None
 
 
 def _known(name: str) -> bool:
@@ -206,7 +204,7 @@ def _reworded_sentence(row: WorkbookRow, path: str | None) -> Check | None:
 def _positive_decimal(integers: int, decimals: int) -> Callable[[str, Node], bool]:
     """"decimal positivo de N enteros y M decimales o es cero": at most N integer digits and M
     decimals, and above zero."""
-    pattern = re.compile(rf"\d{{1,{integers}}}(\.\d{{1,{decimals}}})?")
+    pattern = re.compile(rf"[0-9]{{1,{integers}}}(\.[0-9]{{1,{decimals}}})?")
     return lambda value, node: bool(pattern.fullmatch(value)) and Decimal(value) > 0
 
 
@@ -237,10 +235,7 @@ def _catalog_rate(number: str, regime: str) -> Callable[[str, Node], bool]:
         rate = rates.get(field_value(node, regime) or "", {}).get("tasa")
         if rate is None:
             return True  # an unknown regime is the catalog row's fault (2602/2618)
-        try:
-            return Decimal(value) == Decimal(rate)
-        except InvalidOperation:
-            return False
+        return decimal_of(value) == Decimal(rate)
     return judge
 
 
@@ -277,11 +272,9 @@ def _formula(expression: str) -> Callable[[Node], Decimal | None] | None:
 
 def _within_tolerance(evaluate: Callable[[Node], Decimal | None]) -> Callable[[str, Node], bool]:
     def judge(value: str, node: Node) -> bool:
-        expected = evaluate(node)
-        try:
-            return expected is None or abs(Decimal(value) - expected) <= TOLERANCE
-        except InvalidOperation:
-            return True  # the format row of the tag reports it
+        expected, actual = evaluate(node), decimal_of(value)
+        # an unreadable amount is the format row's to report
+        return expected is None or actual is None or abs(actual - expected) <= TOLERANCE
     return judge
 
 
@@ -349,7 +342,7 @@ def _own_sentence(row: WorkbookRow, path: str | None) -> Check | None:
         return Check(row, "decimal-nonzero", each(path, _positive_decimal(int(match[1]), int(match[2]))))
     match = re.fullmatch(r"[Ee]l formato del Tag UBL es diferente a numérico de (hasta )?(\d+) dígitos", cond)
     if match:
-        digits = re.compile(rf"\d{{{'1,' if match[1] else ''}{match[2]}}}")
+        digits = re.compile(rf"[0-9]{{{'1,' if match[1] else ''}{match[2]}}}")
         return Check(row, "numeric", each(path, lambda value, node: bool(digits.fullmatch(value))))
     match = re.fullmatch(r"[Ee]l formato del Tag UBL (?:no tiene el formato|es diferente a):\s*(.+)", cond, re.DOTALL)
     if match:
@@ -405,10 +398,8 @@ def _own_sentence(row: WorkbookRow, path: str | None) -> Check | None:
 
 
 def _abs_within(value: str, bound: Decimal) -> bool:
-    try:
-        return abs(Decimal(value)) <= bound
-    except InvalidOperation:
-        return True
+    amount = decimal_of(value)
+    return amount is None or abs(amount) <= bound
 
 
 @sentence
@@ -434,19 +425,16 @@ def _total(root: Node, name: str, excluded: set[str]) -> Decimal | None:
         found = xpath(FIELDS[field_key(name)][0])(reference)
         if not found:
             continue
-        try:
-            total += Decimal(text(found[0]))
-        except InvalidOperation:
+        amount = decimal_of(text(found[0]))
+        if amount is None:
             return None
+        total += amount
     return total
 
 
 def _amount(root: Node, path: str) -> Decimal | None:
     found = xpath(path)(root)
-    try:
-        return Decimal(text(found[0])) if found else None
-    except InvalidOperation:
-        return None
+    return decimal_of(text(found[0])) if found else None
 
 
 def _sum_rule(total_path: str, name: str, excluded: set[str], with_rounding: bool):

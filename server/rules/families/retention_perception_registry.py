@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
 from osemock.server.rules.families.header_registry import _first, _on_padron
@@ -120,9 +121,9 @@ _unknown_receiver("2605", _PERCEPTION, ruc_only=True)
 
 def _own_receipt(root: etree._Element, source: Any, list_name: str, type_code: str, document_id: str) -> bool | None:
     serie, _, number = document_id.partition("-")
-    if source is None or source.store is None or not number.isdigit():
+    if source is None or source.store is None or correlativo(number) is None:
         return None
-    return source.store.receipt_authorized(_first(root, _AGENT), list_name, type_code, serie, int(number))
+    return source.store.receipt_authorized(_first(root, _AGENT), list_name, type_code, serie, correlativo(number))
 
 
 @python_rule("3207", "cbc:ID", sheets=_BOTH)
@@ -130,7 +131,7 @@ def contingency_number_not_authorized(root: etree._Element, source: Any) -> Viol
     """A contingency retention/perception (serie starting with a digit) outside the numbers the
     emitter declared (physical or contingency receipts)."""
     document_id = _first(root, "cbc:ID")
-    if not document_id[:1].isdigit():
+    if not digits(document_id[:1]):
         return
     type_code = "20" if etree.QName(root).localname == "Retention" else "40"
     answers = [_own_receipt(root, source, name, type_code, document_id) for name in ("physical_receipts", "contingency_receipts")]
@@ -147,6 +148,6 @@ def perceived_physical_document_not_authorized(root: etree._Element, source: Any
         if id_node is None:
             continue
         document_id, type_code = (id_node.text or "").strip(), (id_node.get("schemeID") or "").strip()
-        if type_code in ("01", "03", "07", "08") and document_id[:1].isdigit() \
+        if type_code in ("01", "03", "07", "08") and digits(document_id[:1]) \
                 and _own_receipt(root, source, "physical_receipts", type_code, document_id) is False:
             yield "sac:SUNATPerceptionDocumentReference/cbc:ID", document_id

@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_of
 from osemock.server.rules import patterns
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import normalise_rest
@@ -126,13 +127,6 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
-def decimal_of(value: str) -> Decimal | None:
-    try:
-        return Decimal(value.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-
-
 def amount_sum(node: Node | None, path: str) -> Decimal:
     """The sum of the amounts ``path`` selects under ``node`` (unreadable amounts count as zero: their
     format rows answer for them)."""
@@ -142,7 +136,7 @@ def amount_sum(node: Node | None, path: str) -> Decimal:
 
 
 def _decimal_format(integers: int, decimals: int) -> Callable[[str, Node], bool]:
-    pattern = re.compile(rf"(0|[1-9]\d{{0,{integers - 1}}})(\.\d{{1,{decimals}}})?")
+    pattern = re.compile(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?")
     return lambda value, node: bool(pattern.fullmatch(value))
 
 
@@ -245,11 +239,11 @@ def summary_sentence(row: WorkbookRow, path: str | None) -> Check | None:
         return Check(row, "catalog", each(path, lambda value, node: value in allowed))
     match = re.fullmatch(r"el formato del tag ubl es numerico (?:positivo )?(?:de )?hasta (\d+) digitos", plain)
     if match:
-        digits = re.compile(rf"\d{{1,{match[1]}}}")
+        digits = re.compile(rf"[0-9]{{1,{match[1]}}}")
         return Check(row, "numeric", each(path, lambda value, node: bool(digits.fullmatch(value))))
     match = re.fullmatch(r"el formato del tag ubl es diferente a numerico de (\d+) digitos", plain)
     if match:
-        digits = re.compile(rf"\d{{{match[1]}}}")
+        digits = re.compile(rf"[0-9]{{{match[1]}}}")
         return Check(row, "numeric", each(path, lambda value, node: bool(digits.fullmatch(value))))
     match = re.fullmatch(r"el formato del tag ubl es diferente (?:a|de) (?:numerico|decimal) de (\d+) enteros y "
                          r"(?:hasta )?(\d+) decimales(?: o menor a cero)?", plain)

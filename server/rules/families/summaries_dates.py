@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import digits
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.summaries import LINE, RC, SHEETS, VOIDS, Node, Violations, child_text, lines_of
 from osemock.server.rules.patterns import xp
@@ -32,7 +33,7 @@ def _received(source: Any) -> date | None:
 def issue_date_not_the_ids(root: Node, source: Any) -> Violations:
     """The issue date is the date the file name carries (``RC-YYYYMMDD-n``).  The file name's ID is
     the document's cbc:ID (2220 answers otherwise), so the document's own ID gives that date."""
-    match = re.fullmatch(r"R[ACR]-(\d{4})(\d{2})(\d{2})-\d+", (root.findtext(f"{{{ns.CBC}}}ID") or "").strip())
+    match = re.fullmatch(r"R[ACR]-([0-9]{4})([0-9]{2})([0-9]{2})-[0-9]+", (root.findtext(f"{{{ns.CBC}}}ID") or "").strip())
     issued = _date(root, "IssueDate")
     if match and issued is not None and issued.isoformat() != "-".join(match.groups()):
         yield "cbc:IssueDate", issued.isoformat()
@@ -74,7 +75,7 @@ def voided_too_late_in_summary(root: Node, source: Any) -> Violations:
     if not _late(root, source):
         return
     for line in xp(root, f"{LINE}[cac:Status/cbc:ConditionCode='3']"):
-        if not child_text(line, "cbc:ID")[:1].isdigit():
+        if not digits(child_text(line, "cbc:ID")[:1]):
             yield "cbc:DocumentTypeCode", child_text(line, "cbc:ID")
 
 
@@ -86,5 +87,5 @@ def voided_too_late(root: Node, source: Any) -> Violations:
     if not _late(root, source):
         return
     for line in lines_of(root):
-        if not child_text(line, "sac:DocumentSerialID")[:1].isdigit():
+        if not digits(child_text(line, "sac:DocumentSerialID")[:1]):
             yield "sac:DocumentNumberID", child_text(line, "sac:DocumentSerialID") + "-" + child_text(line, "sac:DocumentNumberID")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterator
 
 from lxml import etree
 
+from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.server.rules.backend import _issuer, python_rule
 from osemock.server.rules.patterns import xp
 
@@ -73,7 +74,7 @@ def liquidacion_reversed_too_late(root: etree._Element, source: Any) -> Violatio
         return
     for line in _lines(root):
         serie = _text(line, "sac:DocumentSerialID")
-        if _text(line, "cbc:DocumentTypeCode") == "04" and not serie[:1].isdigit():
+        if _text(line, "cbc:DocumentTypeCode") == "04" and not digits(serie[:1]):
             yield "sac:DocumentSerialID", serie
 
 
@@ -85,21 +86,14 @@ def liquidacion_rejected(root: etree._Element, source: Any) -> Violations:
     ruc = _text(root, "cac:AccountingSupplierParty/cbc:CustomerAssignedAccountID")
     for line in _lines(root):
         number = _text(line, "sac:DocumentNumberID")
-        if _text(line, "cbc:DocumentTypeCode") != "04" or not number.isdigit():
+        if _text(line, "cbc:DocumentTypeCode") != "04" or correlativo(number) is None:
             continue
-        stored = source.store.document(ruc, "04", _text(line, "sac:DocumentSerialID"), int(number))
+        stored = source.store.document(ruc, "04", _text(line, "sac:DocumentSerialID"), correlativo(number))
         if stored is not None and stored["status"] == "rejected":
             yield "sac:DocumentNumberID", number
 
 
 # -- notas de crédito against what they modify ------------------------------------------------------------
-def _amount(text: str | None) -> Decimal | None:
-    try:
-        return Decimal((text or "").strip())
-    except InvalidOperation:
-        return None
-
-
 def _modified_total(root: etree._Element, source: Any, types: tuple[str, ...], series: tuple[str, ...]) -> Decimal | None:
     """Σ importe total of the stored documents the note modifies (of ``types``, serie starting with
     ``series``); ``None`` when any of them is unknown or has no total (nothing to compare with)."""
@@ -107,10 +101,10 @@ def _modified_total(root: etree._Element, source: Any, types: tuple[str, ...], s
     for reference in xp(root, "cac:BillingReference/cac:InvoiceDocumentReference"):
         type_code, document_id = _text(reference, "cbc:DocumentTypeCode"), _text(reference, "cbc:ID")
         serie, _, number = document_id.partition("-")
-        if type_code not in types or not serie.startswith(series) or not number.isdigit():
+        if type_code not in types or not serie.startswith(series) or correlativo(number) is None:
             continue
-        stored = source.store.document(_issuer(root), type_code, serie, int(number))
-        amount = _amount(stored["payable_amount"]) if stored is not None else None
+        stored = source.store.document(_issuer(root), type_code, serie, correlativo(number))
+        amount = decimal_of(stored["payable_amount"]) if stored is not None else None
         if amount is None:
             return None
         total, found = total + amount, True
@@ -122,7 +116,7 @@ def _note_exceeds(types: tuple[str, ...], series: tuple[str, ...]):
         if not at_sunat(source) or source.store is None or _text(root, "cac:DiscrepancyResponse/cbc:ResponseCode") == "10":
             return
         limit = _modified_total(root, source, types, series)
-        payable = _amount(_text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount"))
+        payable = decimal_of(_text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount"))
         if limit is not None and payable is not None and payable > limit:
             yield "cac:LegalMonetaryTotal/cbc:PayableAmount", str(payable)
     return judge
@@ -139,6 +133,6 @@ def pending_amount_above_the_factura(root: etree._Element, source: Any) -> Viola
         return
     limit = _modified_total(root, source, ("01",), ("F", "E"))
     for amount in xp(root, "cac:PaymentTerms[cbc:ID='FormaPago' and cbc:PaymentMeansID='Credito']/cbc:Amount/text()"):
-        value = _amount(amount)
+        value = decimal_of(amount)
         if limit is not None and value is not None and value > limit:
             yield "cac:PaymentTerms/cbc:Amount", amount.strip()
