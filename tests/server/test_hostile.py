@@ -200,3 +200,100 @@ def test_mutated_envelopes_always_get_soap(server, body):
 def test_random_files_always_get_soap(server, content, name):
     body = envelope("sendBill", {"fileName": name, "contentFile": content}, AUTH)
     _answers_well(server, body)
+
+
+# -- hostile values inside signed documents -----------------------------------------------------------------
+#: Values Python's own parsers take, or choke on, where SUNAT answers a code: digits of other scripts,
+#: NaN and infinities, exponents, numbers past SQLite's integers and past int()'s 4,300 digits.
+HOSTILE_VALUES = ["", " ", "NaN", "sNaN", "-Infinity", "1E+999999999", "1_000", "\u00b2", "\u0661\u0662\u0663",
+                  "F001-\u00b2", "F001-" + "9" * 30, "9" * 30, "9" * 5000, "99999999999999999999999999999999999.99",
+                  "-0", "-1", "0.0000000001", "2026-02-30", "9999-12-31", "\u202e", "\U0001F600"]
+SAMPLES = [f"{RUC}-01-F001-1", f"{RUC}-01-F001-21", f"{RUC}-03-B001-1", f"{RUC}-07-FC01-1", f"{RUC}-08-FD01-1",
+           f"{RUC}-RA-20261120-1", f"{RUC}-RR-20261120-1", f"{RUC}-RC-20261120-1"]
+_numbers = iter(range(5_000_000, 9_999_999))
+
+
+def _renumbered(sample: str) -> tuple[str, etree._Element]:
+    """The sample under a number of its own (no duplicate answers), dated today unless a summary."""
+    from osemock.fixtures import dated, document_bytes
+
+    root = etree.fromstring(document_bytes(f"{sample}.xml"))
+    id_element = root.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID")
+    ruc, kind, serie, _ = sample.split("-")
+    number = next(_numbers)
+    if kind in ("RA", "RR", "RC"):
+        id_element.text = f"{kind}-{serie}-{number % 99_999 + 1}"
+        return f"{ruc}-{id_element.text}", root
+    id_element.text = f"{serie}-{number}"
+    return f"{ruc}-{kind}-{id_element.text}", dated(root)
+
+
+def _send_signed(server, name: str, root: etree._Element) -> requests.Response:
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import emitter_keypair
+
+    xml = etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8")
+    operation = "sendSummary" if name.split("-")[1] in ("RA", "RR", "RC") else "sendBill"
+    return post(server, envelope(operation, {"fileName": f"{name}.zip", "contentFile": zipped(f"{name}.xml", xml)}, AUTH))
+
+
+def _answered_with_a_code(server, response: requests.Response) -> None:
+    """A CDR, a ticket whose status is no internal error, or a SUNAT fault other than 0100 (what the
+    server answers when the engine itself failed)."""
+    root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
+    fault = root.findtext(f".//{{{SOAP}}}Fault/faultstring")
+    if fault is not None:
+        assert fault.strip()[:4].isdigit() and fault.strip()[:4] != "0100", fault
+        return
+    ticket = root.findtext(".//ticket")
+    if ticket:
+        status = post(server, envelope("getStatus", {"ticket": ticket}, AUTH))
+        status_root = etree.fromstring(status.content)
+        assert status_root.findtext(f".//{{{SOAP}}}Fault/faultstring") is None, status.content
+        assert status_root.findtext(".//statusCode") in ("0", "98", "99"), status.content
+    else:
+        assert b"applicationResponse" in response.content, response.content[:300]
+
+
+@pytest.mark.parametrize("sample, tag, value", [
+    (f"{RUC}-07-FC01-1", "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", "F001-\u00b2"),
+    (f"{RUC}-07-FC01-1", "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", "F001-" + "9" * 5000),
+    (f"{RUC}-RA-20261120-1", "sac:VoidedDocumentsLine/sac:DocumentNumberID", "9" * 30),
+    (f"{RUC}-RA-20261120-1", "sac:VoidedDocumentsLine/sac:DocumentNumberID", "9" * 5000),
+    (f"{RUC}-RA-20261120-1", "sac:VoidedDocumentsLine/cbc:LineID", "NaN"),
+    (f"{RUC}-01-F001-21", "cac:InvoiceLine/cac:TaxTotal/cac:TaxSubtotal/cbc:BaseUnitMeasure", "9" * 40),
+])
+def test_values_python_would_misread_get_a_code(server, sample, tag, value):
+    """Each of these raised inside the engine (an int() of '²' or of 5,000 digits, a number SQLite cannot
+    hold, an ordering of NaN, cents of 40 digits) and was answered 0100; a hypothesis run found them."""
+    from osemock.cpe import ns
+
+    name, root = _renumbered(sample)
+    found = root.xpath(tag, namespaces=ns.UBL)
+    assert found, tag
+    found[0].text = value
+    _answered_with_a_code(server, _send_signed(server, name, root))
+
+
+@st.composite
+def hostile_documents(draw) -> tuple[str, etree._Element]:
+    """A sample document under a number of its own with one to three leaves (or their attributes)
+    set to hostile values."""
+    name, root = _renumbered(draw(st.sampled_from(SAMPLES)))
+    extensions = root.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2}UBLExtensions")
+    leaves = [e for e in root.iter() if isinstance(e.tag, str) and len(e) == 0 and e.getparent() is not None
+              and (extensions is None or e not in extensions.iter())]
+    for _ in range(draw(st.integers(1, 3))):
+        leaf = draw(st.sampled_from(leaves))
+        value = draw(st.sampled_from(HOSTILE_VALUES))
+        if leaf.attrib and draw(st.booleans()):
+            leaf.set(draw(st.sampled_from(sorted(leaf.attrib))), value)
+        else:
+            leaf.text = value
+    return name, root
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(document=hostile_documents())
+def test_hostile_values_in_signed_documents_get_a_code(server, document):
+    _answered_with_a_code(server, _send_signed(server, *document))
