@@ -13,12 +13,32 @@ from datetime import datetime, timedelta, timezone
 LIMA = timezone(timedelta(hours=-5), "America/Lima")
 
 
+#: The readings the clock may take. SUNAT's electronic invoicing lives well inside them, and a clock
+#: set there can run on, and have deadlines computed from it, without leaving what datetime holds
+#: (an admin call that moved it to year 9999 made every later request fail).
+EARLIEST = datetime(1970, 1, 1, tzinfo=LIMA)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=LIMA)
+
+
 def parse_moment(moment: datetime | str) -> datetime:
     """An ISO date-time as an aware datetime (Lima time when it names no offset)."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
+    if not isinstance(moment, datetime):
+        raise TypeError(f"an ISO date-time is expected, not {moment!r}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LIMA)
+    return moment
+
+
+def _reading(offset: timedelta, frozen_at: datetime | None) -> datetime:
+    """What a clock in that state reads now; ValueError when it is outside EARLIEST…LATEST."""
+    try:
+        moment = frozen_at if frozen_at is not None else datetime.now(LIMA) + offset
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}")
     return moment
 
 
@@ -39,7 +59,7 @@ class Clock:
         """A clock that reads ``moment`` now and runs from there (``None``: the real time)."""
         if moment is None or moment == "":
             return cls()
-        return cls(parse_moment(moment) - datetime.now(LIMA))
+        return cls(_reading(timedelta(0), parse_moment(moment)) - datetime.now(LIMA))
 
     @property
     def offset(self) -> timedelta:
@@ -47,6 +67,7 @@ class Clock:
 
     @offset.setter
     def offset(self, value: timedelta) -> None:
+        _reading(value, None)
         with self._lock:
             self._offset = value
 
@@ -69,13 +90,14 @@ class Clock:
             return self._offset, self._frozen_at
 
     def set_state(self, offset: timedelta, frozen_at: datetime | None) -> None:
-        """Replace both values at once."""
+        """Replace both values at once (ValueError, and no change, when the clock would leave its range)."""
+        _reading(offset, frozen_at)
         with self._lock:
             self._offset, self._frozen_at = offset, frozen_at
 
     def freeze(self, at: datetime | str | None = None) -> datetime:
         """Stop the clock at ``at`` (default: the instant it reads now); returns that instant."""
-        moment = parse_moment(at) if at is not None else self.now()
+        moment = _reading(timedelta(0), parse_moment(at)) if at is not None else self.now()
         with self._lock:
             self._frozen_at = moment
         return moment
@@ -89,10 +111,14 @@ class Clock:
         return self.now()
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move the clock by ``delta`` (frozen or running); returns the new reading."""
+        """Move the clock by ``delta`` (frozen or running); returns the new reading (ValueError, and no
+        move, when it would leave EARLIEST…LATEST)."""
         with self._lock:
-            if self._frozen_at is not None:
-                self._frozen_at += delta
-            else:
-                self._offset += delta
+            try:
+                frozen = self._frozen_at + delta if self._frozen_at is not None else None
+                offset = self._offset if frozen is not None else self._offset + delta
+            except OverflowError:
+                raise ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}") from None
+            _reading(offset, frozen)
+            self._offset, self._frozen_at = offset, frozen
         return self.now()

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+#: The largest integer an SQLite column holds: numbers from a request are bounded by it before a query.
+MAX_INTEGER = 2**63 - 1
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,

@@ -18,8 +18,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from osemock.cpe.numbers import digits
 from osemock.server.admin import progression
-from osemock.server.admin.scenarios import ScenarioError
+from osemock.server.admin.fields import FieldError, number
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
+from osemock.server.store import MAX_INTEGER
 
 PREFIX = "/_osemock"
 bp = Blueprint("admin", __name__, url_prefix=PREFIX)
@@ -28,6 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix=PREFIX)
 JOURNAL_COLUMNS = "id, received_at, path, operation, username, file_name, outcome, http_status, duration_ms"
 TICKET_COLUMNS = ("ticket, emitter_ruc, sender_ruc, operation, file_name, status_code, response_code, polls,"
                   " after_polls, ready_at, created_at, processed_at")
+
 
 
 class AdminError(Exception):
@@ -52,6 +54,8 @@ def body() -> Any:
         return json.loads(raw)
     except ValueError as error:
         raise AdminError(400, "bad-json", f"the body is not JSON: {error}") from None
+    except RecursionError:
+        raise AdminError(400, "bad-json", "the body is not JSON this API reads: nested too deep") from None
 
 
 def _object() -> dict[str, Any]:
@@ -61,24 +65,12 @@ def _object() -> dict[str, Any]:
     return data
 
 
-def _number(data: dict[str, Any], name: str, kind: type = float) -> Any:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise AdminError(400, "bad-request", f"{name} must be a number")
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise AdminError(400, "bad-request", f"{name} must be a number") from None
-
-
 @bp.errorhandler(AdminError)
 def _admin_error(error: AdminError) -> tuple[Response, int]:
     return jsonify({"error": error.error, "message": error.message}), error.status
 
 
-@bp.errorhandler(ScenarioError)
+@bp.errorhandler(FieldError)
 @bp.errorhandler(SnapshotError)
 def _value_error(error: ValueError) -> tuple[Response, int]:
     return jsonify({"error": "bad-request", "message": str(error)}), 400
@@ -146,9 +138,10 @@ def seed() -> Response:
             if not isinstance(user, dict) or not user.get("user") or user.get("password") is None:
                 raise AdminError(400, "bad-request", "users[]: objects with user and password are expected")
     try:
-        mock().engine.store.seed_registry(data)
-    except ValueError as error:
-        raise AdminError(400, "bad-request", f"could not read a certificate: {error}") from None
+        mock().engine.store.seed_registry(data)  # one transaction: a registry it cannot read leaves no trace
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as error:
+        raise AdminError(400, "bad-request", f"the registry does not have the expected shape "
+                                             f"({type(error).__name__}: {error})") from None
     return jsonify({"seeded": [str(e["ruc"]) for e in emitters]})
 
 
@@ -194,8 +187,8 @@ def journal() -> Response:
     after = request.args.get("after_id", type=int)
     if after is not None:
         clauses.append("id > ?")
-        params.append(after)
-    limit = min(request.args.get("limit", default=100, type=int), 1000)
+        params.append(min(max(after, 0), MAX_INTEGER))
+    limit = min(max(request.args.get("limit", default=100, type=int), 1), 1000)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = mock().engine.store.query(f"SELECT {JOURNAL_COLUMNS} FROM requests{where} ORDER BY id DESC LIMIT ?",
                                      (*params, limit))
@@ -237,15 +230,20 @@ def clock_freeze() -> Response:
     return jsonify(mock().engine.clock.describe())
 
 
+_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
 @bp.post("/clock/advance")
 def clock_advance() -> Response:
     """Move the clock by ``{"seconds": …}`` / ``{"days": …}`` (frozen or running)."""
     data = _object()
-    seconds = (_number(data, "seconds") or 0) + (_number(data, "minutes") or 0) * 60 \
-        + (_number(data, "hours") or 0) * 3600 + (_number(data, "days") or 0) * 86400
+    seconds = sum((number(data, name) or 0) * unit for name, unit in _UNITS.items())
     if not seconds:
         raise AdminError(400, "bad-request", "give seconds, minutes, hours or days (not all zero)")
-    mock().engine.clock.advance(timedelta(seconds=seconds))
+    try:
+        mock().engine.clock.advance(timedelta(seconds=seconds))
+    except (OverflowError, ValueError) as error:
+        raise AdminError(400, "bad-request", f"the clock cannot move that far: {error}") from None
     return jsonify(mock().engine.clock.describe())
 
 
@@ -272,15 +270,19 @@ def tickets() -> Response:
                     "tickets": [dict(row) for row in rows]})
 
 
+def _progression(data: dict[str, Any]) -> tuple[int | None, float | None]:
+    """``after_polls`` and ``after_seconds`` of a request: not negative, at most a million polls or a day."""
+    return (number(data, "after_polls", int, minimum=0, maximum=1_000_000),
+            number(data, "after_seconds", minimum=0, maximum=86_400))
+
+
 @bp.post("/tickets/progression")
 def ticket_progression() -> Response:
     """How new tickets progress: ``{"after_polls": 2, "after_seconds": 0}`` (every process of the store;
     reset restores the profile's)."""
     data = _object()
     app = mock()
-    polls, seconds = _number(data, "after_polls", int), _number(data, "after_seconds")
-    if (polls is not None and polls < 0) or (seconds is not None and seconds < 0):
-        raise AdminError(400, "bad-request", "after_polls and after_seconds are not negative")
+    polls, seconds = _progression(data)
     progression.set_override(app.engine.store, polls, seconds)
     app.engine.profile = progression.effective(app.base_profile, app.engine.store)
     return jsonify({"after_polls": app.engine.profile.ticket_after_polls,
@@ -294,7 +296,7 @@ def ticket(ticket: str) -> Response:
     engine = mock().engine
     if request.method == "POST":
         data = _object()
-        polls, seconds = _number(data, "after_polls", int), _number(data, "after_seconds")
+        polls, seconds = _progression(data)
         if not engine.release_ticket(ticket, polls, seconds):
             raise AdminError(404, "not-found", "no pending ticket " + ticket)
     rows = engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE ticket=?", (ticket,))

@@ -30,8 +30,9 @@ from typing import Any, Iterator
 
 from osemock.cpe import numbers
 from osemock.cpe.catalog import lookup
+from osemock.server.admin.fields import FieldError, number
 from osemock.server.engine.validation import CheckInput, Finding
-from osemock.server.store import Store
+from osemock.server.store import MAX_INTEGER, Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (
@@ -59,7 +60,7 @@ LOST_DEFAULT_SECONDS = 30.0
 INJECTED: contextvars.ContextVar[Finding | None] = contextvars.ContextVar("osemock_injected_finding", default=None)
 
 
-class ScenarioError(ValueError):
+class ScenarioError(FieldError):
     """Raised when a scenario description is invalid (the admin API answers 400 with the message)."""
 
 
@@ -177,7 +178,7 @@ def parse_spec(data: Any) -> dict[str, Any]:
                 raise ScenarioError(f"{name} must be {length} digits")
         spec[name] = value
     spec["serie"] = str(data["serie"]).upper() if data.get("serie") is not None else None
-    spec["numero"] = _number(data, "numero", int, minimum=1)
+    spec["numero"] = number(data, "numero", int, minimum=1, maximum=10 ** numbers.CORRELATIVO_DIGITS - 1)
     code = data.get("code")
     if action in ("code", "observation"):
         if not (isinstance(code, str) and numbers.digits(code) and len(code) == 4):
@@ -193,40 +194,21 @@ def parse_spec(data: Any) -> dict[str, Any]:
     elif code is not None:
         raise ScenarioError(f"action {action} takes no code")
     spec["code"] = code
-    status = _number(data, "http_status", int, minimum=100)
+    status = number(data, "http_status", int, minimum=100, maximum=599)
     if action == "http_status":
         if status is None or not 400 <= status <= 599:
             raise ScenarioError("http_status must be an HTTP error status (400–599)")
     elif status is not None:
         raise ScenarioError(f"action {action} takes no http_status")
     spec["http_status"] = status
-    spec["delay_seconds"] = _number(data, "delay_seconds", float, minimum=0) or 0.0
-    if spec["delay_seconds"] > 600:
-        raise ScenarioError("delay_seconds is at most 600")
+    spec["delay_seconds"] = number(data, "delay_seconds", float, minimum=0, maximum=600) or 0.0
     times = data.get("times", 1)
-    spec["remaining"] = None if times is None else _number({"times": times}, "times", int, minimum=1)
-    probability = _number(data, "probability", float, minimum=0)
-    if probability is not None and probability > 1:
-        raise ScenarioError("probability is between 0 and 1")
+    spec["remaining"] = None if times is None else number({"times": times}, "times", int, minimum=1, maximum=MAX_INTEGER)
+    probability = number(data, "probability", float, minimum=0, maximum=1)
     spec["probability"] = 1.0 if probability is None else probability
-    spec["seed"] = _number(data, "seed", int, minimum=0) or 0
+    spec["seed"] = number(data, "seed", int, minimum=0, maximum=MAX_INTEGER) or 0
     spec["note"] = str(data["note"]) if data.get("note") is not None else None
     return spec
-
-
-def _number(data: dict[str, Any], name: str, kind: type, minimum: float) -> Any:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ScenarioError(f"{name} must be a number")
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise ScenarioError(f"{name} must be a number") from None
-    if number < minimum:
-        raise ScenarioError(f"{name} must be at least {minimum:g}")
-    return number
 
 
 class Scenarios:

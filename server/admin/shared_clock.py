@@ -9,6 +9,7 @@ process that made the change follows at once.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from osemock.server.store import Store
 
 STATE_TABLE = "CREATE TABLE IF NOT EXISTS osemock_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 KEY = "clock"
+
+log = logging.getLogger(__name__)
 
 
 class SharedClock(Clock):
@@ -46,8 +49,11 @@ class SharedClock(Clock):
 
     def _apply(self, stored: dict) -> None:
         frozen = stored.get("frozen_at")
-        Clock.set_state(self, timedelta(seconds=float(stored["offset_seconds"])),
-                        parse_moment(frozen) if frozen else None)
+        try:
+            Clock.set_state(self, timedelta(seconds=float(stored["offset_seconds"])),
+                            parse_moment(frozen) if frozen else None)
+        except (KeyError, TypeError, ValueError, OverflowError) as error:  # an imported snapshot's, say
+            log.warning("the shared clock state %r is unusable (%s); this process keeps its own", stored, error)
 
     def _write(self) -> None:
         offset, frozen = Clock.state(self)

@@ -11,7 +11,7 @@ from typing import Any
 
 from osemock.cpe.naming import document_base
 from osemock.cpe.numbers import correlativo, digits
-from osemock.server.store import Store
+from osemock.server.store import MAX_INTEGER, Store
 
 STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
 TYPE_LABELS = {"01": "Factura", "03": "Boleta", "07": "Nota de crédito", "08": "Nota de débito",
@@ -62,6 +62,10 @@ class DocumentFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+#: The last page a query string may ask for.
+MAX_PAGE = 1_000_000
+
+
 @dataclass
 class Page:
     rows: list[dict[str, Any]]
@@ -78,9 +82,10 @@ def search_documents(store: Store, search: DocumentFilter) -> Page:
     """One page of the documents matching ``search``, newest first."""
     where, params = search.where()
     total = store.query(f"SELECT count(*) AS n FROM documents{where}", tuple(params))[0]["n"]
+    page = min(max(search.page, 1), MAX_PAGE)
     rows = store.query(f"SELECT {LIST_COLUMNS} FROM documents{where} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
-                       (*params, search.per_page, (max(search.page, 1) - 1) * search.per_page))
-    return Page([_listed(row) for row in rows], total, max(search.page, 1), search.per_page)
+                       (*params, search.per_page, (page - 1) * search.per_page))
+    return Page([_listed(row) for row in rows], total, page, search.per_page)
 
 
 def _listed(row: Any) -> dict[str, Any]:
@@ -192,8 +197,9 @@ def registry(store: Store) -> list[dict[str, Any]]:
 
 
 def journal(store: Store, limit: int = 100, operation: str = "", after_id: int = 0) -> list[dict[str, Any]]:
-    """The newest requests of the journal (without bodies)."""
-    clauses, params = ["id > ?"], [after_id]
+    """The newest requests of the journal (without bodies): 1 to 1,000 of them."""
+    clauses, params = ["id > ?"], [min(max(after_id, 0), MAX_INTEGER)]
+    limit = min(max(limit, 1), 1000)
     if operation:
         clauses.append("operation = ?")
         params.append(operation)

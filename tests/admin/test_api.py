@@ -175,6 +175,37 @@ def test_errors_are_json_never_a_traceback(mock):
         assert set(answer.json()) == {"error", "message"} and "Traceback" not in answer.text
 
 
+@pytest.mark.parametrize("path, data", [
+    ("/_osemock/snapshot", b'{"a":' * 5000),                         # nested past Python's recursion limit
+    ("/_osemock/clock/advance", b'{"seconds": 1e308}'),
+    ("/_osemock/clock/advance", b'{"seconds": NaN}'),                 # Python's json reads NaN and Infinity
+    ("/_osemock/clock/advance", b'{"days": 3000000}'),               # would read year 10000: every request failed
+    ("/_osemock/clock/advance", b'{"days": -1000000}'),
+    ("/_osemock/clock/freeze", b'{"at": 5}'),
+    ("/_osemock/clock/freeze", b'{"at": "9999-12-31T23:59:59"}'),
+    ("/_osemock/scenarios", b'{"action": "code", "code": "2017", "numero": 9223372036854775808}'),
+    ("/_osemock/scenarios", b'{"action": "delay", "delay_seconds": Infinity}'),
+    ("/_osemock/scenarios", b'{"action": "delay", "seed": 1e400}'),
+    ("/_osemock/tickets/progression", b'{"after_polls": 18446744073709551616}'),
+    ("/_osemock/seed", b'{"emitters": [], "taxpayers": 5}'),
+    ("/_osemock/seed", b'{"emitters": [{"ruc": "20123456789", "physical_receipts": [{"serie": "0001", "from": "x"}]}]}'),
+])
+def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, data):
+    """Each of these was a 500 from inside (a fuzz of the admin API found them); the clock ones left a
+    clock no later request could read."""
+    answer = requests.post(mock.url(path), data=data, headers={"Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error", "message"}
+    assert requests.get(mock.url("/_osemock/clock"), timeout=10).status_code == 200
+    assert requests.get(mock.url("/"), timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/_osemock/journal?after_id=18446744073709551616&limit=-5", "/?page=9223372036854775808",
+                                  "/journal?limit=18446744073709551616"])
+def test_numbers_past_sqlite_in_query_strings_are_bounded(mock, path):
+    assert requests.get(mock.url(path), timeout=10).status_code == 200
+
+
 def test_cli_drives_the_api(mock, tmp_path, capsys):
     url = ["admin", "--url", mock.base_url]
     assert main(url + ["scenario", "add", "--action", "http_status", "--http-status", "503", "--times", "always"]) == 0

@@ -136,7 +136,7 @@ def test_times_counts_only_firings(tmp_path):
     ({"action": "observation", "code": "2017"}, "4000"),
     ({"action": "http_status", "http_status": 200}, "400–599"),
     ({"action": "teleport"}, "action must be"),
-    ({"action": "empty", "probability": 2}, "between 0 and 1"),
+    ({"action": "empty", "probability": 2}, "probability must be at most 1"),
     ({"action": "empty", "ruc": "123"}, "11 digits"),
     ({"action": "empty", "operation": "sendInvoice"}, "operation must be"),
     ({"action": "empty", "colour": "red"}, "unknown fields"),
