@@ -27,6 +27,7 @@ from zeep.wsse.username import UsernameToken
 from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import Outcome, Status, fault_code, from_fault, read_cdr
+from osemock.cpe.errors import ArchiveError, CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod
 
 T = TypeVar("T")
@@ -114,7 +115,7 @@ class OseClient:
             outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
             outcome.document = document
             return outcome
-        outcome = read_cdr(cdr_zip, self.trusted)
+        outcome = _answered_cdr(cdr_zip, self.trusted)
         outcome.document = document
         return outcome
 
@@ -197,7 +198,7 @@ class OseClient:
                 return Outcome(Status.PENDING, "98", "En proceso", ticket=ticket)
             content = status.content
             if code in ("0", "99") and content:
-                outcome = _cdr_or_lot(content, self.trusted)
+                outcome = _answered_cdr(content, self.trusted, _cdr_or_lot)
                 outcome.ticket = ticket
                 return outcome
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content or "")
@@ -218,11 +219,25 @@ class OseClient:
             return outcome
         code = str(status.statusCode or "")
         if status.content:
-            outcome = read_cdr(status.content, self.trusted)
+            outcome = _answered_cdr(status.content, self.trusted)
         else:
             outcome = Outcome(Status.EXCEPTION, code, str(getattr(status, "statusMessage", "") or ""))
         outcome.document = document
         return outcome
+
+
+#: How much of a lot's list of problems is read (the mock's is a line per rejected document).
+_PROBLEMS_BYTES = 1024 * 1024
+
+
+def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,
+                  read: Callable[[bytes, list[x509.Certificate] | None], Outcome] = read_cdr) -> Outcome:
+    """The CDR an answer carries. One that cannot be read (not a ZIP, no XML, past the size limits) is
+    an exception outcome that keeps the bytes: the document's state is unknown until getStatusCdr says."""
+    try:
+        return read(content, trusted)
+    except CpeError as error:
+        return Outcome(Status.EXCEPTION, "", f"the CDR in the answer could not be read: {error}", cdr_zip=content)
 
 
 def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outcome:
@@ -230,14 +245,18 @@ def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outco
     import io
     import zipfile
 
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        names = archive.namelist()
-        inner = [n for n in names if n.lower().endswith(".zip")]
-        errors = [n for n in names if n.endswith("-errors.txt")]
-        if not inner and not errors:
-            return read_cdr(content, trusted)
-        problems = archive.read(errors[0]).decode("utf-8", "replace") if errors else ""
-    code = problems.split(": ", 1)[1][:4] if problems else "0"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            inner = [n for n in names if n.lower().endswith(".zip")]
+            errors = [n for n in names if n.endswith("-errors.txt")]
+            if not inner and not errors:
+                return read_cdr(content, trusted)
+            with archive.open(errors[0]) if errors else io.BytesIO() as listing:
+                problems = listing.read(_PROBLEMS_BYTES).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        raise ArchiveError(f"not a readable ZIP: {error}") from None
+    code = problems.split(": ", 1)[1][:4] if ": " in problems else ("0" if not problems else "")
     outcome = Outcome(Status.REJECTED if problems else Status.ACCEPTED, code, problems or f"{len(inner)} CDR",
                       cdr_zip=content)
     return outcome

@@ -16,7 +16,7 @@ from lxml import etree
 
 from osemock.cpe.archive import first_xml
 from osemock.cpe.catalog import lookup
-from osemock.cpe.errors import CpeError
+from osemock.cpe.errors import CpeError, InvalidInput
 from osemock.cpe.signature import verify
 
 
@@ -70,9 +70,13 @@ def _texts(root: etree._Element, local: str) -> list[str]:
 
 
 def read_cdr(cdr_zip: bytes, trusted: list[x509.Certificate] | None = None) -> Outcome:
-    """The outcome a CDR ZIP carries (both SUNAT's and the OSE style), with its signature checked."""
+    """The outcome a CDR ZIP carries (both SUNAT's and the OSE style), with its signature checked;
+    :class:`CpeError` (ArchiveError, InvalidInput) when the bytes are not a CDR ZIP one can read."""
     _, xml = first_xml(cdr_zip)
-    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        raise InvalidInput(f"the CDR is not XML: {error}") from None
     code = (_texts(root, "ResponseCode") or ["0"])[0]
     description = (_texts(root, "Description") or [""])[0]
     observations = [Observation(c, m) for c, m in zip(_texts(root, "StatusReasonCode"), _texts(root, "StatusReason"))]

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from osemock.cpe.errors import SunatError
+from osemock.cpe.errors import ArchiveError, SunatError
 from osemock.cpe.naming import CpeName, parse_xml_name
 
 
@@ -192,10 +192,18 @@ def write_document_zip(xml_name: str, xml: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def first_xml(content: bytes) -> tuple[str, bytes]:
-    """The first ``.xml`` entry of a ZIP, skipping folders such as ``dummy/`` (how clients read CDRs)."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        for info in archive.infolist():
-            if not info.is_dir() and info.filename.lower().endswith(".xml"):
-                return info.filename, archive.read(info)
-    raise ValueError("no XML entry in the ZIP")
+#: What a CDR ZIP may expand to when a client reads one: SUNAT's are a few KB, so a broken or hostile
+#: answer cannot make the emitter's process expand hundreds of MB.
+CDR_LIMITS = ZipLimits(max_entries=100, max_xml_bytes=10 * 1024 * 1024, max_total_bytes=10 * 1024 * 1024)
+
+
+def first_xml(content: bytes, limits: ZipLimits = CDR_LIMITS) -> tuple[str, bytes]:
+    """The first ``.xml`` entry of a ZIP, skipping folders such as ``dummy/`` (how clients read CDRs);
+    :class:`ArchiveError` when the bytes are no readable ZIP, hold no XML or expand past ``limits``."""
+    try:
+        for info in _file_entries(_open(content, limits)):
+            if info.filename.lower().endswith(".xml"):
+                return info.filename, _read(content, info, limits)
+    except SunatError as error:
+        raise ArchiveError(f"not a readable ZIP: {error.detail or error.message}") from None
+    raise ArchiveError("no XML entry in the ZIP")

@@ -3,13 +3,13 @@ the buyer's consult, the emitter registry and the live request journal.  Server-
 JavaScript; the journal refreshes itself with a ``<meta http-equiv="refresh">`` while "live" is on."""
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from lxml import etree
 
+from osemock.cpe.archive import first_xml
+from osemock.cpe.errors import ArchiveError
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.portal import queries
 from osemock.server.portal.printed import read_printed, render_pdf
@@ -144,10 +144,8 @@ def _file(data: bytes, name: str, mimetype: str, inline: bool = False) -> Respon
 
 def _first_xml(zip_bytes: bytes) -> bytes | None:
     try:
-        with zipfile.ZipFile(io.BytesIO(bytes(zip_bytes))) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
-            return archive.read(names[0]) if names else None
-    except zipfile.BadZipFile:
+        return first_xml(bytes(zip_bytes))[1]
+    except ArchiveError:
         return None
 
 

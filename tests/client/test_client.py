@@ -178,3 +178,79 @@ def test_endpoints_by_name_or_url():
     assert resolve("https://e-factura.sunat.gob.pe/ol-ti-itemision-otroscpe-gem/billService").wsdl_set == "sunat-otroscpe-prod"
     with pytest.raises(ValueError):
         resolve("nowhere")
+
+
+# -- answers whose CDR cannot be read ---------------------------------------------------------------------
+def _zip_of(name: str, data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+BROKEN_CDRS = {
+    "not a zip": b"not a zip",
+    "empty": b"",
+    "no xml": _zip_of("R-1.txt", b"x"),
+    "not xml": _zip_of("R-1.xml", b"<<<"),
+    "bomb": _zip_of("R-1.xml", b"<a>" + b" " * (40 * 1024 * 1024) + b"</a>"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN_CDRS)
+def test_read_cdr_raises_a_cpe_error_for_what_is_no_cdr(name):
+    """Not BadZipFile, ValueError or XMLSyntaxError by turns; and a ZIP bomb is refused unexpanded."""
+    from osemock.client import read_cdr
+    from osemock.cpe.errors import CpeError
+
+    with pytest.raises(CpeError) as raised:
+        read_cdr(BROKEN_CDRS[name])
+    if name == "bomb":
+        assert "exceeds" in str(raised.value) or "ratio" in str(raised.value)
+
+
+@pytest.fixture
+def broken_ose():
+    """A real HTTP server on loopback that answers every sendBill with a CDR that is no CDR."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    content = {"cdr": b""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = ('<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>'
+                    '<br:sendBillResponse xmlns:br="http://service.sunat.gob.pe"><applicationResponse>'
+                    f'{base64.b64encode(content["cdr"]).decode()}</applicationResponse></br:sendBillResponse>'
+                    '</soap-env:Body></soap-env:Envelope>').encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.content = content
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/ol-ti-itcpe/billService"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb"])
+def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(broken_ose, name):
+    broken_ose.content["cdr"] = BROKEN_CDRS[name]
+    client = OseClient(broken_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml"))
+    assert outcome.status is Status.EXCEPTION and not outcome.accepted
+    assert "could not be read" in outcome.description
+    assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
