@@ -57,7 +57,8 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
     shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_worker_init")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
-               "bind": f"{host}:{port}", "workers": workers, "threads": threads}
+               "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads
 
     class Mock(BaseApplication):
         def load_config(self) -> None:

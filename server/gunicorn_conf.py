@@ -9,6 +9,11 @@ import os
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("OSE_THREADS", "2"))
+# A worker takes no more connections than it has threads: the rest wait in the kernel's queue, where
+# whichever worker frees a thread first takes the next. With gunicorn's default (1000) a busy worker
+# kept accepting and queued requests behind its own while the other idled: p99 at 150 req/s went
+# from 27–30 ms to 19–22 ms with this, and at full load from 140 ms to 76–85 ms (bench/sendbill_load.py).
+worker_connections = threads
 worker_class = "gthread"
 # No keep-alive: a worker keeps every connection it accepted, so a client's pool of kept-alive
 # connections can all land on one worker while the other idles (half the throughput, measured).

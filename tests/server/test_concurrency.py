@@ -99,6 +99,44 @@ def test_serve_with_several_workers(tmp_path):
         process.wait(timeout=15)
 
 
+def test_a_worker_busy_with_a_held_answer_leaves_new_requests_to_the_other(tmp_path):
+    """gunicorn workers take no more connections than they have threads (server/gunicorn_conf.py).
+    With one thread each and one answer held 3 s by a delay scenario, four sendBills in a row are all
+    taken by the free worker; with gunicorn's default the held worker kept accepting, and each of
+    them had even odds of waiting out the 3 s behind the held one."""
+    process, base = serve("--workers", "2", "--threads", "1", "--db", str(tmp_path / "store.sqlite3"),
+                          "--clock", CLOCK, output=(tmp_path / "serve-workers.log").open("w"))
+    url = f"{base}/ol-ti-itcpe/billService"
+    try:
+        planned = requests.post(f"{base}/_osemock/scenarios", json={"action": "delay", "delay_seconds": 3,
+                                                                    "operation": "sendBill", "times": 1}, timeout=10)
+        assert planned.status_code == 201, planned.text
+        facturas = [write_document_zip(f"{RUC}-01-F001-{n}.xml", _numbered(n)) for n in range(1, 6)]
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(send_bill, url, f"{RUC}-01-F001-1.zip", facturas[0], **AUTH)
+            time.sleep(0.5)  # the held request is in its worker
+            for n, zipped in enumerate(facturas[1:], 2):
+                started = time.monotonic()
+                reply = send_bill(url, f"{RUC}-01-F001-{n}.zip", zipped, **AUTH)
+                assert _outcome(reply) == "accepted", (reply.body[:300], _logs(tmp_path))
+                assert time.monotonic() - started < 1.5, f"F001-{n} waited behind the held answer"
+            assert _outcome(held.result()) == "accepted"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _numbered(numero: int) -> bytes:
+    from lxml import etree
+
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import dated, document_bytes, emitter_keypair
+
+    root = dated(etree.fromstring(document_bytes(f"{NAME}.xml")), DAY)
+    root.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID").text = f"F001-{numero}"
+    return etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8")
+
+
 def test_invalid_documents_validated_at_once_each_get_their_own_error(make_mock):
     """Threads share one compiled schema: each 0306 names its own document's error, never another's."""
     mock = make_mock("ose", clock=CLOCK)
