@@ -31,7 +31,6 @@ TICKET_COLUMNS = ("ticket, emitter_ruc, sender_ruc, operation, file_name, status
                   " after_polls, ready_at, created_at, processed_at")
 
 
-
 class AdminError(Exception):
     """Raised by a view for a request it cannot honour; rendered as JSON with ``status``."""
 
