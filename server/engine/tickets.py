@@ -100,7 +100,10 @@ def get_status(engine: EngineState, request: Request) -> StatusAnswer:
         db.execute("UPDATE tickets SET polls = polls + 1 WHERE ticket=?", (ticket,))
     if row["status_code"] == "98" and _due(row, engine.clock.now()):
         process_ticket(engine, ticket)
-        row = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0]
+        rows = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))
+        if not rows:  # an admin reset forgot it meanwhile
+            return _ticket_problem(engine, "0127")
+        row = rows[0]
     if row["status_code"] == "98":
         return StatusAnswer("98")
     return StatusAnswer(row["status_code"], row["cdr_zip"])
@@ -141,7 +144,10 @@ def process_ticket(engine: EngineState, ticket: str) -> None:
             (now.isoformat(), ticket, (now - CLAIM_TIMEOUT).isoformat())).rowcount
     if not claimed:
         return
-    row = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0]
+    rows = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))
+    if not rows:  # an admin reset forgot it between the claim and this read: nothing left to settle
+        return
+    row = rows[0]
     if row["operation"] == "sendPack":
         _process_pack(engine, row)
     else:

@@ -372,3 +372,19 @@ def test_consult_answers_0010_for_a_number_that_is_not_ascii_digits(make_mock):
     assert consult(mock, "01", "F001", 1) == "0001"
     for numero in ("\u00b2", "\u0661", "9" * 25):
         assert consult(mock, "01", "F001", numero) == "0010", numero
+
+
+@pytest.mark.parametrize("after_polls", [0, 1])
+def test_a_ticket_a_reset_forgets_while_it_is_settled_ends_quietly(make_mock, tmp_path, after_polls):
+    """An admin reset that lands between a ticket's claim and its processing deletes the ticket; the
+    processing must then stop (it answered 0100 from an IndexError) and getStatus answer 0127.  A
+    trigger of the real store deletes the row at the claim, where a racing reset would."""
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=after_polls), clock=CLOCK)
+    with mock.app.engine.store.transaction() as db:
+        db.execute("CREATE TRIGGER reset_at_the_claim AFTER UPDATE OF claimed_at ON tickets "
+                   "BEGIN DELETE FROM tickets WHERE ticket = NEW.ticket; END")
+    ticket = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    for _ in range(after_polls):
+        assert get_status(mock, ticket).text("statusCode") == "98"
+    reply = get_status(mock, ticket)
+    assert reply.is_fault and reply.code() == "0127", reply.body
