@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test install browser bench coverage clean
+.PHONY: serve test install browser bench fuzz coverage clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The property-based tests (marker fuzz) with 50 times their examples, or OSEMOCK_FUZZ_FACTOR's.
+fuzz: $(STAMP)
+	OSEMOCK_FUZZ_FACTOR=$${OSEMOCK_FUZZ_FACTOR:-50} $(BIN)/python -m pytest -q -m fuzz tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix

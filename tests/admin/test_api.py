@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from osemock.cli import main
 from osemock.client import Status
@@ -13,6 +15,7 @@ from osemock.fixtures.summaries import comunicacion_baja
 from osemock.server.admin.client import AdminClient, AdminError
 
 from tests.admin.conftest import DAY, RUC, factura, stored
+from tests.helpers import examples
 
 CERTS = Path(__file__).resolve().parents[2] / "fixtures" / "certs"
 
@@ -229,3 +232,40 @@ def test_cli_drives_the_api(mock, tmp_path, capsys):
     assert "4-digit" in capsys.readouterr().err
     assert main(["admin", "--url", "http://127.0.0.1:9", "journal"]) == 1
     assert "cannot reach" in capsys.readouterr().err
+
+
+# -- property-based: no body or query string makes the admin API or the portal answer 500 ---------------------
+FIELDS = ["action", "operation", "ruc", "type_code", "serie", "numero", "code", "times", "delay_seconds", "probability",
+          "seed", "http_status", "seconds", "minutes", "hours", "days", "at", "after_polls", "after_seconds", "emitters",
+          "taxpayers", "users", "certificates", "padrones", "establishments", "physical_receipts", "from", "to", "type",
+          "user", "password", "pem", "documents", "tickets", "scenarios", "registry"]
+ATOMS = (st.none() | st.booleans() | st.integers() | st.integers(min_value=2**62, max_value=2**70)
+         | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+         | st.sampled_from(["20123456789", "F001", "01", "delay", "code", "2017", "2026-11-20T10:00:00", "\u00b2", "9" * 30]))
+JSON = st.recursive(ATOMS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.sampled_from(FIELDS) | st.text(max_size=6), inner, max_size=5), max_leaves=16)
+POSTS = ["/_osemock/seed", "/_osemock/snapshot", "/_osemock/clock/freeze", "/_osemock/clock/advance",
+         "/_osemock/tickets/progression", "/_osemock/tickets/123", "/_osemock/scenarios", "/_osemock/faults"]
+PAGES = ["/", "/journal", "/tickets", "/consult", "/emitters", "/_osemock/journal", "/_osemock/tickets"]
+PARAMS = ["ruc", "type", "serie", "numero", "from", "to", "outcome", "page", "limit", "after_id", "operation", "live"]
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(120), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(path=st.sampled_from(POSTS), body=JSON)
+def test_random_admin_bodies_are_never_a_500(mock, path, body):
+    answer = requests.post(mock.url(path), data=json.dumps(body, allow_nan=True),
+                           headers={"Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code < 500, (path, body, answer.text[:300])
+    assert requests.get(mock.url("/"), timeout=10).status_code == 200  # and the server still works
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(80), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(path=st.sampled_from(PAGES), params=st.dictionaries(st.sampled_from(PARAMS), st.one_of(
+    st.integers().map(str), st.integers(min_value=2**62, max_value=2**80).map(str), st.text(max_size=12)), max_size=4))
+def test_random_query_strings_are_never_a_500(mock, path, params):
+    answer = requests.get(mock.url(path), params=params, timeout=10)
+    assert answer.status_code < 500, (path, params, answer.text[:300])

@@ -15,6 +15,7 @@ from osemock.cpe.signature import SignatureMethod, verify
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair, other_keypair, signed_document
 from osemock.fixtures.summaries import comunicacion_baja
+from tests.helpers import zip_of
 
 RUC = "20123456789"
 DAY = "2026-11-20"
@@ -181,22 +182,12 @@ def test_endpoints_by_name_or_url():
 
 
 # -- answers whose CDR cannot be read ---------------------------------------------------------------------
-def _zip_of(name: str, data: bytes) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 BROKEN_CDRS = {
     "not a zip": b"not a zip",
     "empty": b"",
-    "no xml": _zip_of("R-1.txt", b"x"),
-    "not xml": _zip_of("R-1.xml", b"<<<"),
-    "bomb": _zip_of("R-1.xml", b"<a>" + b" " * (40 * 1024 * 1024) + b"</a>"),
+    "no xml": zip_of(("R-1.txt", b"x")),
+    "not xml": zip_of(("R-1.xml", b"<<<")),
+    "bomb": zip_of(("R-1.xml", b"<a>" + b" " * (40 * 1024 * 1024) + b"</a>")),
 }
 
 

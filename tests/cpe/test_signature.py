@@ -29,6 +29,7 @@ from osemock.cpe import ns
 from osemock.cpe import signature as sig
 from osemock.cpe.signature import SignatureMethod, Verified, sign, verify
 from osemock.fixtures import DOCUMENTS, document_bytes, emitter_keypair, other_keypair
+from tests.helpers import examples
 
 SAMPLE = "20123456789-01-F001-1.xml"
 DS = {"ds": ns.DS, "ext": ns.EXT, "cbc": ns.CBC, "cac": ns.CAC}
@@ -596,7 +597,8 @@ def _apply(root: etree._Element, edits) -> etree._Element:
     return root
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_edits())
 def test_random_edits_get_signxmls_verdict(edits):
     try:
@@ -606,7 +608,8 @@ def test_random_edits_get_signxmls_verdict(edits):
     assert_same_verdict(root)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_edits())
 def test_random_edits_of_a_resigned_signature_get_signxmls_verdict(edits):
     """Edits that keep SignatureValue valid over whatever SignedInfo became, so shape, not crypto, decides."""
