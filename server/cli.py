@@ -24,10 +24,16 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     """Run the mock OSE/SUNAT billService."""
     from waitress import serve as waitress_serve
 
+    from osemock.server import registry as registry_file
     from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock)
+    if settings.registry is not None:  # a file with a typo stops here, named, not in every worker
+        try:
+            registry_file.load(settings.registry)
+        except registry_file.RegistryError as error:
+            raise click.ClickException(f"registry {settings.registry}: {error}") from None
     if workers > 1:
         _serve_with_gunicorn(settings, host, port, workers, threads)
         return

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Callable, Iterable
 
-import yaml
 from lxml import etree
 from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 
+from osemock.server import registry
 from osemock.server.admin import progression
 from osemock.server.admin.scenarios import INJECTED, Decision, Scenarios, Target, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
@@ -348,7 +348,7 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     xsd.load_all()
     store = Store(settings.db)
     if settings.registry is not None:
-        store.seed_registry(yaml.safe_load(settings.registry.read_text(encoding="utf-8")) or {})
+        store.seed_registry(registry.load(settings.registry))
     identity = load_or_create_identity(settings.keys_dir, profile.ose_ruc, profile.ose_name)
     engine = Engine(store, profile, identity, clock=SharedClock(store, settings.clock),
                     checks=[scenario_check, signature_check, workbook_check])

@@ -17,9 +17,11 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from osemock.cpe.numbers import digits
+from osemock.server import registry
 from osemock.server.admin import progression
 from osemock.server.admin.fields import FieldError, number
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
+from osemock.server.registry import RegistryError
 from osemock.server.store import MAX_INTEGER
 
 PREFIX = "/_osemock"
@@ -137,10 +139,11 @@ def seed() -> Response:
             if not isinstance(user, dict) or not user.get("user") or user.get("password") is None:
                 raise AdminError(400, "bad-request", "users[]: objects with user and password are expected")
     try:
-        mock().engine.store.seed_registry(data)  # one transaction: a registry it cannot read leaves no trace
-    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as error:
-        raise AdminError(400, "bad-request", f"the registry does not have the expected shape "
-                                             f"({type(error).__name__}: {error})") from None
+        mock().engine.store.seed_registry(registry.check(data))  # one transaction: nothing stored on an error
+    except RegistryError as error:
+        raise AdminError(400, "bad-request", f"registry: {error}") from None
+    except ValueError as error:
+        raise AdminError(400, "bad-request", f"could not read a certificate: {error}") from None
     return jsonify({"seeded": [str(e["ruc"]) for e in emitters]})
 
 

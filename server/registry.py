@@ -1,0 +1,46 @@
+"""The emitter registry a user writes (``--registry`` / ``OSE_REGISTRY``, or ``POST /_osemock/seed``),
+checked against ``registry.schema.yaml`` before anything is stored.
+
+A hand-written YAML with a typo used to stop the server with a KeyError from deep inside the store;
+now the first problem is named by its place in the file, and nothing is stored.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from osemock.cpe.errors import InvalidInput
+
+SCHEMA = Path(__file__).with_name("registry.schema.yaml")
+
+
+class RegistryError(InvalidInput):
+    """The registry is not in the documented shape (the message says where)."""
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+
+
+def check(data: Any) -> dict[str, Any]:
+    """``data`` when it is a registry; :class:`RegistryError` naming the first problem otherwise."""
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        place = error.json_path.removeprefix("$").lstrip(".") or "the registry"
+        raise RegistryError(f"{place}: {error.message}")
+    return data
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The registry file ``path`` (YAML or JSON), checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise RegistryError(f"cannot read it: {error}") from None
+    return check(data)

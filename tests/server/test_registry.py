@@ -1,0 +1,54 @@
+"""The emitter registry file is checked against its schema before anything is stored."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from osemock.server.registry import RegistryError, check, load
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_example_is_a_registry():
+    block = re.search(r"A registry file .*?```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)[1]
+    assert check(yaml.safe_load(block))["emitters"][0]["ruc"] == "20123456789"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n", "emitters[0].users[0]: 'password' is a required property"),
+    ("emitters:\n  - ruc: '123'\n", "emitters[0].ruc"),
+    ("emitters:\n  - ruc: 20123456789\n    users: [{user: X, pasword: y, password: z}]\n", "'pasword' was unexpected"),
+    ("emiters: []\n", "'emiters' was unexpected"),
+    ("emitters:\n  - ruc: 20123456789\n    physical_receipts: [{serie: '0001', from: x}]\n", "physical_receipts[0].from"),
+    ("taxpayers: 5\n", "taxpayers: 5 is not of type 'array'"),
+    ("- a list\n", "the registry: ['a list'] is not of type 'object'"),
+    ("emitters: [\n", "cannot read it"),
+])
+def test_a_registry_with_a_mistake_is_named_where(tmp_path, text, message):
+    path = tmp_path / "registry.yaml"
+    path.write_text(text)
+    with pytest.raises(RegistryError) as raised:
+        load(path)
+    assert message in str(raised.value)
+
+
+def test_unquoted_yaml_numbers_and_dates_are_taken(tmp_path):
+    path = tmp_path / "registry.yaml"
+    path.write_text("emitters:\n  - ruc: 20123456789\n    establishments: [0001, 2]\n"
+                    "    padrones: [{padron: 2, from: 2026-01-01, to: 2026-03-31}]\n")
+    assert load(path)["emitters"][0]["establishments"] == [1, 2]
+
+
+def test_serve_refuses_a_registry_with_a_mistake_in_one_line(tmp_path):
+    path = tmp_path / "registry.yaml"
+    path.write_text("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n")
+    done = subprocess.run([sys.executable, "-m", "osemock", "serve", "--registry", str(path), "--db", str(tmp_path / "s.db")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"registry {path}: emitters[0].users[0]: 'password' is a required property" in done.stderr
+    assert "Traceback" not in done.stderr
