@@ -32,3 +32,20 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signatur
     from osemock.server.wsgi import settle_for_serving
 
     settle_for_serving()
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """A registry file with a mistake stops the container in one line, before any worker boots (each
+    would fail on it, and gunicorn would report only that a worker failed to boot)."""
+    import sys
+    from pathlib import Path
+
+    from osemock.server import registry
+
+    path = os.environ.get("OSE_REGISTRY")
+    if path:
+        try:
+            registry.load(Path(path))
+        except registry.RegistryError as error:
+            server.log.error("registry %s: %s", path, error)
+            sys.exit(1)

@@ -104,3 +104,17 @@ def test_the_image_holds_every_package_and_runs_as_a_user_with_a_volume():
     assert service["build"]["dockerfile"] == "docker/Dockerfile" and "osemock-data:/data" in service["volumes"]
     job = yaml.safe_load((DOCKERFILE.parent / "ci-example.yml").read_text())["jobs"]["conformance"]
     assert "/_osemock/health" in job["services"]["osemock"]["options"]
+
+
+def test_the_container_command_stops_on_a_registry_mistake_in_one_line(tmp_path):
+    command, env = dockerfile_instructions()
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n")
+    env.update(OSE_DB=str(tmp_path / "osemock.sqlite3"), PORT=str(free_port()), HOST="127.0.0.1", OSE_REGISTRY=str(registry))
+    bin_dir = str(Path(sys.executable).parent)
+    done = subprocess.run(command, cwd=tmp_path, env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ["PATH"]},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert f"registry {registry}: emitters[0].users[0]: 'password' is a required property" in output
+    assert "Traceback" not in output and "Worker failed to boot" not in output
