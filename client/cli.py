@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from cryptography import x509
@@ -33,15 +34,36 @@ _cert_password = click.option("--cert-password", envvar="OSEMOCK_CERT_PASSWORD",
 def _trusted(paths: tuple[str, ...]) -> list[x509.Certificate] | None:
     if not paths:
         return None
-    return [x509.load_pem_x509_certificate(Path(p).read_bytes()) for p in paths]
+    trusted = []
+    for path in paths:
+        try:
+            trusted.append(x509.load_pem_x509_certificate(Path(path).read_bytes()))
+        except ValueError as error:
+            raise click.BadParameter(f"{path} is not a PEM certificate ({error})", param_hint="--trust") from None
+    return trusted
 
 
 def _keypair(cert: str | None, password: str | None):
     if not cert:
         return None
     from osemock.client.documents import load_certificate
+    from osemock.cpe.errors import CpeError
 
-    return load_certificate(cert, password)
+    try:
+        return load_certificate(cert, password)
+    except (CpeError, ValueError) as error:
+        raise click.BadParameter(str(error), param_hint="--cert") from None
+
+
+def _prepared(path: Path, *args: Any, **kwargs: Any):
+    """``prepare`` of one user file; a file that is no CPE XML is a clean error naming it."""
+    from osemock.client.documents import prepare
+    from osemock.cpe.errors import CpeError
+
+    try:
+        return prepare(path.read_bytes(), *args, **kwargs)
+    except (CpeError, ValueError) as error:
+        raise click.ClickException(f"{path}: {error}") from None
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
@@ -185,11 +207,10 @@ def cdr(ruc, type_code, serie, numero, endpoint, user, password, trust, timeout,
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Where to write (default: standard output).")
 def sign(file, cert, cert_password, sha1, output) -> None:
     """Sign a CPE XML SUNAT-style (enveloped XMLDSig in ext:UBLExtensions); replaces any earlier signature."""
-    from osemock.client.documents import prepare
     from osemock.cpe.signature import SignatureMethod
 
     method = SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256
-    doc = prepare(Path(file).read_bytes(), _keypair(cert, cert_password), method, resign=True)
+    doc = _prepared(Path(file), _keypair(cert, cert_password), method, resign=True)
     if output:
         Path(output).write_bytes(doc.xml)
     else:
@@ -202,16 +223,23 @@ def sign(file, cert, cert_password, sha1, output) -> None:
 @_cert_password
 @click.option("--output-dir", "-o", default=".", show_default=True, type=click.Path(file_okay=False))
 def zip_command(files, cert, cert_password, output_dir) -> None:
-    """Name and zip CPE XML files as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip), signing when --cert is given."""
-    from osemock.client.documents import prepare
-
+    """Name and zip CPE XML files as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip), signing when --cert is
+    given; a file that is no CPE XML is named on stderr, the others are still zipped, and the exit code is 1."""
     keypair = _keypair(cert, cert_password)
     Path(output_dir).mkdir(parents=True, exist_ok=True)
+    failed = False
     for name in files:
-        doc = prepare(Path(name).read_bytes(), keypair)
+        try:
+            doc = _prepared(Path(name), keypair)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.message}", err=True)
+            failed = True
+            continue
         target = Path(output_dir) / doc.zip_name
         target.write_bytes(doc.zip)
         click.echo(str(target))
+    if failed:
+        sys.exit(1)
 
 
 COMMANDS = (send, status, cdr, sign, zip_command)

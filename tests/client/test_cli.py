@@ -80,3 +80,22 @@ def _write(folder, name: str, data: bytes) -> str:
     path = folder / name
     path.write_bytes(data)
     return str(path)
+
+
+def test_files_and_certificates_that_are_not_what_they_should_be_are_one_line_each(tmp_path, capsys):
+    """zip, sign and --trust on a file that is no CPE XML, no key or no certificate: the file named in
+    one line (exit 1, or 2 for an option), never a traceback; zip still zips the good files."""
+    good, junk = tmp_path / "good.xml", tmp_path / "junk.xml"
+    good.write_bytes(unsigned(f"{RUC}-01-F001-1.xml"))
+    junk.write_bytes(b"\x00\xffnot xml")
+    (tmp_path / "junk.pem").write_text("junk")
+    code = main(["zip", str(good), str(junk), "-o", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 1 and (tmp_path / "out" / f"{RUC}-01-F001-1.zip").exists()
+    assert f"Error: {junk}: 0306" in captured.err and "Traceback" not in captured.err
+    assert main(["sign", str(junk), "--cert", PEM]) == 1
+    assert f"Error: {junk}: 0306" in capsys.readouterr().err
+    assert main(["sign", str(good), "--cert", str(tmp_path / "junk.pem")]) == 2
+    assert "Invalid value for --cert" in capsys.readouterr().err
+    assert main(["send", str(good), "--trust", str(tmp_path / "junk.pem")]) == 2
+    assert "Invalid value for --trust" in capsys.readouterr().err
