@@ -57,9 +57,13 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
     import pytest
 
     from osemock.conformance.target import Target
+    from osemock.server.registry import load as load_registry
 
-    try:  # a bad RUC or target is a usage error, said before pytest starts
-        Target.from_env(endpoint=target, ruc=ruc)
+    try:  # a bad RUC, target, certificate or registry is a usage error, said before pytest starts
+        spec = Target.from_env(endpoint=target, ruc=ruc, cert=cert, cert_password=cert_password, registry=registry)
+        spec.keypair()
+        if spec.registry is not None:
+            load_registry(spec.registry)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     wanted = set(suites) or ({"endpoint", "documents"} if emitter_xml else {"endpoint"})
@@ -102,6 +106,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
     from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, run
     from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
+    from osemock.server.registry import load as load_registry
 
     try:
         if groups == "all":
@@ -115,6 +120,8 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
         cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())
+        if spec.registry is not None:
+            load_registry(spec.registry)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     with connect(spec) as connection:

@@ -33,7 +33,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         try:
             registry_file.load(settings.registry)
         except registry_file.RegistryError as error:
-            raise click.ClickException(f"registry {settings.registry}: {error}") from None
+            raise click.ClickException(str(error)) from None
     if workers > 1:
         _serve_with_gunicorn(settings, host, port, workers, threads)
         return

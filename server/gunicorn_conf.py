@@ -47,5 +47,5 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
         try:
             registry.load(Path(path))
         except registry.RegistryError as error:
-            server.log.error("registry %s: %s", path, error)
+            server.log.error("%s", error)
             sys.exit(1)

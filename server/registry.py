@@ -38,9 +38,10 @@ def check(data: Any) -> dict[str, Any]:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The registry file ``path`` (YAML or JSON), checked."""
+    """The registry file ``path`` (YAML or JSON), checked; the error's message starts with the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RegistryError(f"cannot read it: {error}") from None
-    return check(data)
+        raise RegistryError(f"registry {path}: cannot read it: {error}") from None
+    except RegistryError as error:
+        raise RegistryError(f"registry {path}: {error}") from None

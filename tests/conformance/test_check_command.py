@@ -17,3 +17,16 @@ def test_check_runs_both_suites_and_writes_reports(tmp_path):
 def test_check_says_what_is_missing(tmp_path):
     result = run(["osemock", "check", "--suite", "documents"], tmp_path)
     assert result.returncode == 2 and "--emitter-xml" in result.stderr
+
+
+def test_check_and_homologate_refuse_a_bad_certificate_or_registry_before_running(tmp_path):
+    """Before, each of the suite's tests failed on it in turn (eleven errors for one wrong file)."""
+    (tmp_path / "junk.pem").write_text("junk")
+    (tmp_path / "registry.yaml").write_text("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n")
+    for command in (["check", "--cert", "junk.pem"], ["check", "--registry", "registry.yaml"],
+                    ["homologate", "--registry", "registry.yaml"]):
+        result = run(["osemock", *command], tmp_path)
+        assert result.returncode == 2, (command, result.stdout[-500:])
+        assert ("junk.pem must hold a private key" in result.stderr
+                or "registry registry.yaml: emitters[0].users[0]: 'password' is a required property" in result.stderr)
+        assert "Traceback" not in result.stderr and "passed" not in result.stdout
