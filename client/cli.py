@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 from cryptography import x509
@@ -53,6 +53,27 @@ def _keypair(cert: str | None, password: str | None):
         return load_certificate(cert, password)
     except (CpeError, ValueError) as error:
         raise click.BadParameter(str(error), param_hint="--cert") from None
+
+
+def _client(endpoint: str, ruc: str, user: str, password: str, timeout: float, trust: tuple[str, ...]):
+    """The client of one command; an endpoint that is neither a known name nor a URL is a usage error."""
+    from osemock.client.client import OseClient
+
+    try:
+        return OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=_trusted(trust))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--endpoint") from None
+
+
+def _asked(call: Callable[[], Any], document: str):
+    """One call's outcome; no answer at all (unreachable, timed out) is an exception outcome, as in send."""
+    from osemock.client.client import ClientError
+    from osemock.client.outcome import Outcome, Status
+
+    try:
+        return call()
+    except ClientError as error:
+        return Outcome(Status.EXCEPTION, "", str(error), document=document)
 
 
 def _prepared(path: Path, *args: Any, **kwargs: Any):
@@ -166,10 +187,8 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
 @_json
 def status(ticket, ruc, endpoint, user, password, trust, timeout, wait, as_json) -> None:
     """getStatus of a summary or lot ticket."""
-    from osemock.client.client import OseClient
-
-    client = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=_trusted(trust))
-    outcome = client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60))
+    client = _client(endpoint, ruc, user, password, timeout, trust)
+    outcome = _asked(lambda: client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60)), ticket)
     _show([outcome], as_json)
     sys.exit(_exit_code([outcome]))
 
@@ -188,10 +207,8 @@ def status(ticket, ruc, endpoint, user, password, trust, timeout, wait, as_json)
 @_json
 def cdr(ruc, type_code, serie, numero, endpoint, user, password, trust, timeout, output, as_json) -> None:
     """getStatusCdr: the CDR of a document by RUC, type, serie and number."""
-    from osemock.client.client import OseClient
-
-    client = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=_trusted(trust))
-    outcome = client.get_status_cdr(ruc, type_code, serie, numero)
+    client = _client(endpoint, ruc, user, password, timeout, trust)
+    outcome = _asked(lambda: client.get_status_cdr(ruc, type_code, serie, numero), f"{ruc}-{type_code}-{serie}-{numero}")
     if output and outcome.cdr_zip:
         Path(output).write_bytes(outcome.cdr_zip)
     _show([outcome], as_json)

@@ -74,6 +74,14 @@ def test_unreachable_endpoint_exits_3(tmp_path, capsys):
     code, out = run(capsys, "send", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml")),
                     "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "--timeout", "1", "--json")
     assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+    # status and cdr answered the same with a traceback
+    unreachable = ["-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "--timeout", "1", "--json"]
+    code, out = run(capsys, "status", "1795617276121", "--ruc", RUC, *unreachable)
+    assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+    code, out = run(capsys, "cdr", RUC, "01", "F001", "1", *unreachable)
+    assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+    assert main(["cdr", RUC, "01", "F001", "1", "-e", "nope"]) == 2
+    assert "Invalid value for --endpoint: unknown endpoint 'nope'" in capsys.readouterr().err
 
 
 def _write(folder, name: str, data: bytes) -> str:
