@@ -9,15 +9,27 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from osemock.server.admin.api import PREFIX
 from osemock.server.admin.api import bp as admin_bp
 from osemock.server.portal.views import bp as portal_bp
+from osemock.server.store import MAX_INTEGER
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in this app's routes: a row id SQLite can hold. A larger number matches no route
+    (404), where it reached the store and came back as a 500 (OverflowError)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_portal(mock: Any) -> Flask:
     """A Flask app serving ``mock`` (an :class:`OsemockApp`): portal pages and the admin API."""
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.url_map.converters["int"] = RowId  # before the blueprints add their routes
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=mock.settings.max_request_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["osemock"] = mock

@@ -209,6 +209,12 @@ def test_numbers_past_sqlite_in_query_strings_are_bounded(mock, path):
     assert requests.get(mock.url(path), timeout=10).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/documents/" + "9" * 25, "/documents/" + "9" * 25 + "/pdf", "/journal/" + "9" * 25,
+                                  "/_osemock/journal/" + "9" * 25, "/_osemock/scenarios/" + "9" * 25])
+def test_ids_past_sqlite_in_paths_are_404(mock, path):
+    assert requests.get(mock.url(path), timeout=10).status_code == 404  # they reached the store: 500
+
+
 def test_cli_drives_the_api(mock, tmp_path, capsys):
     url = ["admin", "--url", mock.base_url]
     assert main(url + ["scenario", "add", "--action", "http_status", "--http-status", "503", "--times", "always"]) == 0
