@@ -27,7 +27,8 @@ from zeep.wsse.username import UsernameToken
 from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import Outcome, Status, fault_code, from_fault, read_cdr
-from osemock.cpe.errors import ArchiveError, CpeError
+from osemock.cpe.archive import answer_entries
+from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod
 
 T = TypeVar("T")
@@ -226,10 +227,6 @@ class OseClient:
         return outcome
 
 
-#: How much of a lot's list of problems is read (the mock's is a line per rejected document).
-_PROBLEMS_BYTES = 1024 * 1024
-
-
 def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,
                   read: Callable[[bytes, list[x509.Certificate] | None], Outcome] = read_cdr) -> Outcome:
     """The CDR an answer carries. One that cannot be read (not a ZIP, no XML, past the size limits) is
@@ -242,20 +239,12 @@ def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,
 
 def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outcome:
     """A ticket's content: one CDR ZIP (summaries) or a ZIP of CDR ZIPs (lots)."""
-    import io
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = archive.namelist()
-            inner = [n for n in names if n.lower().endswith(".zip")]
-            errors = [n for n in names if n.endswith("-errors.txt")]
-            if not inner and not errors:
-                return read_cdr(content, trusted)
-            with archive.open(errors[0]) if errors else io.BytesIO() as listing:
-                problems = listing.read(_PROBLEMS_BYTES).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
-        raise ArchiveError(f"not a readable ZIP: {error}") from None
+    entries = answer_entries(content)
+    inner = [name for name in entries if name.lower().endswith(".zip")]
+    errors = [name for name in entries if name.endswith("-errors.txt")]
+    if not inner and not errors:
+        return read_cdr(content, trusted)
+    problems = entries[errors[0]].decode("utf-8", "replace") if errors else ""
     code = problems.split(": ", 1)[1][:4] if ": " in problems else ("0" if not problems else "")
     outcome = Outcome(Status.REJECTED if problems else Status.ACCEPTED, code, problems or f"{len(inner)} CDR",
                       cdr_zip=content)

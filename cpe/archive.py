@@ -10,11 +10,13 @@ descriptor, no extra fields, "version made by" 0.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
-import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator
 
 from osemock.cpe.errors import ArchiveError, SunatError
 from osemock.cpe.naming import CpeName, parse_xml_name
@@ -200,10 +202,31 @@ CDR_LIMITS = ZipLimits(max_entries=100, max_xml_bytes=10 * 1024 * 1024, max_tota
 def first_xml(content: bytes, limits: ZipLimits = CDR_LIMITS) -> tuple[str, bytes]:
     """The first ``.xml`` entry of a ZIP, skipping folders such as ``dummy/`` (how clients read CDRs);
     :class:`ArchiveError` when the bytes are no readable ZIP, hold no XML or expand past ``limits``."""
-    try:
+    with _as_archive_error():
         for info in _file_entries(_open(content, limits)):
             if info.filename.lower().endswith(".xml"):
                 return info.filename, _read(content, info, limits)
+    raise ArchiveError("no XML entry in the ZIP")
+
+
+def answer_entries(content: bytes, limits: ZipLimits = CDR_LIMITS) -> dict[str, bytes]:
+    """Every file of a ZIP an OSE answered with (a lot's CDR ZIPs and its list of problems), within
+    ``limits``; :class:`ArchiveError` when the bytes are no readable ZIP or expand past them."""
+    entries: dict[str, bytes] = {}
+    total = 0
+    with _as_archive_error():
+        for info in _file_entries(_open(content, limits)):
+            entries[info.filename] = _read(content, info, limits)
+            total += len(entries[info.filename])
+            if total > limits.max_total_bytes:
+                raise SunatError("0156", "Validation ZIP File error: the archive exceeds the size limit")
+    return entries
+
+
+@contextmanager
+def _as_archive_error() -> Iterator[None]:
+    """The reader's SUNAT codes (0155/0156), for a client that reads an answer rather than a request."""
+    try:
+        yield
     except SunatError as error:
         raise ArchiveError(f"not a readable ZIP: {error.detail or error.message}") from None
-    raise ArchiveError("no XML entry in the ZIP")

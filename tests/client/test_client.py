@@ -245,3 +245,14 @@ def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(broken_ose, 
     assert outcome.status is Status.EXCEPTION and not outcome.accepted
     assert "could not be read" in outcome.description
     assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
+
+
+def test_a_lot_is_followed_to_its_cdrs(make_mock):
+    """sendPack, then the ticket's ZIP of CDR ZIPs read through the archive's limits."""
+    mock = make_mock("ose", clock=CLOCK)
+    lot = zip_of(*((f"{RUC}-01-F001-{n}.xml", signed_document(f"{RUC}-01-F001-{n}.xml", issue_date=DAY)) for n in (1, 4)))
+    client = OseClient(mock.url(PATHS["ose"]), RUC, *CREDENTIALS["ose"], retry=RetryPolicy(attempts=1))
+    sent = client.send_pack(f"{RUC}-LT-20261120-1.zip", lot)
+    assert sent.status is Status.PENDING and sent.ticket
+    settled = client.get_status(sent.ticket, wait=True, timeout=10, interval=0.05)
+    assert (settled.status, settled.description) == (Status.ACCEPTED, "2 CDR"), settled
