@@ -15,6 +15,7 @@ So every place that reads a number out of a document, a file name or a request g
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -37,6 +38,13 @@ def decimal_of(text: str | None) -> Decimal | None:
         return None
     text = text.strip()
     return Decimal(text) if _DECIMAL.fullmatch(text) else None
+
+
+@lru_cache(maxsize=None)
+def decimal_format(integers: int, decimals: int) -> re.Pattern[str]:
+    """The workbook's "decimal de N enteros y hasta M decimales": no sign, no leading zero, at most
+    ``integers`` digits before the point and one to ``decimals`` after it."""
+    return re.compile(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?")
 
 
 def correlativo(text: str | None) -> int | None:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
-from osemock.cpe.numbers import decimal_of
+from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.workbook import WorkbookRow
 
@@ -314,7 +314,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
 
 
 def _decimal(integers: int, decimals: int, non_zero: bool) -> Callable[[str, Node], bool]:
-    pattern = re.compile(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?")
+    pattern = decimal_format(integers, decimals)
 
     def judge(value: str, node: Node) -> bool:
         if not pattern.fullmatch(value):

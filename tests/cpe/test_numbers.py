@@ -42,3 +42,12 @@ def test_cents_round_half_up_and_leave_what_cannot_carry_cents():
     assert cents(Decimal("2.5") * Decimal("0.5")) == Decimal("1.25")
     huge = Decimal("9" * 40)
     assert cents(huge) == huge  # quantize would raise InvalidOperation past 28 digits
+
+
+def test_decimal_format_is_the_workbooks_decimal_of_n_integers_and_m_decimals():
+    from osemock.cpe.numbers import decimal_format
+
+    pattern = decimal_format(12, 2)
+    assert all(pattern.fullmatch(v) for v in ("0", "0.5", "123456789012.12"))
+    assert not any(pattern.fullmatch(v) for v in ("01", "-1", "1.", "1.123", "1234567890123", "\u0661", "1e3"))
+    assert decimal_format(12, 2) is pattern  # compiled once

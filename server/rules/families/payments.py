@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules.guards import path_steps, GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
 from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, unique, xp, xpath
@@ -230,17 +231,9 @@ def reworded(row: WorkbookRow, path: str | None) -> Check | None:
 # -- value sentences -------------------------------------------------------------------------------
 
 def _decimal(value: str, integers: int, decimals: int) -> Decimal | None:
-    if not re.fullmatch(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?", value):
+    if not decimal_format(integers, decimals).fullmatch(value):
         return None
     return Decimal(value)
-
-
-def number(value: str) -> Decimal | None:
-    """``value`` as a decimal, ``None`` when it is not a number."""
-    try:
-        return Decimal(value.strip())
-    except (InvalidOperation, AttributeError):
-        return None
 
 
 def _strictly_positive(match: re.Match[str]) -> Callable[[str, Node], bool]:
@@ -270,7 +263,7 @@ def _names_an_advance(value: str, node: Node) -> bool:
 
 
 def _positive(value: str, node: Node) -> bool:
-    amount = number(value)
+    amount = decimal_of(value)
     return amount is None or amount > 0  # a malformed amount is the format rows' business
 
 
@@ -284,7 +277,7 @@ def _after_issue(value: str, node: Node) -> bool:
 
 def _not_above_total(value: str, node: Node) -> bool:
     total = root_of(node).xpath("cac:LegalMonetaryTotal/cbc:PayableAmount/text()", namespaces=ns.UBL)
-    amount, payable = number(value), number(total[0]) if total else None
+    amount, payable = decimal_of(value), decimal_of(total[0]) if total else None
     return amount is None or payable is None or amount <= payable
 
 
@@ -302,7 +295,7 @@ VALUE_SENTENCES: list[tuple[str, str, Callable[[re.Match[str]], Callable[[str, N
      "matched", lambda m: _names_an_advance),
     (r"(?:Si el Tag UBL existe, )?[Ee]l formato del Tag UBL es diferente de decimal \(positivo mayor a cero\) de "
      r"(?P<i>\d+) enteros y hasta (?P<d>\d+) decimales", "decimal-nonzero", _strictly_positive),
-    (r"El valor del Tag Ubl es 0 \(cero\)", "nonzero", lambda m: (lambda value, node: number(value) != 0)),
+    (r"El valor del Tag Ubl es 0 \(cero\)", "nonzero", lambda m: (lambda value, node: decimal_of(value) != 0)),
     (r"Es menor o igual a 0 \(cero\)", "positive", lambda m: _positive),
     (r"El formato es diferente de YYYY-MM-DD", "date-format",
      lambda m: (lambda value, node: bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)))),
@@ -335,7 +328,7 @@ def _required_nonzero(path: str) -> Callable[[Node, Any], Violations]:
     def run(root: Node, source: Any = None) -> Violations:
         for holder in holders(root):
             values = [text(node) for node in step(holder)]
-            if not values or any(number(value) == 0 for value in values):
+            if not values or any(decimal_of(value) == 0 for value in values):
                 yield short(path), values[0] if values else ""
     return run
 

@@ -13,9 +13,9 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
-from osemock.cpe.numbers import correlativo
+from osemock.cpe.numbers import correlativo, decimal_of
 from osemock.server.rules.backend import python_rule
-from osemock.server.rules.families.payments import BUYER_SCHEME, CUOTA_ID, number
+from osemock.server.rules.families.payments import BUYER_SCHEME, CUOTA_ID
 from osemock.server.rules.patterns import text
 from osemock.server.rules.patterns import xp
 
@@ -26,7 +26,7 @@ Violations = Iterator[tuple[str, str]]
 def _amount(node: Node, path: str) -> Decimal | None:
     """The amount at ``path`` under ``node`` (``None`` when absent or not a number)."""
     found = xp(node, path)
-    return number(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
+    return decimal_of(found[0] if isinstance(found[0], str) else found[0].text or "") if found else None
 
 
 def _charges(root: Node, *reasons: str) -> list[Node]:
@@ -77,7 +77,7 @@ def advance_discount_without_advances(root: Node, source: Any) -> Violations:
 def advance_without_total_of_advances(root: Node, source: Any) -> Violations:
     """An advance above zero needs a 'Total de anticipos' above zero."""
     for paid in xp(root, "cac:PrepaidPayment/cbc:PaidAmount"):
-        amount = number(paid.text or "")
+        amount = decimal_of(paid.text or "")
         if amount is not None and amount > 0 and _prepaid_total(root) <= 0:
             yield "cac:PrepaidPayment/cbc:PaidAmount", str(amount)
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
-from osemock.cpe.numbers import decimal_of
+from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules import patterns
 from osemock.server.rules.catalogs import catalog, entries
 from osemock.server.rules.guards import normalise_rest
@@ -136,7 +136,7 @@ def amount_sum(node: Node | None, path: str) -> Decimal:
 
 
 def _decimal_format(integers: int, decimals: int) -> Callable[[str, Node], bool]:
-    pattern = re.compile(rf"(0|[1-9][0-9]{{0,{integers - 1}}})(\.[0-9]{{1,{decimals}}})?")
+    pattern = decimal_format(integers, decimals)
     return lambda value, node: bool(pattern.fullmatch(value))
 
 
