@@ -16,13 +16,13 @@ modified document or advance: 3218, 3260, 4368) or arithmetic (a type-13 note's 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
 from osemock.cpe import ns
 from osemock.cpe.errors import SunatError
-from osemock.cpe.numbers import correlativo
+from osemock.cpe.numbers import correlativo, decimal_of
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules import backend, patterns
 from osemock.server.rules.arithmetic import TOLERANCE
@@ -288,10 +288,7 @@ def allowed_values(row: WorkbookRow, path: str | None) -> Check | None:
 
 
 def _is_zero(value: str) -> bool:
-    try:
-        return float(value) == 0
-    except ValueError:
-        return False
+    return decimal_of(value) == 0
 
 
 _POSITIVE = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
@@ -489,10 +486,7 @@ def note_on_a_boleta_in_another_currency(root: Node, source: Any) -> Violations:
 
 
 def _amount(node: Node) -> Decimal | None:
-    try:
-        return Decimal((node.findtext(f"{{{ns.CBC}}}Amount") or "").strip())
-    except InvalidOperation:
-        return None
+    return decimal_of(node.findtext(f"{{{ns.CBC}}}Amount"))
 
 
 @python_rule("3319", "PaymentTerms/cbc:Amount", sheets=("nota_credito",))
