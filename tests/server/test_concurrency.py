@@ -111,7 +111,8 @@ def test_a_worker_busy_with_a_held_answer_leaves_new_requests_to_the_other(tmp_p
         planned = requests.post(f"{base}/_osemock/scenarios", json={"action": "delay", "delay_seconds": 3,
                                                                     "operation": "sendBill", "times": 1}, timeout=10)
         assert planned.status_code == 201, planned.text
-        facturas = [write_document_zip(f"{RUC}-01-F001-{n}.xml", _numbered(n)) for n in range(1, 6)]
+        facturas = [write_document_zip(f"{RUC}-01-F001-{n}.xml", signed_document(f"{NAME}.xml", issue_date=DAY, numero=n))
+                    for n in range(1, 6)]
         with ThreadPoolExecutor(1) as pool:
             held = pool.submit(send_bill, url, f"{RUC}-01-F001-1.zip", facturas[0], **AUTH)
             time.sleep(0.5)  # the held request is in its worker
@@ -124,17 +125,6 @@ def test_a_worker_busy_with_a_held_answer_leaves_new_requests_to_the_other(tmp_p
     finally:
         process.terminate()
         process.wait(timeout=15)
-
-
-def _numbered(numero: int) -> bytes:
-    from lxml import etree
-
-    from osemock.cpe.signature import sign
-    from osemock.fixtures import dated, document_bytes, emitter_keypair
-
-    root = dated(etree.fromstring(document_bytes(f"{NAME}.xml")), DAY)
-    root.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID").text = f"F001-{numero}"
-    return etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8")
 
 
 def test_invalid_documents_validated_at_once_each_get_their_own_error(make_mock):

@@ -11,12 +11,10 @@ from zeep.wsse.username import UsernameToken
 
 from osemock.cpe.archive import first_xml, write_document_zip
 from osemock.cpe.signature import verify
-from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import signed_document
 from osemock.fixtures.summaries import RcLine, comunicacion_baja, resumen_diario
 
 from ..conftest import SHARED
-from .test_codes import resign
 
 RUC = "20123456789"
 DAY = "2026-11-20"
@@ -24,9 +22,7 @@ OSE_WSDL = SHARED / "reference" / "wire" / "wsdl" / "ose-ol-ti-itcpe_beatose" / 
 
 
 def boleta(numero: int) -> tuple[str, bytes]:
-    root = parse_xml(signed_document(f"{RUC}-03-B001-1.xml", issue_date=DAY))
-    root.find("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID").text = f"B001-{numero}"
-    return f"{RUC}-03-B001-{numero}", resign(etree.tostring(root))
+    return f"{RUC}-03-B001-{numero}", signed_document(f"{RUC}-03-B001-1.xml", issue_date=DAY, numero=numero)
 
 
 def response_code(cdr_zip: bytes, certificate: x509.Certificate) -> str:
