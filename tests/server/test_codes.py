@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import io
-import zipfile
 
 import pytest
 
@@ -215,7 +213,7 @@ def test_name_does_not_match_content(mock, file_name, code):
 
 
 def test_1034_ruc_of_name_is_not_ruc_of_content(mock):
-    base = f"20987654321-01-F001-1"
+    base = "20987654321-01-F001-1"
     reply = send(mock, f"{base}.zip", zip_of((f"{base}.xml", signed_document(f"{BASE}.xml"))),
                  wildcard(mock, "20987654321"))
     assert_fault(reply, "1034", mock)

@@ -7,7 +7,6 @@ out: its types live only behind SUNAT's ``?wsdl=1``, which is not part of the re
 """
 from __future__ import annotations
 
-import base64
 import io
 import zipfile
 
