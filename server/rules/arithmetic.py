@@ -109,7 +109,7 @@ def _adjustments(holder: etree._Element, codes: tuple[str, ...]) -> Decimal:
     """Σ cbc:Amount of the cac:AllowanceCharge of ``holder`` (the document or a line) whose reason
     code (catálogo 53) is one of ``codes``."""
     total = ZERO
-    for charge in _path("cac:AllowanceCharge")(holder):
+    for charge in memo("cac:AllowanceCharge", holder, _path("cac:AllowanceCharge")):
         reason = (charge.findtext(f"{{{ns.CBC}}}AllowanceChargeReasonCode") or "").strip()
         if reason in codes:
             total += _amount(charge, "cbc:Amount") or ZERO
