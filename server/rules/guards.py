@@ -180,16 +180,16 @@ def _required_in_document(guarded: str, allow_empty: bool):
     """A document that meets a root guard ("Si 'Tipo de operación' es '0302', no existe el tag") must
     carry the tag, whatever containers are missing on the way: its context is the document, not the
     tag's parent (which the plain "required" check needs, so optional containers do not over-fire)."""
-    from osemock.server.rules.patterns import short, text, xpath
+    from osemock.server.rules.patterns import short, text, xp, xpath
 
     end = _end_of_root_predicates(guarded)
-    applies, selected = xpath(guarded[:end]), xpath("/*" + guarded[end:])
-    assert applies is not None and selected is not None
+    applies, selected = guarded[:end], "/*" + guarded[end:]
+    assert xpath(applies) is not None and xpath(selected) is not None
 
     def run(root, source=None):
-        if not applies(root):
+        if not xp(root, applies):
             return
-        found = selected(root)
+        found = xp(root, selected)
         if not found or (not allow_empty and not any(text(node) for node in found)):
             yield short(guarded), ""
     return run

@@ -167,8 +167,8 @@ def required_within(holder_path: str, relative: str, allow_empty: bool) -> Runne
     path = f"{holder_path}/{relative}"
 
     def run(root: Node, source: Any = None) -> Violations:
-        for holder in holders(root):
-            found = step(holder)
+        for holder in xp(root, holder_path):
+            found = xp(holder, relative)
             if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
     return needing(element_names(holder_path), run)  # no holder, nothing to require
@@ -296,7 +296,7 @@ def same_currency(path: str) -> Runner:
         if in_one_currency(root):
             return
         expected = {_text(n) for n in memo(_CURRENCY_FIELD, root, currency)}
-        for node in compiled(root):
+        for node in xp(root, path):
             value = _text(node)
             if value not in expected:
                 yield _short(path), value
@@ -308,7 +308,7 @@ def _present_and_nonempty_fails(path: str) -> Runner:
     assert compiled is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        for node in compiled(root):
+        for node in xp(root, path):
             if not _text(node):
                 yield _short(path), ""
     return needing(element_names(path), run, f"not-empty {path}")
@@ -365,15 +365,14 @@ def _operation_types(root: Node) -> set[str]:
 def _concept_required(path: str, operation: str, concept: str) -> Runner:
     """For documents of operation type ``operation`` (cbc:ProfileID), every line must carry an
     AdditionalItemProperty whose NameCode is ``concept``."""
-    lines = _xpath(path.split("/cac:Item/")[0])
-    has_concept = _xpath(f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']")
-    assert lines is not None and has_concept is not None
+    lines, has_concept = path.split("/cac:Item/")[0], f"cac:Item/cac:AdditionalItemProperty[cbc:NameCode='{concept}']"
+    assert _xpath(lines) is not None and _xpath(has_concept) is not None
 
     def run(root: Node, source: Any = None) -> Violations:
         if operation not in memo("operation types", root, _operation_types):
             return
-        for line in lines(root):
-            if not has_concept(line):
+        for line in xp(root, lines):
+            if not xp(line, has_concept):
                 yield _short(path), f"{concept} (linea {(line.findtext(f'{{{ns.CBC}}}ID') or '').strip()})"
     return run
 
@@ -383,16 +382,13 @@ def unique(path: str, within: str | None = None, key: Callable[[Node], str] | No
     document, or afresh inside each node of ``within`` (a leading part of ``path``: each line, each
     TaxTotal…)."""
     read = key or _text
-    if within is None:
-        holders, step = None, _xpath(path)
-    else:
-        holders, step = _xpath(within), _xpath(path[len(within):].lstrip("/"))
-    assert step is not None and (within is None or holders is not None)
+    step = path if within is None else path[len(within):].lstrip("/")
+    assert _xpath(step) is not None and (within is None or _xpath(within) is not None)
 
     def run(root: Node, source: Any = None) -> Violations:
-        for holder in (holders(root) if holders is not None else [root]):
+        for holder in (xp(root, within) if within is not None else [root]):
             seen: set[str] = set()
-            for node in step(holder):
+            for node in xp(holder, step):
                 value = read(node)
                 if value in seen:
                     yield _short(path), _text(node)
@@ -403,14 +399,13 @@ def unique(path: str, within: str | None = None, key: Callable[[Node], str] | No
 def _required_unless_tax(path: str, exempt_code: str) -> Runner:
     """Inside each cac:TaxSubtotal, the tag must exist unless the subtotal's tax code is ``exempt_code``."""
     head, _, tail = path.partition("cac:TaxSubtotal/")
-    subtotals = _xpath(head + "cac:TaxSubtotal")
-    step = _xpath(tail)
-    assert subtotals is not None and step is not None
+    subtotals = head + "cac:TaxSubtotal"
+    assert _xpath(subtotals) is not None and _xpath(tail) is not None
 
     def run(root: Node, source: Any = None) -> Violations:
-        for subtotal in subtotals(root):
+        for subtotal in xp(root, subtotals):
             code = _text((xp(subtotal, "cac:TaxCategory/cac:TaxScheme/cbc:ID") or [""])[0])
-            if code != exempt_code and not any(_text(n) for n in step(subtotal)):
+            if code != exempt_code and not any(_text(n) for n in xp(subtotal, tail)):
                 yield _short(path), ""
     return run
 

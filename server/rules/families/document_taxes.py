@@ -84,11 +84,10 @@ def repaired_wording(row: WorkbookRow, path: str | None) -> Check | None:
 
 # -- sentences ----------------------------------------------------------------------------------------
 def _single(path: str) -> Callable[[Node, Any], Iterator[tuple[str, str]]]:
-    compiled = xpath(path)
-    assert compiled is not None
+    assert xpath(path) is not None
 
     def run(root: Node, source: Any = None) -> Iterator[tuple[str, str]]:
-        for extra in compiled(root)[1:]:
+        for extra in xp(root, path)[1:]:
             yield short(path), (extra.findtext(f"{{{ns.CBC}}}TaxAmount") or "").strip()
     return run
 

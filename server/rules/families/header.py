@@ -208,13 +208,12 @@ def more_than_one(row: WorkbookRow, path: str | None) -> Check | None:
     if match is None:
         return None
     holder_path, _, step = f"/*/{match[1]}".rpartition("/")
-    holders, children = xpath(holder_path), xpath(step)
-    if holders is None or children is None:
+    if xpath(holder_path) is None or xpath(step) is None:
         return None
 
     def run(root: Any, source: Any = None):
-        for holder in holders(root):
-            found = children(holder)
+        for holder in xp(root, holder_path):
+            found = xp(holder, step)
             if len(found) > 1:
                 yield short(f"{holder_path}/{step}"), str(len(found))
     return Check(row, "single", run, f"{holder_path}/{step}")
@@ -236,12 +235,12 @@ def legend_required(row: WorkbookRow, path: str | None) -> Check | None:
     if path is None or match is None or not path.endswith("cbc:Note/@languageLocaleID"):
         return None
     holder_path = path[: -len("/cbc:Note/@languageLocaleID")]
-    holders, code = xpath(holder_path), match[1]
-    if holders is None:
+    code = match[1]
+    if xpath(holder_path) is None:
         return None
 
     def run(root: Any, source: Any = None):
-        for holder in holders(root):
+        for holder in xp(root, holder_path):
             if code not in (text(n) for n in xp(holder, "cbc:Note/@languageLocaleID")):
                 yield "cbc:Note/languageLocaleID", code
     return Check(row, "legend-required", run)

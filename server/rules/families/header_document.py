@@ -124,16 +124,17 @@ def signatory_is_emitter_or_sender(row: WorkbookRow, path: str | None) -> Check 
     signatory other than the emitter is not judged there."""
     if path is None or row.condition.strip() != "El Tag UBL debe ser igual al RUC del emisor o al RUC que se envía el comprobante":
         return None
-    nodes = xpath(path)
-    emitter = xpath("/*/cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID")
+    if xpath(path) is None:
+        return None
+    emitter = "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID"
 
     def run(root: Any, source: Any = None):
         sender = getattr(source, "sender_ruc", None)
         issuer = getattr(getattr(source, "header", None), "issuer_ruc", None)
         if not sender or not issuer:
             return  # the Firma sheet runs for every type: the emitter is the header's (any document shape)
-        allowed = {issuer, sender} | {text(n) for n in emitter(root)}
-        for node in nodes(root):
+        allowed = {issuer, sender} | {text(n) for n in xp(root, emitter)}
+        for node in xp(root, path):
             if text(node) not in allowed:
                 yield short(path), text(node)
     return Check(row, "signatory", run)

@@ -85,11 +85,11 @@ def _read_concepts(line: Node) -> set[str]:
 def _runner_per_document(path: str, judge: Callable[[Node], Iterator[str]]) -> patterns.Runner:
     """A runner over the documents the document part of ``path`` selects (a guard may restrict it)."""
     parts = _line_parts(path)
-    documents = patterns.xpath(parts[0] if parts else "/*")
-    assert documents is not None
+    documents = parts[0] if parts else "/*"
+    assert patterns.xpath(documents) is not None
 
     def run(root: Node, source: Any = None) -> patterns.Violations:
-        for document in documents(root):
+        for document in xp(root, documents):
             for value in judge(document):
                 yield patterns.short(path), value
     return run
