@@ -11,10 +11,10 @@ machine's CPUs with the server, so they post on raw sockets, which costs little 
     .venv/bin/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix
     .venv/bin/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2     # latency at a fixed load
 
-The server runs on the interpreter that runs this script, and the report names it: the same code costs
-10–15 % more CPU on a CPython built without profile-guided optimization (pyenv's default build) than on
-an optimized one (the Docker image's ``python:3.11-slim``, Debian's ``python3.11``).  See the README's
-Speed section for running the bench on another interpreter.
+The server runs on the interpreter that runs this script, and the report names it: a CPython built
+without profile-guided optimization (pyenv's default build) costs the server more CPU than an optimized
+one (the Docker image's ``python:3.11-slim``, Debian's ``python3.11``); the README's Speed section says
+how much, and how to run the bench on another interpreter.
 """
 from __future__ import annotations
 
