@@ -31,14 +31,18 @@ def parse_moment(moment: datetime | str) -> datetime:
     return moment
 
 
+def _out_of_range() -> ValueError:
+    return ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}")
+
+
 def _reading(offset: timedelta, frozen_at: datetime | None) -> datetime:
     """What a clock in that state reads now; ValueError when it is outside EARLIEST…LATEST."""
     try:
         moment = frozen_at if frozen_at is not None else datetime.now(LIMA) + offset
     except OverflowError:
-        moment = None
-    if moment is None or not EARLIEST <= moment <= LATEST:
-        raise ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}")
+        raise _out_of_range() from None
+    if not EARLIEST <= moment <= LATEST:
+        raise _out_of_range()
     return moment
 
 
@@ -118,7 +122,7 @@ class Clock:
                 frozen = self._frozen_at + delta if self._frozen_at is not None else None
                 offset = self._offset if frozen is not None else self._offset + delta
             except OverflowError:
-                raise ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}") from None
+                raise _out_of_range() from None
             _reading(offset, frozen)
             self._offset, self._frozen_at = offset, frozen
         return self.now()

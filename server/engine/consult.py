@@ -11,7 +11,7 @@ import re
 import sqlite3
 
 from osemock.cpe.errors import SunatError
-from osemock.cpe.numbers import digits
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.engine.answers import StatusAnswer
 from osemock.server.engine.core import EngineState, Request
 
@@ -37,9 +37,10 @@ def _lookup(engine: EngineState, request: Request) -> tuple[sqlite3.Row | None, 
         return None, StatusAnswer("0007", message="La serie debe tener 4 caracteres alfanumericos")
     if not numero:
         return None, StatusAnswer("0009", message="Debe ingresar el numero del comprobante")
-    if not (digits(numero) and 1 <= len(numero) <= 8 and int(numero) > 0):
+    number = correlativo(numero)
+    if not number:  # not 1 to 8 digits, or zero
         return None, StatusAnswer("0010", message="El numero debe tener de 1 a 8 digitos y ser mayor que cero")
-    return engine.store.document(ruc, tipo, serie, int(numero)), None
+    return engine.store.document(ruc, tipo, serie, number), None
 
 
 def _authorised(engine: EngineState, request: Request) -> str:

@@ -52,10 +52,6 @@ def _text(node: etree._Element, path: str) -> str:
     return (first if isinstance(first, str) else first.text or "").strip()
 
 
-def _number(text: str) -> int | None:
-    return correlativo(text)
-
-
 def summary_lines(root: etree._Element) -> list[SummaryLine]:
     """The lines of an RC (SummaryDocuments) or an RA/RR (VoidedDocuments); empty for anything else."""
     local = etree.QName(root).localname
@@ -68,10 +64,10 @@ def summary_lines(root: etree._Element) -> list[SummaryLine]:
             if ref_id:
                 ref_serie, _, ref_numero = ref_id.partition("-")
                 reference = (_text(line, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:DocumentTypeCode"),
-                             ref_serie, _number(ref_numero))
+                             ref_serie, correlativo(ref_numero))
             customer = _text(line, "cac:AccountingCustomerParty/cbc:CustomerAssignedAccountID")
             lines.append(SummaryLine(
-                _text(line, "cbc:LineID"), _text(line, "cbc:DocumentTypeCode"), serie, _number(numero),
+                _text(line, "cbc:LineID"), _text(line, "cbc:DocumentTypeCode"), serie, correlativo(numero),
                 _text(line, "cac:Status/cbc:ConditionCode"), _text(line, "sac:TotalAmount") or None,
                 _text(line, "sac:TotalAmount/@currencyID") or None,
                 f"{_text(line, 'cac:AccountingCustomerParty/cbc:AdditionalAccountID') or '-'}-{customer}" if customer else None,
@@ -81,7 +77,7 @@ def summary_lines(root: etree._Element) -> list[SummaryLine]:
         for line in root.iterfind(f"{{{ns.SAC}}}VoidedDocumentsLine"):
             lines.append(SummaryLine(
                 _text(line, "cbc:LineID"), _text(line, "cbc:DocumentTypeCode"), _text(line, "sac:DocumentSerialID"),
-                _number(_text(line, "sac:DocumentNumberID")), VOID,
+                correlativo(_text(line, "sac:DocumentNumberID")), VOID,
             ))
     return lines
 
