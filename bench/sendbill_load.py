@@ -10,6 +10,10 @@ machine's CPUs with the server, so they post on raw sockets, which costs little 
 
     .venv/bin/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix
     .venv/bin/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2     # latency at a fixed load
+    .venv/bin/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix --runs 10
+
+A VM's speed drifts from one minute to the next, so one run says little about a target: ``--runs``
+measures again on a fresh server and store each time (the same documents) and ends with the spread.
 
 The server runs on the interpreter that runs this script, and the report names it: a CPython built
 without profile-guided optimization (pyenv's default build) costs the server more CPU than an optimized
@@ -32,7 +36,9 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -229,41 +235,49 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=2, help="server threads per worker")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes (gunicorn when > 1)")
-    parser.add_argument("--mix", action="store_true", help="facturas, boletas and resúmenes diarios")
-    parser.add_argument("--rate", type=float, default=0, help="send at this many requests/s instead of as fast as possible")
-    parser.add_argument("--seconds", type=float, default=10, help="with --rate: for this long")
-    parser.add_argument("--log", type=Path, help="write the server's output (its errors) to this file")
-    parser.add_argument("--big", type=int, default=0, metavar="LINES",
-                        help="first send one signed factura of LINES lines alone and time its answer")
-    args = parser.parse_args(argv)
+@dataclass
+class Run:
+    """The figures of one run: one server, its own store, the same documents."""
 
-    count = int(args.rate * args.seconds) if args.rate else args.requests
-    bodies = mixed(count) if args.mix else facturas(count)
-    warmup = documents(args.workers * 4, "01", "F099")
-    port = free_port()
-    log = args.log.open("wb") if args.log else subprocess.DEVNULL
-    with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(Path(tmp) / "bench.sqlite3"),
-             "--threads", str(args.threads), "--workers", str(args.workers)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        path = "/ol-ti-itcpe/billService"
+    results: list[tuple[float, int]]
+    failures: list[str]
+    elapsed: float
+    server_cpu: dict[int, float]
+    client_cpu: float
+    peaks: dict[int, float]
+    server_ms: list[float]
+    reference: tuple[float, float]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.results) / self.elapsed
+
+
+def _start_server(args: argparse.Namespace, port: int, db: Path, log: Any) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "osemock", "serve", "--port", str(port), "--db", str(db),
+         "--threads", str(args.threads), "--workers", str(args.workers)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    for _ in range(200):
         try:
-            for _ in range(200):
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                    probe.request("GET", "/_osemock/health")
-                    probe.getresponse().read()
-                    break
-                except OSError:  # not listening yet, or still loading the app
-                    time.sleep(0.1)
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            probe.request("GET", "/_osemock/health")
+            probe.getresponse().read()
+            break
+        except OSError:  # not listening yet, or still loading the app
+            time.sleep(0.1)
+    return server
+
+
+def run_once(args: argparse.Namespace, bodies: list[bytes], warmup: list[bytes], log: Any) -> Run:
+    """Start a server on a store of its own, warm it, send ``bodies`` and measure."""
+    port = free_port()
+    path = "/ol-ti-itcpe/billService"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        server = _start_server(args, port, db, log)
+        try:
             failures: list[str] = []
 
             def one(body: bytes) -> tuple[float, int]:
@@ -300,32 +314,91 @@ def main(argv: list[str] | None = None) -> int:
             server_cpu = {pid: seconds - server_cpu.get(pid, 0.0) for pid, seconds in cpu_seconds(server.pid).items()}
             client_cpu = _own_cpu() - client_cpu
             peaks = peak_rss_mb(server.pid)
-            server_ms = _server_durations(Path(tmp) / "bench.sqlite3", len(bodies))
+            server_ms = _server_durations(db, len(bodies))
             reference_after = reference_cpu_ms()
         finally:
             server.terminate()
             server.wait(timeout=10)
-    latencies = sorted(r[0] * 1000 for r in results)
-    ok = sum(1 for r in results if r[1] == 200)
-    for failure in failures[:5]:
+    return Run(results, failures, elapsed, server_cpu, client_cpu, peaks, server_ms,
+               (reference_before, reference_after))
+
+
+def percentiles(values: list[float]) -> list[float]:
+    """The 1st to 99th percentiles, interpolated between measured values only: with a few dozen
+    requests the default method puts p99 beyond the slowest one."""
+    return statistics.quantiles(values, n=100, method="inclusive")
+
+
+def report(args: argparse.Namespace, run: Run) -> None:
+    """The figures of one run, a line each."""
+    latencies = sorted(r[0] * 1000 for r in run.results)
+    ok = sum(1 for r in run.results if r[1] == 200)
+    for failure in run.failures[:5]:
         print("not 200 —", failure)
-    quantiles = statistics.quantiles(latencies, n=100)
+    quantiles = percentiles(latencies)
     kind = "mixed (facturas, boletas, resúmenes)" if args.mix else "facturas"
-    print(f"{kind}: {len(results)} requests, {ok} answered 200, concurrency {args.concurrency}, "
+    print(f"{kind}: {len(run.results)} requests, {ok} answered 200, concurrency {args.concurrency}, "
           f"server {args.workers} worker(s) x {args.threads} threads" + (f", offered {args.rate:.0f} req/s" if args.rate else ""))
     print(f"interpreter: {interpreter()}")
-    print(f"throughput: {len(results) / elapsed:.1f} req/s")
+    print(f"throughput: {run.throughput:.1f} req/s")
     print(f"latency ms: p50 {quantiles[49]:.1f}  p95 {quantiles[94]:.1f}  p99 {quantiles[98]:.1f}  max {latencies[-1]:.1f}")
-    print(f"CPU per request ms: server {sum(server_cpu.values()) / len(results) * 1000:.1f}"
-          f"  this client {client_cpu / len(results) * 1000:.1f}  (machine: {os.cpu_count()} CPUs)")
-    print(f"machine speed (CPU to validate a 20-line factura, before / after): {reference_before:.1f} / "
-          f"{reference_after:.1f} ms")
-    print("CPU busy per server process: " + ", ".join(f"{seconds / elapsed:.0%}" for seconds in server_cpu.values()))
-    print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in peaks.values()))
-    if len(server_ms) > 2:
-        inside = statistics.quantiles(server_ms, n=100)
+    print(f"CPU per request ms: server {sum(run.server_cpu.values()) / len(run.results) * 1000:.1f}"
+          f"  this client {run.client_cpu / len(run.results) * 1000:.1f}  (machine: {os.cpu_count()} CPUs)")
+    print(f"machine speed (CPU to validate a 20-line factura, before / after): {run.reference[0]:.1f} / "
+          f"{run.reference[1]:.1f} ms")
+    print("CPU busy per server process: " + ", ".join(f"{seconds / run.elapsed:.0%}" for seconds in run.server_cpu.values()))
+    print("peak RSS MB: " + ", ".join(f"{rss:.0f}" for rss in run.peaks.values()))
+    if len(run.server_ms) > 2:
+        inside = percentiles(run.server_ms)
         print(f"inside the server (journal) ms: p50 {inside[49]:.1f}  p95 {inside[94]:.1f}  p99 {inside[98]:.1f}")
-    return 0 if ok == len(results) else 1
+
+
+def summary(runs: list[Run]) -> None:
+    """Several runs in a few lines: the spread is the finding on a VM whose speed drifts."""
+    throughputs = sorted(run.throughput for run in runs)
+    p99s = sorted(percentiles([r[0] * 1000 for r in run.results])[98] for run in runs)
+    references = [statistics.mean(run.reference) for run in runs]
+    cpu = sorted(sum(run.server_cpu.values()) / len(run.results) * 1000 for run in runs)
+    print(f"over {len(runs)} runs:")
+    print(f"  throughput req/s: {throughputs[0]:.0f}–{throughputs[-1]:.0f}, median {statistics.median(throughputs):.0f}"
+          f"  (each: {', '.join(f'{t:.0f}' for t in (run.throughput for run in runs))})")
+    print(f"  latency p99 ms: {p99s[0]:.1f}–{p99s[-1]:.1f}, median {statistics.median(p99s):.1f}")
+    print(f"  server CPU per request ms: {cpu[0]:.1f}–{cpu[-1]:.1f}, median {statistics.median(cpu):.1f}")
+    print(f"  machine speed (CPU to validate the 20-line factura) ms: {min(references):.1f}–{max(references):.1f}")
+    # Throughput follows the machine's speed: their product stays put while either drifts.
+    product = statistics.median(run.throughput * speed for run, speed in zip(runs, references))
+    print(f"  throughput × machine speed: median {product:,.0f} (so about {product:,.0f} ÷ the speed in ms, in req/s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="server threads per worker")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (gunicorn when > 1)")
+    parser.add_argument("--mix", action="store_true", help="facturas, boletas and resúmenes diarios")
+    parser.add_argument("--rate", type=float, default=0, help="send at this many requests/s instead of as fast as possible")
+    parser.add_argument("--seconds", type=float, default=10, help="with --rate: for this long")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="measure this many times, each on a fresh server and store, and sum the runs up")
+    parser.add_argument("--log", type=Path, help="write the server's output (its errors) to this file")
+    parser.add_argument("--big", type=int, default=0, metavar="LINES",
+                        help="first send one signed factura of LINES lines alone and time its answer")
+    args = parser.parse_args(argv)
+
+    count = int(args.rate * args.seconds) if args.rate else args.requests
+    bodies = mixed(count) if args.mix else facturas(count)
+    warmup = documents(args.workers * 4, "01", "F099")
+    runs = []
+    with (args.log.open("wb") if args.log else open(os.devnull, "wb")) as log:
+        for number in range(1, args.runs + 1):
+            if args.runs > 1:
+                print(f"run {number} of {args.runs}, {time.strftime('%H:%M:%S')}")
+            runs.append(run_once(args, bodies, warmup, log))
+            report(args, runs[-1])
+    if len(runs) > 1:
+        summary(runs)
+    return 0 if all(status == 200 for run in runs for _, status in run.results) else 1
 
 
 if __name__ == "__main__":
