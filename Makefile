@@ -36,8 +36,8 @@ fuzz: $(STAMP)
 	OSEMOCK_FUZZ_FACTOR=$${OSEMOCK_FUZZ_FACTOR:-50} $(BIN)/python -m pytest -q -m fuzz tests
 
 bench: $(STAMP)
-	$(BIN)/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix
-	$(BIN)/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2 --mix
+	$(BIN)/python bench/sendbill_load.py --requests 3000 --concurrency 16 --workers 2 --mix --runs 5
+	$(BIN)/python bench/sendbill_load.py --rate 150 --seconds 10 --workers 2 --mix --runs 3
 	$(BIN)/python bench/sendbill_load.py --requests 100 --workers 2 --big 2000
 	$(BIN)/python bench/validate_speed.py
 

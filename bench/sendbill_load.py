@@ -259,15 +259,19 @@ def _start_server(args: argparse.Namespace, port: int, db: Path, log: Any) -> su
          "--threads", str(args.threads), "--workers", str(args.workers)],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    for _ in range(200):
+    deadline = time.monotonic() + 60
+    while server.poll() is None and time.monotonic() < deadline:
         try:
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             probe.request("GET", "/_osemock/health")
             probe.getresponse().read()
-            break
+            return server
         except OSError:  # not listening yet, or still loading the app
             time.sleep(0.1)
-    return server
+    server.terminate()
+    server.wait(timeout=10)
+    raise SystemExit(f"the server did not answer its health URL (exit status {server.returncode}); "
+                     "--log FILE keeps its output")
 
 
 def run_once(args: argparse.Namespace, bodies: list[bytes], warmup: list[bytes], log: Any) -> Run:
