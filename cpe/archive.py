@@ -16,6 +16,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterator
 
 from osemock.cpe.errors import ArchiveError, SunatError
@@ -48,11 +49,17 @@ class ZipLimits:
             try:
                 values[field_name] = int(raw) if raw else getattr(defaults, field_name)
             except ValueError:
-                raise ValueError(f"OSE_ZIP_{field_name.upper()} must be a whole number, not {raw!r}") from None
+                values[field_name] = 0
+            if values[field_name] < 1:
+                raise ValueError(f"OSE_ZIP_{field_name.upper()} must be a whole number of 1 or more, not {raw!r}")
         return cls(**values)
 
 
-DEFAULT_LIMITS = ZipLimits.from_env()
+@lru_cache(maxsize=1)
+def default_limits() -> ZipLimits:
+    """The limits of this process's environment, read at the first ZIP (a server checks them at start:
+    ``Settings.check``), not at import, where a typo would break every import of this module."""
+    return ZipLimits.from_env()
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,9 @@ def _check_xml_name(entry: str, expected: CpeName | None) -> None:
         raise SunatError("0161", f"{entry} <> {expected.base}.zip")
 
 
-def read_single_xml(content: bytes, expected: CpeName, limits: ZipLimits = DEFAULT_LIMITS) -> XmlEntry:
+def read_single_xml(content: bytes, expected: CpeName, limits: ZipLimits | None = None) -> XmlEntry:
     """The one XML of a sendBill/sendSummary ZIP, named like the ZIP (codes 0155–0161)."""
+    limits = limits or default_limits()
     files = _file_entries(_open(content, limits))
     if not files:
         raise SunatError("0157", "Validation File count error")
@@ -122,8 +130,9 @@ def read_single_xml(content: bytes, expected: CpeName, limits: ZipLimits = DEFAU
     return XmlEntry(info.filename, data)
 
 
-def read_lot(content: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> list[XmlEntry]:
+def read_lot(content: bytes, limits: ZipLimits | None = None) -> list[XmlEntry]:
     """Every XML of a sendPack lot, each named like a single document."""
+    limits = limits or default_limits()
     files = _file_entries(_open(content, limits))
     if not files:
         raise SunatError("0157", "Validation File count error")

@@ -5,30 +5,34 @@ import logging
 
 import click
 
-from osemock.server.settings import Settings
+from osemock.server.settings import Settings, SettingError
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="TCP port.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0: one the system picks, printed when the server listens).")
 @click.option("--profile", default=None, help="ose (default), sunat-beta, sunat-prod or a profile YAML file [env OSE_PROFILE].")
 @click.option("--db", default=None, type=click.Path(dir_okay=False), help="SQLite store [env OSE_DB; default var/osemock.sqlite3].")
 @click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False), help="Emitter registry YAML/JSON [env OSE_REGISTRY].")
-@click.option("--threads", default=2, show_default=True, type=int,
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1),
               help="Threads per worker (more only for drills that hold requests, e.g. delay or lost scenarios).")
 @click.option("--clock", default=None, help="Start the mock's clock at this ISO date-time, e.g. 2026-11-20T12:00:00 [env OSE_CLOCK].")
-@click.option("--workers", default=1, show_default=True, type=int,
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes sharing the store (more than 1: gunicorn, Linux/macOS).")
 def serve(host: str, port: int, profile: str | None, db: str | None, registry: str | None, threads: int,
           clock: str | None, workers: int) -> None:
     """Run the mock OSE/SUNAT billService."""
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
     from osemock.server import registry as registry_file
     from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock)
+    try:
+        settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock).check()
+    except SettingError as error:
+        raise click.ClickException(str(error)) from None
     if settings.registry is not None:  # a file with a typo stops here, named, not in every worker
         try:
             registry_file.load(settings.registry)
@@ -39,11 +43,19 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         return
     app = create_app(settings)
     settle_for_serving()
-    base = f"http://{host}:{port}"
-    click.echo(f"osemock ({app.engine.profile.name}) on {base}/ol-ti-itcpe/billService  store={settings.db}")
+    server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
+                           max_request_body_size=settings.max_request_bytes)
+    listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    _banner(f"osemock ({app.engine.profile.name})", f"http://{host}:{listening[0][1]}", f"store={settings.db}")
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+def _banner(name: str, base: str, details: str) -> None:
+    """Where everything is, with the port the server really listens on."""
+    click.echo(f"{name} on {base}/ol-ti-itcpe/billService  {details}")
     click.echo(f"  WSDL: {base}/ol-ti-itcpe/billService?wsdl   CDR certificate: {base}/_osemock/certificate.pem")
     click.echo(f"  Portal: {base}/   Admin API: {base}/_osemock/openapi.json")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="osemock", max_request_body_size=settings.max_request_bytes)
 
 
 def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
@@ -76,8 +88,12 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
 
             return create_app()  # then gunicorn_conf.post_worker_init settles it
 
-    base = f"http://{host}:{port}"
-    click.echo(f"osemock on {base}/ol-ti-itcpe/billService  store={settings.db}  workers={workers}x{threads} threads")
+    def when_ready(arbiter) -> None:  # noqa: ANN001 - gunicorn's hook signature; it has bound the port
+        bound = arbiter.LISTENERS[0].sock.getsockname()[1]
+        _banner(f"osemock ({settings.profile})", f"http://{host}:{bound}",
+                f"store={settings.db}  workers={workers}x{threads} threads")
+
+    options["when_ready"] = when_ready
     Mock().run()
 
 

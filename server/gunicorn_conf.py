@@ -5,10 +5,18 @@ workers share the SQLite store (``OSE_DB``, WAL), so tickets, scenarios and the 
 No ``preload_app``: each worker opens its own SQLite connections after the fork.
 """
 import os
+import sys
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8080')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("OSE_THREADS", "2"))
+from osemock.server.settings import SettingError, env_int
+
+try:
+    port = env_int(os.environ.get("PORT"), 8080, "PORT", 0, 65535)
+    workers = env_int(os.environ.get("WEB_CONCURRENCY"), 2, "WEB_CONCURRENCY", 1)
+    threads = env_int(os.environ.get("OSE_THREADS"), 2, "OSE_THREADS", 1)
+    timeout = env_int(os.environ.get("OSE_WORKER_TIMEOUT"), 660, "OSE_WORKER_TIMEOUT", 1)  # a "lost" scenario may hold a request 600 s
+except SettingError as error:  # gunicorn would print a traceback, or (no workers) wait without answering
+    sys.exit(f"osemock: {error}")
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{port}"
 # A worker takes no more connections than it has threads: the rest wait in the kernel's queue, where
 # whichever worker frees a thread first takes the next. With gunicorn's default (1000) a busy worker
 # kept accepting and queued requests behind its own while the other idled: p99 at 150 req/s went
@@ -19,7 +27,6 @@ worker_class = "gthread"
 # connections can all land on one worker while the other idles (half the throughput, measured).
 # Closing after each answer lets whichever worker is free take the next request.
 keepalive = 0
-timeout = int(os.environ.get("OSE_WORKER_TIMEOUT", "660"))   # a "lost" scenario may hold a request 600 s
 graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
@@ -35,17 +42,18 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signatur
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
-    """A registry file with a mistake stops the container in one line, before any worker boots (each
-    would fail on it, and gunicorn would report only that a worker failed to boot)."""
-    import sys
+    """A setting or registry file with a mistake stops the container in one line, before any worker
+    boots (each would fail on it, and gunicorn would report only that a worker failed to boot)."""
     from pathlib import Path
 
     from osemock.server import registry
+    from osemock.server.settings import Settings
 
-    path = os.environ.get("OSE_REGISTRY")
-    if path:
-        try:
+    try:
+        Settings.from_env().check()
+        path = os.environ.get("OSE_REGISTRY")
+        if path:
             registry.load(Path(path))
-        except registry.RegistryError as error:
-            server.log.error("%s", error)
-            sys.exit(1)
+    except (SettingError, registry.RegistryError) as error:
+        server.log.error("%s", error)
+        sys.exit(1)

@@ -5,8 +5,18 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
 
-def env_bool(value: str | None, default: bool) -> bool:
+#: The smallest request limit that still lets a SOAP envelope with a small ZIP in.
+MIN_REQUEST_BYTES = 1024
+
+
+class SettingError(ValueError):
+    """A configuration value the server cannot start with; the message names the variable or flag, so
+    ``osemock serve`` and the container stop with one line instead of a traceback."""
+
+
+def env_bool(value: str | None, default: bool, name: str = "the value") -> bool:
     """``1/true/yes/on`` is true, ``0/false/no/off`` false (unlike ``bool("false")``)."""
     if value is None or value.strip() == "":
         return default
@@ -15,7 +25,21 @@ def env_bool(value: str | None, default: bool) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"not a boolean: {value!r}")
+    raise SettingError(f"{name} must be 1/true/yes/on or 0/false/no/off, not {value!r}")
+
+
+def env_int(value: str | None, default: int, name: str, minimum: int, maximum: int | None = None) -> int:
+    """A whole number from the environment, within ``minimum``…``maximum``."""
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        span = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+        raise SettingError(f"{name} must be a whole number {span}, not {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -61,10 +85,39 @@ class Settings:
             settings = replace(settings, profile=env["OSE_PROFILE"])
         if env.get("OSE_REGISTRY"):
             settings = replace(settings, registry=Path(env["OSE_REGISTRY"]))
-        if env.get("OSE_MAX_REQUEST_BYTES"):
-            settings = replace(settings, max_request_bytes=int(env["OSE_MAX_REQUEST_BYTES"]))
-        settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True))
+        settings = replace(settings, max_request_bytes=env_int(env.get("OSE_MAX_REQUEST_BYTES"), settings.max_request_bytes,
+                                                               "OSE_MAX_REQUEST_BYTES", MIN_REQUEST_BYTES))
+        settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True, "OSE_JOURNAL_BODIES"))
         if env.get("OSE_CLOCK"):
             settings = replace(settings, clock=env["OSE_CLOCK"])
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
+
+    def check(self) -> Settings:
+        """These settings, once the profile loads, the clock reads a moment it may hold and the request
+        limit leaves room for a SOAP envelope; :class:`SettingError` otherwise (before any worker starts,
+        where each would fail on it in turn)."""
+        from osemock.cpe.archive import ZipLimits
+        from osemock.server.clock import EARLIEST, LATEST, parse_moment
+        from osemock.server.profiles import load_profile
+
+        try:
+            load_profile(self.profile)
+        except (ValueError, TypeError, OSError, yaml.YAMLError) as error:
+            raise SettingError(f"{error} (--profile, OSE_PROFILE)") from None
+        if self.clock:
+            try:
+                moment = parse_moment(self.clock)
+            except (ValueError, TypeError):
+                raise SettingError(f"clock (--clock, OSE_CLOCK) must be an ISO date-time such as "
+                                   f"2026-11-20T12:00:00, not {self.clock!r}") from None
+            if not EARLIEST <= moment <= LATEST:
+                raise SettingError(f"clock (--clock, OSE_CLOCK) must read between {EARLIEST.date()} and "
+                                   f"{LATEST.date()}, not {self.clock!r}")
+        try:
+            ZipLimits.from_env()
+        except ValueError as error:
+            raise SettingError(str(error)) from None
+        if self.max_request_bytes < MIN_REQUEST_BYTES:
+            raise SettingError(f"the request limit (OSE_MAX_REQUEST_BYTES) must be {MIN_REQUEST_BYTES} bytes or more")
+        return self

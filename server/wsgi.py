@@ -342,7 +342,7 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     """Build the whole mock from settings: store, profile, registry, identity, engine, SOAP, portal, admin."""
     from osemock.server.portal import create_portal
 
-    settings = settings or Settings.from_env()
+    settings = (settings or Settings.from_env()).check()
     profile = load_profile(settings.profile)
     warm_up()  # the rules and the schemas compiled now, not by the first requests
     xsd.load_all()

@@ -89,7 +89,40 @@ def load_profile(name_or_path: str) -> Profile:
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"profile {name_or_path!r} has unknown keys: {', '.join(sorted(unknown))}")
+    if "name" not in data:
+        raise ValueError(f"profile {name_or_path!r} has no name")
+    for key, value in data.items():
+        problem = _value_problem(key, value)
+        if problem:
+            raise ValueError(f"profile {name_or_path!r}: {key} {problem}, not {value!r}")
+    if isinstance(data.get("ose_ruc"), int):
+        data["ose_ruc"] = str(data["ose_ruc"])  # YAML reads an unquoted RUC as a number
     return Profile(**data)
+
+
+#: The values a key may take, where the type alone does not say it.
+_CHOICES = {"fault_dialect": ("ose", "sunat"), "cdr_style": ("ose", "sunat"), "ticket_style": ("beta", "prod"),
+            "channel": ("ose", "sunat")}
+_KINDS: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float),
+                                       "str | None": (str, type(None))}
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a profile value (a file's typo would otherwise surface as an odd answer)."""
+    if key == "ose_ruc":
+        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        return None if len(text) == 11 and text.isdigit() else "must be an 11-digit RUC"
+    annotation = next(f.type for f in fields(Profile) if f.name == key)
+    kinds = _KINDS[str(annotation)]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        return f"must be {' or '.join('null' if kind is type(None) else kind.__name__ for kind in kinds)}"
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return f"must be one of {', '.join(_CHOICES[key])}"
+    if key == "fault_http_status" and not 400 <= value <= 599:
+        return "must be an HTTP error status (400–599)"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return "must not be negative"
+    return None
 
 
 def builtin_profiles() -> tuple[str, ...]:

@@ -78,11 +78,9 @@ def test_cdr_zip_layout_is_sunats():
 
 
 def test_limits_come_from_the_environment():
-    from osemock.cpe.archive import ZipLimits
-
     limits = ZipLimits.from_env({"OSE_ZIP_MAX_ENTRIES": "5", "OSE_ZIP_MAX_RATIO": "50"})
     assert (limits.max_entries, limits.max_ratio, limits.max_xml_bytes) == (5, 50, ZipLimits().max_xml_bytes)
-    import pytest
-
     with pytest.raises(ValueError, match="OSE_ZIP_MAX_ENTRIES"):
         ZipLimits.from_env({"OSE_ZIP_MAX_ENTRIES": "many"})
+    with pytest.raises(ValueError, match="OSE_ZIP_MAX_RATIO must be a whole number of 1 or more, not .0."):
+        ZipLimits.from_env({"OSE_ZIP_MAX_RATIO": "0"})

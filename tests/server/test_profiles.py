@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from osemock.server.profiles import builtin_profiles, load_profile
-from osemock.server.settings import Settings, env_bool
+from osemock.server.settings import Settings, SettingError, env_bool, env_int
 
 
 @pytest.mark.parametrize("name", builtin_profiles())
@@ -47,3 +47,49 @@ def test_settings_from_environment():
 @pytest.mark.parametrize("text, value", [("1", True), ("yes", True), ("false", False), ("0", False), ("", True)])
 def test_env_bool(text, value):
     assert env_bool(text, True) is value
+
+
+@pytest.mark.parametrize("line, message", [
+    ("ose_ruc: 7", "ose_ruc must be an 11-digit RUC, not 7"),
+    ("rejections_as_cdr: 5", "rejections_as_cdr must be bool, not 5"),
+    ("fault_dialect: soap", "fault_dialect must be one of ose, sunat, not 'soap'"),
+    ("fault_http_status: 200", r"fault_http_status must be an HTTP error status \(400–599\), not 200"),
+    ("max_days_late: -1", "max_days_late must not be negative, not -1"),
+    ("ticket_after_polls: '3'", "ticket_after_polls must be int, not '3'"),
+    ("wildcard_user: 5", "wildcard_user must be str or null, not 5"),
+])
+def test_a_profile_value_of_the_wrong_kind_is_named(tmp_path, line, message):
+    path = tmp_path / "typo.yaml"
+    path.write_text(f"extends: ose\n{line}\n")
+    with pytest.raises(ValueError, match=message):
+        load_profile(str(path))
+
+
+def test_a_profile_takes_an_unquoted_ruc_and_a_null_user(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: ose\nname: mine\nose_ruc: 20123456789\nwildcard_user: null\nticket_after_seconds: 1.5\n")
+    profile = load_profile(str(path))
+    assert (profile.ose_ruc, profile.wildcard_user, profile.ticket_after_seconds) == ("20123456789", None, 1.5)
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"OSE_MAX_REQUEST_BYTES": "abc"}, "OSE_MAX_REQUEST_BYTES must be a whole number of 1024 or more, not 'abc'"),
+    ({"OSE_MAX_REQUEST_BYTES": "100"}, "OSE_MAX_REQUEST_BYTES must be a whole number of 1024 or more, not '100'"),
+    ({"OSE_JOURNAL_BODIES": "maybe"}, "OSE_JOURNAL_BODIES must be 1/true/yes/on or 0/false/no/off, not 'maybe'"),
+    ({"OSE_CLOCK": "yesterday"}, r"clock \(--clock, OSE_CLOCK\) must be an ISO date-time"),
+    ({"OSE_CLOCK": "3500-01-01"}, "must read between 1970-01-01 and 2999-12-31, not '3500-01-01'"),
+    ({"OSE_PROFILE": "nope"}, r"unknown profile 'nope'.* \(--profile, OSE_PROFILE\)"),
+])
+def test_settings_a_server_cannot_start_with_are_named(environ, message):
+    with pytest.raises(SettingError, match=message):
+        Settings.from_env(environ).check()
+
+
+def test_settings_that_work_pass_the_check():
+    settings = Settings.from_env({"OSE_MAX_REQUEST_BYTES": "2048", "OSE_CLOCK": "2026-11-20T12:00:00"})
+    assert settings.check() is settings and settings.max_request_bytes == 2048
+
+
+@pytest.mark.parametrize("text, number", [("", 2), (" 3 ", 3), ("1", 1)])
+def test_env_int(text, number):
+    assert env_int(text, 2, "OSE_THREADS", 1) == number

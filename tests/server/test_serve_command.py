@@ -1,0 +1,70 @@
+"""``osemock serve`` and the container's gunicorn command refuse settings they cannot serve with in one
+line, and tell where they listen when the system picks the port."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from osemock.server.cli import serve
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--threads", "0"], "Invalid value for '--threads': 0 is not in the range x>=1"),
+    (["--workers", "0"], "Invalid value for '--workers': 0 is not in the range x>=1"),
+    (["--port", "70000"], "Invalid value for '--port': 70000 is not in the range 0<=x<=65535"),
+])
+def test_serve_refuses_flags_it_cannot_serve_with(tmp_path, flags, message):
+    result = CliRunner().invoke(serve, [*flags, "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 2 and message in result.output
+
+
+@pytest.mark.parametrize("environ, flags, message", [
+    ({"OSE_MAX_REQUEST_BYTES": "lots"}, [], "Error: OSE_MAX_REQUEST_BYTES must be a whole number of 1024 or more, not 'lots'"),
+    ({}, ["--clock", "ayer"], "Error: clock (--clock, OSE_CLOCK) must be an ISO date-time such as 2026-11-20T12:00:00, not 'ayer'"),
+    ({"OSE_PROFILE": "bizlink"}, [], "Error: unknown profile 'bizlink'"),
+    ({"OSE_ZIP_MAX_RATIO": "0"}, [], "Error: OSE_ZIP_MAX_RATIO must be a whole number of 1 or more, not '0'"),
+])
+def test_serve_names_a_setting_it_cannot_start_with(tmp_path, environ, flags, message):
+    result = CliRunner().invoke(serve, [*flags, "--db", str(tmp_path / "s.db")], env=environ)
+    assert result.exit_code == 1 and message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_port_zero_serves_on_the_port_it_prints(tmp_path, workers):
+    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--port", "0", "--workers", workers,
+                                "--db", str(tmp_path / "s.db")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            found = re.match(r"osemock \(ose\) on (http://127\.0\.0\.1:(\d+))/ol-ti-itcpe/billService", line)
+            if found:
+                break
+        assert found, "".join(lines)
+        assert int(found[2]) != 0
+        assert requests.get(found[1] + "/_osemock/health", timeout=10).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("OSE_THREADS", "0", "osemock: OSE_THREADS must be a whole number of 1 or more, not '0'"),
+    ("WEB_CONCURRENCY", "0", "osemock: WEB_CONCURRENCY must be a whole number of 1 or more, not '0'"),
+    ("PORT", "http", "osemock: PORT must be a whole number from 0 to 65535, not 'http'"),
+    ("OSE_CLOCK", "mañana", "clock (--clock, OSE_CLOCK) must be an ISO date-time"),
+])
+def test_the_container_command_stops_on_a_bad_setting_in_one_line(tmp_path, variable, value, message):
+    """Before: no worker at all and a server that never answered (WEB_CONCURRENCY=0), or a traceback."""
+    environ = {**os.environ, "OSE_DB": str(tmp_path / "s.db"), "PORT": "0", variable: value}
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "python:osemock.server.gunicorn_conf",
+                           "osemock.server.wsgi:create_app()"], env=environ, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
