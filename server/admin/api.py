@@ -21,6 +21,7 @@ from osemock.server import registry
 from osemock.server.admin import progression
 from osemock.server.admin.fields import FieldError, number
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
+from osemock.server.clock import EARLIEST, LATEST
 from osemock.server.registry import RegistryError
 from osemock.server.store import MAX_INTEGER
 
@@ -244,7 +245,10 @@ def clock_advance() -> Response:
         raise AdminError(400, "bad-request", "give seconds, minutes, hours or days (not all zero)")
     try:
         mock().engine.clock.advance(timedelta(seconds=seconds))
-    except (OverflowError, ValueError) as error:
+    except OverflowError:  # more than a timedelta holds, so far more than the clock's range
+        raise AdminError(400, "bad-request", f"the clock cannot move that far: the clock reads between "
+                                             f"{EARLIEST.date()} and {LATEST.date()}") from None
+    except ValueError as error:
         raise AdminError(400, "bad-request", f"the clock cannot move that far: {error}") from None
     return jsonify(mock().engine.clock.describe())
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,24 @@ import click
 import yaml
 
 from osemock.server.admin.client import AdminClient, AdminError
+
+
+class _Finite(click.ParamType):
+    """A number the admin API can be sent (JSON has no NaN or infinity); the API judges its range."""
+
+    name = "number"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+FINITE = _Finite()
 
 
 def _out(data: Any) -> None:
@@ -99,8 +118,8 @@ def snapshot_import(ctx: click.Context, snapshot_file: str) -> None:
 
 @admin.command()
 @click.option("--freeze", "freeze_at", default=None, help="Stop the clock at this ISO date-time ('now': where it stands).")
-@click.option("--advance", default=None, type=float, help="Move the clock by this many seconds.")
-@click.option("--days", default=None, type=float, help="Move the clock by this many days.")
+@click.option("--advance", default=None, type=FINITE, help="Move the clock by this many seconds.")
+@click.option("--days", default=None, type=FINITE, help="Move the clock by this many days.")
 @click.option("--unfreeze", is_flag=True, help="Let the clock run again.")
 @click.pass_context
 def clock(ctx: click.Context, freeze_at: str | None, advance: float | None, days: float | None, unfreeze: bool) -> None:
@@ -120,7 +139,7 @@ def clock(ctx: click.Context, freeze_at: str | None, advance: float | None, days
 @admin.command()
 @click.argument("ticket", required=False)
 @click.option("--after-polls", type=int, default=None, help="Answer 98 this many more polls.")
-@click.option("--after-seconds", type=float, default=None, help="…and for this many seconds.")
+@click.option("--after-seconds", type=FINITE, default=None, help="…and for this many seconds.")
 @click.option("--settle", is_flag=True, help="Settle the ticket now.")
 @click.option("--default", "default", is_flag=True, help="Set the progression of new tickets instead.")
 @click.pass_context
@@ -131,6 +150,8 @@ def ticket(ctx: click.Context, ticket: str | None, after_polls: int | None, afte
         if default:
             return c.progression(after_polls, after_seconds)
         if ticket is None:
+            if settle or after_polls is not None or after_seconds is not None:
+                raise click.UsageError("name the ticket to change, or give --default to set how new tickets progress")
             return c.tickets()
         if settle or after_polls is not None or after_seconds is not None:
             return c.release(ticket, after_polls, after_seconds)
@@ -153,9 +174,9 @@ def scenario() -> None:
 @click.option("--numero", type=int, default=None)
 @click.option("--code", default=None, help="SUNAT code (code, observation).")
 @click.option("--http-status", type=int, default=None)
-@click.option("--delay", "delay_seconds", type=float, default=None, help="Seconds before answering (lost: before dropping).")
+@click.option("--delay", "delay_seconds", type=FINITE, default=None, help="Seconds before answering (lost: before dropping).")
 @click.option("--times", default="1", show_default=True, help="How many times it fires ('always': until removed).")
-@click.option("--probability", type=float, default=None, help="Chance a match fires (0–1).")
+@click.option("--probability", type=FINITE, default=None, help="Chance a match fires (0–1).")
 @click.option("--seed", type=int, default=None, help="Seed of the draws (same seed, same sequence).")
 @click.pass_context
 def scenario_add(ctx: click.Context, times: str, **spec: Any) -> None:

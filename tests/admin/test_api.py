@@ -240,6 +240,24 @@ def test_cli_drives_the_api(mock, tmp_path, capsys):
     assert "cannot reach" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["clock", "--advance", "nan"], "Invalid value for '--advance': 'nan' is not a finite number"),
+    (["clock", "--days", "inf"], "Invalid value for '--days': 'inf' is not a finite number"),
+    (["scenario", "add", "--action", "delay", "--delay", "Infinity"], "'Infinity' is not a finite number"),
+    (["ticket", "--after-polls", "2"], "name the ticket to change, or give --default to set how new tickets progress"),
+])
+def test_cli_refuses_what_it_cannot_send(mock, capsys, args, message):
+    """Before: NaN failed to encode and was reported as "cannot reach" the mock; flags that change a
+    ticket were dropped without a ticket, and the tickets were listed instead."""
+    assert main(["admin", "--url", mock.base_url, *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_names_the_clock_range_when_asked_to_move_past_anything(mock, capsys):
+    assert main(["admin", "--url", mock.base_url, "clock", "--days", "1e308"]) == 1
+    assert "the clock cannot move that far: the clock reads between 1970-01-01 and 2999-12-31" in capsys.readouterr().err
+
+
 # -- property-based: no body or query string makes the admin API or the portal answer 500 ---------------------
 FIELDS = ["action", "operation", "ruc", "type_code", "serie", "numero", "code", "times", "delay_seconds", "probability",
           "seed", "http_status", "seconds", "minutes", "hours", "days", "at", "after_polls", "after_seconds", "emitters",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pytest
 from lxml import etree
 
 from osemock.cli import main
@@ -107,3 +108,17 @@ def test_files_and_certificates_that_are_not_what_they_should_be_are_one_line_ea
     assert "Invalid value for --cert" in capsys.readouterr().err
     assert main(["send", str(good), "--trust", str(tmp_path / "junk.pem")]) == 2
     assert "Invalid value for --trust" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "'0' is not a number of seconds above 0 and up to 3600"),
+    ("-1", "'-1' is not a number of seconds above 0 and up to 3600"),
+    ("nan", "'nan' is not a number of seconds above 0 and up to 3600"),
+    ("inf", "'inf' is not a number of seconds above 0 and up to 3600"),
+    ("soon", "'soon' is not a number of seconds"),
+])
+def test_a_timeout_the_http_library_cannot_use_is_refused_in_one_line(capsys, value, message):
+    """Before: 0, a negative or NaN came back from requests as a traceback, inf from the socket."""
+    code = main(["status", "--ruc", RUC, "--timeout", value, "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "1234567890123"])
+    error = capsys.readouterr().err
+    assert code == 2 and f"Invalid value for '--timeout': {message}" in error and "Traceback" not in error
