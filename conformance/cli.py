@@ -60,7 +60,8 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
     from osemock.server.registry import load as load_registry
 
     try:  # a bad RUC, target, certificate or registry is a usage error, said before pytest starts
-        spec = Target.from_env(endpoint=target, ruc=ruc, cert=cert, cert_password=cert_password, registry=registry)
+        spec = Target.from_env(endpoint=target, ruc=ruc, profile=profile, cert=cert, cert_password=cert_password,
+                               registry=registry)
         spec.keypair()
         if spec.registry is not None:
             load_registry(spec.registry)
@@ -93,8 +94,9 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
 @click.option("--groups", default=None,
               help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
 @click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
-@click.option("--first-number", default=None, type=int,
-              help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere).")
+@click.option("--first-number", default=None, type=click.IntRange(1, 99_999_900),
+              help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere; "
+                   "a correlativo has 8 digits and a serie takes a few numbers from this one).")
 @_report
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def homologate(ruc, target, user, password, profile, cert, cert_password, registry, groups, seed, first_number, report_dir,

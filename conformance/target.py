@@ -84,7 +84,11 @@ class Target:
         target = replace(cls(), **values)  # type: ignore[arg-type]
         if not (len(target.ruc) == 11 and target.ruc.isdigit()):
             raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")
-        if not target.is_mock:
+        if target.is_mock:
+            from osemock.server.profiles import load_profile
+
+            load_profile(target.profile)  # raises ValueError for an unknown profile or a mistaken file
+        else:
             from osemock.client.endpoints import resolve
 
             resolve(target.endpoint)  # raises ValueError for what is neither a known name nor a URL

@@ -30,3 +30,13 @@ def test_check_and_homologate_refuse_a_bad_certificate_or_registry_before_runnin
         assert ("junk.pem must hold a private key" in result.stderr
                 or "registry registry.yaml: emitters[0].users[0]: 'password' is a required property" in result.stderr)
         assert "Traceback" not in result.stderr and "passed" not in result.stdout
+
+
+def test_check_and_homologate_refuse_an_unknown_profile_or_number_before_running(tmp_path):
+    """Before, ``check --profile`` was not looked at until each test of the suite failed on it."""
+    for command, message in ((["check", "--profile", "bizlink"], "unknown profile 'bizlink'"),
+                             (["homologate", "--profile", "bizlink"], "unknown profile 'bizlink'"),
+                             (["homologate", "--first-number", "0"], "0 is not in the range 1<=x<=99999900")):
+        result = run(["osemock", *command], tmp_path)
+        assert result.returncode == 2 and message in result.stderr, (command, result.stderr[-500:])
+        assert "Traceback" not in result.stderr and "passed" not in result.stdout
