@@ -15,6 +15,8 @@ from typing import Any, Callable
 import click
 from cryptography import x509
 
+from osemock.cli import Number
+
 EXIT_REJECTED, EXIT_EXCEPTION, EXIT_PENDING = 1, 3, 4
 
 _endpoint = click.option("--endpoint", "-e", envvar="OSEMOCK_ENDPOINT", default="mock", show_default=True,
@@ -24,23 +26,9 @@ _user = click.option("--user", "-u", envvar="OSEMOCK_USER", default="BIZLINKS", 
 _password = click.option("--password", "-p", envvar="OSEMOCK_PASSWORD", default="TESTBIZLINKS", show_default=True)
 _trust = click.option("--trust", envvar="OSEMOCK_TRUST", multiple=True, type=click.Path(exists=True, dir_okay=False),
                       help="PEM certificate a CDR signature must come from (repeatable).")
-class _Seconds(click.ParamType):
-    """A finite number of seconds above zero and up to an hour (the HTTP library refuses 0 and NaN
-    with a traceback, and a day-long wait on one call is a typo)."""
-
-    name = "seconds"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            seconds = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not 0 < seconds <= 3600:  # False for NaN too
-            self.fail(f"{value!r} is not a number of seconds above 0 and up to 3600", param, ctx)
-        return seconds
-
-
-_timeout = click.option("--timeout", default=30.0, show_default=True, type=_Seconds(), help="Seconds per call.")
+# requests refuses 0 and NaN with a traceback, and a wait of more than an hour on one call is a typo
+_timeout = click.option("--timeout", default=30.0, show_default=True, help="Seconds per call.",
+                        type=Number("number of seconds", minimum=0, above_minimum=True, maximum=3600))
 _json = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 _cert = click.option("--cert", envvar="OSEMOCK_CERT", type=click.Path(exists=True, dir_okay=False),
                      help="Signing certificate: PFX/P12 or PEM with key and certificate.")

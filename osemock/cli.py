@@ -1,9 +1,43 @@
 """The ``osemock`` command line: one group, subcommands per component."""
 from __future__ import annotations
 
+import math
+
 import click
 
 from osemock import __version__
+
+
+class Number(click.ParamType):
+    """A finite number, optionally within a range.  click's ``FloatRange`` lets NaN through (every
+    comparison with it is false), and neither JSON nor the HTTP library can take NaN or infinity."""
+
+    name = "number"
+
+    def __init__(self, what: str = "number", minimum: float | None = None, maximum: float | None = None,
+                 above_minimum: bool = False) -> None:
+        self.what, self.minimum, self.maximum, self.above_minimum = what, minimum, maximum, above_minimum
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a {self.what}", param, ctx)
+        low = self.minimum is not None and (number <= self.minimum if self.above_minimum else number < self.minimum)
+        high = self.maximum is not None and number > self.maximum
+        if not math.isfinite(number) or low or high:
+            self.fail(f"{value!r} is not a {self._span()}", param, ctx)
+        return number
+
+    def _span(self) -> str:
+        if self.minimum is None and self.maximum is None:
+            return f"finite {self.what}"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f"{'above' if self.above_minimum else 'at least'} {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"up to {self.maximum:g}")
+        return f"{self.what} {' and '.join(bounds)}"
 
 
 @click.group()

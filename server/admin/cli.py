@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,25 +9,12 @@ from typing import Any
 import click
 import yaml
 
+from osemock.cli import Number
 from osemock.server.admin.client import AdminClient, AdminError
 
 
-class _Finite(click.ParamType):
-    """A number the admin API can be sent (JSON has no NaN or infinity); the API judges its range."""
-
-    name = "number"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number", param, ctx)
-        return number
-
-
-FINITE = _Finite()
+#: What the admin API can be sent (JSON has no NaN or infinity); the API judges the range.
+FINITE = Number()
 
 
 def _out(data: Any) -> None:
