@@ -26,6 +26,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     from waitress import create_server
 
     from osemock.server import registry as registry_file
+    from osemock.server.store import Store, StoreError
     from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -39,9 +40,16 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         except registry_file.RegistryError as error:
             raise click.ClickException(str(error)) from None
     if workers > 1:
+        try:  # each worker would fail to boot on a store it cannot open, and gunicorn say only that
+            Store(settings.db).close()
+        except StoreError as error:
+            raise click.ClickException(str(error)) from None
         _serve_with_gunicorn(settings, host, port, workers, threads)
         return
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
     settle_for_serving()
     server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
                            max_request_body_size=settings.max_request_bytes)

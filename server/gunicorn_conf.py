@@ -48,12 +48,14 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
 
     from osemock.server import registry
     from osemock.server.settings import Settings
+    from osemock.server.store import Store, StoreError
 
     try:
-        Settings.from_env().check()
+        settings = Settings.from_env().check()
+        Store(settings.db).close()
         path = os.environ.get("OSE_REGISTRY")
         if path:
             registry.load(Path(path))
-    except (SettingError, registry.RegistryError) as error:
+    except (SettingError, StoreError, registry.RegistryError) as error:
         server.log.error("%s", error)
         sys.exit(1)

@@ -165,17 +165,31 @@ class SolUser:
     can_send: bool
 
 
+class StoreError(Exception):
+    """The store's file cannot be one: its folder cannot be made, or the file is not SQLite."""
+
+
 class Store:
     """All persistent state of one mock, in one SQLite file (``:memory:`` is not supported: use a file)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._writer = threading.RLock()
-        db = self._connection()
-        db.executescript(SCHEMA)  # executescript commits on its own
-        self._migrate(db)
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = self._connection()
+            db.executescript(SCHEMA)  # executescript commits on its own
+            self._migrate(db)
+        except (OSError, sqlite3.DatabaseError) as error:
+            raise StoreError(f"store {self.path} (--db, OSE_DB): {error}") from None
+
+    def close(self) -> None:
+        """Close this thread's connection (a process that only checked the store, before it forks)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:

@@ -60,6 +60,7 @@ def test_port_zero_serves_on_the_port_it_prints(tmp_path, workers):
     ("WEB_CONCURRENCY", "0", "osemock: WEB_CONCURRENCY must be a whole number of 1 or more, not '0'"),
     ("PORT", "http", "osemock: PORT must be a whole number from 0 to 65535, not 'http'"),
     ("OSE_CLOCK", "mañana", "clock (--clock, OSE_CLOCK) must be an ISO date-time"),
+    ("OSE_DB", "/dev/null/s.db", "store /dev/null/s.db (--db, OSE_DB): "),
 ])
 def test_the_container_command_stops_on_a_bad_setting_in_one_line(tmp_path, variable, value, message):
     """Before: no worker at all and a server that never answered (WEB_CONCURRENCY=0), or a traceback."""
@@ -68,3 +69,14 @@ def test_the_container_command_stops_on_a_bad_setting_in_one_line(tmp_path, vari
                            "osemock.server.wsgi:create_app()"], env=environ, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_names_a_store_it_cannot_open(tmp_path, workers):
+    """Before: a traceback from mkdir or from SQLite ("file is not a database")."""
+    (tmp_path / "notes.txt").write_text("not a store")
+    (tmp_path / "file").write_text("a file where the store's folder should be")
+    for db, message in ((tmp_path / "notes.txt", "file is not a database"), (tmp_path / "file" / "s.db", "File exists")):
+        result = CliRunner().invoke(serve, ["--workers", workers, "--db", str(db)])
+        assert result.exit_code == 1, result.output
+        assert f"Error: store {db} (--db, OSE_DB): " in result.output and message in result.output
