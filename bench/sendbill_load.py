@@ -357,8 +357,9 @@ def report(args: argparse.Namespace, run: Run) -> None:
         print(f"inside the server (journal) ms: p50 {inside[49]:.1f}  p95 {inside[94]:.1f}  p99 {inside[98]:.1f}")
 
 
-def summary(runs: list[Run]) -> None:
-    """Several runs in a few lines: the spread is the finding on a VM whose speed drifts."""
+def summary(runs: list[Run], offered: float = 0) -> None:
+    """Several runs in a few lines: the spread is the finding on a VM whose speed drifts.  At an
+    ``offered`` rate the throughput is that rate, so it is not set against the machine's speed."""
     throughputs = sorted(run.throughput for run in runs)
     p99s = sorted(percentiles([r[0] * 1000 for r in run.results])[98] for run in runs)
     references = [statistics.mean(run.reference) for run in runs]
@@ -369,6 +370,8 @@ def summary(runs: list[Run]) -> None:
     print(f"  latency p99 ms: {p99s[0]:.1f}–{p99s[-1]:.1f}, median {statistics.median(p99s):.1f}")
     print(f"  server CPU per request ms: {cpu[0]:.1f}–{cpu[-1]:.1f}, median {statistics.median(cpu):.1f}")
     print(f"  machine speed (CPU to validate the 20-line factura) ms: {min(references):.1f}–{max(references):.1f}")
+    if offered:
+        return
     # Throughput follows the machine's speed: their product stays put while either drifts.
     product = statistics.median(run.throughput * speed for run, speed in zip(runs, references))
     print(f"  throughput × machine speed: median {product:,.0f} (so about {product:,.0f} ÷ the speed in ms, in req/s)")
@@ -401,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_once(args, bodies, warmup, log))
             report(args, runs[-1])
     if len(runs) > 1:
-        summary(runs)
+        summary(runs, args.rate)
     return 0 if all(status == 200 for run in runs for _, status in run.results) else 1
 
 

@@ -42,3 +42,12 @@ def test_percentiles_stay_within_what_was_measured() -> None:
     p = sendbill_load.percentiles(latencies)
     assert p[98] <= max(latencies) and p[0] >= min(latencies)
     assert p[49] == 21.5
+
+
+def test_runs_at_a_fixed_rate_are_not_set_against_the_machine_speed() -> None:
+    finished = subprocess.run([sys.executable, str(BENCH), "--rate", "20", "--seconds", "1", "--runs", "2"],
+                              capture_output=True, text=True, timeout=300)
+    out = finished.stdout
+    assert finished.returncode == 0, out + finished.stderr
+    assert out.count("offered 20 req/s") == 2 and "over 2 runs:" in out and "latency p99 ms:" in out
+    assert "throughput × machine speed" not in out
