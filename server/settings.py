@@ -58,6 +58,10 @@ class Settings:
     """Largest HTTP body read; a larger request is refused with 413."""
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
+    read_timeout: int = 30
+    """Seconds a client may go without sending any of a request body it announced before it gets 408.
+    Under gunicorn (``--workers`` > 1, the container) a thread reads the body, and a few clients that
+    stall mid-request (a wrong Content-Length, a dropped network) held every thread: no one was answered."""
     clock: str | None = None
     """ISO date-time the mock's clock starts at (it keeps running); ``None`` = real Lima time."""
 
@@ -74,7 +78,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
-        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES`` and ``OSE_CLOCK``, then explicit overrides (``None`` ignored)."""
+        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_READ_TIMEOUT`` and ``OSE_CLOCK``, then explicit
+        overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
         settings = cls()
         if env.get("OSE_DB"):
@@ -88,6 +93,8 @@ class Settings:
         settings = replace(settings, max_request_bytes=env_int(env.get("OSE_MAX_REQUEST_BYTES"), settings.max_request_bytes,
                                                                "OSE_MAX_REQUEST_BYTES", MIN_REQUEST_BYTES))
         settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True, "OSE_JOURNAL_BODIES"))
+        settings = replace(settings, read_timeout=env_int(env.get("OSE_READ_TIMEOUT"), settings.read_timeout,
+                                                          "OSE_READ_TIMEOUT", 1, 3600))
         if env.get("OSE_CLOCK"):
             settings = replace(settings, clock=env["OSE_CLOCK"])
         given = {k: v for k, v in overrides.items() if v is not None}

@@ -94,7 +94,10 @@ class OsemockApp:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
-        body = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read(self.settings.max_request_bytes + 1)
+        body = self._read_body(environ, length)
+        if body is None:
+            return _respond(start_response, 408, f"the request body stopped arriving for {self.settings.read_timeout} s\n"
+                            .encode(), "text/plain")
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
         with ENGINE_TURN:  # the body is read: from here on only CPU work, and a scenario's waits
@@ -103,6 +106,19 @@ class OsemockApp:
                 return self._answer(endpoint, environ, start_response, body, started)
             finally:
                 BETWEEN_CHECKS.reset(pauses)
+
+    def _read_body(self, environ: dict[str, Any], length: int) -> bytes | None:
+        """The request body (up to one byte past the limit when no length is given); ``None`` when the
+        client sends none of it for ``read_timeout`` seconds.  waitress has read the whole body before
+        the app runs; gunicorn's thread reads it from the socket, which is given the timeout here."""
+        connection = environ.get("gunicorn.socket")
+        if connection is not None:
+            connection.settimeout(self.settings.read_timeout)
+        stream = environ["wsgi.input"]
+        try:
+            return stream.read(length) if length else stream.read(self.settings.max_request_bytes + 1)
+        except TimeoutError:
+            return None
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
                 started: float) -> Iterable[bytes]:
@@ -152,7 +168,7 @@ class OsemockApp:
             return _drop(environ, start_response)
         outcome = None if decision is None else f"{_peek_outcome(payload)} scenario:{decision.scenario.id}:{decision.action}"
         self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", captured.get("headers", []))
+        start_response(render.status_line(status), captured.get("headers", []))
         return [payload]
 
     def _misbehave(self, decision: Decision, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
@@ -167,7 +183,7 @@ class OsemockApp:
             status, payload, kind = 200, b"", "text/xml; charset=utf-8"
         elif decision.action == "http_status":
             status = decision.scenario.http_status or 503
-            payload, kind = f"{status} {_REASONS.get(status, 'Error')}\n".encode(), "text/plain"
+            payload, kind = f"{render.status_line(status)}\n".encode(), "text/plain"
         else:
             from osemock.cpe.errors import SunatError
 
@@ -241,13 +257,9 @@ class OsemockApp:
         scheme = environ.get("wsgi.url_scheme", "http")
         return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-            406: "Not Acceptable", 413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
 
 def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
-    start_response(f"{status} {_REASONS.get(status, 'Error')}",
+    start_response(render.status_line(status),
                    [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
 

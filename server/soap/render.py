@@ -11,6 +11,7 @@ alone in ``faultstring`` and the description in ``detail/message``.
 from __future__ import annotations
 
 import base64
+from http import HTTPStatus
 
 from lxml import etree
 
@@ -118,3 +119,12 @@ def render_plain_fault(faultcode: str, faultstring: str) -> bytes:
     _child(fault, "faultcode", f"soap-env:{faultcode}")
     _child(fault, "faultstring", faultstring)
     return _bytes(envelope)
+
+
+def status_line(code: int) -> str:
+    """``"503 Service Unavailable"``; a status the standard library does not name (a scenario may ask
+    for any) is ``"599 Error"``."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Error"

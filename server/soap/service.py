@@ -131,10 +131,10 @@ class SunatSoap11(Soap11):
             else:
                 log.error("unexpected error in %s: %r", operation, fault, exc_info=fault if isinstance(fault, BaseException) else None)
                 udc["bytes"] = render.render_fault(SunatError("0100", None), profile.fault_dialect)
-            ctx.transport.resp_code = _http_status(profile.fault_http_status)
+            ctx.transport.resp_code = render.status_line(profile.fault_http_status)
         elif isinstance(answer, SunatError):
             udc["bytes"] = render.render_fault(answer, profile.fault_dialect, engine.new_ticket())
-            ctx.transport.resp_code = _http_status(profile.fault_http_status)
+            ctx.transport.resp_code = render.status_line(profile.fault_http_status)
         else:
             udc["bytes"] = render.render_answer(operation, answer)
         udc["outcome"] = _outcome(answer, ctx.out_error)
@@ -156,14 +156,6 @@ def _outcome(answer: Any, error: Any) -> str:
     if hasattr(answer, "ticket"):
         return f"ticket:{answer.ticket}"
     return f"status:{getattr(answer, 'status_code', '')}"
-
-
-_REASONS = {200: "OK", 401: "Unauthorized", 406: "Not Acceptable", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable"}
-
-
-def _http_status(code: int) -> str:
-    return f"{code} {_REASONS.get(code, 'Error')}"
 
 
 def build_application(engine: Engine, endpoint: Endpoint) -> Application:
