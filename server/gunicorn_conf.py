@@ -4,6 +4,7 @@
 workers share the SQLite store (``OSE_DB``, WAL), so tickets, scenarios and the clock agree across them.
 No ``preload_app``: each worker opens its own SQLite connections after the fork.
 """
+import logging
 import os
 import sys
 
@@ -35,10 +36,27 @@ limit_request_line = 8190
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
-    """The worker's app is built: keep what it built out of the garbage collector's full passes."""
+    """The worker's app is built: keep what it built out of the garbage collector's full passes, and
+    give up on a client that sends nothing for ``OSE_READ_TIMEOUT`` seconds in the middle of a request."""
+    from osemock.server.settings import Settings
     from osemock.server.wsgi import settle_for_serving
 
     settle_for_serving()
+    seconds = Settings.from_env().read_timeout
+    limit_reads(worker.sockets, seconds)
+    logging.getLogger("gunicorn.error").addFilter(_StalledClientLine(seconds))
+
+
+def limit_reads(listeners, seconds: int) -> None:  # noqa: ANN001 - gunicorn's listener objects
+    """A gthread worker reads a request's headers (and the app its body) in a thread, with no deadline:
+    four clients that stopped half-way held every thread of two workers.  ``SO_RCVTIMEO`` on the
+    listening sockets, which the accepted ones inherit, makes such a read fail after ``seconds``;
+    gunicorn then logs a socket error and closes that connection (the app answers a stalled body 408)."""
+    import socket
+    import struct
+
+    for listener in listeners:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", seconds, 0))
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
@@ -59,3 +77,19 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
     except (SettingError, StoreError, registry.RegistryError) as error:
         server.log.error("%s", error)
         sys.exit(1)
+
+
+class _StalledClientLine(logging.Filter):
+    """gunicorn logs a read that :func:`limit_reads` cut short as a socket error with a traceback;
+    it is a client that stopped sending, so one warning line says so."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (BlockingIOError, TimeoutError)):
+            record.msg, record.args = "a client sent nothing for %d s in the middle of a request: connection closed", (self.seconds,)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True

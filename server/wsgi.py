@@ -117,7 +117,7 @@ class OsemockApp:
         stream = environ["wsgi.input"]
         try:
             return stream.read(length) if length else stream.read(self.settings.max_request_bytes + 1)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # the socket's timeout, or gunicorn_conf.limit_reads's
             return None
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
