@@ -25,31 +25,17 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     """Run the mock OSE/SUNAT billService."""
     from waitress import create_server
 
-    from osemock.server import registry as registry_file
-    from osemock.server.store import Store, StoreError
     from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
+    try:  # a mistake stops here in one line, named, not in every worker
         settings = Settings.from_env(profile=profile, db=db, registry=registry, clock=clock).check()
     except SettingError as error:
         raise click.ClickException(str(error)) from None
-    if settings.registry is not None:  # a file with a typo stops here, named, not in every worker
-        try:
-            registry_file.load(settings.registry)
-        except registry_file.RegistryError as error:
-            raise click.ClickException(str(error)) from None
     if workers > 1:
-        try:  # each worker would fail to boot on a store it cannot open, and gunicorn say only that
-            Store(settings.db).close()
-        except StoreError as error:
-            raise click.ClickException(str(error)) from None
         _serve_with_gunicorn(settings, host, port, workers, threads)
         return
-    try:
-        app = create_app(settings)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+    app = create_app(settings)
     settle_for_serving()
     server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
                            max_request_body_size=settings.max_request_bytes)

@@ -60,21 +60,13 @@ def limit_reads(listeners, seconds: int) -> None:  # noqa: ANN001 - gunicorn's l
 
 
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
-    """A setting or registry file with a mistake stops the container in one line, before any worker
-    boots (each would fail on it, and gunicorn would report only that a worker failed to boot)."""
-    from pathlib import Path
-
-    from osemock.server import registry
+    """A setting, registry file or store with a mistake stops the container in one line, before any
+    worker boots (see ``Settings.check``)."""
     from osemock.server.settings import Settings
-    from osemock.server.store import Store, StoreError
 
     try:
-        settings = Settings.from_env().check()
-        Store(settings.db).close()
-        path = os.environ.get("OSE_REGISTRY")
-        if path:
-            registry.load(Path(path))
-    except (SettingError, StoreError, registry.RegistryError) as error:
+        Settings.from_env().check()
+    except SettingError as error:
         server.log.error("%s", error)
         sys.exit(1)
 

@@ -59,9 +59,10 @@ class Settings:
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
     read_timeout: int = 30
-    """Seconds a client may go without sending any of a request body it announced before it gets 408.
-    Under gunicorn (``--workers`` > 1, the container) a thread reads the body, and a few clients that
-    stall mid-request (a wrong Content-Length, a dropped network) held every thread: no one was answered."""
+    """Seconds a client may send nothing in the middle of a request before its connection ends (a body
+    it announced: with 408).  Under gunicorn (``--workers`` > 1, the container) a thread reads each
+    request, and a few clients that stall half-way (a wrong Content-Length, a dropped network) held
+    every thread: no one was answered.  See ``gunicorn_conf.limit_reads``."""
     clock: str | None = None
     """ISO date-time the mock's clock starts at (it keeps running); ``None`` = real Lima time."""
 
@@ -101,16 +102,19 @@ class Settings:
         return replace(settings, **given)  # type: ignore[arg-type]
 
     def check(self) -> Settings:
-        """These settings, once the profile loads, the clock reads a moment it may hold and the request
-        limit leaves room for a SOAP envelope; :class:`SettingError` otherwise (before any worker starts,
-        where each would fail on it in turn)."""
+        """These settings, once the profile loads, the clock reads a moment it may hold, the limits are
+        whole numbers in range, the registry file is valid and the store opens; :class:`SettingError`
+        otherwise.  ``osemock serve`` and the container's gunicorn call it once, before any worker
+        starts (each would fail on it in turn, and gunicorn would only say a worker failed to boot)."""
         from osemock.cpe.archive import ZipLimits
+        from osemock.server import registry
         from osemock.server.clock import EARLIEST, LATEST, parse_moment
         from osemock.server.profiles import load_profile
+        from osemock.server.store import Store, StoreError
 
         try:
             load_profile(self.profile)
-        except (ValueError, TypeError, OSError, yaml.YAMLError) as error:
+        except (ValueError, OSError, yaml.YAMLError) as error:
             raise SettingError(f"{error} (--profile, OSE_PROFILE)") from None
         if self.clock:
             try:
@@ -127,4 +131,10 @@ class Settings:
             raise SettingError(str(error)) from None
         if self.max_request_bytes < MIN_REQUEST_BYTES:
             raise SettingError(f"the request limit (OSE_MAX_REQUEST_BYTES) must be {MIN_REQUEST_BYTES} bytes or more")
+        try:
+            if self.registry is not None:
+                registry.load(self.registry)
+            Store(self.db).close()
+        except (registry.RegistryError, StoreError) as error:
+            raise SettingError(str(error)) from None
         return self

@@ -37,6 +37,7 @@ from osemock.server.rules.engine import warm_up, workbook_check
 from osemock.server.rules.signature_rules import signature_check
 from osemock.server.settings import Settings
 from osemock.cpe import xsd
+from osemock.cpe.archive import default_limits
 from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import parse_zip_name
 from osemock.cpe.numbers import correlativo, digits
@@ -109,15 +110,12 @@ class OsemockApp:
 
     def _read_body(self, environ: dict[str, Any], length: int) -> bytes | None:
         """The request body (up to one byte past the limit when no length is given); ``None`` when the
-        client sends none of it for ``read_timeout`` seconds.  waitress has read the whole body before
-        the app runs; gunicorn's thread reads it from the socket, which is given the timeout here."""
-        connection = environ.get("gunicorn.socket")
-        if connection is not None:
-            connection.settimeout(self.settings.read_timeout)
+        client sends none of it for ``read_timeout`` seconds: gunicorn's sockets fail such a read
+        (``gunicorn_conf.limit_reads``), and waitress has the whole body before the app runs."""
         stream = environ["wsgi.input"]
         try:
             return stream.read(length) if length else stream.read(self.settings.max_request_bytes + 1)
-        except (TimeoutError, BlockingIOError):  # the socket's timeout, or gunicorn_conf.limit_reads's
+        except BlockingIOError:
             return None
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
@@ -354,7 +352,8 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     """Build the whole mock from settings: store, profile, registry, identity, engine, SOAP, portal, admin."""
     from osemock.server.portal import create_portal
 
-    settings = (settings or Settings.from_env()).check()
+    settings = settings or Settings.from_env()
+    default_limits()  # an OSE_ZIP_* typo fails here, not at the first request
     profile = load_profile(settings.profile)
     warm_up()  # the rules and the schemas compiled now, not by the first requests
     xsd.load_all()
