@@ -135,11 +135,12 @@ def ticket(ctx: click.Context, ticket: str | None, after_polls: int | None, afte
     def call(c: AdminClient) -> Any:
         if default:
             return c.progression(after_polls, after_seconds)
+        changes = settle or after_polls is not None or after_seconds is not None
         if ticket is None:
-            if settle or after_polls is not None or after_seconds is not None:
+            if changes:
                 raise click.UsageError("name the ticket to change, or give --default to set how new tickets progress")
             return c.tickets()
-        if settle or after_polls is not None or after_seconds is not None:
+        if changes:
             return c.release(ticket, after_polls, after_seconds)
         return c.ticket(ticket)
     _run(ctx, call)
