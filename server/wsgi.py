@@ -143,9 +143,11 @@ class OsemockApp:
             status = self.engine.profile.fault_http_status
             self._journal(endpoint, environ, body, status, payload, f"fault:{refused.code}", None, started, (None, None))
             return _respond(start_response, status, payload, "text/xml; charset=utf-8")
-        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
-        if not content_type:
-            environ["CONTENT_TYPE"] = "text/xml; charset=utf-8"
+        # the screen hands on UTF-8 whatever charset came (UTF-16 from a .NET client, Latin-1), so spyne
+        # is told so: decoding it in the charset the client named answered 0305, or a traceback
+        media_type = content_type.split(";", 1)[0].strip() or "text/xml"
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
+                                   "CONTENT_TYPE": f"{media_type}; charset=utf-8"})
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 import requests
 
 from osemock.cpe.archive import write_document_zip
@@ -16,12 +17,13 @@ RUC = "20123456789"
 NAME = f"{RUC}-01-F001-1"
 
 
-def post(mock, header: str, *, soap_action: str | None = None) -> Reply:
+def post(mock, header: str, *, soap_action: str | None = None, charset: str = "UTF-8") -> Reply:
     content = base64.b64encode(write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml"))).decode()
-    body = (f'<s:Envelope xmlns:s="{SOAP}"><s:Header>{header}</s:Header><s:Body>'
+    body = (f'<?xml version="1.0" encoding="{charset}"?>'
+            f'<s:Envelope xmlns:s="{SOAP}"><s:Header>{header}</s:Header><s:Body>'
             f'<n:sendBill xmlns:n="http://service.sunat.gob.pe"><fileName>{NAME}.zip</fileName>'
-            f"<contentFile>{content}</contentFile><partyType></partyType></n:sendBill></s:Body></s:Envelope>").encode()
-    headers = {"Content-Type": "text/xml;charset=UTF-8"}
+            f"<contentFile>{content}</contentFile><partyType></partyType></n:sendBill></s:Body></s:Envelope>").encode(charset)
+    headers = {"Content-Type": f"text/xml;charset={charset}"}
     if soap_action is not None:
         headers["SOAPAction"] = soap_action
     response = requests.post(mock.url(), data=body, headers=headers, timeout=30)
@@ -50,6 +52,19 @@ def test_two_prefixes_for_wsse_and_a_wrong_soapaction(ose):
     )
     reply = post(ose, header, soap_action='"urn:getStatus"')
     assert reply.status == 200, reply.body
+
+
+@pytest.mark.parametrize("charset", ["UTF-16", "ISO-8859-1"])
+def test_an_envelope_in_another_charset_is_read_in_it(ose, charset):
+    """A .NET client may write its SOAP in UTF-16 (WCF's writeEncoding) and say so in the Content-Type;
+    the mock reads it as any SOAP stack would (spyne used to be told the charset of the bytes it was no
+    longer given, and answered 0305)."""
+    header = (f'<wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken><wsse:Username>{RUC}BIZLINKS</wsse:Username>'
+              "<wsse:Password>TESTBIZLINKS</wsse:Password></wsse:UsernameToken></wsse:Security>"
+              "<x:Nota xmlns:x='urn:x'>año ñandú</x:Nota>")
+    reply = post(ose, header, charset=charset)
+    assert reply.status == 200, reply.body
+    assert reply.text("applicationResponse")
 
 
 def test_fault_http_status_comes_from_the_profile(make_mock, tmp_path):
