@@ -3,8 +3,9 @@
 spyne trusts its input more than a public endpoint may: a DTD (entity bombs), bytes that are not
 in the declared charset, an envelope with no Body or two Bodies reach code paths that raise instead
 of answering.  The screen parses once with a hardened parser (no DTD, no entities, no network, no
-huge trees) and hands spyne only a well-formed envelope in UTF-8; everything else becomes SUNAT's
-0305 ("El sistema no puede procesar el archivo xml") in the profile's dialect.
+huge trees) and hands spyne only a well-formed envelope in UTF-8, without xsi:type marks on the call;
+everything else becomes SUNAT's 0305 ("El sistema no puede procesar el archivo xml") in the profile's
+dialect.
 """
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from lxml import etree
 from osemock.cpe.errors import SunatError
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+#: NuSOAP and rpc-style stacks mark every field of the call with its XSD type (``xsd:string``,
+#: ``xsd:base64Binary``…).  Every field of SUNAT's operations is text to the mock, and spyne refuses a
+#: type it has no class for, so the screen drops the marks, as a JAX-WS service reads past them.
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
@@ -34,6 +39,11 @@ def screen(body: bytes) -> tuple[bytes, etree._Element]:
     calls = [child for child in bodies[0] if isinstance(child.tag, str)]
     if len(calls) != 1:
         raise SunatError("0305", f"El Body SOAP debe tener una operacion; tiene {len(calls)}")
+    typed = [element for element in calls[0].iter() if XSI_TYPE in element.attrib]
+    for element in typed:
+        del element.attrib[XSI_TYPE]
+    if typed:
+        return etree.tostring(root, encoding="UTF-8", xml_declaration=True), calls[0]
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:

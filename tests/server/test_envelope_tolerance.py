@@ -17,12 +17,16 @@ RUC = "20123456789"
 NAME = f"{RUC}-01-F001-1"
 
 
-def post(mock, header: str, *, soap_action: str | None = None, charset: str = "UTF-8") -> Reply:
+def post(mock, header: str, *, soap_action: str | None = None, charset: str = "UTF-8",
+         types: tuple[str, str] | None = None) -> Reply:
+    """sendBill of the sample factura; ``types`` puts those xsi:type on fileName and contentFile."""
     content = base64.b64encode(write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml"))).decode()
+    name_type, content_type = (f' xsi:type="{t}"' for t in types) if types else ("", "")
     body = (f'<?xml version="1.0" encoding="{charset}"?>'
-            f'<s:Envelope xmlns:s="{SOAP}"><s:Header>{header}</s:Header><s:Body>'
-            f'<n:sendBill xmlns:n="http://service.sunat.gob.pe"><fileName>{NAME}.zip</fileName>'
-            f"<contentFile>{content}</contentFile><partyType></partyType></n:sendBill></s:Body></s:Envelope>").encode(charset)
+            f'<s:Envelope xmlns:s="{SOAP}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xmlns:xsd="http://www.w3.org/2001/XMLSchema"><s:Header>{header}</s:Header><s:Body>'
+            f'<n:sendBill xmlns:n="http://service.sunat.gob.pe"><fileName{name_type}>{NAME}.zip</fileName>'
+            f"<contentFile{content_type}>{content}</contentFile><partyType></partyType></n:sendBill></s:Body></s:Envelope>").encode(charset)
     headers = {"Content-Type": f"text/xml;charset={charset}"}
     if soap_action is not None:
         headers["SOAPAction"] = soap_action
@@ -63,6 +67,18 @@ def test_an_envelope_in_another_charset_is_read_in_it(ose, charset):
               "<wsse:Password>TESTBIZLINKS</wsse:Password></wsse:UsernameToken></wsse:Security>"
               "<x:Nota xmlns:x='urn:x'>año ñandú</x:Nota>")
     reply = post(ose, header, charset=charset)
+    assert reply.status == 200, reply.body
+    assert reply.text("applicationResponse")
+
+
+@pytest.mark.parametrize("types", [("xsd:string", "xsd:base64Binary"), ("xsd:string", "xsd:string"),
+                                   ("xsd:token", "xsd:hexBinary")])
+def test_xsi_types_on_the_call_s_fields_are_ignored(ose, types):
+    """NuSOAP and rpc-style stacks mark each field with its XSD type; a JAX-WS service reads the value
+    all the same (spyne refused xsd:base64Binary, whose class it does not know, with 0305)."""
+    header = (f'<wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken><wsse:Username>{RUC}BIZLINKS</wsse:Username>'
+              "<wsse:Password>TESTBIZLINKS</wsse:Password></wsse:UsernameToken></wsse:Security>")
+    reply = post(ose, header, types=types)
     assert reply.status == 200, reply.body
     assert reply.text("applicationResponse")
 
