@@ -23,9 +23,14 @@ class RegistryError(InvalidInput):
     """The registry is not in the documented shape (the message says where)."""
 
 
+def schema() -> dict[str, Any]:
+    """The registry's JSON Schema (a fresh copy: the admin API's OpenAPI description embeds it)."""
+    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+    return Draft202012Validator(schema())
 
 
 def check(data: Any) -> dict[str, Any]:

@@ -165,6 +165,12 @@ class SolUser:
     can_send: bool
 
 
+#: The tables the emitter registry fills (a registry file, ``POST /_osemock/seed``): what
+#: ``reset {"registry": true}`` forgets and what a snapshot carries besides the documents.
+REGISTRY_TABLES = ("emitters", "sol_users", "certificates", "pse_links", "taxpayers", "padrones", "establishments",
+                   "receipt_ranges", "declared_lists")
+
+
 class StoreError(Exception):
     """The store's file cannot be one: its folder cannot be made, or the file is not SQLite."""
 
@@ -239,6 +245,13 @@ class Store:
         """Forget every document, ticket and request; keep the emitter registry."""
         with self.transaction() as db:
             for table in ("documents", "tickets", "requests"):
+                db.execute(f"DELETE FROM {table}")
+
+    def forget_registry(self) -> None:
+        """Forget the whole registry: emitters and their users, certificates and PSE links, and the
+        contribuyentes, padrones, establishments and receipt ranges it declared."""
+        with self.transaction() as db:
+            for table in REGISTRY_TABLES:
                 db.execute(f"DELETE FROM {table}")
 
     # -- documents ------------------------------------------------------------------------------

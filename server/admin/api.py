@@ -8,6 +8,7 @@ description of every route is ``openapi.yaml`` beside this module (served at
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from functools import lru_cache
 from importlib.resources import files
@@ -20,7 +21,7 @@ from osemock.cpe.numbers import digits
 from osemock.server import registry
 from osemock.server.admin import progression
 from osemock.server.admin.fields import FieldError, number
-from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
+from osemock.server.admin.snapshot import TABLES, SnapshotError, export_state, import_state
 from osemock.server.clock import EARLIEST, LATEST
 from osemock.server.registry import RegistryError
 from osemock.server.store import MAX_INTEGER
@@ -67,6 +68,30 @@ def _object() -> dict[str, Any]:
     return data
 
 
+def _query_int(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    """The query parameter ``name`` as an integer within ``minimum``…``maximum`` (``default`` when
+    absent); 400 otherwise, as the OpenAPI description says, rather than quietly reading something else."""
+    if name not in request.args:
+        return default
+    raw = request.args[name].strip()
+    if not re.fullmatch(r"-?[0-9]{1,19}", raw) or not minimum <= int(raw) <= maximum:
+        raise AdminError(400, "bad-request", f"{name} must be an integer from {minimum} to {maximum}")
+    return int(raw)
+
+
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def _query_bool(name: str, default: bool) -> bool:
+    """The query parameter ``name`` as a boolean (true/false, 1/0, yes/no); 400 for anything else."""
+    if name not in request.args:
+        return default
+    raw = request.args[name].strip().lower()
+    if raw not in _TRUE + _FALSE:
+        raise AdminError(400, "bad-request", f"{name} must be true or false")
+    return raw in _TRUE
+
+
 @bp.errorhandler(AdminError)
 def _admin_error(error: AdminError) -> tuple[Response, int]:
     return jsonify({"error": error.error, "message": error.message}), error.status
@@ -99,7 +124,27 @@ def openapi() -> Response:
 
 @lru_cache(maxsize=1)
 def _openapi() -> dict[str, Any]:
-    return yaml.safe_load(files("osemock.server.admin").joinpath("openapi.yaml").read_text(encoding="utf-8"))
+    """``openapi.yaml``, with what other modules own filled in so it cannot drift from them: the registry
+    schema the seed route checks against, and the tables a snapshot holds."""
+    spec = yaml.safe_load(files("osemock.server.admin").joinpath("openapi.yaml").read_text(encoding="utf-8"))
+    schemas = spec["components"]["schemas"]
+    registry_schema = _refs_under(registry.schema(), "#/$defs/", "#/components/schemas/Registry_")
+    for name, definition in registry_schema.pop("$defs").items():
+        schemas[f"Registry_{name}"] = definition
+    registry_schema.pop("$schema", None)
+    schemas["Registry"] = {**registry_schema, "description": schemas["Registry"]["description"]}
+    schemas["Snapshot"]["properties"]["tables"]["propertyNames"]["enum"] = list(TABLES)
+    return spec
+
+
+def _refs_under(node: Any, old: str, new: str) -> Any:
+    """``node`` with every ``$ref`` starting ``old`` made to start ``new``."""
+    if isinstance(node, dict):
+        return {key: (new + value[len(old):] if key == "$ref" and isinstance(value, str) and value.startswith(old)
+                      else _refs_under(value, old, new)) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_refs_under(item, old, new) for item in node]
+    return node
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -108,14 +153,15 @@ def reset() -> Response:
     """Forget documents, tickets, the journal and scenarios; the clock and ticket progression go back to
     their configuration.  ``{"registry": true}`` forgets the emitter registry too."""
     data = _object()
+    if not isinstance(data.get("registry", False), bool):
+        raise AdminError(400, "bad-request", "registry must be true or false")
     app = mock()
     store = app.engine.store
     store.reset()
     with store.transaction() as db:
         db.execute("DELETE FROM scenarios")
-        if data.get("registry"):
-            for table in ("emitters", "sol_users", "certificates", "pse_links"):
-                db.execute(f"DELETE FROM {table}")
+    if data.get("registry"):
+        store.forget_registry()
     progression.clear(store)
     app.engine.profile = app.base_profile
     app.engine.clock.restart()
@@ -165,8 +211,7 @@ def emitters() -> Response:
 
 @bp.get("/snapshot")
 def snapshot_export() -> Response:
-    journal = request.args.get("journal", "true").lower() not in ("0", "false", "no")
-    return jsonify(export_state(mock().engine.store, journal=journal))
+    return jsonify(export_state(mock().engine.store, journal=_query_bool("journal", True)))
 
 
 @bp.put("/snapshot")
@@ -187,11 +232,11 @@ def journal() -> Response:
         if request.args.get(name):
             clauses.append(f"{name} LIKE ?")
             params.append(request.args[name].replace("*", "%"))
-    after = request.args.get("after_id", type=int)
+    after = _query_int("after_id", None, 0, MAX_INTEGER)
     if after is not None:
         clauses.append("id > ?")
-        params.append(min(max(after, 0), MAX_INTEGER))
-    limit = min(max(request.args.get("limit", default=100, type=int), 1), 1000)
+        params.append(after)
+    limit = _query_int("limit", 100, 1, 1000)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = mock().engine.store.query(f"SELECT {JOURNAL_COLUMNS} FROM requests{where} ORDER BY id DESC LIMIT ?",
                                      (*params, limit))
@@ -314,14 +359,18 @@ def ticket(ticket: str) -> Response:
 # -- scenarios -------------------------------------------------------------------------------------
 @bp.get("/scenarios")
 def scenarios() -> Response:
-    active = request.args.get("active", "").lower() in ("1", "true", "yes")
-    return jsonify([s.to_dict() for s in mock().scenarios.all(active_only=active)])
+    return jsonify([s.to_dict() for s in mock().scenarios.all(active_only=_query_bool("active", False))])
 
 
 @bp.post("/scenarios")
 def scenario_add() -> tuple[Response, int]:
+    """One scenario or a list of them, each naming its ``action`` (only ``/faults``, the older API,
+    works one out from the other fields)."""
     data = body()
     items = data if isinstance(data, list) else [data]
+    if not all(isinstance(item, dict) and item.get("action") for item in items):
+        raise AdminError(400, "bad-request", "each scenario is a JSON object with its action "
+                                             "(code, observation, delay, http_status, empty, drop or lost)")
     added = [mock().scenarios.add(item).to_dict() for item in items]
     return jsonify(added if isinstance(data, list) else added[0]), 201
 
@@ -358,8 +407,3 @@ def faults() -> Response:
         app.scenarios.add(_object())
     return jsonify([s.to_dict() for s in app.scenarios.all(active_only=True)])
 
-
-@bp.route("/", defaults={"rest": ""})
-@bp.route("/<path:rest>")
-def unknown(rest: str) -> Response:
-    raise AdminError(404, "not-found", f"no admin route {PREFIX}/{rest}; see {PREFIX}/openapi.json")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from osemock.server.store import Store
+from osemock.server.store import REGISTRY_TABLES, Store
 
 FORMAT = "osemock-snapshot/1"
-#: What a snapshot holds, in an order that respects nothing but readability (there are no foreign keys).
-TABLES = ("emitters", "sol_users", "certificates", "pse_links", "documents", "tickets", "requests", "scenarios",
-          "osemock_state")
+#: What a snapshot holds: the whole registry, then the documents, tickets, journal, scenarios and the
+#: shared state (clock, ticket progression).  No foreign keys, so the order is only for reading.
+TABLES = (*REGISTRY_TABLES, "documents", "tickets", "requests", "scenarios", "osemock_state")
 
 
 class SnapshotError(ValueError):

@@ -19,9 +19,13 @@ from osemock.server.store import MAX_INTEGER
 
 class RowId(IntegerConverter):
     """``<int:…>`` in this app's routes: a row id SQLite can hold. A larger number matches no route
-    (404), where it reached the store and came back as a 500 (OverflowError)."""
+    (404), where it reached the store and came back as a 500 (OverflowError).  A negative one is a row
+    that does not exist (404 from the view), not a path that does not exist (which was a 405 for DELETE:
+    only GET reaches the catch-all)."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("signed", True)
+        kwargs.setdefault("min", -MAX_INTEGER)
         kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(url_map, *args, **kwargs)
 
@@ -38,10 +42,15 @@ def create_portal(mock: Any) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        if request.path.startswith(PREFIX + "/"):
+        # a 405 says which methods the path takes (RFC 9110 wants the Allow header)
+        allow = [(name, value) for name, value in error.get_headers() if name == "Allow"]
+        if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
+            message = error.description
+            if error.code == 404:  # no route has this path, whatever the method
+                message = f"no admin route {request.path}; see {PREFIX}/openapi.json"
             return jsonify({"error": (error.name or "error").lower().replace(" ", "-"),
-                            "message": error.description}), error.code
-        return render_template("portal/error.html", error=error), error.code
+                            "message": message}), error.code, allow
+        return render_template("portal/error.html", error=error), error.code, allow
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

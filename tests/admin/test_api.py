@@ -153,7 +153,7 @@ def test_ticket_progression_is_shared_by_processes_on_one_store(mock, make_mock)
     assert client.get_status(ticket).status is Status.ACCEPTED
 
 
-def test_openapi_describes_every_route(mock):
+def test_openapi_describes_every_route_and_method(mock):
     from openapi_spec_validator import validate
 
     spec = requests.get(mock.url("/_osemock/openapi.json"), timeout=10).json()
@@ -161,13 +161,14 @@ def test_openapi_describes_every_route(mock):
     flask_app = mock.app.fallback
     routes = set()
     for rule in flask_app.url_map.iter_rules():
-        if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.unknown":
+        if rule.endpoint.startswith("admin."):
             path = rule.rule[len("/_osemock"):]
             for name in rule.arguments:
                 path = path.replace(f"<int:{name}>", "{" + ("id" if name in ("entry_id", "scenario_id") else name) + "}")
                 path = path.replace(f"<{name}>", "{" + name + "}")
-            routes.add(path)
-    assert routes == set(spec["paths"])
+            routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    described = {(path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"}
+    assert routes == described
 
 
 def test_errors_are_json_never_a_traceback(mock):
@@ -203,9 +204,10 @@ def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, d
     assert requests.get(mock.url("/"), timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/_osemock/journal?after_id=18446744073709551616&limit=-5", "/?page=9223372036854775808",
-                                  "/journal?limit=18446744073709551616"])
+@pytest.mark.parametrize("path", ["/?page=9223372036854775808", "/journal?limit=18446744073709551616"])
 def test_numbers_past_sqlite_in_query_strings_are_bounded(mock, path):
+    """The portal's pages read such a number as the nearest one they can show (the admin API refuses it:
+    test_query_parameters_outside_the_description_are_400)."""
     assert requests.get(mock.url(path), timeout=10).status_code == 200
 
 
@@ -293,3 +295,98 @@ def test_random_admin_bodies_are_never_a_500(mock, path, body):
 def test_random_query_strings_are_never_a_500(mock, path, params):
     answer = requests.get(mock.url(path), params=params, timeout=10)
     assert answer.status_code < 500, (path, params, answer.text[:300])
+
+
+# -- the OpenAPI description and the routes agree (schemathesis found where they did not) --------------------
+FULL_REGISTRY = {
+    "emitters": [{"ruc": "20999999999", "name": "PSE SAC", "padrones": ["05", {"padron": "02", "from": "2026-01-01"}],
+                  "establishments": ["0001"], "physical_receipts": [{"type": "01", "serie": "0001", "from": 1, "to": 50}],
+                  "users": [{"user": "FACTURA1", "password": "x"}], "pse_for": [RUC],
+                  "certificates": [{"pem": (CERTS / "emitter-20123456789.cert.pem").read_text()}]}],
+    "taxpayers": [{"ruc": "20555555555", "name": "CLIENTE SAC", "padrones": ["14"]}],
+    "taxpayers_complete": True,
+}
+
+
+def _registry_rows(admin: AdminClient) -> dict[str, list[dict]]:
+    from osemock.server.store import REGISTRY_TABLES
+
+    tables = admin.export_snapshot()["tables"]
+    return {table: tables[table] for table in REGISTRY_TABLES}
+
+
+def test_a_snapshot_carries_the_whole_registry(mock, make_mock):
+    """Padrones, establishments, receipt ranges, taxpayers and the lists declared were left out: a state
+    restored from a snapshot judged documents against a smaller registry."""
+    mock.admin.seed(FULL_REGISTRY)
+    rows = _registry_rows(mock.admin)
+    assert all(rows.values()), {table: len(found) for table, found in rows.items()}
+    other = AdminClient(make_mock("ose", clock=f"{DAY}T18:00:00-05:00").base_url)
+    other.import_snapshot(mock.admin.export_snapshot())
+    assert _registry_rows(other) == rows
+
+
+def test_reset_with_the_registry_forgets_all_of_it(mock):
+    mock.admin.seed(FULL_REGISTRY)
+    mock.admin.reset(registry=True)
+    assert not any(_registry_rows(mock.admin).values())
+
+
+def _spec_validator(mock, schema: dict):
+    """A JSON Schema validator of ``schema`` whose ``#/components/…`` references read the served spec."""
+    from jsonschema import Draft202012Validator
+
+    spec = requests.get(mock.url("/_osemock/openapi.json"), timeout=10).json()
+    return Draft202012Validator({**schema, "components": spec["components"]})
+
+
+def test_answers_are_what_the_openapi_description_says(mock):
+    mock.admin.scenario(action="delay")                     # every match field null
+    mock.admin.scenario(action="code", code="0130", operation="sendBill", ruc=RUC, numero=3, note="x")
+    mock.client().send_bill(factura(1))
+    checks = [("/_osemock/scenarios", {"type": "array", "items": {"$ref": "#/components/schemas/Scenario"}}),
+              ("/_osemock/clock", {"$ref": "#/components/schemas/Clock"}),
+              ("/_osemock/journal", {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"}}),
+              ("/_osemock/snapshot", {"$ref": "#/components/schemas/Snapshot"})]
+    for path, schema in checks:
+        answer = requests.get(mock.url(path), timeout=10).json()
+        errors = [error.message for error in _spec_validator(mock, schema).iter_errors(answer)]
+        assert not errors, (path, errors[:3])
+
+
+def test_the_seed_schema_is_the_registry_file_s(mock):
+    validator = _spec_validator(mock, {"$ref": "#/components/schemas/Registry"})
+    assert validator.is_valid(FULL_REGISTRY)
+    assert not validator.is_valid({"emitters": [{"ruc": "20999999999", "padrones": [{"from": "2026-01-01"}]}]})
+
+
+@pytest.mark.parametrize("path", ["/_osemock/journal?limit=1001", "/_osemock/journal?limit=0", "/_osemock/journal?limit=ten",
+                                  "/_osemock/journal?after_id=-1", "/_osemock/journal?limit=%D9%A5",
+                                  "/_osemock/journal?after_id=18446744073709551616&limit=-5",
+                                  "/_osemock/snapshot?journal=maybe", "/_osemock/scenarios?active=null"])
+def test_query_parameters_outside_the_description_are_400(mock, path):
+    """They were read as something else (the default, a clamped number) without a word."""
+    answer = requests.get(mock.url(path), timeout=10)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "bad-request"
+
+
+def test_a_scenario_names_its_action_but_the_first_fault_api_works_it_out(mock):
+    for body in ({}, {"code": "0130"}, [{"action": "drop"}, {"operation": "sendBill"}]):
+        answer = requests.post(mock.url("/_osemock/scenarios"), json=body, timeout=10)
+        assert answer.status_code == 400 and "action" in answer.json()["message"], body
+    assert mock.admin.scenarios() == []
+    planned = requests.post(mock.url("/_osemock/faults"), json={"code": "0130", "operation": "sendBill"}, timeout=10)
+    assert planned.status_code == 200 and planned.json()[0]["action"] == "code"
+
+
+def test_a_wrong_method_is_405_with_allow_and_a_negative_id_is_404(mock):
+    wrong = requests.delete(mock.url("/_osemock/health"), timeout=10)
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert requests.delete(mock.url("/_osemock/scenarios/-293"), timeout=10).status_code == 404
+    assert requests.get(mock.url("/_osemock/journal/-1"), timeout=10).status_code == 404
+    assert requests.put(mock.url("/journal"), timeout=10).headers.get("Allow")   # the portal's pages too
+    post_only = requests.get(mock.url("/_osemock/clock/advance"), timeout=10)
+    assert post_only.status_code == 405 and post_only.headers["Allow"] == "OPTIONS, POST"
+    unknown = requests.delete(mock.url("/_osemock/scenarios/null,null"), timeout=10)
+    assert unknown.status_code == 404 and "openapi.json" in unknown.json()["message"]
