@@ -207,7 +207,10 @@ def parse_spec(data: Any) -> dict[str, Any]:
     probability = number(data, "probability", float, minimum=0, maximum=1)
     spec["probability"] = 1.0 if probability is None else probability
     spec["seed"] = number(data, "seed", int, minimum=0, maximum=MAX_INTEGER) or 0
-    spec["note"] = str(data["note"]) if data.get("note") is not None else None
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ScenarioError("note must be a text")
+    spec["note"] = note
     return spec
 
 

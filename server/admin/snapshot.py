@@ -7,6 +7,7 @@ travel as ``{"base64": …}``; the mock's signing key is not part of it (it live
 from __future__ import annotations
 
 import base64
+import sqlite3
 from typing import Any
 
 from osemock.server.store import REGISTRY_TABLES, Store
@@ -48,10 +49,17 @@ def import_state(store: Store, snapshot: Any) -> dict[str, int]:
             columns = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
             db.execute(f"DELETE FROM {table}")
             for row in rows:
-                if not isinstance(row, dict) or not set(row) <= columns:
+                if not isinstance(row, dict):
+                    raise SnapshotError(f"table {table!r}: a row is a JSON object of its columns")
+                if not set(row) <= columns:
                     raise SnapshotError(f"table {table!r}: unknown columns {sorted(set(row) - columns)}")
-                db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                           tuple(_decode(value) for value in row.values()))
+                if not row:
+                    raise SnapshotError(f"table {table!r}: a row without columns")
+                try:
+                    db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                               tuple(_decode(value) for value in row.values()))
+                except (sqlite3.Error, OverflowError) as error:  # a NOT NULL, a repeated key, 2**64…
+                    raise SnapshotError(f"table {table!r}: a row SQLite refuses ({error})") from None
             counts[table] = len(rows)
     return counts
 
