@@ -8,6 +8,7 @@ Credentials come from flags or the environment (``OSEMOCK_ENDPOINT``, ``OSEMOCK_
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +19,11 @@ from cryptography import x509
 from osemock.cli import Number
 
 EXIT_REJECTED, EXIT_EXCEPTION, EXIT_PENDING = 1, 3, 4
+
+# zeep logs what it cannot read in an answer (an applicationResponse that is not base64) with a
+# traceback, through Python's last-resort handler when nothing is configured; the command reports that
+# answer in its own line, so the traceback is noise on the terminal.
+logging.getLogger("zeep").addHandler(logging.NullHandler())
 
 _endpoint = click.option("--endpoint", "-e", envvar="OSEMOCK_ENDPOINT", default="mock", show_default=True,
                          help="mock, ose-test, sunat-beta, sunat-prod (…-otroscpe) or a billService URL.")

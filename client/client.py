@@ -20,6 +20,7 @@ from typing import Any, Callable, TypeVar
 import requests
 from cryptography import x509
 from zeep import Client
+from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
@@ -41,6 +42,30 @@ _CONSULT_BINDING = "{http://service.ws.consulta.comppago.electronico.registro.se
 
 class ClientError(Exception):
     """The call could not be completed (after the retries); the message says why."""
+
+
+#: What a SOAP answer's Content-Type may say.
+_XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
+
+
+class _SoapOnly(Transport):
+    """zeep's transport, but an error status whose body is not XML (a gateway's HTML page when the OSE
+    is down, a bare 503) is an HTTP error, as it is: zeep parses an HTML page that happens to be
+    well-formed and calls it a SOAP fault with no code."""
+
+    def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
+        response = super().post_xml(address, envelope, headers)
+        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if response.status_code >= 400 and media_type not in _XML_TYPES:
+            raise TransportError(f"a {media_type or 'untyped'} answer, not SOAP", status_code=response.status_code,
+                                 content=response.content)
+        return response
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of an error's message, shortened (zeep puts the whole answer after it)."""
+    line = (str(getattr(error, "message", "") or error).strip().splitlines() or [""])[0]
+    return line if len(line) <= 200 else line[:200] + "…"
 
 
 @dataclass
@@ -75,7 +100,7 @@ class OseClient:
                          if self.endpoint.consult_url else None)
 
     def _service(self, wsdl_set: str, binding: str, address: str) -> Any:
-        transport = Transport(timeout=self.timeout, operation_timeout=self.timeout)
+        transport = _SoapOnly(timeout=self.timeout, operation_timeout=self.timeout)
         client = Client(str(wsdl_path(wsdl_set)), transport=transport,
                         wsse=UsernameToken(self._username, self._password))
         return client.create_service(binding, address)
@@ -96,7 +121,9 @@ class OseClient:
                     raise
             except TransportError as error:
                 if error.status_code < 500 or attempt == self.retry.attempts:
-                    raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}") from error
+                    raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}: {_first_line(error)}") from error
+            except ZeepError as error:  # XML, but not the service's SOAP: a proxy's page, another service
+                raise ClientError(f"{self.endpoint.url} did not answer the service's SOAP: {_first_line(error)}") from error
             except requests.Timeout as error:
                 if not idempotent:
                     raise
@@ -105,6 +132,9 @@ class OseClient:
             except requests.ConnectionError as error:
                 if attempt == self.retry.attempts:
                     raise ClientError(f"cannot reach {self.endpoint.url}: {error}") from error
+            except requests.RequestException as error:  # an answer cut short, or that does not decode
+                if attempt == self.retry.attempts:
+                    raise ClientError(f"broken answer from {self.endpoint.url}: {error}") from error
             self.retry.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")

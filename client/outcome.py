@@ -96,10 +96,16 @@ def read_cdr(cdr_zip: bytes, trusted: list[x509.Certificate] | None = None) -> O
     return Outcome(status, code, description, observations, cdr_zip, xml, verified, problem)
 
 
-def fault_code(faultcode: str | None, faultstring: str | None, detail: etree._Element | None) -> tuple[str, str]:
-    """(code, description) of a SOAP fault in any dialect."""
+def fault_code(faultcode: str | None, faultstring: str | None, detail: etree._Element | bytes | str | None) -> tuple[str, str]:
+    """(code, description) of a SOAP fault in any dialect (zeep gives the whole answer as ``detail``,
+    in bytes, when it was XML but no SOAP fault)."""
     faultstring = (faultstring or "").strip()
-    detail_text = " ".join(t.strip() for t in detail.itertext()) if detail is not None else ""
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    if isinstance(detail, str):
+        detail_text = " ".join(detail.split())[:500]
+    else:
+        detail_text = " ".join(t.strip() for t in detail.itertext()) if detail is not None else ""
     suffix = (faultcode or "").rsplit(".", 1)[-1]
     if re.fullmatch(r"\d{4}", suffix):
         return suffix, faultstring

@@ -256,3 +256,64 @@ def test_a_lot_is_followed_to_its_cdrs(make_mock):
     assert sent.status is Status.PENDING and sent.ticket
     settled = client.get_status(sent.ticket, wait=True, timeout=10, interval=0.05)
     assert (settled.status, settled.description) == (Status.ACCEPTED, "2 CDR"), settled
+
+
+# -- answers that are no service's SOAP: what a down OSE, its gateway or a wrong URL sends ----------------
+_ENVELOPE = ('<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>{}'
+             '</soap-env:Body></soap-env:Envelope>')
+RAW_ANSWERS = {
+    # a load balancer's page while the OSE is down: well-formed, so zeep read it as a fault without a code
+    "gateway page": (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
+                     b"<html><body><h1>502 Bad Gateway</h1></body></html>", "HTTP 502", 2),
+    "cut short": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"
+                  + _ENVELOPE.format("<br:sendBillResp").encode(), "broken answer", 2),
+    "bad gzip": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n"
+                 b"Connection: close\r\n\r\n0123456789", "broken answer", 2),
+    "not an envelope": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n<a><b/></a>",
+                        "did not answer the service's SOAP", 1),
+    "another operation's answer": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n"
+                                   + _ENVELOPE.format('<br:getStatusResponse xmlns:br="http://service.sunat.gob.pe">'
+                                                      "<applicationResponse>UEsFBg==</applicationResponse>"
+                                                      "</br:getStatusResponse>").encode(),
+                                   "did not answer the service's SOAP", 1),
+}
+
+
+@pytest.fixture
+def raw_ose():
+    """A real server on loopback that answers every POST with the bytes in ``answer`` (status line,
+    headers and body as given: a body shorter than its Content-Length too), counting the requests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = {"answer": b"", "requests": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            state["requests"] += 1
+            self.wfile.write(state["answer"])
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.state = state
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/ol-ti-itcpe/billService"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("name", list(RAW_ANSWERS))
+def test_an_answer_that_is_no_soap_is_a_client_error_not_a_traceback(raw_ose, name):
+    """Each of these raised from inside zeep or requests (AttributeError, XMLParseError,
+    ChunkedEncodingError, ContentDecodingError); a gateway's page and a broken answer are tried again,
+    as a 5xx or a dropped line are."""
+    raw_ose.state["answer"], message, tries = RAW_ANSWERS[name]
+    client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(attempts=2, backoff=0.01))
+    with pytest.raises(ClientError, match=message):
+        client.get_status("1234567890123")
+    assert raw_ose.state["requests"] == tries
