@@ -106,6 +106,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
     import time
 
     from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, run
+    from osemock.conformance.report import report_folder
     from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
     from osemock.server.registry import load as load_registry
@@ -124,6 +125,8 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
         cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())
         if spec.registry is not None:
             load_registry(spec.registry)
+        if report_dir:
+            report_folder(report_dir)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     with connect(spec) as connection:

@@ -19,7 +19,7 @@ from typing import Any, TYPE_CHECKING, Iterator
 
 import pytest
 
-from osemock.conformance.report import ERROR, FAILED, PASSED, SKIPPED, CaseResult, Report
+from osemock.conformance.report import ERROR, FAILED, PASSED, SKIPPED, CaseResult, Report, report_folder
 from osemock.conformance.target import Target
 
 if TYPE_CHECKING:  # the client stack (zeep, signxml) loads when a fixture is used, not in every pytest run
@@ -62,6 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as error:
         raise pytest.UsageError(f"osemock: {error}") from error
     if config.getoption("--ose-report", default=None):
+        try:
+            report_folder(config.getoption("--ose-report"))
+        except ValueError as error:
+            raise pytest.UsageError(f"osemock --ose-report: {error}") from error
         config.stash[_REPORT] = Report("osemock conformance", target.describe())
     if config.getoption("--emitter-xml", default=None):
         from osemock.conformance.documents import load_corpus

@@ -8,6 +8,7 @@ findings; no CDN, no script), and JSON for machines.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -141,3 +142,16 @@ def _pretty_xml(text: str) -> str:
     except etree.XMLSyntaxError:
         return text
     return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
+def report_folder(folder: str | Path) -> Path:
+    """``folder``, made if missing, once it is known the reports can be written there: said before a
+    run of many minutes, not by a traceback at its end.  :class:`ValueError` says why not."""
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"cannot make the report folder {path}: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write in the report folder {path}")
+    return path

@@ -40,3 +40,13 @@ def test_check_and_homologate_refuse_an_unknown_profile_or_number_before_running
         result = run(["osemock", *command], tmp_path)
         assert result.returncode == 2 and message in result.stderr, (command, result.stderr[-500:])
         assert "Traceback" not in result.stderr and "passed" not in result.stdout
+
+
+def test_check_and_homologate_refuse_a_report_folder_they_cannot_write_before_running(tmp_path):
+    """homologate ran every case, then ended in a FileNotFoundError traceback when it wrote the report."""
+    (tmp_path / "a-file").write_text("")
+    for command in (["check", "--report", "a-file/reports"], ["homologate", "--report", "a-file/reports"]):
+        result = run(["osemock", *command], tmp_path)
+        assert result.returncode == 2, (command, result.stdout[-500:])
+        assert "cannot make the report folder a-file/reports" in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and "passed" not in result.stdout and "aprobados" not in result.stdout
