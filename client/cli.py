@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 from cryptography import x509
 
-from osemock.cli import Number
+from osemock.cli import Number, make_folder, write_output
 
 EXIT_REJECTED, EXIT_EXCEPTION, EXIT_PENDING = 1, 3, 4
 
@@ -220,7 +220,7 @@ def cdr(ruc, type_code, serie, numero, endpoint, user, password, trust, timeout,
     client = _client(endpoint, ruc, user, password, timeout, trust)
     outcome = _asked(lambda: client.get_status_cdr(ruc, type_code, serie, numero), f"{ruc}-{type_code}-{serie}-{numero}")
     if output and outcome.cdr_zip:
-        Path(output).write_bytes(outcome.cdr_zip)
+        write_output(output, outcome.cdr_zip)
     _show([outcome], as_json)
     sys.exit(_exit_code([outcome]))
 
@@ -239,7 +239,7 @@ def sign(file, cert, cert_password, sha1, output) -> None:
     method = SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256
     doc = _prepared(Path(file), _keypair(cert, cert_password), method, resign=True)
     if output:
-        Path(output).write_bytes(doc.xml)
+        write_output(output, doc.xml)
     else:
         sys.stdout.buffer.write(doc.xml)
 
@@ -253,7 +253,7 @@ def zip_command(files, cert, cert_password, output_dir) -> None:
     """Name and zip CPE XML files as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip), signing when --cert is
     given; a file that is no CPE XML is named on stderr, the others are still zipped, and the exit code is 1."""
     keypair = _keypair(cert, cert_password)
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    make_folder(output_dir)
     failed = False
     for name in files:
         try:
@@ -263,7 +263,7 @@ def zip_command(files, cert, cert_password, output_dir) -> None:
             failed = True
             continue
         target = Path(output_dir) / doc.zip_name
-        target.write_bytes(doc.zip)
+        write_output(target, doc.zip)
         click.echo(str(target))
     if failed:
         sys.exit(1)

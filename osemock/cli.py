@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import click
 
@@ -38,6 +39,30 @@ class Number(click.ParamType):
         if self.maximum is not None:
             bounds.append(f"up to {self.maximum:g}")
         return f"{self.what} {' and '.join(bounds)}"
+
+
+def write_output(path: str | Path, data: bytes | str) -> Path:
+    """Write a command's output file; a path that cannot be written (no such folder, no permission, a
+    folder) is one line naming it, not an OSError traceback after the work is done."""
+    target = Path(path)
+    try:
+        if isinstance(data, str):
+            target.write_text(data, encoding="utf-8")
+        else:
+            target.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror or error}") from None
+    return target
+
+
+def make_folder(path: str | Path) -> Path:
+    """A command's output folder, made if missing; one line naming it when it cannot be."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(f"cannot make the folder {folder}: {error.strerror or error}") from None
+    return folder
 
 
 @click.group()

@@ -9,7 +9,7 @@ from typing import Any
 import click
 import yaml
 
-from osemock.cli import Number
+from osemock.cli import Number, write_output
 from osemock.server.admin.client import AdminClient, AdminError
 
 
@@ -88,7 +88,7 @@ def snapshot_export(ctx: click.Context, output: str | None, no_journal: bool) ->
         raise click.ClickException(error.message) from None
     text = json.dumps(data)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
         click.echo(f"{output}: {sum(len(rows) for rows in data['tables'].values())} rows")
     else:
         sys.stdout.write(text + "\n")

@@ -122,3 +122,24 @@ def test_a_timeout_the_http_library_cannot_use_is_refused_in_one_line(capsys, va
     code = main(["status", "--ruc", RUC, "--timeout", value, "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "1234567890123"])
     error = capsys.readouterr().err
     assert code == 2 and f"Invalid value for '--timeout': {message}" in error and "Traceback" not in error
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    """sign -o, zip -o and admin snapshot export -o into a path whose folder is a file: an OSError
+    traceback after the work was done."""
+    good = tmp_path / "good.xml"
+    good.write_bytes(unsigned(f"{RUC}-01-F001-1.xml"))
+    (tmp_path / "a-file").write_text("")
+    blocked = tmp_path / "a-file" / "out"
+    assert main(["sign", str(good), "--cert", PEM, "-o", str(blocked)]) == 1
+    assert f"Error: cannot write {blocked}: Not a directory" in capsys.readouterr().err
+    assert main(["zip", str(good), "-o", str(blocked)]) == 1
+    assert f"Error: cannot make the folder {blocked}: Not a directory" in capsys.readouterr().err
+
+
+def test_admin_snapshot_export_to_a_path_that_cannot_be_written_is_one_line(make_mock, tmp_path, capsys):
+    mock = make_mock("ose")
+    (tmp_path / "a-file").write_text("")
+    blocked = tmp_path / "a-file" / "state.json"
+    assert main(["admin", "--url", mock.base_url, "snapshot", "export", "-o", str(blocked)]) == 1
+    assert f"Error: cannot write {blocked}: Not a directory" in capsys.readouterr().err
