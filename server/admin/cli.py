@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from osemock.cli import Number, write_output
 from osemock.server.admin.client import AdminClient, AdminError
@@ -52,13 +51,21 @@ def reset(ctx: click.Context, registry: bool) -> None:
 @click.pass_context
 def seed(ctx: click.Context, registry_file: str) -> None:
     """Add the emitters of a registry YAML/JSON file (certificate paths are read here and sent as PEM)."""
+    from osemock.server.registry import RegistryError, load
+
     path = Path(registry_file)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for emitter in data.get("emitters", []):
-        for certificate in emitter.get("certificates", []):
+    try:  # read and checked here, so a typo is named with its place in the file
+        data = load(path)
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from None
+    for emitter in data.get("emitters") or []:
+        for certificate in emitter.get("certificates") or []:
             pem = str(certificate.get("pem", ""))
             if pem and "-----BEGIN" not in pem:
-                certificate["pem"] = (path.parent / pem).read_text(encoding="ascii")
+                try:
+                    certificate["pem"] = (path.parent / pem).read_text(encoding="ascii")
+                except (OSError, UnicodeDecodeError) as error:
+                    raise click.ClickException(f"registry {path}: cannot read the certificate {pem}: {error}") from None
     _run(ctx, lambda c: c.seed(data))
 
 
@@ -98,7 +105,10 @@ def snapshot_export(ctx: click.Context, output: str | None, no_journal: bool) ->
 @click.argument("snapshot_file", type=click.Path(exists=True, dir_okay=False))
 @click.pass_context
 def snapshot_import(ctx: click.Context, snapshot_file: str) -> None:
-    data = json.loads(Path(snapshot_file).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(snapshot_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise click.ClickException(f"{snapshot_file} is not a snapshot's JSON: {error}") from None
     _run(ctx, lambda c: c.import_snapshot(data))
 
 

@@ -143,3 +143,22 @@ def test_admin_snapshot_export_to_a_path_that_cannot_be_written_is_one_line(make
     blocked = tmp_path / "a-file" / "state.json"
     assert main(["admin", "--url", mock.base_url, "snapshot", "export", "-o", str(blocked)]) == 1
     assert f"Error: cannot write {blocked}: Not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, content, message", [
+    ("seed", b"emitters: [\n", "registry {file}: cannot read it: while parsing"),
+    ("seed", b"\xff\xfe\x00", "registry {file}: cannot read it: 'utf-8' codec"),
+    ("seed", b"just words", "registry {file}: the registry: 'just words' is not of type 'object'"),
+    ("seed", b"emitters:\n  - ruc: '20123456789'\n    certificates:\n      - pem: nothere.pem\n",
+     "registry {file}: cannot read the certificate nothere.pem"),
+    ("snapshot import", b"not json", "{file} is not a snapshot's JSON"),
+    ("snapshot import", b"\xff\xfe\x00", "{file} is not a snapshot's JSON"),
+])
+def test_admin_files_that_are_not_what_they_should_be_are_one_line(make_mock, tmp_path, capsys, command, content, message):
+    """Each was a traceback (YAMLError, UnicodeDecodeError, AttributeError, JSONDecodeError, FileNotFoundError)."""
+    mock = make_mock("ose")
+    path = tmp_path / "input"
+    path.write_bytes(content)
+    assert main(["admin", "--url", mock.base_url, *command.split(), str(path)]) == 1
+    error = capsys.readouterr().err
+    assert "Error: " + message.format(file=path) in error and "Traceback" not in error
