@@ -8,6 +8,7 @@ an octal number).
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,17 +57,33 @@ def read_expectation(path: Path) -> Expectation:
         if sidecar.is_file():
             try:
                 data = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every scalar a string
+            except (OSError, UnicodeDecodeError) as error:
+                raise ValueError(f"{sidecar}: cannot read it ({error})") from None
             except yaml.YAMLError as error:
                 raise ValueError(f"{sidecar}: not a code nor YAML ({error.__class__.__name__})") from error
             if isinstance(data, str):
-                return Expectation(data.strip())
+                return _checked(sidecar, Expectation(data.strip()))
             if isinstance(data, dict) and data.get("code"):
                 observations = data.get("observations") or []
                 if isinstance(observations, str):
                     observations = observations.split()
-                return Expectation(str(data["code"]).strip(), tuple(observations), str(data.get("reason", "")))
+                if not isinstance(observations, list) or not all(isinstance(o, str) for o in observations):
+                    raise ValueError(f"{sidecar}: observations are a list of codes (4287)")
+                return _checked(sidecar, Expectation(str(data["code"]).strip(), tuple(o.strip() for o in observations),
+                                                     str(data.get("reason", ""))))
             raise ValueError(f"{sidecar}: write a code (2017) or a mapping with 'code'")
     return Expectation()
+
+
+def _checked(sidecar: Path, expectation: Expectation) -> Expectation:
+    """``expectation`` when its codes are SUNAT codes (0, or four digits): a typo ('2O17') would
+    otherwise fail its document with a confusing "expected 2O17, got 2017"."""
+    if expectation.code != "0" and not re.fullmatch(r"[0-9]{4}", expectation.code):
+        raise ValueError(f"{sidecar}: {expectation.code!r} is not a SUNAT code (0, or four digits such as 2017)")
+    for code in expectation.observations:
+        if not re.fullmatch(r"[0-9]{4}", code):
+            raise ValueError(f"{sidecar}: observation {code!r} is not a SUNAT code (four digits such as 4287)")
+    return expectation
 
 
 @dataclass
@@ -91,7 +108,15 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder of XML documents")
-    documents = [CorpusDocument(path, path.read_bytes(), read_expectation(path)) for path in sorted(folder.glob("*.xml"))]
+    documents = []
+    for path in sorted(folder.glob("*.xml")):
+        if not path.is_file():
+            continue  # a folder named like a document
+        try:
+            xml = path.read_bytes()
+        except OSError as error:
+            raise ValueError(f"{path}: cannot read it ({error.strerror or error})") from None
+        documents.append(CorpusDocument(path, xml, read_expectation(path)))
     documents.sort(key=lambda d: (_ORDER.get(d.type_code, 5), d.path.name))
     return documents
 

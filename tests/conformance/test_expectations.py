@@ -31,6 +31,27 @@ def test_an_unreadable_sidecar_is_a_clear_error(tmp_path):
     assert "not a code nor YAML" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("sidecar, message", [
+    (b"\xff\xfe", "cannot read it"),
+    (b"2O17", "'2O17' is not a SUNAT code"),
+    (b"code: '0'\nobservations: [4287, x]\n", "observation 'x' is not a SUNAT code"),
+    (b"code: '0'\nobservations: {a: 1}\n", "observations are a list of codes"),
+])
+def test_a_sidecar_that_is_no_expectation_is_a_clear_error(tmp_path, sidecar, message):
+    """Before: a traceback (UnicodeDecodeError) or a document failed later against a code nobody answers."""
+    (tmp_path / "20123456789-01-F001-9.xml").write_bytes(b"<Invoice/>")
+    (tmp_path / "20123456789-01-F001-9.expected").write_bytes(sidecar)
+    with pytest.raises(ValueError, match=message):
+        load_corpus(tmp_path)
+
+
+def test_a_folder_named_like_a_document_is_left_out(tmp_path):
+    """It stopped the whole run with pytest's INTERNALERROR (IsADirectoryError)."""
+    (tmp_path / "20123456789-01-F001-9.xml").write_bytes(b"<Invoice/>")
+    (tmp_path / "old.xml").mkdir()
+    assert [d.path.name for d in load_corpus(tmp_path)] == ["20123456789-01-F001-9.xml"]
+
+
 def test_judging_an_outcome():
     accepted = Outcome(Status.OBSERVED, "0", "ok", [Observation("4287", "…")])
     assert Expectation().judge(accepted) is None
