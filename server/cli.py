@@ -37,8 +37,12 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         return
     app = create_app(settings)
     settle_for_serving()
-    server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
-                           max_request_body_size=settings.max_request_bytes)
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
+                               max_request_body_size=settings.max_request_bytes)
+    except (OSError, ValueError) as error:  # the port is taken (a second `make serve`), the host is no address
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
     listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
     _banner(f"osemock ({app.engine.profile.name})", f"http://{host}:{listening[0][1]}", f"store={settings.db}")
     server.print_listen("Serving on http://{}:{}")

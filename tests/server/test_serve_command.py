@@ -80,3 +80,18 @@ def test_serve_names_a_store_it_cannot_open(tmp_path, workers):
         result = CliRunner().invoke(serve, ["--workers", workers, "--db", str(db)])
         assert result.exit_code == 1, result.output
         assert f"Error: store {db} (--db, OSE_DB): " in result.output and message in result.output
+
+
+def test_a_port_in_use_or_a_host_that_is_no_address_is_one_line(tmp_path):
+    """A second ``make serve`` on the same port printed waitress's OSError traceback."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(serve, ["--port", str(port), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1, result.output
+    assert f"Error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+    result = CliRunner().invoke(serve, ["--host", "999.1.1.1", "--port", "0", "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1 and "Error: cannot listen on 999.1.1.1:0" in result.output
