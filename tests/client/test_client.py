@@ -203,50 +203,6 @@ def test_read_cdr_raises_a_cpe_error_for_what_is_no_cdr(name):
         assert "exceeds" in str(raised.value) or "ratio" in str(raised.value)
 
 
-@pytest.fixture
-def broken_ose():
-    """A real HTTP server on loopback that answers every sendBill with a CDR that is no CDR."""
-    import base64
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    content = {"cdr": b""}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = ('<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>'
-                    '<br:sendBillResponse xmlns:br="http://service.sunat.gob.pe"><applicationResponse>'
-                    f'{base64.b64encode(content["cdr"]).decode()}</applicationResponse></br:sendBillResponse>'
-                    '</soap-env:Body></soap-env:Envelope>').encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.content = content
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/ol-ti-itcpe/billService"
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb"])
-def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(broken_ose, name):
-    broken_ose.content["cdr"] = BROKEN_CDRS[name]
-    client = OseClient(broken_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
-    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml"))
-    assert outcome.status is Status.EXCEPTION and not outcome.accepted
-    assert "could not be read" in outcome.description
-    assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
-
-
 def test_a_lot_is_followed_to_its_cdrs(make_mock):
     """sendPack, then the ticket's ZIP of CDR ZIPs read through the archive's limits."""
     mock = make_mock("ose", clock=CLOCK)
@@ -317,3 +273,18 @@ def test_an_answer_that_is_no_soap_is_a_client_error_not_a_traceback(raw_ose, na
     with pytest.raises(ClientError, match=message):
         client.get_status("1234567890123")
     assert raw_ose.state["requests"] == tries
+
+
+@pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb"])
+def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(raw_ose, name):
+    import base64
+
+    body = _ENVELOPE.format('<br:sendBillResponse xmlns:br="http://service.sunat.gob.pe"><applicationResponse>'
+                            f'{base64.b64encode(BROKEN_CDRS[name]).decode()}</applicationResponse></br:sendBillResponse>')
+    raw_ose.state["answer"] = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nConnection: close\r\n\r\n"
+                               + body.encode())
+    client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml"))
+    assert outcome.status is Status.EXCEPTION and not outcome.accepted
+    assert "could not be read" in outcome.description
+    assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
