@@ -206,6 +206,8 @@ class OseClient:
             outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
             outcome.document = document
             return outcome
+        if not str(ticket or "").strip():  # a pending outcome without a ticket could never be followed
+            return Outcome(Status.EXCEPTION, "", f"{self.endpoint.url} answered without a ticket", document=document)
         return Outcome(Status.PENDING, "98", "En proceso", ticket=ticket, document=document)
 
     def get_status(self, ticket: str, wait: bool = False, timeout: float = 120.0, interval: float = 1.0,
@@ -220,6 +222,9 @@ class OseClient:
                 outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
                 outcome.ticket = ticket
                 return outcome
+            if status is None:
+                return Outcome(Status.EXCEPTION, "", f"{self.endpoint.url} answered getStatus without a status",
+                               ticket=ticket)
             code = str(status.statusCode or "")
             if code == "98":
                 if wait and time.monotonic() + interval <= deadline:
@@ -248,6 +253,9 @@ class OseClient:
             outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
             outcome.document = document
             return outcome
+        if status is None:
+            return Outcome(Status.EXCEPTION, "", f"{self.endpoint.url} answered getStatusCdr without a status",
+                           document=document)
         code = str(status.statusCode or "")
         if status.content:
             outcome = _answered_cdr(status.content, self.trusted)
@@ -261,6 +269,8 @@ def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,
                   read: Callable[[bytes, list[x509.Certificate] | None], Outcome] = read_cdr) -> Outcome:
     """The CDR an answer carries. One that cannot be read (not a ZIP, no XML, past the size limits) is
     an exception outcome that keeps the bytes: the document's state is unknown until getStatusCdr says."""
+    if not content:
+        return Outcome(Status.EXCEPTION, "", "the answer carries no CDR (applicationResponse is empty)", cdr_zip=content)
     try:
         return read(content, trusted)
     except CpeError as error:

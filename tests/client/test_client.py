@@ -288,3 +288,22 @@ def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(raw_ose, nam
     assert outcome.status is Status.EXCEPTION and not outcome.accepted
     assert "could not be read" in outcome.description
     assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
+
+
+def test_an_answer_without_its_content_is_an_exception_outcome(raw_ose):
+    """An operation's answer with nothing inside: getStatus and getStatusCdr raised AttributeError, and
+    sendSummary reported a pending ticket with no ticket to follow."""
+    from osemock.fixtures.summaries import comunicacion_baja
+
+    client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(attempts=1))
+    calls = {"getStatus": (lambda: client.get_status("1234567890123"), "answered getStatus without a status"),
+             "getStatusCdr": (lambda: client.get_status_cdr(RUC, "01", "F001", 1), "answered getStatusCdr without a status"),
+             "sendBill": (lambda: client.send_bill(signed_document(f"{RUC}-01-F001-1.xml")), "carries no CDR"),
+             "sendSummary": (lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]),
+                             "answered without a ticket")}
+    for operation, (call, message) in calls.items():
+        raw_ose.state["answer"] = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n" + _ENVELOPE.format(
+            f'<br:{operation}Response xmlns:br="http://service.sunat.gob.pe"/>').encode())
+        outcome = call()
+        assert outcome.status is Status.EXCEPTION and message in outcome.description, (operation, outcome)
+        assert outcome.ticket is None or operation == "getStatus"
