@@ -34,13 +34,16 @@ class AdminClient:
         """One request to ``/_osemock{path}``; the decoded JSON answer, :class:`AdminError` otherwise."""
         response = self.session.request(method, f"{self.base_url}{PREFIX}{path}", json=json,
                                         params={k: v for k, v in params.items() if v is not None}, timeout=self.timeout)
+        try:
+            answer = response.json()
+        except ValueError:  # not JSON: another server at that URL (its HTML error page, say)
+            kind = response.headers.get("Content-Type", "").split(";", 1)[0] or "no content type"
+            raise AdminError(response.status_code, f"{self.base_url} answered HTTP {response.status_code} with {kind}, "
+                                                   "not the osemock admin API: is it a running mock?") from None
         if response.status_code >= 400:
-            try:
-                message = response.json().get("message", response.text)
-            except ValueError:
-                message = response.text
-            raise AdminError(response.status_code, message)
-        return response.json()
+            message = answer.get("message") if isinstance(answer, dict) else None
+            raise AdminError(response.status_code, str(message or answer))
+        return answer
 
     # -- state ---------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:

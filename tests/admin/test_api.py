@@ -400,3 +400,26 @@ def test_a_wrong_method_is_405_with_allow_and_a_negative_id_is_404(mock):
     assert post_only.status_code == 405 and set(post_only.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     unknown = requests.delete(mock.url("/_osemock/scenarios/null,null"), timeout=10)
     assert unknown.status_code == 404 and "openapi.json" in unknown.json()["message"]
+
+
+def test_the_admin_cli_pointed_at_another_server_says_so_in_one_line(tmp_path, capsys):
+    """It printed that server's whole HTML error page (or "cannot reach" for a 200 that is no JSON)."""
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: Quiet(*a, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        for command in (["journal"], ["reset"]):
+            assert main(["admin", "--url", url, *command]) == 1
+            error = capsys.readouterr().err
+            assert f"answered HTTP {404 if command == ['journal'] else 501} with text/html, not the osemock admin API" in error
+            assert "<html" not in error
+    finally:
+        server.shutdown()
+        server.server_close()
