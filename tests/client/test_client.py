@@ -307,3 +307,12 @@ def test_an_answer_without_its_content_is_an_exception_outcome(raw_ose):
         outcome = call()
         assert outcome.status is Status.EXCEPTION and message in outcome.description, (operation, outcome)
         assert outcome.ticket is None or operation == "getStatus"
+
+
+def test_a_document_given_as_text_is_a_clear_type_error():
+    """It failed deep inside with "'in <string>' requires string as left operand, not bytes"."""
+    client = OseClient("http://127.0.0.1:9/ol-ti-itcpe/billService", RUC, "BIZLINKS", "TESTBIZLINKS")
+    xml = signed_document(f"{RUC}-01-F001-1.xml")
+    with pytest.raises(TypeError, match=r"the bytes of its file \(open\(path, 'rb'\).read\(\)\), not str"):
+        client.send_bill(xml.decode())
+    assert client.prepare(bytearray(xml)).base == f"{RUC}-01-F001-1"
