@@ -63,8 +63,6 @@ def prepare(xml: bytes, keypair: KeyPair | None = None, method: SignatureMethod 
     """Sign (when a certificate is given and the document is unsigned, or ``resign``), name and zip."""
     if isinstance(xml, (bytearray, memoryview)):
         xml = bytes(xml)
-    if not isinstance(xml, bytes):  # text would be zipped in some encoding its declaration may not name
-        raise TypeError(f"a CPE is sent as the bytes of its file (open(path, 'rb').read()), not {type(xml).__name__}")
     root = parse_xml(xml)
     if keypair is not None and (resign or not is_signed(root)):
         root = sign(root, keypair, method=method)  # replaces any previous signature

@@ -19,6 +19,8 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(data: bytes) -> etree._Element:
     """The root element of ``data``; 0306 (with the line) for anything that is not plain, safe XML."""
+    if not isinstance(data, bytes):  # a caller's mistake, not a document's: said plainly
+        raise TypeError(f"XML is read from the bytes of its file (open(path, 'rb').read()), not {type(data).__name__}")
     if b"<!ENTITY" in data[:4096] or b"<!DOCTYPE" in data[:4096]:
         raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea 1: DOCTYPE y entidades no permitidos")
     try:

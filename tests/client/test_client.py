@@ -315,4 +315,8 @@ def test_a_document_given_as_text_is_a_clear_type_error():
     xml = signed_document(f"{RUC}-01-F001-1.xml")
     with pytest.raises(TypeError, match=r"the bytes of its file \(open\(path, 'rb'\).read\(\)\), not str"):
         client.send_bill(xml.decode())
+    from osemock.server.rules.lint import lint
+
+    with pytest.raises(TypeError, match="not str"):
+        lint(xml.decode())
     assert client.prepare(bytearray(xml)).base == f"{RUC}-01-F001-1"
