@@ -58,6 +58,9 @@ class Settings:
     """Largest HTTP body read; a larger request is refused with 413."""
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
+    journal_max_entries: int = 10_000
+    """The journal keeps the last this many requests (0: all).  It is a log, not state: a mock a CI fleet
+    uses for weeks kept every request body until the disk was full, and then it could store nothing."""
     read_timeout: int = 30
     """Seconds a client may send nothing in the middle of a request before its connection ends (a body
     it announced: with 408).  Under gunicorn (``--workers`` > 1, the container) a thread reads each
@@ -79,7 +82,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
-        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_READ_TIMEOUT`` and ``OSE_CLOCK``, then explicit
+        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT`` and
+        ``OSE_CLOCK``, then explicit
         overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
         settings = cls()
@@ -94,6 +98,8 @@ class Settings:
         settings = replace(settings, max_request_bytes=env_int(env.get("OSE_MAX_REQUEST_BYTES"), settings.max_request_bytes,
                                                                "OSE_MAX_REQUEST_BYTES", MIN_REQUEST_BYTES))
         settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True, "OSE_JOURNAL_BODIES"))
+        settings = replace(settings, journal_max_entries=env_int(env.get("OSE_JOURNAL_MAX_ENTRIES"), settings.journal_max_entries,
+                                                                 "OSE_JOURNAL_MAX_ENTRIES", 0, 10 ** 9))
         settings = replace(settings, read_timeout=env_int(env.get("OSE_READ_TIMEOUT"), settings.read_timeout,
                                                           "OSE_READ_TIMEOUT", 1, 3600))
         if env.get("OSE_CLOCK"):

@@ -278,13 +278,17 @@ class Store:
             raise DuplicateDocument(existing["status"] if existing else "accepted") from None
 
     # -- journal --------------------------------------------------------------------------------
-    def journal(self, entry: dict[str, Any]) -> int:
-        """Append one request to the journal."""
+    def journal(self, entry: dict[str, Any], keep_last: int = 0) -> int:
+        """Append one request to the journal; with ``keep_last``, older entries go, a batch at a time
+        (so the journal holds at most ``keep_last`` plus a tenth of it, and a prune is rare)."""
         columns = ", ".join(entry)
         marks = ", ".join("?" for _ in entry)
         with self.transaction() as db:
             cursor = db.execute(f"INSERT INTO requests ({columns}) VALUES ({marks})", tuple(entry.values()))
-            return int(cursor.lastrowid or 0)
+            entry_id = int(cursor.lastrowid or 0)
+            if keep_last and entry_id % max(1, min(1000, keep_last // 10)) == 0:
+                db.execute("DELETE FROM requests WHERE id <= ?", (entry_id - keep_last,))
+            return entry_id
 
     # -- emitter registry -----------------------------------------------------------------------
     def sol_user(self, ruc: str, user: str) -> SolUser | None:

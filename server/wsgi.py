@@ -216,7 +216,7 @@ class OsemockApp:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "request_body": body if keep else None,
                 "response_body": payload if keep else None,
-            })
+            }, keep_last=self.settings.journal_max_entries)
         except Exception:  # the journal must never cost the caller its answer
             log.exception("could not journal a request to %s", endpoint.path)
 

@@ -13,6 +13,7 @@ from osemock.cli import main
 from osemock.client import Status
 from osemock.fixtures.summaries import comunicacion_baja
 from osemock.server.admin.client import AdminClient, AdminError
+from osemock.server.settings import Settings, SettingError
 
 from tests.admin.conftest import DAY, RUC, factura, stored
 from tests.helpers import examples
@@ -70,6 +71,26 @@ def test_journal_lists_and_shows_bodies(mock):
     assert mock.admin.journal(operation="getStatus") == []
     with pytest.raises(AdminError):
         mock.admin.journal_entry(999)
+
+
+def test_the_journal_keeps_the_last_entries_it_is_given_and_every_document(make_mock):
+    """A log, not state: it kept every request body, so a long-lived mock filled its disk."""
+    from osemock.client import OseClient, RetryPolicy
+    from tests.admin.conftest import CLOCK
+
+    mock = make_mock("ose", clock=CLOCK, journal_max_entries=20)
+    admin = AdminClient(mock.base_url)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+    from osemock.fixtures import signed_document
+
+    for number in range(1, 31):
+        assert client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY, numero=number)).accepted
+    ids = [entry["id"] for entry in admin.journal(limit=1000)]
+    assert 20 <= len(ids) <= 22 and max(ids) == 30 and min(ids) > 8
+    assert len(admin.export_snapshot()["tables"]["documents"]) == 30
+    assert Settings.from_env({"OSE_JOURNAL_MAX_ENTRIES": "0"}).journal_max_entries == 0   # 0: keep all
+    with pytest.raises(SettingError, match="OSE_JOURNAL_MAX_ENTRIES must be a whole number from 0"):
+        Settings.from_env({"OSE_JOURNAL_MAX_ENTRIES": "-1"})
 
 
 def test_snapshot_round_trip(mock, make_mock):
