@@ -63,20 +63,29 @@ class Profile:
 _BUILTIN = ("ose", "sunat-beta", "sunat-prod")
 
 
-def _raw(name_or_path: str) -> dict[str, Any]:
+def _raw(name_or_path: str, chain: tuple[str, ...] = (), folder: Path | None = None) -> dict[str, Any]:
+    """The keys of a profile with those of the profiles it ``extends`` under them.  A file it extends is
+    found beside it (then from the working folder); ``chain`` is the profiles on the way here, so a
+    profile that extends itself, however far round, is named instead of recursing for ever."""
     if name_or_path in _BUILTIN:
-        text = files(__package__).joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        key, text, path = name_or_path, files(__package__).joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8"), None
     else:
         path = Path(name_or_path)
+        if folder is not None and not path.is_absolute() and (folder / path).is_file():
+            path = folder / path
         if not path.is_file():
             raise ValueError(f"unknown profile {name_or_path!r}: use one of {', '.join(_BUILTIN)} or a YAML file")
-        text = path.read_text(encoding="utf-8")
+        key, text = str(path.resolve()), path.read_text(encoding="utf-8")
+    if key in chain:
+        raise ValueError(f"profile {name_or_path!r} extends itself: {' -> '.join((*chain, key))}")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
         raise ValueError(f"profile {name_or_path!r} is not a mapping")
     parent = data.pop("extends", None)
     if parent:
-        merged = _raw(parent)
+        if not isinstance(parent, str):
+            raise ValueError(f"profile {name_or_path!r}: extends names a profile, not {parent!r}")
+        merged = _raw(parent, (*chain, key), path.parent if path is not None else None)
         merged.update(data)
         return merged
     return data

@@ -93,3 +93,19 @@ def test_settings_that_work_pass_the_check():
 @pytest.mark.parametrize("text, number", [("", 2), (" 3 ", 3), ("1", 1)])
 def test_env_int(text, number):
     assert env_int(text, 2, "OSE_THREADS", 1) == number
+
+
+def test_a_profile_extends_a_file_beside_it_and_never_itself(tmp_path, monkeypatch):
+    """extends was read from the working folder, and a loop (a extends b extends a) was a RecursionError."""
+    (tmp_path / "base.yaml").write_text("extends: ose\nname: base\nose_name: BASE SAC\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: child\n")
+    monkeypatch.chdir("/")
+    assert load_profile(str(tmp_path / "child.yaml")).ose_name == "BASE SAC"
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
+    with pytest.raises(ValueError, match=r"extends itself: .*a\.yaml -> .*b\.yaml -> .*a\.yaml"):
+        load_profile(str(tmp_path / "a.yaml"))
+    (tmp_path / "odd.yaml").write_text("extends: [ose]\nname: odd\n")
+    with pytest.raises(ValueError, match="extends names a profile"):
+        load_profile(str(tmp_path / "odd.yaml"))
+
