@@ -43,10 +43,37 @@ def check(data: Any) -> dict[str, Any]:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The registry file ``path`` (YAML or JSON), checked; the error's message starts with the file."""
+    """The registry file ``path`` (YAML or JSON), checked, its certificates' files read in; the error's
+    message starts with the file."""
     try:
-        return check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        data = check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     except RegistryError as error:
         raise RegistryError(f"registry {path}: {error}") from None
+    _read_certificates(data, path)
+    return data
+
+
+def _read_certificates(data: dict[str, Any], path: Path) -> None:
+    """Each ``pem`` that names a file becomes that file's text, the file found beside the registry (a
+    container mounts both in a folder that is not its working one), and each must be a PEM certificate:
+    a missing or wrong one stopped the server with a traceback after the start-up check had passed."""
+    from cryptography import x509
+
+    for i, emitter in enumerate(data.get("emitters") or []):
+        for j, certificate in enumerate(emitter.get("certificates") or []):
+            place = f"registry {path}: emitters[{i}].certificates[{j}]"
+            pem = str(certificate.get("pem", ""))
+            if "-----BEGIN" not in pem:
+                file = Path(pem) if Path(pem).is_absolute() else path.parent / pem
+                try:
+                    pem = file.read_text(encoding="ascii")
+                except (OSError, UnicodeDecodeError) as error:
+                    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                    raise RegistryError(f"{place}: cannot read {file}: {reason}") from None
+            try:
+                x509.load_pem_x509_certificate(pem.encode("ascii", "replace"))
+            except ValueError:
+                raise RegistryError(f"{place}: not a PEM certificate") from None
+            certificate["pem"] = pem

@@ -53,19 +53,10 @@ def seed(ctx: click.Context, registry_file: str) -> None:
     """Add the emitters of a registry YAML/JSON file (certificate paths are read here and sent as PEM)."""
     from osemock.server.registry import RegistryError, load
 
-    path = Path(registry_file)
-    try:  # read and checked here, so a typo is named with its place in the file
-        data = load(path)
+    try:  # read and checked here (certificate files included), so a typo is named with its place
+        data = load(Path(registry_file))
     except RegistryError as error:
         raise click.ClickException(str(error)) from None
-    for emitter in data.get("emitters") or []:
-        for certificate in emitter.get("certificates") or []:
-            pem = str(certificate.get("pem", ""))
-            if pem and "-----BEGIN" not in pem:
-                try:
-                    certificate["pem"] = (path.parent / pem).read_text(encoding="ascii")
-                except (OSError, UnicodeDecodeError) as error:
-                    raise click.ClickException(f"registry {path}: cannot read the certificate {pem}: {error}") from None
     _run(ctx, lambda c: c.seed(data))
 
 

@@ -150,7 +150,7 @@ def test_admin_snapshot_export_to_a_path_that_cannot_be_written_is_one_line(make
     ("seed", b"\xff\xfe\x00", "registry {file}: cannot read it: 'utf-8' codec"),
     ("seed", b"just words", "registry {file}: the registry: 'just words' is not of type 'object'"),
     ("seed", b"emitters:\n  - ruc: '20123456789'\n    certificates:\n      - pem: nothere.pem\n",
-     "registry {file}: cannot read the certificate nothere.pem"),
+     "registry {file}: emitters[0].certificates[0]: cannot read {folder}/nothere.pem: No such file or directory"),
     ("snapshot import", b"not json", "{file} is not a snapshot's JSON"),
     ("snapshot import", b"\xff\xfe\x00", "{file} is not a snapshot's JSON"),
 ])
@@ -161,4 +161,4 @@ def test_admin_files_that_are_not_what_they_should_be_are_one_line(make_mock, tm
     path.write_bytes(content)
     assert main(["admin", "--url", mock.base_url, *command.split(), str(path)]) == 1
     error = capsys.readouterr().err
-    assert "Error: " + message.format(file=path) in error and "Traceback" not in error
+    assert "Error: " + message.format(file=path, folder=tmp_path) in error and "Traceback" not in error

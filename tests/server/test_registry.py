@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from osemock.server.registry import RegistryError, check, load
+from osemock.server.settings import Settings, SettingError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -52,3 +53,24 @@ def test_serve_refuses_a_registry_with_a_mistake_in_one_line(tmp_path):
     assert done.returncode == 1
     assert f"registry {path}: emitters[0].users[0]: 'password' is a required property" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_certificate_files_are_read_beside_the_registry_and_checked_at_start(tmp_path, monkeypatch):
+    """From another working folder (a container's), a relative pem stopped the server with a
+    FileNotFoundError traceback after the start-up check had passed; so did a missing one."""
+    from osemock.fixtures import CERTS
+
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "empresa.pem").write_text((CERTS / "emitter-20123456789.cert.pem").read_text())
+    registry = tmp_path / "registry.yaml"
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    certificates:\n      - {pem: certs/empresa.pem}\n')
+    monkeypatch.chdir("/")
+    assert load(registry)["emitters"][0]["certificates"][0]["pem"].startswith("-----BEGIN CERTIFICATE-----")
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    certificates:\n      - {pem: certs/gone.pem}\n')
+    with pytest.raises(RegistryError, match=r"emitters\[0\]\.certificates\[0\]: cannot read .*certs/gone\.pem"):
+        load(registry)
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    certificates:\n      - {pem: registry.yaml}\n')
+    with pytest.raises(RegistryError, match="not a PEM certificate"):
+        load(registry)
+    with pytest.raises(SettingError, match="not a PEM certificate"):
+        Settings(db=tmp_path / "s.sqlite3", registry=registry).check()
