@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 from cryptography import x509
 
-from osemock.cli import Number, make_folder, write_output
+from osemock.cli import Number, cpe_files, make_folder, write_output
 
 EXIT_REJECTED, EXIT_EXCEPTION, EXIT_PENDING = 1, 3, 4
 
@@ -97,14 +97,6 @@ def _prepared(path: Path, *args: Any, **kwargs: Any):
         raise click.ClickException(f"{path}: {error}") from None
 
 
-def _files(paths: tuple[str, ...]) -> list[Path]:
-    found: list[Path] = []
-    for name in paths:
-        path = Path(name)
-        found += sorted(path.glob("*.xml")) if path.is_dir() else [path]
-    return found
-
-
 def _exit_code(outcomes) -> int:
     from osemock.client.outcome import Status
 
@@ -163,7 +155,7 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
     trusted = _trusted(trust)
     clients: dict[str, OseClient] = {}
     outcomes: list[Outcome] = []
-    files = _files(paths)
+    files = cpe_files(paths)
     with Progress(transient=True, disable=as_json or len(files) < 2) as progress:
         task = progress.add_task("sending", total=len(files))
         for path in files:
@@ -245,14 +237,16 @@ def sign(file, cert, cert_password, sha1, output) -> None:
 
 
 @click.command(name="zip")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @_cert
 @_cert_password
 @click.option("--output-dir", "-o", default=".", show_default=True, type=click.Path(file_okay=False))
 def zip_command(files, cert, cert_password, output_dir) -> None:
-    """Name and zip CPE XML files as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip), signing when --cert is
-    given; a file that is no CPE XML is named on stderr, the others are still zipped, and the exit code is 1."""
+    """Name and zip CPE XML files (or every *.xml of a folder) as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip),
+    signing when --cert is given; a file that is no CPE XML is named on stderr, the others are still zipped, and
+    the exit code is 1."""
     keypair = _keypair(cert, cert_password)
+    files = cpe_files(files)
     make_folder(output_dir)
     failed = False
     for name in files:

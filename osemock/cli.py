@@ -55,6 +55,22 @@ def write_output(path: str | Path, data: bytes | str) -> Path:
     return target
 
 
+def cpe_files(paths: tuple[str, ...] | list[str]) -> list[Path]:
+    """The files named, a folder standing for every ``*.xml`` file in it (sorted); a folder without one
+    is a usage error, as a command that silently did nothing would look like success."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            inside = sorted(child for child in path.glob("*.xml") if child.is_file())
+            if not inside:
+                raise click.UsageError(f"no *.xml file in the folder {path}")
+            found += inside
+        else:
+            found.append(path)
+    return found
+
+
 def make_folder(path: str | Path) -> Path:
     """A command's output folder, made if missing; one line naming it when it cannot be."""
     folder = Path(path)

@@ -96,19 +96,26 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Lint CPE XML files offline with the mock's checks; exit 1 when any is rejected."""
+    """Lint CPE XML files (or every *.xml of a folder) offline with the mock's checks; exit 1 when any is
+    rejected."""
     import json
-    from pathlib import Path
 
     from rich.console import Console
     from rich.table import Table
 
+    from osemock.cli import cpe_files
     from osemock.server.rules.lint import lint
 
-    results = [lint(Path(name).read_bytes(), name) for name in files]
+    results = []
+    for path in cpe_files(files):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+        results.append(lint(data, str(path)))
     if as_json:
         click.echo(json.dumps([
             {"file": r.name, "accepted": r.accepted, "verdict": r.verdict,

@@ -162,3 +162,20 @@ def test_admin_files_that_are_not_what_they_should_be_are_one_line(make_mock, tm
     assert main(["admin", "--url", mock.base_url, *command.split(), str(path)]) == 1
     error = capsys.readouterr().err
     assert "Error: " + message.format(file=path, folder=tmp_path) in error and "Traceback" not in error
+
+
+def test_validate_and_zip_take_a_folder_as_send_does(tmp_path, capsys):
+    """They refused a folder ("is a directory"), where send reads every *.xml of it."""
+    folder = tmp_path / "facturas"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes(unsigned(f"{RUC}-01-F001-1.xml"))
+    (folder / "b.xml").write_bytes(b"not xml")
+    (folder / "old.xml").mkdir()                       # a folder named like a document is left out
+    assert main(["validate", "--json", str(folder)]) == 1
+    assert [r["verdict"] for r in json.loads(capsys.readouterr().out)] == ["0", "0306"]
+    assert main(["zip", str(folder), "-o", str(tmp_path / "out")]) == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{RUC}-01-F001-1.zip"]
+    capsys.readouterr()
+    (tmp_path / "empty").mkdir()
+    assert main(["validate", str(tmp_path / "empty")]) == 2
+    assert "no *.xml file in the folder" in capsys.readouterr().err
