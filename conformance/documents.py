@@ -189,6 +189,11 @@ def answer(outcome: Outcome) -> dict[str, object]:
 
 
 def differences(first: Outcome, second: Outcome) -> list[str]:
-    """Where two targets' answers to one document differ (empty: they agree)."""
+    """Where two targets' answers to one document differ (empty: they agree).  An answer without a code
+    (a target that could not be reached, or answered no SOAP) says what happened, not only ``''``."""
     a, b = answer(first), answer(second)
-    return [f"{key}: {a[key]!r} vs {b[key]!r}" for key in ("status", "code", "observations") if a[key] != b[key]]
+    gaps = [f"{key}: {a[key]!r} vs {b[key]!r}" for key in ("status", "code", "observations") if a[key] != b[key]]
+    if gaps:
+        gaps += [f"{which} target: {outcome.description[:200]}" for which, outcome in (("first", first), ("second", second))
+                 if not outcome.code and outcome.description]
+    return gaps

@@ -61,3 +61,14 @@ def test_comparison_names_the_document_two_targets_answer_differently(tmp_path, 
     altered = next(name for name, code in expected.items() if code == "2335")
     assert [c["name"] for c in disagreements] == [f"test_targets_agree[{altered}]"]
     assert disagreements[0]["other"]["code"] == "0" and disagreements[0]["code"] == "2335"
+
+
+def test_a_second_target_that_cannot_be_reached_says_so():
+    """The comparison said only "code: '0' vs ''" for a second target that was down."""
+    from osemock.client import Outcome, Status
+    from osemock.conformance.documents import differences
+
+    accepted = Outcome(Status.ACCEPTED, "0", "La Factura ha sido aceptada")
+    down = Outcome(Status.EXCEPTION, "", "cannot reach http://127.0.0.1:9/ol-ti-itcpe/billService: refused")
+    assert differences(accepted, down)[-1] == "second target: cannot reach http://127.0.0.1:9/ol-ti-itcpe/billService: refused"
+    assert differences(accepted, accepted) == []
