@@ -436,10 +436,10 @@ def _declare(db: sqlite3.Connection, ruc: str, name: str) -> None:
 
 
 def _certificate_identity(pem: str) -> tuple[str, str]:
-    """SHA-256 fingerprint (hex) and subject of a PEM certificate given inline or as a file path."""
+    """SHA-256 fingerprint (hex) and subject of a PEM certificate's text (a registry file's certificate
+    paths are read, beside it, by ``registry.load``; the admin API takes the text)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
-    text = pem if "-----BEGIN" in pem else Path(pem).read_text(encoding="ascii")
-    certificate = x509.load_pem_x509_certificate(text.encode("ascii"))
+    certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
     return certificate.fingerprint(hashes.SHA256()).hex(), certificate.subject.rfc4514_string()

@@ -42,10 +42,14 @@ def screen(body: bytes) -> tuple[bytes, etree._Element]:
     typed = [element for element in calls[0].iter() if XSI_TYPE in element.attrib]
     for element in typed:
         del element.attrib[XSI_TYPE]
-    if typed:
+    if typed or not _is_utf8(body):
         return etree.tostring(root, encoding="UTF-8", xml_declaration=True), calls[0]
+    return body, calls[0]
+
+
+def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return etree.tostring(root, encoding="UTF-8", xml_declaration=True), calls[0]
-    return body, calls[0]
+        return False
+    return True
