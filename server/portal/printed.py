@@ -130,23 +130,39 @@ def render_pdf(printed: Printed, status: str) -> bytes:
         with pdf.table(col_widths=(90, 25, 35, 40), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
             table.row(("Descripción", "Cantidad", "Valor unitario", "Valor de venta"))
             for line in printed.lines:
-                table.row(tuple(_latin(v) for v in (line.description, line.quantity, line.unit_price, line.amount)))
+                table.row((_latin(_shortened(line.description, _MAX_DESCRIPTION)),
+                           *(_latin(_shortened(v, _MAX_FIGURE)) for v in (line.quantity, line.unit_price, line.amount))))
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 10)
     for label, value in (("IGV", printed.igv), ("IMPORTE TOTAL", printed.total)):
-        pdf.cell(150, 6, f"{label} {printed.currency}", align="R")
-        pdf.cell(40, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(150, 6, _latin(f"{label} {_shortened(printed.currency, _MAX_FIGURE)}"), align="R")
+        pdf.cell(40, 6, _latin(_shortened(value, _MAX_FIGURE)), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     y = pdf.get_y()
-    pdf.image(io.BytesIO(qr_png(printed.qr_text)), x=10, y=y, w=40, h=40)
+    try:
+        pdf.image(io.BytesIO(qr_png(printed.qr_text)), x=10, y=y, w=40, h=40)
+        unprintable = ""
+    except segno.DataOverflowError:  # only a document SUNAT would refuse carries fields that long
+        unprintable = "Sin código QR: sus datos no caben en uno.\n"
     pdf.set_xy(55, y + 4)
     pdf.set_font("Helvetica", "", 8)
     article = "del" if printed.type_code in ("20", "40") or printed.type_code not in TITLES else "de la"
     pdf.multi_cell(0, 4, _latin(
         f"Representación impresa {article} {TITLES.get(printed.type_code, 'comprobante').lower()}.\n"
-        f"Resumen (hash): {printed.digest}\n"
+        f"{unprintable}Resumen (hash): {_shortened(printed.digest, _MAX_DESCRIPTION)}\n"
         "Consulte su validez en /consult, el portal de este OSE simulado (osemock)."))
     return bytes(pdf.output())
+
+
+#: What one table row may hold: a row taller than a page cannot be laid out at all.  SUNAT allows 500
+#: characters of description and 12+10 digits of an amount; a rejected document may carry anything.
+_MAX_DESCRIPTION = 500
+_MAX_FIGURE = 40
+
+
+def _shortened(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, the cut marked ``...`` (the whole XML is a download away)."""
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def _latin(text: str) -> str:

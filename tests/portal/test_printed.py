@@ -57,3 +57,31 @@ def test_every_document_type_prints(name, title):
     assert printed.qr_text.startswith(f"{RUC}|{name.split('-')[1]}|{name.split('-')[2]}|") and printed.digest
     text = pypdf.PdfReader(io.BytesIO(render_pdf(printed, "ACEPTADO"))).pages[0].extract_text()
     assert title in text and printed.total in text
+
+
+def test_a_rejected_document_with_fields_no_page_can_hold_still_prints(mock):
+    """A rejected document is stored as sent, so its PDF meets what SUNAT would never accept: a currency
+    outside the PDF fonts' Latin-1, a description taller than a page, a buyer's number too long for any
+    QR.  The page prints what fits and says what it left out."""
+    from lxml import etree
+
+    from osemock.cpe import ns
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import dated, document_bytes, emitter_keypair
+
+    root = dated(etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml")), DAY)
+    root.find(f"{{{ns.CBC}}}DocumentCurrencyCode").text = "€UR"
+    root.find(f"{{{ns.CAC}}}InvoiceLine/{{{ns.CAC}}}Item/{{{ns.CBC}}}Description").text = "X" * 20000
+    root.find(f"{{{ns.CAC}}}AccountingCustomerParty//{{{ns.CAC}}}PartyIdentification/{{{ns.CBC}}}ID").text = "9" * 5000
+    outcome = mock.client().send_bill(etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8"))
+    assert outcome.status == "rejected", outcome
+
+    document_id = mock.app.engine.store.query("SELECT id FROM documents")[0]["id"]
+    answer = requests.get(mock.url(f"/documents/{document_id}/pdf"), timeout=30)
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(answer.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    unwrapped = "".join(text.split())
+    assert "IMPORTETOTAL?UR354.00" in unwrapped and "SincódigoQR" in unwrapped
+    assert "X" * 490 + "..." in unwrapped and "X" * 500 not in unwrapped
+    assert not any(page.images for page in reader.pages)
