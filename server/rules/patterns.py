@@ -131,20 +131,59 @@ def needing(names: frozenset[str], run: Runner, identity: str | None = None) -> 
     return run
 
 
-def _required(path: str, allow_empty: bool) -> Runner:
+def _required(path: str, allow_empty: bool, anchored: bool = False) -> Runner:
     parent_path, _, child = path.rpartition("/")
     parent = _xpath(parent_path or "/*")
     step = _xpath(child if not child.startswith("@") else child)
     assert parent is not None and step is not None
+    anchor_path = anchor_of(path) if anchored else parent_path or "/*"
+    if anchor_path == (parent_path or "/*"):
+        def run(root: Node, source: Any = None) -> Violations:
+            for holder in memo(parent_path or "/*", root, parent):
+                found = step(holder)
+                if not found:
+                    yield _short(path), ""
+                elif not allow_empty and not any(_text(f) for f in found):
+                    yield _short(path), ""
+        return needing(element_names(parent_path or "/*"), run, f"required {allow_empty} {path}")
 
-    def run(root: Node, source: Any = None) -> Violations:
-        for holder in memo(parent_path or "/*", root, parent):
+    anchor, rest = _xpath(anchor_path), path[len(anchor_path) + 1:]
+    within = _xpath(rest)
+    assert anchor is not None and within is not None
+
+    def run_anchored(root: Node, source: Any = None) -> Violations:
+        for holder in memo(anchor_path, root, anchor):
+            if not memo(rest, holder, within):
+                yield _short(path), ""  # a missing container on the way is a missing tag
+        for holder in memo(parent_path, root, parent):
             found = step(holder)
-            if not found:
+            if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
-            elif not allow_empty and not any(_text(f) for f in found):
-                yield _short(path), ""
-    return needing(element_names(parent_path or "/*"), run, f"required {allow_empty} {path}")
+    return needing(element_names(anchor_path), run_anchored, f"required {allow_empty} {path} within {anchor_path}")
+
+
+#: Aggregates SUNAT judges one by one (each line, each tax subtotal, each charge…): a tag required
+#: inside one is wanted in every one there is, and a document without any has nothing to judge there.
+#: Every other container on a required tag's path is wanted too: a factura without
+#: cac:PartyLegalEntity has no customer name (2021), not a name nobody needs to check.
+_AGGREGATE = re.compile(
+    r"cac:(?:Invoice|CreditNote|DebitNote)Line|sac:\w+Line|sac:SUNAT(?:Retention|Perception)DocumentReference"
+    r"|cac:(?:TaxSubtotal|AllowanceCharge|PaymentTerms|PaymentMeans|PrepaidPayment|AdditionalItemProperty"
+    r"|AdditionalDocumentReference|DespatchDocumentReference)"
+    r"|sac:BillingPayment|ds:Signature|ext:UBLExtension")
+
+
+def anchor_of(path: str) -> str:
+    """The deepest node on the way to ``path``'s tag that is judged one by one: the root, an aggregate
+    (:data:`_AGGREGATE`), a step a guard's predicate picks, or one found anywhere below (``//``)."""
+    from osemock.server.rules.guards import path_steps
+
+    steps = path_steps(path)[:-1]
+    end = 2  # "/*" and its predicates
+    for index in range(2, len(steps)):
+        if "[" in steps[index] or _AGGREGATE.fullmatch(steps[index]) or steps[index - 1] == "":
+            end = index + 1
+    return "/".join(steps[:end])
 
 
 def _each(path: str, judge: Callable[[str, Node], bool], identity: str | None = None) -> Runner:
@@ -218,6 +257,15 @@ def xp(node: Any, path: str) -> Any:
 xpath = _xpath
 short = _short
 text = _text
+
+
+def text_format(low: int, high: int, note: str = "") -> tuple[str, Callable[[str, Node], bool]]:
+    """The kind and judge of "alfanumérico de low a high caracteres" followed by ``note`` (its
+    parenthesis): no whitespace at all where it says "no permite 'whitespace character'", else no
+    whitespace but spaces."""
+    if _NO_WHITESPACE.search(note):
+        return "text-no-whitespace", _text_without_whitespace(low, high)
+    return "text", _text_format(low, high)
 
 
 def each(path: str, judge: Callable[[str, Node], bool]) -> Runner:
@@ -328,10 +376,32 @@ _CONTROL_CHARACTER = re.compile(r"[\t\n\r\f\v]")
 _OPERATION_TYPE = "/*/cbc:ProfileID | /*/cbc:InvoiceTypeCode/@listID"
 
 
+def _raw(node: object) -> str:
+    """The value as sent (:func:`_text` strips it): a tab or a line break at either end is still in it."""
+    return node if isinstance(node, str) else (node.text or "")  # type: ignore[attr-defined]
+
+
 def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
+    """'alfanumérico de low a high caracteres (se considera cualquier carácter incluido espacio, no se
+    permite ningún otro "whitespace character")': spaces count, tabs and line breaks anywhere refuse."""
     def judge(value: str, node: Node) -> bool:
-        return low <= len(value) <= high and not _CONTROL_CHARACTER.search(value) and value == value.strip()
+        raw = _raw(node)
+        return low <= len(raw) <= high and not _CONTROL_CHARACTER.search(raw)
     return judge
+
+
+def _text_without_whitespace(low: int, high: int) -> Callable[[str, Node], bool]:
+    """'… no permite "whitespace character": espacio, salto de línea…': not even a space (a document
+    number, an identity number)."""
+    def judge(value: str, node: Node) -> bool:
+        raw = _raw(node)
+        return low <= len(raw) <= high and not _WHITESPACE.search(raw)
+    return judge
+
+
+#: "no permite 'whitespace character'", "no se permite ningún otro…" is the plain text sentence.
+_NO_WHITESPACE = re.compile(r"\bno permite [\"']whitespace", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s")
 
 
 def _catalog_number(listado: str) -> str | None:
@@ -494,11 +564,12 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
     cond = row.condition.rstrip(". ")
     if cond.startswith(("Si existe el atributo", "No existe el atributo")) and "/@" not in path:
         return None  # an attribute condition on an element tag: an inconsistent row, left to review
-    if cond in ("No existe el Tag UBL o es vacío", "No existe el atributo o es vacío", "El Tag UBL está vacío",
-                "No existe el Tag UBL o es vacio"):
+    if cond in ("No existe el Tag UBL o es vacío", "No existe el atributo o es vacío", "No existe el Tag UBL o es vacio"):
+        return Check(row, "required", _required(path, allow_empty=False, anchored=True))
+    if cond == "El Tag UBL está vacío":
         return Check(row, "required", _required(path, allow_empty=False))
     if cond in ("No existe el Tag UBL", "No existe el atributo"):
-        return Check(row, "required", _required(path, allow_empty=True))
+        return Check(row, "required", _required(path, allow_empty=True, anchored=True))
     if cond in ("Si existe el tag y es vacío", "Si existe el atributo y es vacío"):
         return Check(row, "not-empty", _present_and_nonempty_fails(path))
     match = re.fullmatch(r"Si existe el atributo, el valor ingresado es diferente a '([^']*)'", cond)
@@ -543,6 +614,8 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
         low, high = int(match[1] or 1), int(match[2])
+        if _NO_WHITESPACE.search(cond):
+            return Check(row, "text-no-whitespace", _each(path, _text_without_whitespace(low, high), f"text-nows {low}-{high}"))
         if re.search(r"permite [\"']whitespace", cond):  # 'permite "whitespace character"': line breaks, tabs allowed
             return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high, f"text-any {low}-{high}"))
         return Check(row, "text", _each(path, _text_format(low, high), f"text {low}-{high}"))

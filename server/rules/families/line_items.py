@@ -123,10 +123,6 @@ def _decimal(integers: int, decimals: int, positive: bool) -> Callable[[str, Nod
     return lambda value, node: bool(pattern.fullmatch(value)) and (not positive or Decimal(value) > 0)
 
 
-def _text_format(low: int, high: int) -> Callable[[str, Node], bool]:
-    return lambda value, node: low <= len(value) <= high and not re.search(r"[\t\n\r\f\v]", value)
-
-
 def _is_date(value: str, node: Node) -> bool:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return False
@@ -213,9 +209,11 @@ def _required_nonzero(match: re.Match[str], row: WorkbookRow, path: str) -> Chec
 
 def _text_sentence(match: re.Match[str], row: WorkbookRow, path: str) -> Check | None:
     """'alfanumérico de 1 a 30 carácteres' without line breaks or tabs (rows that permit them are the core's)."""
-    if "permite" in match["note"] and "no se permite" not in match["note"]:
+    note = match["note"]
+    if "permite" in note and "no se permite" not in note and "no permite" not in note:
         return None
-    return Check(row, "text", patterns.each(path, _text_format(int(match["low"] or 1), int(match["high"]))))
+    kind, judge = patterns.text_format(int(match["low"] or 1), int(match["high"]), note)
+    return Check(row, kind, patterns.each(path, judge))
 
 
 def _generic_product_code(match: re.Match[str], row: WorkbookRow, path: str) -> Check:

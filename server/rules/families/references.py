@@ -322,9 +322,8 @@ def other_formats(row: WorkbookRow, path: str | None) -> Check | None:
     match = re.fullmatch(r"El formato del Tag UBL es diferente a alfanumérico de entre (\d+) y (\d+) caracteres .*espacio.*",
                          cond, re.DOTALL)
     if match:
-        low, high = int(match[1]), int(match[2])
-        return Check(row, "text", patterns.each(path, lambda value, node: low <= len(value) <= high
-                                                and not re.search(r"\s", value)))
+        kind, judge = patterns.text_format(int(match[1]), int(match[2]), cond)
+        return Check(row, kind, patterns.each(path, judge))
     if cond == "El Tag UBL no existe en el listado" and path.endswith(_NOTE_TYPE):
         codes = catalog("09" if row.sheet == "nota_credito" else "10")
         return Check(row, "catalog", patterns.each(path, lambda value, node: value in codes))

@@ -113,7 +113,9 @@ def _guarded(row: WorkbookRow, path: str) -> Check | None:
             return None
         inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, normalise_rest(match.group("rest")),
                             row.severity, row.code, row.listado)
-        check = patterns.compile_sentence(inner, guarded)
+        # a second condition of the line ("… y 'Tipo de operación' es diferente de '3'") is the line's
+        # too: the CPE sheets' guards would read it as the document's operation type
+        check = _guarded(inner, guarded) or patterns.compile_sentence(inner, guarded)
         if check is None:
             return None
         kind = check.kind if check.kind.startswith("guarded:") else f"guarded:{check.kind}"

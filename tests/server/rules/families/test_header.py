@@ -67,6 +67,17 @@ EDITS = [
     Edit("4207", BOLETA, [("set", CUSTOMER_ID, "1234567A")], why="boleta DNI with a letter"),
     Edit("2802", EXPORT, [("set", CUSTOMER_ID, "US-TAX-9988776655")], why="foreign document over 15 characters"),
     Edit("4208", BOLETA, _customer("4", "CE-12345678901234"), why="carnet over 15 characters"),
+    Edit("4208", BOLETA, _customer("7", "AB 1234567"), why="passport with a space ('no permite whitespace': not even one)"),
+    Edit("2802", EXPORT, [("set", CUSTOMER_ID, "US TAX 998877")], why="foreign document with spaces"),
+    Edit("2022", FACTURA, [("set", f"{CUSTOMER}/cac:PartyLegalEntity/cbc:RegistrationName", "CLIENTE S.A.\n")],
+         why="customer name ending in a line break (spaces count, other whitespace refuses, at either end too)"),
+    Edit("2022", FACTURA, [("set", f"{CUSTOMER}/cac:PartyLegalEntity/cbc:RegistrationName", "\tCLIENTE S.A.")],
+         why="customer name starting with a tab"),
+    Edit("2014", FACTURA, [("remove", f"{CUSTOMER}/cac:PartyIdentification")],
+         why="no customer identification at all (the required tag's container missing is the tag missing)"),
+    Edit("2021", BOLETA, [("remove", f"{CUSTOMER}/cac:PartyLegalEntity")], why="no customer legal entity"),
+    Edit("1037", FACTURA, [("remove", f"{SUPPLIER}/cac:PartyLegalEntity")],
+         why="no emitter legal entity: its name (row 49) comes before its establishment code (3030)"),
     Edit("2800", FACTURA, _customer("1", "12345678"), why="domestic factura to a DNI"),
     Edit("2800", FACTURA, _operation("0112") + _customer("4", "001234567"), why="0112 to a carnet"),
     Edit("2800", EXPORT, _customer("6", "20100070970"), why="export to a RUC without leyenda 2008"),
@@ -136,7 +147,8 @@ SILENT = [
      "itinerant sale with its leyenda"),
     (FACTURA, [("after", "/*/cbc:Note", f"<cbc:Note>{'NOTA LIBRE ' * 30}</cbc:Note>")], "a long note without leyenda code"),
     (FACTURA, [("append", SUPPLIER, _AGENT.format(" schemeID='6'"))], "sales agent with its RUC"),
-    (BOLETA, _customer("7", "AB 1234567"), "boleta to a passport"),
+    (BOLETA, _customer("7", "AB1234567"), "boleta to a passport"),
+    (FACTURA, [("set", f"{CUSTOMER}/cac:PartyLegalEntity/cbc:RegistrationName", "AB ")], "a name of three characters, a space among them"),
     (BOLETA, _customer("0", "-"), "boleta to an anonymous customer"),
     (CREDIT, _customer("-", "-"), "note to a customer without document"),
     (BOLETA, [("set", f"{ADDRESS}/cbc:AddressTypeCode", "0003")], "another establishment"),
@@ -148,7 +160,7 @@ SILENT = [
 def test_valid_variation_is_silent(base, steps, why):
     header_codes = {"1001", "3089", "3090", "2017", "2801", "2802", "2800", "4207", "4208", "2016", "2511", "3014", "3027",
                     "3006", "4264", "4265", "4266", "3205", "3206", "3030", "4198", "4242", "3157", "3158", "2071",
-                    "2098", "2100", "2092"}
+                    "2098", "2100", "2092", "2022", "2014", "2021", "1037"}
     result = lint(edited(Edit("0", base, steps)), base)
     assert [f.code for f in result.findings if f.code in header_codes or f.code == "0306"] == [], why
 
