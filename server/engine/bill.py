@@ -33,10 +33,11 @@ def duplicate_error(status: str, reference: str) -> SunatError:
     return SunatError("1032", f"El comprobante {reference} fue {state}")
 
 
-def run_checks(engine: EngineState, received: Received) -> list[Finding]:
-    """Every registered business check over the document, in registration order."""
+def run_checks(engine: EngineState, received: Received, received_at: datetime) -> list[Finding]:
+    """Every registered business check over the document, in registration order.  Deadlines count to
+    ``received_at``: a ticket settled a day later judges its file as of the day it came."""
     source = CheckInput(received.root, received.header, received.principal.ruc, store=engine.store,
-                        profile=engine.profile, now=engine.clock.now())
+                        profile=engine.profile, now=received_at)
     findings: list[Finding] = []
     for check in engine.checks:
         findings.extend(check(source))
@@ -51,7 +52,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     if existing is not None:
         raise duplicate_error(existing["status"], reference)
 
-    error, observations = split_findings(run_checks(engine, received))
+    error, observations = split_findings(run_checks(engine, received, received_at))
     responded_at = engine.clock.now()
     content = cdr.CdrContent(
         cdr_id=engine.cdr_id(),

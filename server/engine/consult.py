@@ -48,6 +48,12 @@ def _authorised(engine: EngineState, request: Request) -> str:
     return principal.ruc
 
 
+def _visible(row: sqlite3.Row | None, caller: str) -> sqlite3.Row | None:
+    """The document if the caller emitted or sent it: to anyone else it does not exist (SOL credentials
+    see their own RUC's documents; a buyer consults through the portal)."""
+    return row if row is not None and caller in (row["emitter_ruc"], row["sender_ruc"]) else None
+
+
 def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
     """The stored CDR of a document.
 
@@ -64,7 +70,8 @@ def get_status_cdr(engine: EngineState, request: Request) -> StatusAnswer:
         if ose:
             raise SunatError("0127", problem.message)
         return problem
-    if row is None or row["cdr_zip"] is None or caller not in (row["emitter_ruc"], row["sender_ruc"]):
+    row = _visible(row, caller)
+    if row is None or row["cdr_zip"] is None:
         if ose:
             raise SunatError("0127", "El comprobante no existe")
         return StatusAnswer("0011", message="El comprobante de pago electronico no existe")
@@ -81,10 +88,11 @@ _STATE_CODES = {
 
 def consult_status(engine: EngineState, request: Request) -> StatusAnswer:
     """billConsultService getStatus: the state of a document, no CDR."""
-    _authorised(engine, request)
+    caller = _authorised(engine, request)
     row, problem = _lookup(engine, request)
     if problem is not None:
         return problem
+    row = _visible(row, caller)
     if row is None:
         return StatusAnswer("0011", message="El comprobante de pago electronico no existe")
     code, message = _STATE_CODES[row["status"]]
@@ -93,10 +101,11 @@ def consult_status(engine: EngineState, request: Request) -> StatusAnswer:
 
 def get_status_ar(engine: EngineState, request: Request) -> StatusAnswer:
     """getStatusAR: 0000 with the CDR, or 0011 when it does not exist."""
-    _authorised(engine, request)
+    caller = _authorised(engine, request)
     row, problem = _lookup(engine, request)
     if problem is not None:
         return problem
+    row = _visible(row, caller)
     if row is None or row["cdr_zip"] is None:
         return StatusAnswer("0011", message="El comprobante no existe")
     return StatusAnswer("0000", row["cdr_zip"], "La constancia existe")

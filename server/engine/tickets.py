@@ -158,10 +158,11 @@ def _process_summary(engine: EngineState, row: Any) -> None:
     name = parse_zip_name(f"{row['file_name']}.zip")
     root, header = parse_document(row["xml"])
     received = Received(Principal(row["sender_ruc"], ""), name, row["zip"], f"{name.base}.xml", row["xml"], root, header)
+    received_at = datetime.fromisoformat(row["created_at"])
     error = _file_level_verdict(received)
     observations: list[Finding] = []
     if error is None:
-        error, observations = split_findings(run_checks(engine, received))
+        error, observations = split_findings(run_checks(engine, received, received_at))
     code = error.code if error else "0"
     content = cdr.CdrContent(
         cdr_id=row["ticket"] if engine.profile.ticket_style == "prod" else engine.cdr_id(),
@@ -169,7 +170,7 @@ def _process_summary(engine: EngineState, row: Any) -> None:
         document_type=name.type_code,
         issuer_ruc=name.ruc,
         sender_ruc=row["sender_ruc"],
-        received_at=datetime.fromisoformat(row["created_at"]),
+        received_at=received_at,
         responded_at=engine.clock.now(),
         response_code=code,
         rejection_detail=error.detail if error else None,
@@ -189,8 +190,9 @@ def _process_summary(engine: EngineState, row: Any) -> None:
 
 def _process_pack(engine: EngineState, row: Any) -> None:
     """Every XML of the lot is processed as a sendBill would be.  The ticket's content is a ZIP holding
-    the CDR ZIP of each accepted document; status 0 when every document was accepted, 99 otherwise
-    (each rejection listed in ``R-…-errors.txt``)."""
+    the CDR ZIP of each accepted document (and of each rejected one, where the profile answers
+    rejections as CDRs); status 0 when every document was accepted, 99 otherwise (each rejection listed
+    in ``R-…-errors.txt``)."""
     received_at = datetime.fromisoformat(row["created_at"])
     principal = Principal(row["sender_ruc"], "")
     results = io.BytesIO()
@@ -208,6 +210,8 @@ def _process_pack(engine: EngineState, row: Any) -> None:
                 one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
                 answer = process_document(engine, one, received_at, f"{doc_name.base}.zip")
                 bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
+                if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
+                    raise SunatError(answer.response_code)
             except SunatError as error:
                 errors.append((error.code, f"{entry.name}: {error.code} - {error.message}"
                                + (f" - {error.detail}" if error.detail else "")))

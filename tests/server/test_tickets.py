@@ -388,3 +388,66 @@ def test_a_ticket_a_reset_forgets_while_it_is_settled_ends_quietly(make_mock, tm
         assert get_status(mock, ticket).text("statusCode") == "98"
     reply = get_status(mock, ticket)
     assert reply.is_fault and reply.code() == "0127", reply.body
+
+
+# -- what helper audits found: reception date, lots at production, other emitters' CDRs --------------------
+def test_a_ticket_is_judged_as_of_the_day_its_file_came_not_the_day_it_is_polled(make_mock, tmp_path):
+    """2957 counts the days from the baja's issue to its *reception* (the workbook's words): a ticket
+    held for a poll and settled the next day must answer what it would have answered at once."""
+    from osemock.server.admin.client import AdminClient
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    admin = AdminClient(mock.base_url)
+    admin.freeze("2026-11-02T10:00:00-05:00")
+    assert bill(mock, f"{RUC}-01-F001-1", issue_date="2026-11-02").status == 200
+    admin.advance(days=7)  # the last day a baja of a document issued on the 2nd is received
+    ticket = send_summary(mock, *comunicacion_baja("2026-11-09", [("01", "F001", 1)], reference_date="2026-11-02"))
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    admin.advance(days=1)
+    status, code, _ = settled(get_status(mock, ticket))
+    assert (status, code) == ("0", "0")
+
+
+def test_a_lot_with_a_rejected_document_is_99_where_rejections_are_cdrs(make_mock, tmp_path):
+    """sunat-prod answers a rejection as a CDR, not a fault: in a lot it is still a rejection (99)."""
+    import io
+    import zipfile
+
+    profile = tmp_path / "prod-like.yaml"
+    profile.write_text("extends: sunat-prod\nname: prod-like\nwildcard_user: MODDATOS\nwildcard_password: moddatos\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    good, bad = f"{RUC}-01-F001-1", f"{RUC}-01-F001-4"
+    rejected = resign(signed_document(f"{bad}.xml", issue_date=DAY).replace(
+        b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">1'))
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive:
+        archive.writestr(f"{good}.xml", signed_document(f"{good}.xml", issue_date=DAY))
+        archive.writestr(f"{bad}.xml", rejected)
+    username, password = _credentials(mock)
+    reply = call(mock.url("/ol-ti-itcpfegem/billService"), "sendPack",
+                 {"fileName": f"{RUC}-LT-20261120-1.zip", "contentFile": base64.b64encode(lot.getvalue()).decode()},
+                 username=username, password=password)
+    final = get_status(mock, reply.text("ticket"))
+    assert final.text("statusCode") == "99"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(final.text("content")))) as results:
+        assert {f"R-{good}.zip", f"R-{bad}.zip"} <= set(results.namelist())  # the rejection's CDR is kept
+        assert "3280" in results.read(f"R-{RUC}-LT-20261120-1-errors.txt").decode()
+    assert mock.app.engine.store.document(RUC, "01", "F001", 4)["status"] == "rejected"
+
+
+@pytest.mark.parametrize("profile, path, operation, absent", [
+    ("sunat-beta", "/ol-ti-itcpfegem-beta/billService", "getStatusAR", "0011"),
+    ("ose", "/ol-it-wsconscpegem/billConsultService", "getStatus", "0011"),
+    ("ose", "/ol-it-wsconscpegem/billConsultService", "getStatusCdr", "0011"),
+])
+def test_another_emitter_cannot_read_a_document(make_mock, profile, path, operation, absent):
+    """SOL credentials see their own RUC's documents: to another RUC's user a document does not exist
+    (getStatusCdr already answered so; getStatusAR handed over the CDR, getStatus the state)."""
+    mock = make_mock(profile, clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    fields = {"rucComprobante": RUC, "tipoComprobante": "01", "serieComprobante": "F001", "numeroComprobante": "1"}
+    user, password = _credentials(mock)
+    own = call(mock.url(path), operation, fields, username=user, password=password)
+    assert own.text("statusCode") in ("0000", "0001", "0004"), own.body
+    other = call(mock.url(path), operation, fields, username="20987654321" + user[11:], password=password)
+    assert other.status == 200 and other.text("statusCode") == absent and not other.text("content"), other.body
