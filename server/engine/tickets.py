@@ -178,8 +178,8 @@ def _process_summary(engine: EngineState, row: Any) -> None:
         document_issue_date=header.issue_date,
         document_hash=header.digest_value,
     )
-    style = engine.profile.cdr_style if code == "0" else "sunat"
-    cdr_zip = cdr.cdr_zip(content, style, engine.identity, ose_ruc=engine.profile.ose_ruc,
+    # the profile's own CDR whatever the code: an OSE's rejection signed by the OSE must not say SUNAT sent it
+    cdr_zip = cdr.cdr_zip(content, engine.profile.cdr_style, engine.identity, ose_ruc=engine.profile.ose_ruc,
                           ose_name=engine.profile.ose_name, base_name=name.base)
     with engine.store.transaction() as db:
         if code == "0":

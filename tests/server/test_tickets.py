@@ -451,3 +451,13 @@ def test_another_emitter_cannot_read_a_document(make_mock, profile, path, operat
     assert own.text("statusCode") in ("0000", "0001", "0004"), own.body
     other = call(mock.url(path), operation, fields, username="20987654321" + user[11:], password=password)
     assert other.status == 200 and other.text("statusCode") == absent and not other.text("content"), other.body
+
+
+def test_a_rejected_summary_at_an_ose_answers_the_oses_own_cdr(make_mock):
+    """The ticket's CDR of a rejected RA is the OSE's (SignOSE, the OSE as receiver), as its accepted
+    ones are: a CDR signed with the OSE's certificate that names SUNAT as its sender contradicts itself."""
+    mock = make_mock("ose", clock=CLOCK)
+    status, code, cdr = settled(get_status(mock, send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 99)]))))
+    assert (status, code) == ("99", "2105")
+    text = etree.tostring(cdr).decode()
+    assert "SignOSE" in text and "20131312955" not in text and "SignSUNAT" not in text
