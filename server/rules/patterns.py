@@ -147,15 +147,17 @@ def _required(path: str, allow_empty: bool, anchored: bool = False) -> Runner:
                     yield _short(path), ""
         return needing(element_names(parent_path or "/*"), run, f"required {allow_empty} {path}")
 
-    anchor, rest = _xpath(anchor_path), path[len(anchor_path) + 1:]
-    within = _xpath(rest)
-    assert anchor is not None and within is not None
+    # the anchors with no parent of the tag under them: one query, not one per anchor
+    lacking_path = f"{anchor_path}[not({parent_path[len(anchor_path) + 1:]})]"
+    lacking = _xpath(lacking_path)
+    assert lacking is not None
+    in_document = anchor_path == "/*"
 
     def run_anchored(root: Node, source: Any = None) -> Violations:
-        for holder in memo(anchor_path, root, anchor):
-            if not memo(rest, holder, within):
-                yield _short(path), ""  # a missing container on the way is a missing tag
-        for holder in memo(parent_path, root, parent):
+        parents = memo(parent_path, root, parent)
+        if (not parents) if in_document else memo(lacking_path, root, lacking):
+            yield _short(path), ""  # a missing container on the way is a missing tag
+        for holder in parents:
             found = step(holder)
             if not found or (not allow_empty and not any(_text(f) for f in found)):
                 yield _short(path), ""
