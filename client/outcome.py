@@ -77,7 +77,12 @@ def read_cdr(cdr_zip: bytes, trusted: list[x509.Certificate] | None = None) -> O
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as error:
         raise InvalidInput(f"the CDR is not XML: {error}") from None
-    code = (_texts(root, "ResponseCode") or ["0"])[0]
+    codes = _texts(root, "ResponseCode")
+    if etree.QName(root).localname != "ApplicationResponse" or not codes or not codes[0].isdigit():
+        # an answer without a verdict is no acceptance: an HTML error page zipped, another XML
+        raise InvalidInput(f"the answer's XML is not a CDR (an ApplicationResponse with its ResponseCode): "
+                           f"<{etree.QName(root).localname}>")
+    code = codes[0]
     description = (_texts(root, "Description") or [""])[0]
     observations = [Observation(c, m) for c, m in zip(_texts(root, "StatusReasonCode"), _texts(root, "StatusReason"))]
     for note in _texts(root, "Note"):

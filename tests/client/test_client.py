@@ -188,6 +188,10 @@ BROKEN_CDRS = {
     "no xml": zip_of(("R-1.txt", b"x")),
     "not xml": zip_of(("R-1.xml", b"<<<")),
     "bomb": zip_of(("R-1.xml", b"<a>" + b" " * (40 * 1024 * 1024) + b"</a>")),
+    # XML, but no verdict: an HTML error page zipped, an ApplicationResponse without its ResponseCode
+    "html": zip_of(("R-1.xml", b"<html><body>Error interno del servidor</body></html>")),
+    "no code": zip_of(("R-1.xml", b'<ApplicationResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:'
+                                  b'ApplicationResponse-2"><ID>1</ID></ApplicationResponse>')),
 }
 
 
@@ -275,7 +279,7 @@ def test_an_answer_that_is_no_soap_is_a_client_error_not_a_traceback(raw_ose, na
     assert raw_ose.state["requests"] == tries
 
 
-@pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb"])
+@pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb", "html", "no code"])
 def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(raw_ose, name):
     import base64
 
