@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
+
+from osemock.cpe.naming import xml_files
 
 _target = click.option("--target", "-t", default=None,
                        help="mock (in-process, default), a known endpoint (ose-test, sunat-beta…) or a billService URL [env OSE_TARGET].")
@@ -23,12 +26,15 @@ _cert = click.option("--cert", default=None, type=click.Path(exists=True, dir_ok
 _cert_password = click.option("--cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
 _registry = click.option("--registry", default=None, type=click.Path(exists=True, dir_okay=False),
                          help="Emitter registry the in-process mock loads (SOL users for sunat-prod) [env OSE_REGISTRY].")
+_timeout = click.option("--timeout", default=None, type=click.FloatRange(1, 3600),
+                        help="Seconds one call may wait for its answer [env OSE_TIMEOUT; default 60].")
 
 
 def _emitter_at_target(command):
     """The options every command takes: where to send (``--target`` or an in-process mock of
-    ``--profile``), as whom (RUC, SOL user and password), signed with what, against which registry."""
-    for option in reversed((_target, _ruc, _user, _password, _profile, _cert, _cert_password, _registry)):
+    ``--profile``), as whom (RUC, SOL user and password), signed with what, against which registry,
+    waiting how long for each answer."""
+    for option in reversed((_target, _ruc, _user, _password, _profile, _cert, _cert_password, _registry, _timeout)):
         command = option(command)
     return command
 
@@ -51,8 +57,8 @@ SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
 @_report
 @click.option("--verbose", "-v", is_flag=True, help="One line per case.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, emitter_xml, sign, compare, report_dir,
-          verbose, pytest_args) -> None:
+def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, timeout, emitter_xml, sign, compare,
+          report_dir, verbose, pytest_args) -> None:
     """Run the conformance suites against a target (extra arguments after -- go to pytest)."""
     import pytest
 
@@ -61,7 +67,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
 
     try:  # a bad RUC, target, certificate or registry is a usage error, said before pytest starts
         spec = Target.from_env(endpoint=target, ruc=ruc, profile=profile, cert=cert, cert_password=cert_password,
-                               registry=registry)
+                               registry=registry, timeout=timeout)
         spec.keypair()
         if spec.registry is not None:
             load_registry(spec.registry)
@@ -72,12 +78,18 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
         wanted = set(SUITES)
     if "documents" in wanted and not emitter_xml:
         raise click.UsageError("the documents suite needs --emitter-xml DIR")
+    if emitter_xml and not xml_files(Path(emitter_xml)):
+        raise click.UsageError(f"no *.xml file in the folder {emitter_xml}")
+    # one line a failure (the reason, as the reports say it): a target that cannot be reached fails
+    # every case with the same chain of connection errors; -v or "-- --tb=long" shows them whole
     args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "-rfE", "-v" if verbose else "-q"]
+    args += [] if verbose else ["--tb=line"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "osemock.conformance.plugin"]
     for option, value in (("--ose-target", target), ("--ose-ruc", ruc), ("--ose-user", user),
                           ("--ose-password", password), ("--ose-profile", profile), ("--ose-cert", cert),
                           ("--ose-cert-password", cert_password), ("--ose-registry", registry),
+                          ("--ose-timeout", timeout),
                           ("--emitter-xml", emitter_xml),
                           ("--ose-compare", compare), ("--ose-report", report_dir)):
         if value:
@@ -99,8 +111,8 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
                    "a correlativo has 8 digits and a serie takes a few numbers from this one).")
 @_report
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def homologate(ruc, target, user, password, profile, cert, cert_password, registry, groups, seed, first_number, report_dir,
-               as_json) -> None:
+def homologate(ruc, target, user, password, profile, cert, cert_password, registry, timeout, groups, seed, first_number,
+               report_dir, as_json) -> None:
     """Homologation dry-run: build SUNAT's historical test set for RUC, send it, report each case."""
     import json
     import time
@@ -119,7 +131,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
                 raise ValueError(f"--groups takes group numbers such as 1,13,14 (or 'all'), not {groups!r}")
             chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
         spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
-                               cert_password=cert_password, registry=registry)
+                               cert_password=cert_password, registry=registry, timeout=timeout)
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
         cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())

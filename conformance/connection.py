@@ -21,7 +21,7 @@ def make_client(target: Target, url: str, trusted: list[x509.Certificate] | None
     """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)."""
     user, password = target.credentials
     return OseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
-                     retry=RetryPolicy(attempts=3, backoff=0.2), timeout=60.0)
+                     retry=RetryPolicy(attempts=3, backoff=0.2), timeout=target.timeout)
 
 
 class Connection:

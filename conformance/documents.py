@@ -18,6 +18,7 @@ import yaml
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.errors import CpeError
+from osemock.cpe.naming import xml_files
 from osemock.cpe.signature import KeyPair
 from osemock.server.rules.lint import LintResult, lint
 
@@ -109,9 +110,7 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder of XML documents")
     documents = []
-    for path in sorted(folder.glob("*.xml")):
-        if not path.is_file():
-            continue  # a folder named like a document
+    for path in xml_files(folder):
         try:
             xml = path.read_bytes()
         except OSError as error:

@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ose-cert-password", default=None, help="[env OSE_CERT_PASSWORD]")
     group.addoption("--ose-registry", default=None, help="Emitter registry YAML the in-process mock loads "
                                                          "(SOL users for sunat-prod) [env OSE_REGISTRY]")
+    group.addoption("--ose-timeout", default=None, metavar="SECONDS",
+                    help="Seconds one call may wait for its answer, 1-3600 [env OSE_TIMEOUT; default 60]")
     group.addoption("--emitter-xml", default=None, metavar="DIR",
                     help="Folder of the emitter's own documents for the emitter-documents suite")
     group.addoption("--ose-sign", action="store_true",
@@ -83,7 +85,7 @@ def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Ta
                            user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
                            profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
                            cert_password=config.getoption("--ose-cert-password"),
-                           registry=config.getoption("--ose-registry"))
+                           registry=config.getoption("--ose-registry"), timeout=config.getoption("--ose-timeout"))
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +127,8 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
     from osemock.conformance.admin import OseAdmin
 
     server = ose_connection.server
-    admin = OseAdmin(ose_connection.url, reset=server.reset if server is not None else None, mock=server)
+    admin = OseAdmin(ose_connection.url, reset=server.reset if server is not None else None, mock=server,
+                     timeout=min(10.0, ose_connection.target.timeout))
     if server is None and not admin.available():
         pytest.skip(f"{ose_connection.url} is not an osemock: no scenario control")
     admin.reset()
@@ -170,11 +173,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         case.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
     elif report.failed:
         case.verdict = FAILED if report.when == "call" else ERROR
-        case.message = report.longreprtext.strip().splitlines()[-1][:2000] if report.longreprtext else ""
+        case.message = _reason(report)
     else:
         case.verdict = PASSED
     case.duration = report.duration
     collected.cases.append(case)
+
+
+def _reason(report: pytest.TestReport) -> str:
+    """Why a case failed as its exception says it ("AssertionError: 0103 El Usuario…"), not where it was
+    raised (the last line of a short traceback is only the file and the exception's type)."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None and crash.message.strip():
+        return crash.message.strip()[:2000]
+    text = report.longreprtext.strip()
+    return text.splitlines()[-1][:2000] if text else ""
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -41,6 +41,9 @@ class Target:
     cert_password: str | None = None
     registry: Path | None = None
     """Emitter registry (YAML/JSON) the in-process mock loads: SOL users for ``sunat-prod``, certificates."""
+    timeout: float = 60.0
+    """Seconds one call may wait for its answer (retried twice): an endpoint that takes connections and
+    never answers costs the run this much a call, not minutes."""
 
     @property
     def is_mock(self) -> bool:
@@ -74,13 +77,20 @@ class Target:
         for field_name, variable in (("endpoint", "OSE_TARGET"), ("ruc", "OSE_RUC"), ("user", "OSE_USER"),
                                      ("password", "OSE_PASSWORD"), ("profile", "OSE_PROFILE"),
                                      ("cert", "OSE_CERT"), ("cert_password", "OSE_CERT_PASSWORD"),
-                                     ("registry", "OSE_REGISTRY")):
+                                     ("registry", "OSE_REGISTRY"), ("timeout", "OSE_TIMEOUT")):
             if env.get(variable):
                 values[field_name] = env[variable]
         values.update({k: v for k, v in overrides.items() if v is not None})
         for path_field in ("cert", "registry"):
             if values.get(path_field) is not None:
                 values[path_field] = Path(str(values[path_field]))
+        if "timeout" in values:
+            try:
+                values["timeout"] = float(values["timeout"])  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise ValueError(f"a timeout is a number of seconds, not {values['timeout']!r}") from None
+            if not 1 <= values["timeout"] <= 3600:  # type: ignore[operator]
+                raise ValueError(f"a timeout is 1 to 3600 seconds, not {values['timeout']}")
         target = replace(cls(), **values)  # type: ignore[arg-type]
         if not (len(target.ruc) == 11 and target.ruc.isdigit()):
             raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")

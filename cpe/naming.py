@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from osemock.cpe.errors import SunatError
 
@@ -104,3 +105,8 @@ def parse_xml_name(entry_name: str) -> CpeName | None:
 def document_base(ruc: str, type_code: str, serie: str, numero: int | str) -> str:
     """Base name of a single document, e.g. ``20123456789-01-F001-1``."""
     return f"{ruc}-{type_code}-{serie}-{int(numero)}"
+
+
+def xml_files(folder: Path) -> list[Path]:
+    """The documents of a folder: its files named ``*.xml`` or ``*.XML`` (both are SUNAT names), sorted."""
+    return sorted(path for path in folder.iterdir() if path.is_file() and _XML_SUFFIX.search(path.name))

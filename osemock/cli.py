@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from osemock import __version__
+from osemock.cpe.naming import xml_files
 
 
 class Number(click.ParamType):
@@ -62,7 +63,7 @@ def cpe_files(paths: tuple[str, ...] | list[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            inside = sorted(child for child in path.glob("*.xml") if child.is_file())
+            inside = xml_files(path)
             if not inside:
                 raise click.UsageError(f"no *.xml file in the folder {path}")
             found += inside

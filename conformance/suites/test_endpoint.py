@@ -42,7 +42,7 @@ def signed(client: OseClient, xml: bytes) -> Prepared:
 
 
 def test_wsdl_describes_the_billservice_operations(ose_connection, ose_case):
-    response = requests.get(ose_connection.url + "?wsdl", timeout=30)
+    response = requests.get(ose_connection.url + "?wsdl", timeout=ose_connection.target.timeout)
     ose_case.expected, ose_case.code = "HTTP 200 WSDL", str(response.status_code)
     assert response.status_code == 200
     root = etree.fromstring(response.content)
@@ -51,7 +51,7 @@ def test_wsdl_describes_the_billservice_operations(ose_connection, ose_case):
     imported = re.findall(r'location="([^"]+)"', text)
     for location in imported:  # the operations may live in an imported WSDL (billService.ns1.wsdl)
         url = location if location.startswith("http") else ose_connection.url.rsplit("/", 1)[0] + "/" + location
-        text += requests.get(url, timeout=30).text
+        text += requests.get(url, timeout=ose_connection.target.timeout).text
     for operation in ("sendBill", "sendSummary", "getStatus"):
         assert f'name="{operation}"' in text, f"the WSDL lacks {operation}"
 
@@ -75,7 +75,8 @@ def test_boleta_and_its_credit_note_are_accepted(ose_client, ose_documents, ose_
 def test_wrong_password_is_refused_with_an_auth_code(ose_connection, ose_documents, ose_case):
     target = ose_connection.target
     user, _ = target.credentials
-    client = OseClient(ose_connection.url, target.ruc, user, "not-the-password", certificate=target.keypair())
+    client = OseClient(ose_connection.url, target.ruc, user, "not-the-password", certificate=target.keypair(),
+                       timeout=target.timeout)
     _, xml = ose_documents.factura()
     outcome = record(ose_case, client.send_bill(xml), "auth fault")
     assert_fault(outcome, AUTH_CODES)

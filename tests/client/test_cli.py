@@ -170,9 +170,10 @@ def test_validate_and_zip_take_a_folder_as_send_does(tmp_path, capsys):
     folder.mkdir()
     (folder / "a.xml").write_bytes(unsigned(f"{RUC}-01-F001-1.xml"))
     (folder / "b.xml").write_bytes(b"not xml")
+    (folder / "C.XML").write_bytes(b"not xml either")  # an ERP's upper-case name is a SUNAT name too
     (folder / "old.xml").mkdir()                       # a folder named like a document is left out
     assert main(["validate", "--json", str(folder)]) == 1
-    assert [r["verdict"] for r in json.loads(capsys.readouterr().out)] == ["0", "0306"]
+    assert [r["verdict"] for r in json.loads(capsys.readouterr().out)] == ["0306", "0", "0306"]
     assert main(["zip", str(folder), "-o", str(tmp_path / "out")]) == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{RUC}-01-F001-1.zip"]
     capsys.readouterr()

@@ -50,3 +50,37 @@ def test_check_and_homologate_refuse_a_report_folder_they_cannot_write_before_ru
         assert result.returncode == 2, (command, result.stdout[-500:])
         assert "cannot make the report folder a-file/reports" in result.stdout + result.stderr
         assert "Traceback" not in result.stderr and "passed" not in result.stdout and "aprobados" not in result.stdout
+
+
+def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why(tmp_path):
+    """An endpoint that takes the connection and never answers: each call gives up after --timeout,
+    the terminal gets a line or so a case (not urllib3's chained tracebacks), and the reports say why
+    each case failed, not where the exception was raised."""
+    import socket
+    import time
+
+    from tests.conformance.helpers import report_cases
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/ol-ti-itcpe/billService"
+        started = time.monotonic()
+        result = run(["osemock", "check", "--target", url, "--timeout", "1", "--report", "report",
+                      "--", "-k", "wsdl or unknown_ticket"], tmp_path)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert elapsed < 60
+    assert "Traceback" not in result.stdout + result.stderr and len(result.stdout.splitlines()) < 80
+    cases = report_cases(tmp_path / "report")
+    assert "Read timed out" in cases["test_wsdl_describes_the_billservice_operations"]["message"]
+    assert "no answer from" in cases["test_unknown_ticket_is_0127"]["message"]
+    junit = (tmp_path / "report" / "junit.xml").read_text(encoding="utf-8")
+    assert "no answer from" in junit
+
+
+def test_check_refuses_a_document_folder_without_documents(tmp_path):
+    """Before, an empty folder (or one of upper-case *.XML, not read) passed every case and exited 0."""
+    (tmp_path / "empty").mkdir()
+    result = run(["osemock", "check", "--emitter-xml", "empty"], tmp_path)
+    assert result.returncode == 2 and "no *.xml file in the folder empty" in result.stderr, result.stderr
