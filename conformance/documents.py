@@ -120,9 +120,11 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
     return documents
 
 
-def preflight(document: CorpusDocument) -> LintResult:
-    """Lint offline with the mock's own checks (every finding, not only the first)."""
-    document.preflight = lint(document.xml, document.name)
+def preflight(document: CorpusDocument, keypair: KeyPair | None = None) -> LintResult:
+    """Lint offline with the mock's own checks (every finding, not only the first) what will be sent:
+    signed first when ``keypair`` is given and the document is unsigned (else its missing signature
+    would be a finding that sending does not meet)."""
+    document.preflight = lint(_prepared(document, keypair).xml if keypair else document.xml, document.name)
     return document.preflight
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import click
 
@@ -95,10 +96,31 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
     Mock().run()
 
 
+def _reception(value: str | None) -> datetime | None:
+    """``--at``: ``now`` (Lima's time), an ISO date-time, or a date (noon in Lima)."""
+    from osemock.server.clock import LIMA
+
+    if value is None:
+        return None
+    if value == "now":
+        return datetime.now(LIMA)
+    try:
+        moment = datetime.fromisoformat(value if "T" in value or " " in value else f"{value}T12:00:00")
+    except ValueError:
+        raise click.BadParameter(f"'now' or an ISO date or date-time, not {value!r}", param_hint="--at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LIMA)
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def validate(files: tuple[str, ...], as_json: bool) -> None:
+@click.option("--at", "received_at", default=None, metavar="WHEN",
+              help="Judge the deadlines too (2108, 2329, 1079…) as if received at WHEN: now, a date or an ISO "
+                   "date-time (Lima's time unless it says its offset). Without it no deadline is judged.")
+@click.option("--profile", default="ose", show_default=True,
+              help="Profile whose limits the deadlines follow (max_days_late) and whose channel picks "
+                   "the SUNAT-only rows: ose, sunat-beta, sunat-prod or a YAML file.")
+def validate(files: tuple[str, ...], as_json: bool, received_at: str | None, profile: str) -> None:
     """Lint CPE XML files (or every *.xml of a folder) offline with the mock's checks; exit 1 when any is
     rejected."""
     import json
@@ -107,25 +129,33 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     from rich.table import Table
 
     from osemock.cli import cpe_files
+    from osemock.server.profiles import load_profile
     from osemock.server.rules.lint import lint
 
+    moment = _reception(received_at)
+    try:
+        limits = load_profile(profile)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--profile") from None
     results = []
     for path in cpe_files(files):
         try:
             data = path.read_bytes()
         except OSError as error:
             raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
-        results.append(lint(data, str(path)))
+        results.append(lint(data, str(path), received_at=moment, profile=limits))
     if as_json:
         click.echo(json.dumps([
-            {"file": r.name, "accepted": r.accepted, "verdict": r.verdict,
+            {"file": r.name, "accepted": r.accepted, "verdict": r.verdict, "signed": r.signed,
              "findings": [{"code": f.code, "severity": f.severity, "node": f.xpath, "value": f.value,
                            "message": f.message, "detail": f.detail} for f in r.findings]}
             for r in results], ensure_ascii=False, indent=2))
     else:
         console = Console()
         for result in results:
-            table = Table(title=f"{result.name}: {'ACEPTADO' if result.accepted else 'RECHAZADO ' + result.verdict}")
+            verdict = "ACEPTADO" if result.accepted else f"RECHAZADO {result.verdict}"
+            unsigned = "" if result.signed or result.header is None else " (sin firma: se juzga como quedará firmado)"
+            table = Table(title=f"{result.name}: {verdict}{unsigned}")
             for column in ("code", "type", "node", "value", "message"):
                 table.add_column(column)
             for f in result.findings:

@@ -30,11 +30,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus(pytestconfig: pytest.Config) -> list[CorpusDocument]:
+def corpus(pytestconfig: pytest.Config, ose_target) -> list[CorpusDocument]:
     documents = _corpus(pytestconfig)
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    for document in documents:  # every finding before anything is sent
-        result = preflight(document)
+    keypair = _keypair(pytestconfig, ose_target)
+    for document in documents:  # every finding before anything is sent (signed as it will be sent)
+        result = preflight(document, keypair)
         if result.findings and reporter is not None:
             verdict = "accepted" if result.accepted else f"rejected {result.verdict}"
             found = ", ".join(f"{f.code} {f.severity} {f.xpath or ''}".strip() for f in result.findings)

@@ -1,12 +1,17 @@
 """Offline validation of documents with the server's own checks (``osemock validate``).
 
 The same order as a sendBill: parse and XSD (0306), then the workbook rules; every finding is kept,
-so an emitter sees all of them at once instead of one fault per attempt.
+so an emitter sees all of them at once instead of one fault per attempt.  Offline there is no store
+(registry, sent documents) and, unless a reception moment is given, no clock: the rows that need them
+stay silent.  An unsigned document is judged as it will be once signed (the server answers 0306 for it
+as it is, its empty ExtensionContent being no valid UBL extension).
 """
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from lxml import etree
 
@@ -14,7 +19,7 @@ from osemock.cpe import ns, xsd
 from osemock.cpe.document import DocumentHeader, read_header
 from osemock.cpe.errors import SunatError
 from osemock.cpe.xmlparse import parse_xml
-from osemock.server.engine.validation import Finding
+from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.rules.engine import findings
 
 
@@ -25,6 +30,8 @@ class LintResult:
     name: str
     header: DocumentHeader | None = None
     findings: list[Finding] = field(default_factory=list)
+    signed: bool = False
+    """Whether the document carries a ds:Signature (the Firma rows judge one only where there is one)."""
 
     @property
     def accepted(self) -> bool:
@@ -38,8 +45,8 @@ class LintResult:
 
 def _schema_view(root: etree._Element) -> etree._Element:
     """The document as the schema should see it: an unsigned document's empty ExtensionContent (left
-    for the signature) gets a placeholder, so linting before signing reports the missing signature
-    through the Firma rules instead of a schema error."""
+    for the signature) gets a placeholder, so a document linted before signing is judged on its
+    content instead of a schema error about the signature to come."""
     empty = [c for c in root.iterfind(f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent")
              if len(c) == 0]
     if not empty:
@@ -51,8 +58,10 @@ def _schema_view(root: etree._Element) -> etree._Element:
     return view
 
 
-def lint(data: bytes, name: str = "") -> LintResult:
-    """Validate one document's bytes."""
+def lint(data: bytes, name: str = "", received_at: datetime | None = None, profile: Any = None) -> LintResult:
+    """Validate one document's bytes; with ``received_at``, the deadlines too (2108, 2329, 1079, 2957…:
+    sent too late or dated in the future, as if the target received it then, under ``profile``'s
+    limits, by default the OSE's)."""
     result = LintResult(name)
     try:
         root = parse_xml(data)
@@ -63,5 +72,12 @@ def lint(data: bytes, name: str = "") -> LintResult:
     result.header = read_header(root)
     # An Invoice that lost its InvoiceTypeCode is still judged by the factura sheet (which says 1004).
     type_code = result.header.type_code or ("01" if result.header.root == "Invoice" else "")
-    result.findings.extend(findings(root, type_code))
+    result.signed = root.find(f".//{{{ns.DS}}}Signature") is not None
+    source = None
+    if received_at is not None:
+        from osemock.server.profiles import load_profile
+
+        source = CheckInput(root, result.header, result.header.issuer_ruc, profile=profile or load_profile("ose"),
+                            now=received_at)
+    result.findings.extend(findings(root, type_code, source))
     return result

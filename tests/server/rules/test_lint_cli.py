@@ -7,7 +7,25 @@ from osemock.server.rules.coverage import report
 
 def test_validate_accepts_a_valid_document(capsys):
     assert main(["validate", str(DOCUMENTS / "20123456789-01-F001-1.xml")]) == 0
-    assert "ACEPTADO" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ACEPTADO" in out and "sin firma" in out  # the samples are unsigned: judged as they will be signed
+
+
+def test_validate_judges_deadlines_only_when_told_when_the_document_arrives(tmp_path, capsys):
+    """Offline there is no clock: a factura of the 20th is fine on its own; received on the 24th it is
+    late (2108, over three days at an OSE) and on the 18th it is dated in the future (2329)."""
+    sample = signed_document("20123456789-01-F001-1.xml", issue_date="2026-11-20")
+    path = tmp_path / "20123456789-01-F001-1.xml"
+    path.write_bytes(sample)
+    verdicts = {}
+    for at in (None, "2026-11-23", "2026-11-24T09:00:00-05:00", "2026-11-17"):
+        code = main(["validate", "--json", str(path), *(["--at", at] if at else [])])
+        (result,) = json.loads(capsys.readouterr().out)
+        assert code == (0 if result["accepted"] else 1) and result["signed"]
+        verdicts[at] = result["verdict"]
+    assert verdicts == {None: "0", "2026-11-23": "0", "2026-11-24T09:00:00-05:00": "2108", "2026-11-17": "2329"}
+    assert main(["validate", str(path), "--at", "yesterday"]) == 2
+    assert "'now' or an ISO date or date-time" in capsys.readouterr().err
 
 
 def test_validate_reports_every_finding_as_json(tmp_path, capsys):
