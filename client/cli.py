@@ -97,11 +97,13 @@ def _prepared(path: Path, *args: Any, **kwargs: Any):
         raise click.ClickException(f"{path}: {error}") from None
 
 
-def _exit_code(outcomes) -> int:
+def _exit_code(outcomes, trust: tuple[str, ...] = ()) -> int:
+    """0 all accepted, 1 some rejected, 3 an exception (or, with ``--trust``, a CDR not signed by a
+    trusted certificate: what it says cannot be relied on), 4 a ticket still pending."""
     from osemock.client.outcome import Status
 
     statuses = {o.status for o in outcomes}
-    if Status.EXCEPTION in statuses:
+    if Status.EXCEPTION in statuses or (trust and any(o.signature_verified is False for o in outcomes)):
         return EXIT_EXCEPTION
     if Status.REJECTED in statuses:
         return EXIT_REJECTED
@@ -150,9 +152,15 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
     from osemock.cpe.errors import CpeError
     from osemock.cpe.signature import SignatureMethod
 
+    from osemock.client.endpoints import resolve
+
     keypair = _keypair(cert, cert_password)
     method = SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256
     trusted = _trusted(trust)
+    try:
+        resolve(endpoint)  # a mistyped name is the command's mistake, not each file's (exit 2, as cdr/status)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--endpoint") from None
     clients: dict[str, OseClient] = {}
     outcomes: list[Outcome] = []
     files = cpe_files(paths)
@@ -174,7 +182,7 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
             outcomes.append(outcome)
             progress.advance(task)
     _show(outcomes, as_json)
-    sys.exit(_exit_code(outcomes))
+    sys.exit(_exit_code(outcomes, trust))
 
 
 @click.command()
@@ -192,7 +200,7 @@ def status(ticket, ruc, endpoint, user, password, trust, timeout, wait, as_json)
     client = _client(endpoint, ruc, user, password, timeout, trust)
     outcome = _asked(lambda: client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60)), ticket)
     _show([outcome], as_json)
-    sys.exit(_exit_code([outcome]))
+    sys.exit(_exit_code([outcome], trust))
 
 
 @click.command()
@@ -214,7 +222,7 @@ def cdr(ruc, type_code, serie, numero, endpoint, user, password, trust, timeout,
     if output and outcome.cdr_zip:
         write_output(output, outcome.cdr_zip)
     _show([outcome], as_json)
-    sys.exit(_exit_code([outcome]))
+    sys.exit(_exit_code([outcome], trust))
 
 
 @click.command()
@@ -243,12 +251,13 @@ def sign(file, cert, cert_password, sha1, output) -> None:
 @click.option("--output-dir", "-o", default=".", show_default=True, type=click.Path(file_okay=False))
 def zip_command(files, cert, cert_password, output_dir) -> None:
     """Name and zip CPE XML files (or every *.xml of a folder) as SUNAT wants them ({RUC}-{TT}-{SERIE}-{NUMERO}.zip),
-    signing when --cert is given; a file that is no CPE XML is named on stderr, the others are still zipped, and
-    the exit code is 1."""
+    signing when --cert is given; a file that is no CPE XML (or a second file of one document number) is named on
+    stderr, the others are still zipped, and the exit code is 1."""
     keypair = _keypair(cert, cert_password)
     files = cpe_files(files)
     make_folder(output_dir)
     failed = False
+    written: dict[str, Path] = {}
     for name in files:
         try:
             doc = _prepared(Path(name), keypair)
@@ -256,6 +265,11 @@ def zip_command(files, cert, cert_password, output_dir) -> None:
             click.echo(f"Error: {error.message}", err=True)
             failed = True
             continue
+        if doc.zip_name in written:  # two files carrying one number: the second would replace the first
+            click.echo(f"Error: {name} is {doc.base} too, as {written[doc.zip_name]} is: not zipped", err=True)
+            failed = True
+            continue
+        written[doc.zip_name] = Path(name)
         target = Path(output_dir) / doc.zip_name
         write_output(target, doc.zip)
         click.echo(str(target))

@@ -180,3 +180,40 @@ def test_validate_and_zip_take_a_folder_as_send_does(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["validate", str(tmp_path / "empty")]) == 2
     assert "no *.xml file in the folder" in capsys.readouterr().err
+
+
+def test_trust_makes_a_cdr_from_another_certificate_an_exception(make_mock, tmp_path, capsys):
+    """--trust says whose signature a CDR must carry: one signed by anyone else cannot be relied on,
+    whatever it says (exit 3, as an exception); the mock's own certificate passes (exit 0)."""
+    import requests
+
+    mock = make_mock("ose", clock=CLOCK)
+    own = tmp_path / "mock.pem"
+    own.write_bytes(requests.get(mock.url("/_osemock/certificate.pem"), timeout=10).content)
+    first = _write(tmp_path, "a.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    second = _write(tmp_path, "b.xml", signed_document(f"{RUC}-01-F001-4.xml", issue_date=DAY))
+    code, out = run(capsys, "send", first, "-e", mock.url(), "--trust", str(own), "--json")
+    assert code == 0 and json.loads(out)[0]["signature_verified"] is True
+    code, out = run(capsys, "send", second, "-e", mock.url(), "--trust", str(CERTS / "other.cert.pem"), "--json")
+    (outcome,) = json.loads(out)
+    assert code == 3 and outcome["status"] == "accepted" and outcome["signature_verified"] is False
+    code, out = run(capsys, "cdr", RUC, "01", "F001", "4", "-e", mock.url(), "--trust", str(CERTS / "other.cert.pem"))
+    assert code == 3 and "INVALID" in out
+
+
+def test_send_to_an_unknown_endpoint_name_is_a_usage_error(tmp_path, capsys):
+    """It was an exception outcome per file (exit 3) where cdr and status say usage error (exit 2)."""
+    path = _write(tmp_path, "a.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert main(["send", path, "-e", "mokc"]) == 2
+    assert "unknown endpoint 'mokc'" in capsys.readouterr().err
+
+
+def test_zip_refuses_a_second_file_of_the_same_document(tmp_path, capsys):
+    """Both wrote one ZIP, the last silently replacing the first, and the exit code was 0."""
+    first = _write(tmp_path, "a.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    again = _write(tmp_path, "b.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date="2026-11-19"))
+    assert main(["zip", first, again, "-o", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert f"{again} is {RUC}-01-F001-1 too, as {first} is: not zipped" in captured.err
+    with zipfile.ZipFile(tmp_path / "out" / f"{RUC}-01-F001-1.zip") as archive:
+        assert b"2026-11-20" in archive.read(archive.namelist()[-1])
