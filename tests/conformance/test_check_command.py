@@ -1,6 +1,8 @@
 """``osemock check``: the kit's suites from the command line, with reports."""
 from __future__ import annotations
 
+import json
+
 from tests.conformance.helpers import broken_corpus, run
 
 
@@ -12,6 +14,9 @@ def test_check_runs_both_suites_and_writes_reports(tmp_path):
     assert {p.name for p in (tmp_path / "report").iterdir()} == {"junit.xml", "report.html", "report.json"}
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "endpoint" in html and "emitter_documents" in html and "2335" in html
+    agree = [c for c in json.loads((tmp_path / "report" / "report.json").read_text())["cases"]
+             if c["name"].startswith("test_targets_agree")]
+    assert [(c["verdict"], "osemock check --compare" in c["message"]) for c in agree] == [("skipped", True)]
 
 
 def test_check_says_what_is_missing(tmp_path):
