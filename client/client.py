@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import requests
@@ -83,13 +84,13 @@ class OseClient:
 
     def __init__(self, endpoint: str | Endpoint, ruc: str, user: str, password: str, *,
                  timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 trusted: list[x509.Certificate] | None = None, certificate: KeyPair | None = None,
+                 trusted: list[x509.Certificate | str | Path | bytes] | None = None, certificate: KeyPair | None = None,
                  signature_method: SignatureMethod = SignatureMethod.RSA_SHA256) -> None:
         self.endpoint = endpoint if isinstance(endpoint, Endpoint) else resolve(endpoint)
         self.ruc = ruc
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.trusted = trusted
+        self.trusted = None if trusted is None else [_trusted_certificate(item) for item in trusted]
         """Certificates a CDR's signature must chain to (the mock's, an OSE's); ``None``: integrity only."""
         self.certificate = certificate
         self.signature_method = signature_method
@@ -263,6 +264,24 @@ class OseClient:
             outcome = Outcome(Status.EXCEPTION, code, str(getattr(status, "statusMessage", "") or ""))
         outcome.document = document
         return outcome
+
+
+def _trusted_certificate(item: x509.Certificate | str | Path | bytes) -> x509.Certificate:
+    """A trusted certificate as given: the certificate, its PEM file's path, or its PEM bytes (the
+    mock's ``/_osemock/certificate.pem``); anything else is refused now, not at the first CDR."""
+    if isinstance(item, x509.Certificate):
+        return item
+    if isinstance(item, (str, Path)):
+        try:
+            item = Path(item).read_bytes()
+        except OSError as error:
+            raise ValueError(f"trusted certificate {item}: {error.strerror or error}") from None
+    if isinstance(item, (bytes, bytearray)):
+        try:
+            return x509.load_pem_x509_certificate(bytes(item))
+        except ValueError as error:
+            raise ValueError(f"a trusted certificate must be PEM ({error})") from None
+    raise TypeError(f"trusted takes certificates, PEM file paths or PEM bytes, not {type(item).__name__}")
 
 
 def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,

@@ -90,6 +90,28 @@ def test_cdr_from_an_untrusted_signer_is_flagged(served):
     assert "not trusted" in outcome.signature_problem
 
 
+def test_trusted_takes_a_pem_file_or_bytes_and_refuses_anything_else_at_once(served, tmp_path, monkeypatch):
+    """``trusted=["ose.pem"]`` failed at the first CDR with an AttributeError."""
+    import requests
+
+    from osemock.fixtures import CERTS
+
+    pem = requests.get(served.url("/_osemock/certificate.pem"), timeout=10).content
+    (tmp_path / "ose.pem").write_bytes(pem)
+    monkeypatch.chdir(tmp_path)
+    for numero, trusted in ((1, ["ose.pem"]), (4, [pem])):
+        outcome = served.client(trusted=trusted).send_bill(signed_document(f"{RUC}-01-F001-{numero}.xml", issue_date=DAY))
+        assert outcome.accepted and outcome.signature_verified is True, outcome
+    other = served.client(trusted=[CERTS / "other.cert.pem"]).send_bill(signed_document(f"{RUC}-01-F001-5.xml", issue_date=DAY))
+    assert other.signature_verified is False
+    with pytest.raises(ValueError, match="must be PEM"):
+        served.client(trusted=[b"junk"])
+    with pytest.raises(ValueError, match="No such file"):
+        served.client(trusted=["missing.pem"])
+    with pytest.raises(TypeError, match="not int"):
+        served.client(trusted=[5])
+
+
 def test_system_faults_are_retried(served):
     plan_fault(served, operation="sendBill", code="0130", times=2)
     outcome = served.client().send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
