@@ -120,7 +120,8 @@ def _show(outcomes, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table()
-    for column in ("document", "status", "code", "description", "observations", "ticket", "CDR signature"):
+    table.add_column("document", overflow="fold")  # whole on a narrow or piped output: it tells rows apart
+    for column in ("status", "code", "description", "observations", "ticket", "CDR signature"):
         table.add_column(column)
     for o in outcomes:
         signature = {True: "ok", False: f"INVALID: {o.signature_problem}", None: ""}[o.signature_verified]

@@ -97,7 +97,10 @@ class Target:
         if target.is_mock:
             from osemock.server.profiles import load_profile
 
-            load_profile(target.profile)  # raises ValueError for an unknown profile or a mistaken file
+            loaded = load_profile(target.profile)  # raises ValueError for an unknown profile or a mistaken file
+            if loaded.wildcard_user is None and target.registry is None:
+                raise ValueError(f"profile {target.profile} has no test user: its SOL users come from a registry "
+                                 "(--registry, OSE_REGISTRY)")
         else:
             from osemock.client.endpoints import resolve
 

@@ -41,6 +41,7 @@ def test_check_and_homologate_refuse_an_unknown_profile_or_number_before_running
     """Before, ``check --profile`` was not looked at until each test of the suite failed on it."""
     for command, message in ((["check", "--profile", "bizlink"], "unknown profile 'bizlink'"),
                              (["homologate", "--profile", "bizlink"], "unknown profile 'bizlink'"),
+                             (["check", "--profile", "sunat-prod"], "profile sunat-prod has no test user"),
                              (["homologate", "--first-number", "0"], "0 is not in the range 1<=x<=99999900")):
         result = run(["osemock", *command], tmp_path)
         assert result.returncode == 2 and message in result.stderr, (command, result.stderr[-500:])
