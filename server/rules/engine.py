@@ -46,20 +46,22 @@ def _compiled(sheet: str) -> tuple[Check, ...]:
     return tuple(checks)
 
 
-def findings(root: etree._Element, type_code: str, source: CheckInput | None = None) -> Iterator[Finding]:
+def findings(root: etree._Element, type_code: str, source: CheckInput | None = None,
+             signature: bool = True) -> Iterator[Finding]:
     """Every finding over ``root``: the Firma sheet first (as SUNAT checks the signature before the
-    content), then the rules of ``type_code``'s sheet, each in workbook order."""
+    content; left out with ``signature=False``, for a document linted before it is signed), then the
+    rules of ``type_code``'s sheet, each in workbook order."""
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
     with one_document():
-        yield from _findings(root, sheet, source)
+        yield from _findings(root, sheet, source, signature)
 
 
-def _findings(root: etree._Element, sheet: str, source: CheckInput | None) -> Iterator[Finding]:
+def _findings(root: etree._Element, sheet: str, source: CheckInput | None, signature: bool = True) -> Iterator[Finding]:
     seen: set[tuple[object, ...]] = set()
     present = {element.tag for element in root.iter()}
-    plan = _plan("firma") + _plan(sheet)
+    plan = (_plan("firma") if signature else ()) + _plan(sheet)
     pause = BETWEEN_CHECKS.get()
     for start in range(0, len(plan), _PAUSE_EVERY):
         if pause is not None:

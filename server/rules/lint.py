@@ -3,8 +3,9 @@
 The same order as a sendBill: parse and XSD (0306), then the workbook rules; every finding is kept,
 so an emitter sees all of them at once instead of one fault per attempt.  Offline there is no store
 (registry, sent documents) and, unless a reception moment is given, no clock: the rows that need them
-stay silent.  An unsigned document is judged as it will be once signed (the server answers 0306 for it
-as it is, its empty ExtensionContent being no valid UBL extension).
+stay silent.  An unsigned document is judged as it will be once signed: the Firma rows are left out
+(sent as it is, the server refuses it: 2085, or 0306 where the schema wants the signature's place
+filled).
 """
 from __future__ import annotations
 
@@ -79,5 +80,5 @@ def lint(data: bytes, name: str = "", received_at: datetime | None = None, profi
 
         source = CheckInput(root, result.header, result.header.issuer_ruc, profile=profile or load_profile("ose"),
                             now=received_at)
-    result.findings.extend(findings(root, type_code, source))
+    result.findings.extend(findings(root, type_code, source, signature=result.signed))
     return result

@@ -167,12 +167,14 @@ def _required(path: str, allow_empty: bool, anchored: bool = False) -> Runner:
 #: Aggregates SUNAT judges one by one (each line, each tax subtotal, each charge…): a tag required
 #: inside one is wanted in every one there is, and a document without any has nothing to judge there.
 #: Every other container on a required tag's path is wanted too: a factura without
-#: cac:PartyLegalEntity has no customer name (2021), not a name nobody needs to check.
+#: cac:PartyLegalEntity has no customer name (2021), not a name nobody needs to check; a document
+#: without ds:Signature has no signature Id (2085).  A step found anywhere (``//ds:Signature``) is
+#: judged one by one: each signature wants its KeyInfo.
 _AGGREGATE = re.compile(
     r"cac:(?:Invoice|CreditNote|DebitNote)Line|sac:\w+Line|sac:SUNAT(?:Retention|Perception)DocumentReference"
     r"|cac:(?:TaxSubtotal|AllowanceCharge|PaymentTerms|PaymentMeans|PrepaidPayment|AdditionalItemProperty"
     r"|AdditionalDocumentReference|DespatchDocumentReference)"
-    r"|sac:BillingPayment|ds:Signature|ext:UBLExtension")
+    r"|sac:BillingPayment")
 
 
 def anchor_of(path: str) -> str:

@@ -192,6 +192,30 @@ def test_0306_unparseable_xml(mock):
     assert_fault(reply, "0306", mock)
 
 
+@pytest.mark.parametrize("name, content", [
+    (f"{RUC}-20-R001-1", b""),                                          # the 2.0 schema takes an empty ExtensionContent
+    (f"{RUC}-01-F001-1", b"<o:Data xmlns:o='urn:example:other'>x</o:Data>"),  # another extension where the signature goes
+])
+def test_2085_a_document_without_any_signature(mock, name, content):
+    """Firma row 3 ("No existe el Tag UBL": ds:Signature/@Id): a document nobody signed was accepted
+    wherever the schema let it through, since the signature check leaves the missing signature to it."""
+    from osemock.fixtures import dated, document_bytes
+
+    root = dated(etree.fromstring(document_bytes(f"{name}.xml")))
+    holder = root.find(".//{urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2}ExtensionContent")
+    assert len(holder) == 0  # the sample is unsigned
+    if content:
+        holder.append(etree.fromstring(content))
+    zipped = zip_of((f"{name}.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8")))
+    if "-20-" in name and mock.app.engine.profile.name != "ose":  # SUNAT takes retentions at otroscpe
+        username, password = wildcard(mock)
+        reply = send_bill(mock.url("/ol-ti-itemision-otroscpe-gem-beta/billService"), f"{name}.zip", zipped,
+                          username=username, password=password)
+    else:
+        reply = send(mock, f"{name}.zip", zipped)
+    assert_fault(reply, "2085", mock)
+
+
 def test_0306_schema_error_names_line_and_element(mock):
     xml = signed_document(f"{BASE}.xml").replace(b"<cbc:IssueDate>", b"<cbc:Nonsense>x</cbc:Nonsense><cbc:IssueDate>", 1)
     reply = send(mock, f"{BASE}.zip", zip_of((f"{BASE}.xml", xml)))
