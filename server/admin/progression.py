@@ -23,9 +23,28 @@ def prepare(store: Store) -> None:
 
 
 def override(store: Store) -> dict[str, Any]:
-    """The stored override (``{}`` when the profile's values stand)."""
+    """The stored override (``{}`` when the profile's values stand, or when the row is unusable)."""
     rows = store.query("SELECT value FROM osemock_state WHERE key=?", (KEY,))
-    return json.loads(rows[0]["value"]) if rows else {}
+    if not rows or override_problem(rows[0]["value"]):
+        return {}
+    return json.loads(rows[0]["value"])
+
+
+def override_problem(value: Any) -> str | None:
+    """What makes a stored override unusable (a snapshot's ``osemock_state`` row), or ``None``."""
+    try:
+        stored = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        stored = None
+    expected = 'a JSON object of "ticket_after_polls" (a whole number from 0) and "ticket_after_seconds" (from 0)'
+    if not isinstance(stored, dict) or not set(stored) <= {"ticket_after_polls", "ticket_after_seconds"}:
+        return expected
+    polls, seconds = stored.get("ticket_after_polls", 0), stored.get("ticket_after_seconds", 0)
+    if isinstance(polls, bool) or not isinstance(polls, int) or polls < 0:
+        return expected
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+        return expected
+    return None
 
 
 def set_override(store: Store, after_polls: int | None, after_seconds: float | None) -> dict[str, Any]:

@@ -4,7 +4,9 @@ gunicorn runs several workers over one SQLite file; a test that freezes the cloc
 must see the others agree.  The state (offset, frozen instant) is one row of ``osemock_state``; a
 change is written at once, and each process re-reads the row at most every ``refresh_seconds`` (one
 small read, never a write, on the request path).  So another process follows within that delay; the
-process that made the change follows at once.
+process that made the change follows at once.  A change reads the row and writes it back in one write
+transaction: two processes advancing a day each, a moment apart, advance two days (changing a copy up
+to a second old lost one of them).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from osemock.server.clock import Clock, parse_moment
 from osemock.server.store import Store
@@ -21,6 +24,23 @@ STATE_TABLE = "CREATE TABLE IF NOT EXISTS osemock_state (key TEXT PRIMARY KEY, v
 KEY = "clock"
 
 log = logging.getLogger(__name__)
+
+
+def state_problem(value: Any) -> str | None:
+    """What makes a stored clock state unusable (a snapshot's ``osemock_state`` row), or ``None``."""
+    try:
+        stored = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict) or not isinstance(stored.get("start", ""), str):
+        return 'a JSON object {"start", "offset_seconds", "frozen_at"} is expected'
+    frozen = stored.get("frozen_at")
+    try:
+        Clock(timedelta(0)).set_state(timedelta(seconds=float(stored["offset_seconds"])),
+                                      parse_moment(frozen) if frozen else None)
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        return f"not a clock state ({error})"
+    return None
 
 
 class SharedClock(Clock):
@@ -33,7 +53,8 @@ class SharedClock(Clock):
         self._start = start or ""
         self._refresh_seconds = refresh_seconds
         self._checked = 0.0
-        self._refresh_lock = threading.Lock()
+        self._refresh_lock = threading.RLock()  # a change holds it and reads the clock on the way
+        self._changing = False
         with store.transaction() as db:
             db.execute(STATE_TABLE)
         stored = self._read()
@@ -45,7 +66,16 @@ class SharedClock(Clock):
     # -- persistence ------------------------------------------------------------------------------
     def _read(self) -> dict | None:
         rows = self._store.query("SELECT value FROM osemock_state WHERE key=?", (KEY,))
-        return json.loads(rows[0]["value"]) if rows else None
+        if not rows:
+            return None
+        try:
+            stored = json.loads(rows[0]["value"])
+        except (TypeError, ValueError):
+            stored = None
+        if not isinstance(stored, dict):
+            log.warning("the shared clock state %r is unusable; this process keeps its own", rows[0]["value"])
+            return None
+        return stored
 
     def _apply(self, stored: dict) -> None:
         frozen = stored.get("frozen_at")
@@ -55,19 +85,37 @@ class SharedClock(Clock):
         except (KeyError, TypeError, ValueError, OverflowError) as error:  # an imported snapshot's, say
             log.warning("the shared clock state %r is unusable (%s); this process keeps its own", stored, error)
 
-    def _write(self) -> None:
+    def _value(self) -> str:
         offset, frozen = Clock.state(self)
-        value = json.dumps({"start": self._start, "offset_seconds": offset.total_seconds(),
-                            "frozen_at": frozen.isoformat() if frozen else None})
+        return json.dumps({"start": self._start, "offset_seconds": offset.total_seconds(),
+                           "frozen_at": frozen.isoformat() if frozen else None})
+
+    def _write(self) -> None:
         with self._store.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, value))
+            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, self._value()))
         self._checked = time.monotonic()
 
+    def _change(self, change: Callable[[], datetime]) -> datetime:
+        """``change`` applied to the stored state, not to this process's copy of it, and written back
+        before any other process may change it."""
+        with self._refresh_lock, self._store.transaction() as db:
+            row = db.execute("SELECT value FROM osemock_state WHERE key=?", (KEY,)).fetchone()
+            if row is not None:
+                self._apply(json.loads(row[0]))
+            self._changing = True  # the state just read is current: no refresh may replace the change
+            try:
+                moment = change()
+            finally:
+                self._changing = False
+            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, self._value()))
+        self._checked = time.monotonic()
+        return moment
+
     def _refresh(self) -> None:
-        if time.monotonic() - self._checked < self._refresh_seconds:
+        if self._changing or time.monotonic() - self._checked < self._refresh_seconds:
             return
         with self._refresh_lock:
-            if time.monotonic() - self._checked < self._refresh_seconds:
+            if self._changing or time.monotonic() - self._checked < self._refresh_seconds:
                 return
             stored = self._read()
             if stored is not None:
@@ -85,28 +133,20 @@ class SharedClock(Clock):
         return super().now()
 
     def freeze(self, at: datetime | str | None = None) -> datetime:
-        self._refresh()
-        moment = super().freeze(at)
-        self._write()
-        return moment
+        return self._change(lambda: super(SharedClock, self).freeze(at))
 
     def unfreeze(self) -> datetime:
-        self._refresh()
-        moment = super().unfreeze()
-        self._write()
-        return moment
+        return self._change(lambda: super(SharedClock, self).unfreeze())
 
     def advance(self, delta: timedelta) -> datetime:
-        self._refresh()
-        moment = super().advance(delta)
-        self._write()
-        return moment
+        return self._change(lambda: super(SharedClock, self).advance(delta))
 
     def restart(self) -> datetime:
         """Back to the configured start (``OSE_CLOCK`` or the real time), running."""
-        Clock.set_state(self, Clock.starting_at(self._start or None).offset, None)
-        self._write()
-        return self.now()
+        def back() -> datetime:
+            Clock.set_state(self, Clock.starting_at(self._start or None).offset, None)
+            return Clock.now(self)
+        return self._change(back)
 
     def describe(self) -> dict:
         """The clock as the admin API shows it."""

@@ -55,6 +55,8 @@ def import_state(store: Store, snapshot: Any) -> dict[str, int]:
                     raise SnapshotError(f"table {table!r}: unknown columns {sorted(set(row) - columns)}")
                 if not row:
                     raise SnapshotError(f"table {table!r}: a row without columns")
+                if table == "osemock_state":
+                    _check_state(row)
                 try:
                     db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                                tuple(_decode(value) for value in row.values()))
@@ -76,7 +78,24 @@ def _encode(value: Any) -> Any:
 
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
-        if set(value) != {"base64"}:
+        if set(value) != {"base64"} or not isinstance(value["base64"], str):
             raise SnapshotError("a binary value is {\"base64\": \"…\"}")
-        return base64.b64decode(value["base64"])
+        try:
+            return base64.b64decode(value["base64"], validate=True)
+        except ValueError:
+            raise SnapshotError("a binary value is {\"base64\": \"…\"} with base64 text in it") from None
     return value
+
+
+def _check_state(row: dict[str, Any]) -> None:
+    """A shared-state row every process will read: the clock or the ticket progression, usable (a bad
+    one would fail every later request, or be silently ignored)."""
+    from osemock.server.admin import progression, shared_clock
+
+    checks = {shared_clock.KEY: shared_clock.state_problem, progression.KEY: progression.override_problem}
+    key = row.get("key")
+    if key not in checks:
+        raise SnapshotError(f"table 'osemock_state': key is one of {sorted(checks)}, not {key!r}")
+    problem = checks[key](row.get("value"))
+    if problem:
+        raise SnapshotError(f"table 'osemock_state', {key}: {problem}")

@@ -144,6 +144,22 @@ def test_the_clock_is_shared_by_processes_on_one_store(mock, make_mock, tmp_path
         time.sleep(0.2)
 
 
+def test_clock_changes_through_two_processes_add_up(mock, make_mock):
+    """Each advance changes the stored clock, not the process's copy of it (up to a second old): three
+    days advanced alternately through two servers on one store are three days, not two."""
+    db = mock.app.engine.store.path
+    second = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", db=Path(db))
+    other = AdminClient(second.base_url)
+    mock.admin.freeze("2026-12-01T09:00:00-05:00")
+    other.clock()  # the second process reads the frozen clock now, then holds that copy for a second
+    mock.admin.advance(days=1)
+    other.advance(days=1)
+    assert mock.admin.advance(days=1)["now"] == "2026-12-04T09:00:00-05:00"
+    assert other.clock()["now"] in ("2026-12-03T09:00:00-05:00", "2026-12-04T09:00:00-05:00")  # follows within 1 s
+    mock.admin.call("POST", "/clock/restart")
+    assert other.advance(seconds=1)["now"].startswith(DAY)  # the restart is not undone by a stale copy
+
+
 def test_ticket_progression_and_release(mock):
     mock.admin.progression(after_polls=2)
     mock.client().send_bill(factura(1))
@@ -223,6 +239,15 @@ def test_errors_are_json_never_a_traceback(mock):
     ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"sol_users": [{"ruc": "1", "user": null}]}}'),
     ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"emitters": [{"ruc": 18446744073709551616}]}}'),
     ("/_osemock/seed", b'{"emitters": [{"ruc": "20123456789", "physical_receipts": [{"serie": "0001", "from": "x"}]}]}'),
+    # a shared-state row every later request reads: imported as it came, it failed all of them
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"osemock_state": [{"key": "clock", "value": "x"}]}}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"osemock_state": '
+                           b'[{"key": "clock", "value": "{\\"offset_seconds\\": 1e300}"}]}}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"osemock_state": '
+                           b'[{"key": "ticket_progression", "value": "{\\"foo\\": 1}"}]}}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"osemock_state": [{"key": "other", "value": "{}"}]}}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"documents": [{"zip": {"base64": 5}}]}}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"documents": [{"zip": {"base64": "!!"}}]}}'),
 ])
 def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, data):
     """Each of these was a 500 from inside (a fuzz of the admin API found them); the clock ones left a
@@ -232,6 +257,8 @@ def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, d
     assert set(answer.json()) == {"error", "message"}
     assert requests.get(mock.url("/_osemock/clock"), timeout=10).status_code == 200
     assert requests.get(mock.url("/"), timeout=10).status_code == 200
+    assert requests.get(mock.url("/_osemock/tickets"), timeout=10).status_code == 200
+    assert mock.client().send_bill(factura(1)).accepted
 
 
 @pytest.mark.parametrize("path", ["/?page=9223372036854775808", "/journal?limit=18446744073709551616"])
