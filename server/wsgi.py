@@ -39,7 +39,7 @@ from osemock.server.settings import Settings
 from osemock.cpe import xsd
 from osemock.cpe.archive import default_limits
 from osemock.cpe.errors import SunatError
-from osemock.cpe.naming import parse_zip_name
+from osemock.cpe.naming import document_base, parse_zip_name
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
 from osemock.server.soap.screen import screen
@@ -201,6 +201,11 @@ class OsemockApp:
             target = peek_target(body)
             peeked = (target.operation, target.file_name)
         operation, name = peeked
+        if name is None and operation in _LOOKUPS:
+            # a lookup is journaled under the document it asks about, so the portal's timeline finds it
+            asked = peek_target(body)
+            if asked.ruc and asked.type_code and asked.serie and asked.numero:
+                name = document_base(asked.ruc, asked.type_code, asked.serie.upper(), asked.numero)
         if outcome is None:
             outcome = _peek_outcome(payload)
         keep = self.settings.journal_bodies
@@ -279,6 +284,10 @@ class Peeked:
     @property
     def scenario_target(self) -> Target:
         return Target(self.operation, self.ruc, self.type_code, self.serie, self.numero)
+
+
+#: Operations that ask about one document by RUC, type, serie and number.
+_LOOKUPS = ("getStatusCdr", "getStatusAR", "getStatus")
 
 
 def peek_target(body: bytes) -> Peeked:

@@ -118,13 +118,13 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
 
 
 def timeline(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The journal's requests about this document: its sendBill, the summaries and lots that carried or
-    voided it, and getStatusCdr lookups of its number, oldest first."""
+    """The journal's requests about this document, oldest first: its sendBill (``{base}.zip``, any case)
+    and the lookups of its number (journaled as ``{base}``), then the summaries that voided or informed
+    it.  Only this number: F001-10 is not about F001-1."""
     base = item["base"]
     rows = store.query(
         "SELECT id, received_at, operation, file_name, outcome, http_status, duration_ms FROM requests"
-        " WHERE file_name LIKE ? OR (operation IN ('getStatusCdr', 'getStatus') AND request_body LIKE ? AND request_body LIKE ?)"
-        " ORDER BY id", (base + "%", f"%{item['emitter_ruc']}%", f"%{item['serie']}%"))
+        " WHERE file_name = ? OR lower(file_name) = lower(?) ORDER BY id", (base, f"{base}.zip"))
     events = [dict(row) for row in rows]
     for ticket_column, label in (("voided_by", "dado de baja por el ticket"), ("informed_by", "informado en el resumen del ticket")):
         if item.get(ticket_column):

@@ -44,6 +44,19 @@ def test_document_page_shows_findings_xml_cdr_and_timeline(filled):
     assert "ApplicationResponse" in observed.xpath('string(//pre[@id="cdr-xml"])')
 
 
+def test_timeline_holds_this_number_only_with_its_lookups(filled):
+    """F001-1's timeline listed F001-10's sendBill (a file-name prefix) and never its getStatusCdr."""
+    from tests.admin.conftest import factura
+
+    client = filled.client()
+    assert client.send_bill(factura(10)).accepted
+    assert client.get_status_cdr(RUC, "01", "F001", 1).accepted
+    doc = page(filled, f"/documents/{filled.ids[1]}")
+    rows = [[cell.text_content().strip() for cell in row.xpath("td")] for row in doc.xpath('//table[@id="timeline"]//tr[td]')]
+    assert [row[1] for row in rows] == ["sendBill", "getStatusCdr"], rows
+    assert all(f"{RUC}-01-F001-10" not in " ".join(row) for row in rows)
+
+
 def test_downloads(filled):
     base = f"{RUC}-01-F001-1"
     sent = requests.get(filled.url(f"/documents/{filled.ids[1]}/zip"), timeout=10)
