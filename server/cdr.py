@@ -41,10 +41,7 @@ class CdrNote:
 
     code: str
     detail: str | None = None
-
-    @property
-    def text(self) -> str:
-        return lookup(self.code).message + (f" - INFO: {self.detail}" if self.detail else "")
+    """Which node and value (SUNAT's CDR appends it to its cbc:Note as ``- INFO: …``; an OSE's does not)."""
 
 
 @dataclass(frozen=True)
@@ -120,9 +117,9 @@ def _signature_block(root: etree._Element, signature_id: str, ruc: str, name: st
 
 def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree._Element:
     """The unsigned OSE-style CDR (CDR-OSE sheets of SUNAT's workbook)."""
-    root = _root({None: ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
+    root = _root({"ar": ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
     _header(root, content, ose=True)
-    _signature_block(root, "SignOSE", ose_ruc, ose_name, "#SignOSE")
+    _signature_block(root, "SignOSE", ose_ruc, ose_name, "SignOSE")  # the real OSE CDR's URI has no "#"
     for role, ruc in (("SenderParty", content.sender_ruc), ("ReceiverParty", ose_ruc)):
         entity = _el(_el(root, ns.CAC, role), ns.CAC, "PartyLegalEntity")
         _el(entity, ns.CBC, "CompanyID", ruc, schemeID="6", **_CATALOG6)
@@ -135,7 +132,8 @@ def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree.
         status = _el(response, ns.CAC, "Status")
         _el(status, ns.CBC, "StatusReasonCode", note.code,
             listURI="urn:pe:gob:sunat:cpe:see:gem:codigos:codigoretorno")
-        _el(status, ns.CBC, "StatusReason", note.text[:1000])
+        # the catalog's message as it stands (the real OSE CDR); which node it is about is the portal's
+        _el(status, ns.CBC, "StatusReason", lookup(note.code).message[:1000])
     reference = _el(response_block, ns.CAC, "DocumentReference")
     _el(reference, ns.CBC, "ID", content.reference_id)
     if content.document_issue_date:
@@ -146,12 +144,12 @@ def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree.
     if content.document_hash:
         _el(_el(_el(reference, ns.CAC, "Attachment"), ns.CAC, "ExternalReference"), ns.CBC, "DocumentHash",
             content.document_hash)
+    # the document's parties carry schemeID only (CDR-OSE rows 27-30, and the real OSE CDR)
     issuer = _el(_el(response_block, ns.CAC, "IssuerParty"), ns.CAC, "PartyLegalEntity")
-    _el(issuer, ns.CBC, "CompanyID", content.issuer_ruc, schemeID="6", **_CATALOG6)
+    _el(issuer, ns.CBC, "CompanyID", content.issuer_ruc, schemeID="6")
     if not content.is_summary:
         recipient = _el(_el(response_block, ns.CAC, "RecipientParty"), ns.CAC, "PartyLegalEntity")
-        _el(recipient, ns.CBC, "CompanyID", content.recipient_doc_number or "-",
-            schemeID=content.recipient_doc_type or "-", **_CATALOG6)
+        _el(recipient, ns.CBC, "CompanyID", content.recipient_doc_number or "-", schemeID=content.recipient_doc_type or "-")
     return root
 
 

@@ -45,7 +45,15 @@ def test_ose_cdr_follows_the_cdr_ose_sheet(identity):
     assert (code.text, code.get("listAgencyName")) == ("0", "PE:SUNAT")
     status = root.find("cac:DocumentResponse/cac:Response/cac:Status", NS)
     assert status.findtext("cbc:StatusReasonCode", namespaces=NS) == "4252"
-    assert status.findtext("cbc:StatusReason", namespaces=NS).startswith("El dato ingresado como atributo @listName es incorrecto.")
+    assert status.findtext("cbc:StatusReason", namespaces=NS) == "El dato ingresado como atributo @listName es incorrecto."
+    # as the real OSE CDR (reference/wire/cdr/ose-20557103920-…): ar: root, URI without "#", parties with schemeID only
+    assert root.prefix == "ar"
+    assert root.findtext("cac:Signature/cac:DigitalSignatureAttachment/cac:ExternalReference/cbc:URI", namespaces=NS) == "SignOSE"
+    for party in ("IssuerParty", "RecipientParty"):
+        company = root.find(f"cac:DocumentResponse/cac:{party}/cac:PartyLegalEntity/cbc:CompanyID", NS)
+        assert set(company.attrib) == {"schemeID"}, party
+    sender = root.find("cac:SenderParty/cac:PartyLegalEntity/cbc:CompanyID", NS)
+    assert set(sender.attrib) == {"schemeID", "schemeAgencyName", "schemeURI"}
     reference = root.find("cac:DocumentResponse/cac:DocumentReference", NS)
     assert reference.findtext("cac:Attachment/cac:ExternalReference/cbc:DocumentHash", namespaces=NS) == "abc="
     assert reference.findtext("cbc:DocumentTypeCode", namespaces=NS) == "01"
