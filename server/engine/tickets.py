@@ -18,7 +18,9 @@ import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
-from osemock.cpe import archive
+from lxml import etree
+
+from osemock.cpe import archive, ns
 from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import parse_xml_name, parse_zip_name
 from osemock.server import cdr
@@ -106,7 +108,21 @@ def get_status(engine: EngineState, request: Request) -> StatusAnswer:
         row = rows[0]
     if row["status_code"] == "98":
         return StatusAnswer("98")
+    if row["status_code"] == "99" and row["operation"] != "sendPack" and engine.profile.fault_dialect == "ose":
+        # an OSE answers no rejection CDR: every rejection is an exception (OSE manual §8.3, PROTOCOL.md
+        # §6.2, §8.1); the CDR stays in the store for the portal
+        raise SunatError(row["response_code"], _rejection_detail(row["cdr_zip"]))
     return StatusAnswer(row["status_code"], row["cdr_zip"])
+
+
+def _rejection_detail(cdr_zip: bytes | None) -> str | None:
+    """The ``Detalle`` of a stored rejection CDR's Description (which node, which value)."""
+    if not cdr_zip:
+        return None
+    _, xml = archive.first_xml(cdr_zip)
+    description = etree.fromstring(xml).findtext(f".//{{{ns.CBC}}}Description") or ""
+    _, found, detail = description.partition(" - Detalle: ")
+    return detail if found else None
 
 
 def _due(row: Any, now: datetime) -> bool:

@@ -243,8 +243,8 @@ def _send_signed(server, name: str, root: etree._Element) -> requests.Response:
 
 
 def _answered_with_a_code(server, response: requests.Response) -> None:
-    """A CDR, a ticket whose status is no internal error, or a SUNAT fault other than 0100 (what the
-    server answers when the engine itself failed)."""
+    """A CDR, a ticket whose status is no internal error (a rejected summary is a fault at an OSE), or a
+    SUNAT fault other than 0100 (what the server answers when the engine itself failed)."""
     root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
     fault = root.findtext(f".//{{{SOAP}}}Fault/faultstring")
     if fault is not None:
@@ -254,7 +254,10 @@ def _answered_with_a_code(server, response: requests.Response) -> None:
     if ticket:
         status = post(server, envelope("getStatus", {"ticket": ticket}, AUTH))
         status_root = etree.fromstring(status.content)
-        assert status_root.findtext(f".//{{{SOAP}}}Fault/faultstring") is None, status.content
+        rejection = status_root.findtext(f".//{{{SOAP}}}Fault/faultstring")
+        if rejection is not None:
+            assert rejection.strip().isdigit() and "2000" <= rejection.strip() <= "4999", status.content
+            return
         assert status_root.findtext(".//statusCode") in ("0", "98", "99"), status.content
     else:
         assert b"applicationResponse" in response.content, response.content[:300]

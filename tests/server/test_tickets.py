@@ -58,8 +58,11 @@ def get_status(mock, ticket: str, credentials: tuple[str, str] | None = None) ->
     return call(mock.url(_path(mock)), "getStatus", {"ticket": ticket}, username=username, password=password)
 
 
-def settled(reply: Reply) -> tuple[str, str, etree._Element]:
-    """statusCode, the CDR's ResponseCode and the CDR of a settled ticket."""
+def settled(reply: Reply) -> tuple[str, str, etree._Element | None]:
+    """statusCode, the CDR's ResponseCode and the CDR of a settled ticket; an OSE's rejection is a fault
+    (OSE manual §8.3): ``("fault", its code, None)``."""
+    if reply.is_fault:
+        return "fault", reply.code(), None
     status = reply.text("statusCode")
     _, xml = first_xml(base64.b64decode(reply.text("content")))
     cdr = etree.fromstring(xml)
@@ -67,9 +70,10 @@ def settled(reply: Reply) -> tuple[str, str, etree._Element]:
 
 
 def summary_code(mock, name: str, xml: bytes) -> str:
-    """Send a summary and follow its ticket to the end: the CDR's ResponseCode."""
+    """Send a summary and follow its ticket to the end: the CDR's ResponseCode (the fault's code at an OSE)."""
     status, code, _ = settled(get_status(mock, send_summary(mock, name, xml)))
-    assert status == ("0" if code == "0" else "99")
+    rejected = "fault" if mock.app.engine.profile.fault_dialect == "ose" else "99"
+    assert status == ("0" if code == "0" else rejected)
     return code
 
 
@@ -97,8 +101,8 @@ def test_ticket_answers_98_for_the_configured_polls(make_mock, tmp_path):
         assert pending.text("statusCode") == "98"
         assert pending.text("content") is None and b"<content" not in pending.body
     status, code, _ = settled(get_status(mock, ticket))
-    assert (status, code) == ("99", "2105")  # F001-1 was never sent: the result waits for the ticket
-    assert settled(get_status(mock, ticket))[:2] == ("99", "2105")  # settled for good
+    assert (status, code) == ("fault", "2105")  # F001-1 was never sent: the result waits for the ticket
+    assert settled(get_status(mock, ticket))[:2] == ("fault", "2105")  # settled for good
 
 
 def test_ticket_answers_98_for_the_configured_seconds(make_mock, tmp_path):
@@ -119,7 +123,7 @@ def test_admin_api_controls_one_ticket(make_mock, tmp_path):
     assert requests.get(admin, timeout=10).json()["status_code"] == "98"
     assert requests.post(admin, json={"after_polls": 1}, timeout=10).json()["after_polls"] == 1
     assert get_status(mock, ticket).text("statusCode") == "98"
-    assert get_status(mock, ticket).text("statusCode") == "99"
+    assert get_status(mock, ticket).code() == "2105"  # settled: a rejection, a fault at an OSE
     other = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 2)], number=2))
     state = requests.post(mock.url(f"/_osemock/tickets/{other}"), json={}, timeout=10).json()
     assert (state["status_code"], state["response_code"]) == ("99", "2105")
@@ -453,11 +457,17 @@ def test_another_emitter_cannot_read_a_document(make_mock, profile, path, operat
     assert other.status == 200 and other.text("statusCode") == absent and not other.text("content"), other.body
 
 
-def test_a_rejected_summary_at_an_ose_answers_the_oses_own_cdr(make_mock):
-    """The ticket's CDR of a rejected RA is the OSE's (SignOSE, the OSE as receiver), as its accepted
-    ones are: a CDR signed with the OSE's certificate that names SUNAT as its sender contradicts itself."""
-    mock = make_mock("ose", clock=CLOCK)
-    status, code, cdr = settled(get_status(mock, send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 99)]))))
-    assert (status, code) == ("99", "2105")
-    text = etree.tostring(cdr).decode()
-    assert "SignOSE" in text and "20131312955" not in text and "SignSUNAT" not in text
+def test_a_rejected_summary_is_a_fault_at_an_ose_and_99_with_a_cdr_at_sunat(make_mock):
+    """The OSE manual (§8.3): an OSE answers a CDR for accepted documents only, any rejection is an
+    exception; SUNAT answers 99 with a CDR carrying the code.  Either way the ticket's CDR is stored."""
+    ose = make_mock("ose", clock=CLOCK)
+    ticket = send_summary(ose, *comunicacion_baja(DAY, [("01", "F001", 99)]))
+    reply = get_status(ose, ticket)
+    assert_fault(reply, "2105", ose)
+    assert "F001-99" in (reply.text("message") or "")  # the detail names the line
+    stored = ose.app.engine.store.query("SELECT status_code, response_code, cdr_zip FROM tickets")[0]
+    assert (stored["status_code"], stored["response_code"]) == ("99", "2105") and stored["cdr_zip"]
+    assert b"SignOSE" in first_xml(stored["cdr_zip"])[1]  # the OSE's own CDR, never one naming SUNAT
+    beta = make_mock("sunat-beta", clock=CLOCK)
+    status, code, cdr = settled(get_status(beta, send_summary(beta, *comunicacion_baja(DAY, [("01", "F001", 99)]))))
+    assert (status, code) == ("99", "2105") and cdr is not None
