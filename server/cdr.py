@@ -95,13 +95,20 @@ def _root(nsmap: dict[str | None, str]) -> etree._Element:
     return root
 
 
-def _header(root: etree._Element, content: CdrContent, *, ose: bool) -> None:
-    """UBL version, ID and the reception/response date-times (OSE times carry 5 decimals)."""
+def _header(root: etree._Element, content: CdrContent, *, ose: bool, beta: bool = False) -> None:
+    """UBL version, ID and the reception/response date-times (OSE times carry 5 decimals).  SUNAT's
+    beta writes the document's issue date as a dateTime at midnight instead of the reception, and an
+    empty IssueDate for a summary (PROTOCOL.md §9.1)."""
     _el(root, ns.CBC, "UBLVersionID", "2.1" if ose else "2.0")
     _el(root, ns.CBC, "CustomizationID", "1.0")
     _el(root, ns.CBC, "ID", content.cdr_id)
-    _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
-    _el(root, ns.CBC, "IssueTime", _time(content.received_at, ose))
+    if beta:
+        issued = content.document_issue_date if not content.is_summary else None
+        _el(root, ns.CBC, "IssueDate", f"{issued}T00:00:00" if issued else None)
+        _el(root, ns.CBC, "IssueTime", "00:00:00")
+    else:
+        _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
+        _el(root, ns.CBC, "IssueTime", _time(content.received_at, ose))
     _el(root, ns.CBC, "ResponseDate", content.responded_at.strftime("%Y-%m-%d"))
     _el(root, ns.CBC, "ResponseTime", _time(content.responded_at, ose))
 
@@ -153,10 +160,10 @@ def build_ose_cdr(content: CdrContent, *, ose_ruc: str, ose_name: str) -> etree.
     return root
 
 
-def build_sunat_cdr(content: CdrContent) -> etree._Element:
-    """The unsigned SUNAT-style CDR (what SUNAT beta and production answer)."""
+def build_sunat_cdr(content: CdrContent, beta: bool = False) -> etree._Element:
+    """The unsigned SUNAT-style CDR (what SUNAT production answers; ``beta``: its beta's dates)."""
     root = _root({"ar": ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
-    _header(root, content, ose=False)
+    _header(root, content, ose=False, beta=beta)
     for note in content.notes:
         _el(root, ns.CBC, "Note", f"{note.code} - {lookup(note.code).message}"
             + (f" - INFO: {note.detail}" if note.detail else ""))
@@ -175,13 +182,13 @@ def build_sunat_cdr(content: CdrContent) -> etree._Element:
     return root
 
 
-def render_cdr(content: CdrContent, style: Literal["ose", "sunat"] | str, keypair: KeyPair, *,
+def render_cdr(content: CdrContent, style: Literal["ose", "sunat", "sunat-beta"] | str, keypair: KeyPair, *,
                ose_ruc: str, ose_name: str) -> bytes:
     """The signed CDR XML, ``<?xml …?>`` + LF + the root on one line, as SUNAT writes it."""
     if style == "ose":
         root = sign(build_ose_cdr(content, ose_ruc=ose_ruc, ose_name=ose_name), keypair, signature_id="SignOSE")
     else:
-        root = sign(build_sunat_cdr(content), keypair, signature_id="SignSUNAT")
+        root = sign(build_sunat_cdr(content, beta=style == "sunat-beta"), keypair, signature_id="SignSUNAT")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
 
 

@@ -25,7 +25,8 @@ class Profile:
     fault_http_status: int = 500
     """HTTP status of a fault answer (SOAP 1.1 says 500; an OSE may use 406/401)."""
     cdr_style: str = "ose"
-    """``ose`` (UBL 2.1, UUID, cac:Status observations) or ``sunat`` (SenderParty 20131312955, cbc:Note)."""
+    """``ose`` (UBL 2.1, UUID, cac:Status observations), ``sunat`` (SenderParty 20131312955, cbc:Note) or
+    ``sunat-beta`` (the same, its IssueDate the document's issue date at midnight)."""
     rejections_as_cdr: bool = False
     """SUNAT production answers codes 2000–3999 with a rejection CDR; beta and OSEs with a fault."""
     ticket_style: str = "beta"
@@ -110,7 +111,7 @@ def load_profile(name_or_path: str) -> Profile:
 
 
 #: The values a key may take, where the type alone does not say it.
-_CHOICES = {"fault_dialect": ("ose", "sunat"), "cdr_style": ("ose", "sunat"), "ticket_style": ("beta", "prod"),
+_CHOICES = {"fault_dialect": ("ose", "sunat"), "cdr_style": ("ose", "sunat", "sunat-beta"), "ticket_style": ("beta", "prod"),
             "channel": ("ose", "sunat")}
 _KINDS: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float),
                                        "str | None": (str, type(None))}

@@ -112,3 +112,19 @@ def test_two_processes_starting_together_share_one_identity(tmp_path):
     for worker in workers:
         worker.join()
     assert len(certificates) == 1
+
+
+def test_sunat_beta_cdr_dates_the_document_not_its_reception(identity):
+    """SUNAT beta's CDRs (reference/wire/cdr/sunat-beta-*) carry the CPE's issue date as a dateTime at
+    midnight, and an empty IssueDate for a summary; production's, a date of its own."""
+    received = content(received_at=datetime(2026, 11, 22, 9, 30, tzinfo=LIMA), document_issue_date="2026-11-20")
+    beta = etree.fromstring(render_cdr(received, "sunat-beta", identity, ose_ruc="20131312955", ose_name="SUNAT"))
+    assert (beta.findtext("cbc:IssueDate", namespaces=NS), beta.findtext("cbc:IssueTime", namespaces=NS)) == (
+        "2026-11-20T00:00:00", "00:00:00")
+    summary = content(document_type="RA", reference_id="RA-20261120-1", document_issue_date="2026-11-20")
+    ra = etree.fromstring(render_cdr(summary, "sunat-beta", identity, ose_ruc="20131312955", ose_name="SUNAT"))
+    assert ra.find("cbc:IssueDate", NS) is not None and ra.findtext("cbc:IssueDate", namespaces=NS) == ""
+    prod = etree.fromstring(render_cdr(received, "sunat", identity, ose_ruc="20131312955", ose_name="SUNAT"))
+    assert (prod.findtext("cbc:IssueDate", namespaces=NS), prod.findtext("cbc:IssueTime", namespaces=NS)) == (
+        "2026-11-22", "09:30:00")
+    verify(beta, trusted=[identity.certificate])
