@@ -299,6 +299,24 @@ def _adjusts_payments_only(element: Node) -> bool:
         f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() == "13"
 
 
+_SUMMARY_LINE = f"{{{ns.SAC}}}SummaryDocumentsLine"
+#: Taxes whose total a resumen diario's line states only when it is due (ISC, otros tributos, ICBPER).
+_SUMMARY_DUE_TAXES = {"2000", "9999", "7152"}
+
+
+def _zero_refused_in_summary(element: Node) -> bool:
+    """A resumen diario line's payment (sac:BillingPayment, 2254) and its ISC, other-taxes and ICBPER
+    totals (2048) are never zero; its IGV/IVAP total is, on an exonerated, unaffected or export line
+    (2278 wants that total on every line), and its charges are the OBSERV row's (2266)."""
+    holder = element.getparent()
+    if holder.tag == f"{{{ns.SAC}}}BillingPayment":
+        return True
+    if holder.tag == f"{{{ns.CAC}}}TaxTotal":
+        scheme = xp(holder, "cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID/text()")
+        return bool(scheme) and scheme[0].strip() in _SUMMARY_DUE_TAXES
+    return False
+
+
 def _zero_refused(node: Node | str) -> bool:
     """Whether a zero amount is wrong here: inside a subtotal of an onerous tax (IGV, IVAP, ISC,
     ICBPER, others), or on a line/document that carries such a tax with a base above zero."""
@@ -307,6 +325,9 @@ def _zero_refused(node: Node | str) -> bool:
         return True
     if _adjusts_payments_only(element):
         return False
+    if element.getparent() is not None and element.getparent().getparent() is not None and \
+            element.getparent().getparent().tag == _SUMMARY_LINE:
+        return _zero_refused_in_summary(element)
     holder = element
     while holder is not None:
         if holder.tag == f"{{{ns.CAC}}}TaxSubtotal":

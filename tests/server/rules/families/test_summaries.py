@@ -119,6 +119,12 @@ RC_EDITS = _header_edits(RC) + [
     Edit("2071", RC, [("attr", L(1, "sac:BillingPayment/cbc:PaidAmount"), "currencyID", "USD")], why="sales in USD"),
     Edit("2255", RC, [("remove", L(1, "sac:BillingPayment/cbc:PaidAmount"))], why="sales amount missing"),
     Edit("2254", RC, [("set", L(1, "sac:BillingPayment/cbc:PaidAmount"), "-100.00")], why="negative sales"),
+    Edit("2254", RC, [("set", L(1, "sac:BillingPayment/cbc:PaidAmount"), "0.00")],
+         why="a payment of zero ('y diferente de cero': an RC line states the totals it has)"),
+    Edit("2048", RC, [("set", L(1, f"{ISC}/cbc:TaxAmount"), "0.00"), ("set", L(1, f"{ISC}/cac:TaxSubtotal/cbc:TaxAmount"), "0.00")],
+         why="an ISC total of zero"),
+    Edit("2048", RC, [("set", L(1, f"{ICBPER}/cbc:TaxAmount"), "0.00"),
+                      ("set", L(1, f"{ICBPER}/cac:TaxSubtotal/cbc:TaxAmount"), "0.00")], why="an ICBPER total of zero"),
     Edit("2257", RC, [("remove", L(1, "sac:BillingPayment/cbc:InstructionID"))], why="sales type missing"),
     Edit("2256", RC, [("set", L(1, "sac:BillingPayment/cbc:InstructionID"), "09")], why="sales type not in catalog 11"),
     Edit("2357", RC, [("after", L(1, "sac:BillingPayment"), '<sac:BillingPayment><cbc:PaidAmount currencyID="PEN">1.00'
