@@ -26,7 +26,7 @@ from spyne.server.wsgi import WsgiApplication
 
 from osemock.server import registry
 from osemock.server.admin import progression
-from osemock.server.admin.scenarios import INJECTED, Decision, Scenarios, Target, scenario_check
+from osemock.server.admin.scenarios import INJECTED, Decision, Injection, Scenarios, Target, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
@@ -155,11 +155,16 @@ class OsemockApp:
             captured["headers"] = headers
             return None
 
-        token = INJECTED.set(decision.finding if decision is not None else None)
+        finding = decision.finding if decision is not None else None
+        injection = Injection(finding) if finding is not None else None
+        token = INJECTED.set(injection)
         try:
             payload = b"".join(self.soap[endpoint.path](environ, capture))
         finally:
             INJECTED.reset(token)
+        if injection is not None and not injection.used:  # answered before the document's checks ran
+            self.scenarios.unused(decision)
+            decision = None
         status = captured.get("status", 500)
         if decision is not None and decision.delay_seconds:
             ENGINE_TURN.wait_outside(decision.delay_seconds)  # processed and stored; only the answer is late (or lost)

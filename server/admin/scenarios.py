@@ -55,9 +55,18 @@ ACTIONS = ("code", "observation", "delay", "http_status", "empty", "drop", "lost
 OPERATIONS = ("sendBill", "sendSummary", "sendPack", "getStatus", "getStatusCdr", "getStatusAR")
 LOST_DEFAULT_SECONDS = 30.0
 
-#: The finding a matched scenario puts into the document being processed (set by the WSGI layer for
-#: the duration of one sendBill, read by :func:`scenario_check`).
-INJECTED: contextvars.ContextVar[Finding | None] = contextvars.ContextVar("osemock_injected_finding", default=None)
+@dataclass
+class Injection:
+    """The finding a matched scenario puts into the document being processed, and whether the document
+    got that far (a resend answered 1033, a 0306 never reaches the checks: the scenario has not acted)."""
+
+    finding: Finding
+    used: bool = False
+
+
+#: The injection of the request being answered (set by the WSGI layer for the duration of one sendBill,
+#: read by :func:`scenario_check`).
+INJECTED: contextvars.ContextVar[Injection | None] = contextvars.ContextVar("osemock_injected_finding", default=None)
 
 
 class ScenarioError(FieldError):
@@ -169,6 +178,8 @@ def parse_spec(data: Any) -> dict[str, Any]:
     operation = data.get("operation")
     if operation is not None and operation not in OPERATIONS:
         raise ScenarioError(f"operation must be one of {', '.join(OPERATIONS)}")
+    if action == "observation" and operation not in (None, "sendBill"):
+        raise ScenarioError("an observation goes into a sendBill's CDR: operation sendBill (or none)")
     spec["operation"] = operation
     for name, length in (("ruc", 11), ("type_code", 2)):
         value = data.get(name)
@@ -266,6 +277,13 @@ class Scenarios:
                 return Decision(scenario, target)
         return None
 
+    def unused(self, decision: Decision) -> None:
+        """Give back what :meth:`decide` counted when the scenario did not act after all (its finding
+        never reached a document's checks): the next matching request gets it."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE scenarios SET fired = fired - 1, remaining = CASE WHEN remaining IS NULL THEN NULL"
+                       " ELSE remaining + 1 END WHERE id=? AND fired > 0", (decision.scenario.id,))
+
 
 def _scenario(row: Any) -> Scenario:
     return Scenario(**{key: row[key] for key in row.keys()})
@@ -273,6 +291,7 @@ def _scenario(row: Any) -> Scenario:
 
 def scenario_check(source: CheckInput) -> Iterator[Finding]:
     """The document check that carries a scenario's injected verdict (registered before the rules)."""
-    finding = INJECTED.get()
-    if finding is not None:
-        yield finding
+    injection = INJECTED.get()
+    if injection is not None:
+        injection.used = True
+        yield injection.finding

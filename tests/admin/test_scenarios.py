@@ -40,6 +40,31 @@ def test_an_observation_rides_in_the_cdr(mock):
     assert mock.admin.journal(limit=1)[0]["outcome"] == "ok scenario:1:observation"
 
 
+def test_a_scenario_that_could_not_act_is_left_for_the_next_request(mock):
+    """An observation (or a code 2000+) acts through the document's checks: a resend answered 1033
+    never gets there, and used the scenario up without acting; the journal said it had acted."""
+    client = mock.client()
+    assert client.send_bill(factura(1)).accepted
+    mock.admin.scenario(action="observation", code="4287", times=1)
+    resent = raw_send_bill(mock, f"{RUC}-01-F001-1")
+    assert b"1033" in resent.content
+    assert mock.admin.journal(limit=1)[0]["outcome"] == "fault:1033"
+    outcome = client.send_bill(factura(4))
+    assert [o.code for o in outcome.observations] == ["4287"]
+    (scenario,) = mock.admin.scenarios()
+    assert (scenario["matched"], scenario["fired"], scenario["remaining"]) == (2, 1, 0)
+
+
+def test_the_journal_filters_on_one_word_of_the_outcome(mock):
+    """"ok scenario:1:observation" is an ok answer a scenario acted on: outcome=ok and
+    outcome=scenario:* both find it."""
+    mock.admin.scenario(action="observation", code="4287")
+    mock.client().send_bill(factura(1))
+    for word in ("ok", "scenario:*", "scenario:1:observation"):
+        assert [e["outcome"] for e in mock.admin.journal(outcome=word)] == ["ok scenario:1:observation"], word
+    assert mock.admin.journal(outcome="fault:*") == []
+
+
 @pytest.mark.parametrize("status", [502, 503])
 def test_bare_http_errors(mock, status):
     mock.admin.scenario(action="http_status", http_status=status, times=None)
@@ -141,6 +166,7 @@ def test_times_counts_only_firings(tmp_path):
     ({"action": "empty", "operation": "sendInvoice"}, "operation must be"),
     ({"action": "empty", "colour": "red"}, "unknown fields"),
     ({"action": "delay", "delay_seconds": "soon"}, "number"),
+    ({"action": "observation", "code": "4287", "operation": "getStatusCdr"}, "operation sendBill"),
 ])
 def test_bad_scenarios_are_400_with_a_reason(mock, spec, message):
     answer = requests.post(mock.url("/_osemock/scenarios"), json=spec, timeout=10)
