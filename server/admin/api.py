@@ -61,10 +61,15 @@ def body() -> Any:
         raise AdminError(400, "bad-json", "the body is not JSON this API reads: nested too deep") from None
 
 
-def _object() -> dict[str, Any]:
+def _object(*known: str) -> dict[str, Any]:
+    """The request's JSON object; with ``known``, a field outside them is a 400 (``{"weeks": 3}`` moved
+    nothing and said nothing)."""
     data = body()
     if not isinstance(data, dict):
         raise AdminError(400, "bad-request", "a JSON object is expected")
+    unknown = sorted(set(data) - set(known)) if known else []
+    if unknown:
+        raise AdminError(400, "bad-request", f"unknown fields: {', '.join(unknown)} (expected: {', '.join(known)})")
     return data
 
 
@@ -152,7 +157,7 @@ def _refs_under(node: Any, old: str, new: str) -> Any:
 def reset() -> Response:
     """Forget documents, tickets, the journal and scenarios; the clock and ticket progression go back to
     their configuration.  ``{"registry": true}`` forgets the emitter registry too."""
-    data = _object()
+    data = _object("registry")
     if not isinstance(data.get("registry", False), bool):
         raise AdminError(400, "bad-request", "registry must be true or false")
     app = mock()
@@ -279,7 +284,7 @@ def clock() -> Response:
 @bp.post("/clock/freeze")
 def clock_freeze() -> Response:
     """Stop the clock, at ``{"at": "2026-11-20T12:00:00-05:00"}`` or where it stands."""
-    at = _object().get("at")
+    at = _object("at").get("at")
     try:
         mock().engine.clock.freeze(at)
     except (TypeError, ValueError) as error:
@@ -293,7 +298,7 @@ _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 @bp.post("/clock/advance")
 def clock_advance() -> Response:
     """Move the clock by ``{"seconds": …}`` / ``{"days": …}`` (frozen or running)."""
-    data = _object()
+    data = _object(*_UNITS)
     seconds = sum((number(data, name) or 0) * unit for name, unit in _UNITS.items())
     if not seconds:
         raise AdminError(400, "bad-request", "give seconds, minutes, hours or days (not all zero)")
@@ -340,7 +345,7 @@ def _progression(data: dict[str, Any]) -> tuple[int | None, float | None]:
 def ticket_progression() -> Response:
     """How new tickets progress: ``{"after_polls": 2, "after_seconds": 0}`` (every process of the store;
     reset restores the profile's)."""
-    data = _object()
+    data = _object("after_polls", "after_seconds")
     app = mock()
     polls, seconds = _progression(data)
     progression.set_override(app.engine.store, polls, seconds)
@@ -355,7 +360,7 @@ def ticket(ticket: str) -> Response:
     becomes due (``{}``: settle it now)."""
     engine = mock().engine
     if request.method == "POST":
-        data = _object()
+        data = _object("after_polls", "after_seconds")
         polls, seconds = _progression(data)
         if not engine.release_ticket(ticket, polls, seconds):
             raise AdminError(404, "not-found", "no pending ticket " + ticket)

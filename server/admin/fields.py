@@ -20,8 +20,10 @@ def number(data: dict[str, Any], name: str, kind: type = float, minimum: float |
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):  # "7" is text, as the OpenAPI types say
         raise FieldError(f"{name} must be a number")
+    if kind is int and isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise FieldError(f"{name} must be a whole number")  # 1.9 read as 1 targeted another document
     try:
         result = kind(value)
     except (TypeError, ValueError, OverflowError):

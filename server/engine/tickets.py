@@ -135,18 +135,22 @@ def _due(row: Any, now: datetime) -> bool:
 def release_ticket(engine: EngineState, ticket: str, after_polls: int | None = None,
                    after_seconds: float | None = None) -> bool:
     """Change when a pending ticket is due (the admin API's per-ticket control): ``after_polls`` more
-    polls and ``after_seconds`` from now; both ``0`` settles it at once.  ``False`` if it is not pending."""
+    polls and ``after_seconds`` from now, a value not given kept; settled at once when that makes it due
+    (neither given: now).  ``False`` if it is not pending."""
     now = engine.clock.now()
     rows = engine.store.query("SELECT polls FROM tickets WHERE ticket=? AND status_code='98'", (ticket,))
     if not rows:
         return False
+    if after_polls is None and after_seconds is None:
+        after_polls, after_seconds = 0, 0
     with engine.store.transaction() as db:
         if after_polls is not None:
             db.execute("UPDATE tickets SET after_polls=? WHERE ticket=?", (rows[0]["polls"] + after_polls, ticket))
         if after_seconds is not None:
             ready = (now + timedelta(seconds=after_seconds)).isoformat() if after_seconds else None
             db.execute("UPDATE tickets SET ready_at=? WHERE ticket=?", (ready, ticket))
-    if not after_polls and not after_seconds:
+    current = engine.store.query("SELECT * FROM tickets WHERE ticket=? AND status_code='98'", (ticket,))
+    if current and _due(current[0], now):  # {"after_seconds": 0} leaves a hold of polls standing
         process_ticket(engine, ticket)
     return True
 

@@ -248,6 +248,14 @@ def test_errors_are_json_never_a_traceback(mock):
     ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"osemock_state": [{"key": "other", "value": "{}"}]}}'),
     ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"documents": [{"zip": {"base64": 5}}]}}'),
     ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"documents": [{"zip": {"base64": "!!"}}]}}'),
+    # what the OpenAPI does not describe: read as something else, or not read at all
+    ("/_osemock/scenarios", b'{"action": "code", "code": "2017", "numero": 1.9}'),   # was numero 1
+    ("/_osemock/scenarios", b'{"action": "http_status", "http_status": "503"}'),
+    ("/_osemock/scenarios", b'{"action": "empty", "times": 2.5}'),
+    ("/_osemock/clock/advance", b'{"days": 1, "weeks": 3}'),                          # moved a day, said nothing
+    ("/_osemock/clock/freeze", b'{"at": "2026-11-20T12:00:00-05:00", "zone": "UTC"}'),
+    ("/_osemock/reset", b'{"everything": true}'),
+    ("/_osemock/tickets/progression", b'{"after_polls": 2.9}'),
 ])
 def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, data):
     """Each of these was a 500 from inside (a fuzz of the admin API found them); the clock ones left a

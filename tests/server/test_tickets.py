@@ -128,6 +128,14 @@ def test_admin_api_controls_one_ticket(make_mock, tmp_path):
     state = requests.post(mock.url(f"/_osemock/tickets/{other}"), json={}, timeout=10).json()
     assert (state["status_code"], state["response_code"]) == ("99", "2105")
     assert requests.post(admin, json={}, timeout=10).status_code == 404  # no longer pending
+    held = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 3)], number=3))
+    hold = mock.url(f"/_osemock/tickets/{held}")
+    assert requests.post(hold, json={"after_polls": 2}, timeout=10).json()["status_code"] == "98"
+    # the other value alone leaves the polls held (it settled the ticket at once)
+    assert requests.post(hold, json={"after_seconds": 0}, timeout=10).json()["status_code"] == "98"
+    assert get_status(mock, held).text("statusCode") == "98"
+    for bad in ({"after_polls": 1.5}, {"after_polls": "2"}, {"weeks": 1}):
+        assert requests.post(hold, json=bad, timeout=10).status_code == 400, bad
     assert requests.post(mock.url("/_osemock/tickets/1"), data=b"{", timeout=10).status_code == 400
 
 
