@@ -191,4 +191,4 @@ def scenario_list(ctx: click.Context) -> None:
 @click.pass_context
 def scenario_clear(ctx: click.Context, scenario_id: int | None) -> None:
     """Remove one scenario, or all of them."""
-    _run(ctx, lambda c: c.remove_scenario(scenario_id) if scenario_id else c.clear_scenarios())
+    _run(ctx, lambda c: c.remove_scenario(scenario_id) if scenario_id is not None else c.clear_scenarios())

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from osemock.cpe.naming import document_base
-from osemock.cpe.numbers import correlativo, digits
+from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.server.store import MAX_INTEGER, Store
 
 STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
@@ -168,10 +167,10 @@ def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, iss
 
 
 def _same_amount(given: str, stored: str | None) -> bool:
-    try:
-        return stored is not None and Decimal(given.replace(",", "")) == Decimal(stored)
-    except InvalidOperation:
-        return False
+    """The total the buyer typed (thousands separated by commas or not) against the stored one: only a
+    plain decimal counts (3.5400E+02, 3_54.00 or Arabic-Indic digits are no amount SUNAT writes)."""
+    amount, kept = decimal_of(given.replace(",", "")), decimal_of(stored)
+    return amount is not None and kept is not None and amount == kept
 
 
 def registry(store: Store) -> list[dict[str, Any]]:

@@ -287,6 +287,9 @@ def test_cli_drives_the_api(mock, tmp_path, capsys):
     assert main(url + ["scenario", "add", "--action", "http_status", "--http-status", "503", "--times", "always"]) == 0
     assert json.loads(capsys.readouterr().out)["remaining"] is None
     assert main(url + ["scenario", "list"]) == 0 and len(json.loads(capsys.readouterr().out)) == 1
+    assert main(url + ["scenario", "clear", "0"]) == 1  # no scenario 0: it cleared them all
+    capsys.readouterr()
+    assert main(url + ["scenario", "list"]) == 0 and len(json.loads(capsys.readouterr().out)) == 1
     assert main(url + ["scenario", "clear"]) == 0 and json.loads(capsys.readouterr().out) == []
     assert main(url + ["clock", "--freeze", "2026-11-25T08:00:00-05:00", "--days", "1"]) == 0
     assert json.loads(capsys.readouterr().out)["now"] == "2026-11-26T08:00:00-05:00"

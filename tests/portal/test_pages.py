@@ -75,6 +75,10 @@ def test_downloads(filled):
     ({"issue_date": DAY, "total": "354"}, "accepted"),
     ({"issue_date": "2026-11-19", "total": "354.00"}, "mismatch"),
     ({"issue_date": DAY, "total": "300.00"}, "mismatch"),
+    ({"issue_date": DAY, "total": "354.00 "}, "accepted"),
+    ({"issue_date": DAY, "total": "3.5400E+02"}, "mismatch"),   # no amount SUNAT writes: it matched
+    ({"issue_date": DAY, "total": "3_54.00"}, "mismatch"),
+    ({"issue_date": DAY, "total": "\u0663\u0665\u0664.\u0660\u0660"}, "mismatch"),
     ({"numero": "77"}, "not-found"),
     ({"numero": "uno"}, "error"),
     ({"numero": "\u00b2"}, "error"),
