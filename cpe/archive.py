@@ -72,7 +72,7 @@ class XmlEntry:
 
 def _open(content: bytes, limits: ZipLimits) -> list[zipfile.ZipInfo]:
     if not content:
-        raise SunatError("0155", "Validation empty File error")
+        raise SunatError("0155", "Validation empty File error (codigo: 0155)")  # SUNAT's words, code included
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         infos = archive.infolist()

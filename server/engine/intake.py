@@ -13,7 +13,7 @@ from lxml import etree
 from osemock.cpe import archive, naming, xsd
 from osemock.cpe.document import DocumentHeader, read_header
 from osemock.cpe.errors import SunatError
-from osemock.cpe.xmlparse import parse_xml
+from osemock.cpe.xmlparse import DETAIL_PREFIX, parse_xml
 from osemock.server.engine.auth import Principal
 from osemock.server.engine.core import EngineState, Request
 
@@ -50,7 +50,8 @@ def check_name(engine: EngineState, request: Request, operation: str) -> naming.
     if name.type_code not in allowed:
         raise SunatError(
             "0151",
-            f"Error de nombre archivo \"{request.file_name}\" codigo cpe: {name.type_code} no es un cpe valido",
+            # the quote closes after the type, as SUNAT writes it (reference/wire/soap/observed_faults.csv)
+            f"Error de nombre archivo \"{request.file_name} codigo cpe: {name.type_code}\" no es un cpe valido",
         )
     return name
 
@@ -95,6 +96,17 @@ def receive(engine: EngineState, request: Request, operation: str) -> Received:
     check_sender(engine, principal, name.ruc)
     zip_bytes = engine.decode_content(request.content)
     entry = archive.read_single_xml(zip_bytes, name)
-    root, header = parse_document(entry.content)
+    try:
+        root, header = parse_document(entry.content)
+    except SunatError as error:
+        raise _called_at(error, request.endpoint.path) from None
     check_content_matches_name(name, header)
     return Received(principal, name, zip_bytes, entry.name, entry.content, root, header)
+
+
+def _called_at(error: SunatError, path: str) -> SunatError:
+    """A 0306 whose detail names the service that was called, as SUNAT's does
+    (``http://xxx.xxx.xxx/ol-ti-itcpfegem-beta/billService: cvc-…``), not always the OSE's."""
+    if error.detail and error.detail.startswith(DETAIL_PREFIX):
+        return SunatError(error.code, f"http://xxx.xxx.xxx{path}" + error.detail[len(DETAIL_PREFIX):])
+    return error

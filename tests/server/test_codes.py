@@ -161,6 +161,8 @@ def test_0151_type_sent_to_the_wrong_sunat_endpoint(make_mock):
     reply = send_bill(mock.url("/ol-ti-itcpfegem-beta/billService"), f"{RUC}-20-R001-1.zip", factura_zip(),
                       username=RUC + "MODDATOS", password="moddatos")
     assert_fault(reply, "0151", mock)
+    # SUNAT's words (reference/wire/soap/observed_faults.csv): the quote closes after the type
+    assert f'Error de nombre archivo "{RUC}-20-R001-1.zip codigo cpe: 20" no es un cpe valido' in reply.text("faultstring")
 
 
 @pytest.mark.parametrize("build, code", [
@@ -177,7 +179,9 @@ def test_zip_codes(mock, build, code):
 
 
 def test_0155_when_content_is_missing(mock):
-    assert_fault(send(mock, f"{BASE}.zip", None), "0155", mock)
+    reply = send(mock, f"{BASE}.zip", None)
+    assert_fault(reply, "0155", mock)
+    assert "Validation empty File error (codigo: 0155)" in reply.text("faultstring") + (reply.text("message") or "")
 
 
 def test_0156_when_content_is_not_base64(mock):
@@ -222,6 +226,7 @@ def test_0306_schema_error_names_line_and_element(mock):
     assert_fault(reply, "0306", mock)
     text = reply.text("faultstring") + (reply.text("message") or "")
     assert "Nonsense" in text
+    assert f"http://xxx.xxx.xxx{path_of(mock)}: " in text  # the service called, as SUNAT's detail names it
     assert "linea" in text.lower() or "line" in text.lower()
 
 
