@@ -112,9 +112,14 @@ def _exit_code(outcomes, trust: tuple[str, ...] = ()) -> int:
     return 0
 
 
-def _show(outcomes, as_json: bool) -> None:
+def _show(outcomes, as_json: bool, files: list[Path] | None = None) -> None:
+    """The outcomes as a table, or as JSON (with ``files``, each entry names the file it came from: a file
+    that could not be read has no document name to go by)."""
     if as_json:
-        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
+        entries = [o.as_dict() for o in outcomes]
+        for entry, path in zip(entries, files or ()):
+            entry["file"] = str(path)
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -182,7 +187,7 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
                 outcome = Outcome(Status.EXCEPTION, "", str(error), document=path.name)
             outcomes.append(outcome)
             progress.advance(task)
-    _show(outcomes, as_json)
+    _show(outcomes, as_json, files)
     sys.exit(_exit_code(outcomes, trust))
 
 

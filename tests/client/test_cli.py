@@ -33,6 +33,7 @@ def test_send_a_folder_with_a_table_and_exit_codes(make_mock, tmp_path, capsys):
     assert code == 0
     outcomes = json.loads(out)
     assert [(o["document"], o["status"]) for o in outcomes] == [(f"{RUC}-01-F001-1", "accepted"), (f"{RUC}-03-B001-1", "accepted")]
+    assert [o["file"] for o in outcomes] == [str(folder / "a.xml"), str(folder / "b.xml")]  # whichever names it has
     bad = tmp_path / "bad.xml"
     bad.write_bytes(unsigned(f"{RUC}-01-F001-4.xml").replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9'))
     code, out = run(capsys, "send", str(bad), "-e", mock.url(), "--cert", PEM)
