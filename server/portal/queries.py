@@ -81,7 +81,8 @@ def search_documents(store: Store, search: DocumentFilter) -> Page:
     """One page of the documents matching ``search``, newest first."""
     where, params = search.where()
     total = store.query(f"SELECT count(*) AS n FROM documents{where}", tuple(params))[0]["n"]
-    page = min(max(search.page, 1), MAX_PAGE)
+    last = max(1, -(-total // search.per_page))
+    page = min(max(search.page, 1), MAX_PAGE, last)  # a page past the end shows the last one, not "3 de 2"
     rows = store.query(f"SELECT {LIST_COLUMNS} FROM documents{where} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
                        (*params, search.per_page, (page - 1) * search.per_page))
     return Page([_listed(row) for row in rows], total, page, search.per_page)

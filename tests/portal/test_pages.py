@@ -132,3 +132,14 @@ def test_tickets_and_scenarios_pages(filled):
     scenarios = page(filled, "/scenarios").xpath('//table[@id="scenarios"]/tbody/tr')
     assert [r.xpath("string(td[2])") for r in scenarios] == ["observation", "code"]
     assert [r.xpath("string(td[10])") for r in scenarios] == ["1", "1"]
+
+
+def test_a_page_past_the_end_shows_the_last_one(filled):
+    """It showed an empty table titled "página 3 de 2"."""
+    from osemock.server.portal import queries
+
+    search = queries.DocumentFilter(page=3, per_page=2)
+    shown = queries.search_documents(filled.app.engine.store, search)
+    assert (shown.page, shown.pages, len(shown.rows)) == (2, 2, 1)
+    text = page(filled, "/", page="3").text_content()
+    assert "página 3" not in text
