@@ -42,12 +42,14 @@ _cert_password = click.option("--cert-password", envvar="OSEMOCK_CERT_PASSWORD",
 
 
 def _trusted(paths: tuple[str, ...]) -> list[x509.Certificate] | None:
+    from osemock.client.client import trusted_certificate
+
     if not paths:
         return None
     trusted = []
     for path in paths:
         try:
-            trusted.append(x509.load_pem_x509_certificate(Path(path).read_bytes()))
+            trusted.append(trusted_certificate(path))
         except ValueError as error:
             raise click.BadParameter(f"{path} is not a PEM certificate ({error})", param_hint="--trust") from None
     return trusted

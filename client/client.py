@@ -90,7 +90,7 @@ class OseClient:
         self.ruc = ruc
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.trusted = None if trusted is None else [_trusted_certificate(item) for item in trusted]
+        self.trusted = None if trusted is None else [trusted_certificate(item) for item in trusted]
         """Certificates a CDR's signature must chain to (the mock's, an OSE's); ``None``: integrity only."""
         self.certificate = certificate
         self.signature_method = signature_method
@@ -266,7 +266,7 @@ class OseClient:
         return outcome
 
 
-def _trusted_certificate(item: x509.Certificate | str | Path | bytes) -> x509.Certificate:
+def trusted_certificate(item: x509.Certificate | str | Path | bytes) -> x509.Certificate:
     """A trusted certificate as given: the certificate, its PEM file's path, or its PEM bytes (the
     mock's ``/_osemock/certificate.pem``); anything else is refused now, not at the first CDR."""
     if isinstance(item, x509.Certificate):

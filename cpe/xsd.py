@@ -85,11 +85,12 @@ _LOADING = threading.Lock()
 _VALIDATING = threading.Lock()
 
 
-def validate(root: etree._Element) -> None:
-    """Validate ``root`` against its schema; 0306 naming line and element when it does not conform."""
+def validate(root: etree._Element, service: str = DETAIL_PREFIX) -> None:
+    """Validate ``root`` against its schema; 0306 naming line and element (and ``service``, the address
+    SUNAT's detail names) when it does not conform."""
     schema = schema_for(root.tag)
     if schema is None:
-        raise SunatError("0306", f"{DETAIL_PREFIX}: el elemento raiz {root.tag} no tiene esquema")
+        raise SunatError("0306", f"{service}: el elemento raiz {root.tag} no tiene esquema")
     with _VALIDATING:  # a schema keeps the last validation's errors on itself: one thread at a time
         try:
             schema.assertValid(root)
@@ -99,4 +100,4 @@ def validate(root: etree._Element) -> None:
         else:
             return
     line, message = (error.line, error.message) if error is not None else ("?", fallback)
-    raise SunatError("0306", f"{DETAIL_PREFIX}: Error en la linea {line}: cvc-complex-type: {message}")
+    raise SunatError("0306", f"{service}: Error en la linea {line}: cvc-complex-type: {message}")

@@ -98,17 +98,16 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
 
 def _reception(value: str | None) -> datetime | None:
     """``--at``: ``now`` (Lima's time), an ISO date-time, or a date (noon in Lima)."""
-    from osemock.server.clock import LIMA
+    from osemock.server.clock import LIMA, parse_moment
 
     if value is None:
         return None
     if value == "now":
         return datetime.now(LIMA)
     try:
-        moment = datetime.fromisoformat(value if "T" in value or " " in value else f"{value}T12:00:00")
+        return parse_moment(value if "T" in value or " " in value else f"{value}T12:00:00")
     except ValueError:
         raise click.BadParameter(f"'now' or an ISO date or date-time, not {value!r}", param_hint="--at") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LIMA)
 
 
 @click.command()

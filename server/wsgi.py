@@ -132,7 +132,7 @@ class OsemockApp:
         except SunatError as error:
             call, refused = None, error
         target = target_of(call, body) if call is not None else Peeked()
-        peeked = (target.operation, target.file_name)
+        peeked = target.journaled
         if target.operation in ("sendSummary", "sendPack"):  # the calls that open tickets
             self.engine.profile = progression.effective(self.base_profile, self.engine.store)
         decision = self.scenarios.decide(target.scenario_target)
@@ -202,15 +202,7 @@ class OsemockApp:
     def _journal(self, endpoint: Endpoint, environ: dict[str, Any], body: bytes, status: int, payload: bytes,
                  outcome: str | None, file_name: str | None, started: float,
                  peeked: tuple[str | None, str | None] | None = None) -> None:
-        if peeked is None:
-            target = peek_target(body)
-            peeked = (target.operation, target.file_name)
-        operation, name = peeked
-        if name is None and operation in _LOOKUPS:
-            # a lookup is journaled under the document it asks about, so the portal's timeline finds it
-            asked = peek_target(body)
-            if asked.ruc and asked.type_code and asked.serie and asked.numero:
-                name = document_base(asked.ruc, asked.type_code, asked.serie.upper(), asked.numero)
+        operation, name = peeked if peeked is not None else peek_target(body).journaled
         if outcome is None:
             outcome = _peek_outcome(payload)
         keep = self.settings.journal_bodies
@@ -289,6 +281,15 @@ class Peeked:
     @property
     def scenario_target(self) -> Target:
         return Target(self.operation, self.ruc, self.type_code, self.serie, self.numero)
+
+    @property
+    def journaled(self) -> tuple[str | None, str | None]:
+        """Operation and the name the journal files the request under: its fileName, or for a lookup
+        the document it asks about (so the portal's timeline finds it)."""
+        name = self.file_name
+        if name is None and self.operation in _LOOKUPS and self.ruc and self.type_code and self.serie and self.numero:
+            name = document_base(self.ruc, self.type_code, self.serie.upper(), self.numero)
+        return self.operation, name
 
 
 #: Operations that ask about one document by RUC, type, serie and number.

@@ -26,6 +26,15 @@ KEY = "clock"
 log = logging.getLogger(__name__)
 
 
+_UNUSABLE = (KeyError, TypeError, ValueError, OverflowError)
+
+
+def _readings(stored: dict) -> tuple[timedelta, datetime | None]:
+    """Offset and frozen instant of a stored state (one of :data:`_UNUSABLE` when it holds none)."""
+    frozen = stored.get("frozen_at")
+    return timedelta(seconds=float(stored["offset_seconds"])), parse_moment(frozen) if frozen else None
+
+
 def state_problem(value: Any) -> str | None:
     """What makes a stored clock state unusable (a snapshot's ``osemock_state`` row), or ``None``."""
     try:
@@ -34,11 +43,9 @@ def state_problem(value: Any) -> str | None:
         stored = None
     if not isinstance(stored, dict) or not isinstance(stored.get("start", ""), str):
         return 'a JSON object {"start", "offset_seconds", "frozen_at"} is expected'
-    frozen = stored.get("frozen_at")
     try:
-        Clock(timedelta(0)).set_state(timedelta(seconds=float(stored["offset_seconds"])),
-                                      parse_moment(frozen) if frozen else None)
-    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        Clock().set_state(*_readings(stored))  # the clock's own range check
+    except _UNUSABLE as error:
         return f"not a clock state ({error})"
     return None
 
@@ -78,11 +85,9 @@ class SharedClock(Clock):
         return stored
 
     def _apply(self, stored: dict) -> None:
-        frozen = stored.get("frozen_at")
         try:
-            Clock.set_state(self, timedelta(seconds=float(stored["offset_seconds"])),
-                            parse_moment(frozen) if frozen else None)
-        except (KeyError, TypeError, ValueError, OverflowError) as error:  # an imported snapshot's, say
+            Clock.set_state(self, *_readings(stored))
+        except _UNUSABLE as error:  # a row written by hand, say
             log.warning("the shared clock state %r is unusable (%s); this process keeps its own", stored, error)
 
     def _value(self) -> str:

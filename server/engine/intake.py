@@ -62,10 +62,10 @@ def check_sender(engine: EngineState, principal: Principal, ruc: str) -> None:
         raise SunatError("0154", f"RUC del archivo {ruc} <> RUC del usuario {principal.ruc}")
 
 
-def parse_document(xml: bytes) -> tuple[etree._Element, DocumentHeader]:
-    """Parse and schema-validate one XML (0306)."""
-    root = parse_xml(xml)
-    xsd.validate(root)
+def parse_document(xml: bytes, service: str = DETAIL_PREFIX) -> tuple[etree._Element, DocumentHeader]:
+    """Parse and schema-validate one XML (0306, its detail naming ``service``)."""
+    root = parse_xml(xml, service)
+    xsd.validate(root, service)
     return root, read_header(root)
 
 
@@ -96,17 +96,6 @@ def receive(engine: EngineState, request: Request, operation: str) -> Received:
     check_sender(engine, principal, name.ruc)
     zip_bytes = engine.decode_content(request.content)
     entry = archive.read_single_xml(zip_bytes, name)
-    try:
-        root, header = parse_document(entry.content)
-    except SunatError as error:
-        raise _called_at(error, request.endpoint.path) from None
+    root, header = parse_document(entry.content, f"http://xxx.xxx.xxx{request.endpoint.path}")
     check_content_matches_name(name, header)
     return Received(principal, name, zip_bytes, entry.name, entry.content, root, header)
-
-
-def _called_at(error: SunatError, path: str) -> SunatError:
-    """A 0306 whose detail names the service that was called, as SUNAT's does
-    (``http://xxx.xxx.xxx/ol-ti-itcpfegem-beta/billService: cvc-…``), not always the OSE's."""
-    if error.detail and error.detail.startswith(DETAIL_PREFIX):
-        return SunatError(error.code, f"http://xxx.xxx.xxx{path}" + error.detail[len(DETAIL_PREFIX):])
-    return error

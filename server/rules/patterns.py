@@ -325,8 +325,8 @@ def _zero_refused(node: Node | str) -> bool:
         return True
     if _adjusts_payments_only(element):
         return False
-    if element.getparent() is not None and element.getparent().getparent() is not None and \
-            element.getparent().getparent().tag == _SUMMARY_LINE:
+    parent = element.getparent()
+    if parent is not None and parent.getparent() is not None and parent.getparent().tag == _SUMMARY_LINE:
         return _zero_refused_in_summary(element)
     holder = element
     while holder is not None:
@@ -639,11 +639,11 @@ def _compile(row: WorkbookRow, path: str) -> Check | None:
                          r"(?:(\d+) (?:a|hasta) |hasta )(\d+) caract[eé]res.*", cond)
     if match:
         low, high = int(match[1] or 1), int(match[2])
-        if _NO_WHITESPACE.search(cond):
-            return Check(row, "text-no-whitespace", _each(path, _text_without_whitespace(low, high), f"text-nows {low}-{high}"))
-        if re.search(r"permite [\"']whitespace", cond):  # 'permite "whitespace character"': line breaks, tabs allowed
+        if re.search(r"permite [\"']whitespace", cond) and not _NO_WHITESPACE.search(cond):
+            # 'permite "whitespace character"': line breaks, tabs allowed
             return Check(row, "text-any", _each(path, lambda value, node: low <= len(value) <= high, f"text-any {low}-{high}"))
-        return Check(row, "text", _each(path, _text_format(low, high), f"text {low}-{high}"))
+        kind, judge = text_format(low, high, cond)
+        return Check(row, kind, _each(path, judge, f"{kind} {low}-{high}"))
     match = re.fullmatch(r"Si el tag es diferente al '(Nombre del tributo|Código internacional del tributo)' del "
                          r"listado según el 'Código de tributo(?: por línea)?' \(Catálogo 5\)", cond)
     if match:
