@@ -154,7 +154,12 @@ def validate(files: tuple[str, ...], as_json: bool, received_at: str | None, pro
         for result in results:
             verdict = "ACEPTADO" if result.accepted else f"RECHAZADO {result.verdict}"
             unsigned = "" if result.signed or result.header is None else " (sin firma: se juzga como quedará firmado)"
-            table = Table(title=f"{result.name}: {verdict}{unsigned}")
+            # The verdict is a plain line, never a table title: a title wraps to the table's width, which
+            # split the file name and the verdict over lines on an 80-column or piped output.
+            click.echo(f"{result.name}: {verdict}{unsigned}")
+            if not result.findings:
+                continue
+            table = Table()
             for column in ("code", "type", "node", "value", "message"):
                 table.add_column(column)
             for f in result.findings:

@@ -5,10 +5,16 @@ from osemock.fixtures import DOCUMENTS, signed_document
 from osemock.server.rules.coverage import report
 
 
-def test_validate_accepts_a_valid_document(capsys):
-    assert main(["validate", str(DOCUMENTS / "20123456789-01-F001-1.xml")]) == 0
+def test_validate_accepts_a_valid_document(tmp_path, capsys):
+    """The verdict is one line whatever the path's length (a table title wrapped a long one over lines)."""
+    deep = tmp_path / "a-checkout-folder-with-a-long-name" / "fixtures" / "documents"
+    deep.mkdir(parents=True)
+    path = deep / "20123456789-01-F001-1.xml"
+    path.write_bytes((DOCUMENTS / "20123456789-01-F001-1.xml").read_bytes())
+    assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "ACEPTADO" in out and "sin firma" in out  # the samples are unsigned: judged as they will be signed
+    # the samples are unsigned: judged as they will be signed
+    assert out == f"{path}: ACEPTADO (sin firma: se juzga como quedará firmado)\n"
 
 
 def test_validate_judges_deadlines_only_when_told_when_the_document_arrives(tmp_path, capsys):
