@@ -70,11 +70,12 @@ for _guard in (
           "cac:InvoiceDocumentReference", "cbc:DocumentTypeCode='{code}'"),
     Guard(r"Si 'Tipo de comprobante que modifica' es vacío o guion", "cac:InvoiceDocumentReference",
           "normalize-space(cbc:DocumentTypeCode)='' or normalize-space(cbc:DocumentTypeCode)='-'"),
-    Guard(r"(?:Si )?la Serie del comprobante empieza con ['\"]F['\"]", "cac:InvoiceDocumentReference",
-          f"starts-with({_SERIE},'F')"),
-    Guard(r"(?:Si )?la Serie del comprobante empieza con ['\"]B['\"]", "cac:InvoiceDocumentReference",
-          f"starts-with({_SERIE},'B')"),
-    Guard(r"(?:Si )?la Serie del comprobante empieza con número", "cac:InvoiceDocumentReference",
+    # "la Serie del comprobante" is the note's own serie (its cbc:ID): the workbook says "Serie del
+    # documento que modifica" when it means the reference's, and 2116/2399 say what a note of serie
+    # F or B may modify
+    Guard(r"(?:Si )?la Serie del comprobante empieza con ['\"]F['\"]", "/*", f"starts-with({_SERIE},'F')"),
+    Guard(r"(?:Si )?la Serie del comprobante empieza con ['\"]B['\"]", "/*", f"starts-with({_SERIE},'B')"),
+    Guard(r"(?:Si )?la Serie del comprobante empieza con número", "/*",
           f"{_SERIE}!='' and translate(substring({_SERIE},1,1),'0123456789','')=''"),
     Guard(r"Si existe el [\"']Número de la guía de remisión relacionada[\"']", "cac:DespatchDocumentReference",
           "normalize-space(cbc:ID)!=''"),

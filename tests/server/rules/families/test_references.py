@@ -66,16 +66,24 @@ EDITS = [
     Edit("2117", NC01, [("set", f"{BILLING}/cbc:ID", "X001-1")], why="a factura's number starts with F, E001 or digits"),
     Edit("2117", NCB, [("set", f"{BILLING}/cbc:ID", "F001-1")], why="a boleta's number starts with B"),
     Edit("2205", ND02, [("set", f"{BILLING}/cbc:ID", "X001-1")], why="debit note on a factura"),
+    # "la Serie del comprobante" is the note's own serie: what a note of serie F, B or digits modifies
     Edit("2116", NC01, [("set", f"{BILLING}/cbc:DocumentTypeCode", "03")], why="serie F modifies no boleta"),
+    Edit("2116", NC01, [("set", f"{BILLING}/cbc:ID", "B001-1"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "03")],
+         why="a note of serie F on a boleta of serie B"),
     Edit("2399", NCB, [("set", f"{BILLING}/cbc:DocumentTypeCode", "01")], why="serie B modifies no factura"),
-    Edit("2400", ND02, [("set", f"{BILLING}/cbc:ID", "B001-1")], why="serie B, type 01 on a debit note"),
+    Edit("2399", NCB, [("set", f"{BILLING}/cbc:ID", "F001-1"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "01")],
+         why="a note of serie B on a factura of serie F"),
+    Edit("2400", NDB, [("set", f"{BILLING}/cbc:ID", "F001-1"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "01")],
+         why="a debit note of serie B on a factura"),
+    Edit("2204", ND02, [("set", f"{BILLING}/cbc:ID", "B001-1"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "03")],
+         why="a debit note of serie F on a boleta"),
     Edit("2400", NDB, [("set", f"{BILLING}/cbc:DocumentTypeCode", "07")], why="a debit note on a boleta: type 07"),
     Edit("2205", NDB, [("set", f"{BILLING}/cbc:ID", "F001-1")], why="a boleta's number starts with B"),
     Edit("2204", ND02, [("set", f"{BILLING}/cbc:DocumentTypeCode", "07")], why="debit note: serie F, type 07"),
-    Edit("2594", NC01, [("set", f"{BILLING}/cbc:ID", "0001-123"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "07")],
-         why="physical serie, type 07"),
-    Edit("2594", ND03, [("set", f"{BILLING}/cbc:ID", "0001-123"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "07")],
-         why="debit 03: physical serie, type 07"),
+    Edit("2594", NC01, [("set", "/*/cbc:ID", "0001-1"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "07")],
+         why="a note of physical serie, type 07"),
+    Edit("2594", ND03, [("set", "/*/cbc:ID", "0001-3"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "07")],
+         why="debit 03 of physical serie, type 07"),
     Edit("2524", NC01, [("remove", "/*/cac:BillingReference")], why="a type-01 note modifies a document"),
     Edit("2524", ND02, [("remove", "/*/cac:BillingReference")], why="a type-02 debit note modifies a document"),
     Edit("3261", NC13, [("after", "/*/cac:BillingReference", reference("F001-8", "01"))], why="type 13 adjusts one factura"),
@@ -175,6 +183,9 @@ def codes(base: str, steps=(), source=None, type_code: str | None = None) -> lis
     (NC10, [("set", f"{BILLING}/cbc:DocumentTypeCode", "-")]),              # … nor its type
     (NC01, [("set", f"{BILLING}/cbc:ID", "0001-123")]),                     # a physical factura
     (NC01, [("set", f"{BILLING}/cbc:ID", "E001-7")]),                       # an emitted-by-SUNAT factura
+    # a note of serie F may modify an authorised document (05: boleto aéreo) whatever its serie
+    (NC01, [("set", f"{BILLING}/cbc:ID", "BA01-123"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "05")]),
+    (ND02, [("set", f"{BILLING}/cbc:ID", "BA01-123"), ("set", f"{BILLING}/cbc:DocumentTypeCode", "05")]),
     (NCB, [("set", "/*/cac:DiscrepancyResponse/cbc:ResponseCode", "06")]),  # a full return of a boleta
     (F50, [("set", "/*/cac:DespatchDocumentReference[1]/cbc:ID", "EG07-12")]),  # every guía format
     (F50, [("set", "/*/cac:DespatchDocumentReference[1]/cbc:ID", "0001-12")]),
