@@ -207,8 +207,10 @@ def test_an_export_of_services_may_name_a_foreign_country():
 
 
 def test_zero_amounts_are_refused_outside_type_13():
-    found = codes(NC13, [("set", "/*/cac:DiscrepancyResponse/cbc:ResponseCode", "09")])
-    assert "2033" in found  # a zero IGV on a line that is no payment adjustment
+    """A zero IGV on a taxed base is the zero row's (3111), not the format row's (2033, which takes 0.00)."""
+    found = codes(NC13, [("set", "/*/cac:DiscrepancyResponse/cbc:ResponseCode", "09"),
+                         ("set", "/*/cac:CreditNoteLine[1]/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxableAmount", "100.00")])
+    assert "3111" in found and "2033" not in found  # a zero IGV on a line that is no payment adjustment
 
 
 # -- the modified document in the store (a real store, as a running mock holds it) ------------------------
