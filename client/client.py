@@ -28,10 +28,10 @@ from zeep.wsse.username import UsernameToken
 
 from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
-from osemock.client.outcome import Outcome, Status, fault_code, from_fault, read_cdr
+from osemock.client.outcome import Outcome, Status, document_hash, fault_code, from_fault, read_cdr
 from osemock.cpe.archive import answer_entries
 from osemock.cpe.errors import CpeError
-from osemock.cpe.signature import KeyPair, SignatureMethod
+from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
 
 T = TypeVar("T")
 
@@ -162,7 +162,7 @@ class OseClient:
             outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base)
         except requests.Timeout:
             # The server may have accepted it and only the answer got lost: ask before sending again.
-            known = self._existing_cdr(doc.base)
+            known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
                 return known
             try:
@@ -170,19 +170,24 @@ class OseClient:
             except requests.Timeout as error:
                 raise ClientError(f"no answer from {self.endpoint.url} within {self.timeout} s, twice") from error
         if outcome.code == "1033":
-            known = self._existing_cdr(doc.base)
+            known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
                 return known
         return outcome
 
-    def _existing_cdr(self, base: str) -> Outcome | None:
-        """The CDR of a document the service already holds, via getStatusCdr; ``None`` if it has none."""
+    def _existing_cdr(self, base: str, xml: bytes | None = None) -> Outcome | None:
+        """The CDR of a document the service already holds, via getStatusCdr; ``None`` if it has none,
+        or if its CDR names another document's hash than ``xml``'s signature (the number was used
+        before for other content: that 1033 is this document's answer, not an acceptance)."""
         ruc, type_code, serie, numero = base.split("-")
         try:
             found = self.get_status_cdr(ruc, type_code, serie, int(numero))
         except (ClientError, requests.RequestException):
             return None
         if found.cdr_zip is None:
+            return None
+        held = document_hash(found.cdr_xml)
+        if xml is not None and held is not None and held != _digest(xml):
             return None
         found.already_sent = True
         found.document = base
@@ -308,3 +313,13 @@ def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outco
     outcome = Outcome(Status.REJECTED if problems else Status.ACCEPTED, code, problems or f"{len(inner)} CDR",
                       cdr_zip=content)
     return outcome
+
+
+def _digest(xml: bytes) -> str | None:
+    """The DigestValue of a signed document's XML (``None`` when unreadable or unsigned)."""
+    from osemock.cpe.xmlparse import parse_xml
+
+    try:
+        return digest_value(parse_xml(xml))
+    except CpeError:
+        return None

@@ -101,6 +101,19 @@ def read_cdr(cdr_zip: bytes, trusted: list[x509.Certificate] | None = None) -> O
     return Outcome(status, code, description, observations, cdr_zip, xml, verified, problem)
 
 
+def document_hash(cdr_xml: bytes | None) -> str | None:
+    """The DigestValue of the document a CDR answers (an OSE CDR's cbc:DocumentHash; SUNAT's CDR has
+    none)."""
+    if not cdr_xml:
+        return None
+    try:
+        root = etree.fromstring(cdr_xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    found = _texts(root, "DocumentHash")
+    return found[0] if found and found[0] else None
+
+
 def fault_code(faultcode: str | None, faultstring: str | None, detail: etree._Element | bytes | str | None) -> tuple[str, str]:
     """(code, description) of a SOAP fault in any dialect (zeep gives the whole answer as ``detail``,
     in bytes, when it was XML but no SOAP fault)."""

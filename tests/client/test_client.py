@@ -71,6 +71,21 @@ def test_rejection_and_exception_codes_from_either_dialect(served):
     assert exception.status is Status.EXCEPTION and exception.code in ("0102", "0103", "0104")
 
 
+def test_a_number_reused_for_other_content_keeps_its_1033(served):
+    """The stored CDR is the answer only for the document it answers: an OSE CDR names that document's
+    hash, and a rerun that reuses a number for another invoice must not read as accepted (SUNAT's CDR
+    names no hash, so there the stored CDR is all the client can go by)."""
+    client = served.client()
+    first = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    other = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date="2026-11-19"))
+    assert first.accepted
+    if served.app.engine.profile.name == "ose":
+        assert (other.code, other.already_sent, other.accepted) == ("1033", False, False)
+        assert "F001-1" in other.description
+    else:
+        assert other.accepted and other.already_sent
+
+
 def test_duplicate_is_answered_with_the_stored_cdr(served):
     client = served.client()
     xml = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
