@@ -159,7 +159,8 @@ def _table(report) -> None:
 
     table = Table(title=f"{report.title} — {report.target}")
     for column in ("caso", "grupo", "documento", "estado", "código", "descripción"):
-        table.add_column(column)
+        # the document whole on a narrow or piped output (a CI log): its serie tells the groups apart
+        table.add_column(column, overflow="fold" if column == "documento" else "ellipsis")
     for case in report.cases:
         style = {"passed": "green", "failed": "red"}.get(case.verdict, "yellow")
         table.add_row(case.name, case.suite, case.document, f"[{style}]{case.shown_verdict}[/]", case.code,
