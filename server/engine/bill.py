@@ -25,9 +25,15 @@ def send_bill(engine: EngineState, request: Request) -> CdrAnswer:
     return process_document(engine, received, received_at, request.file_name or "")
 
 
-def duplicate_error(status: str, reference: str) -> SunatError:
-    """1033 for a number accepted before, 1032 for one annulled or rejected."""
-    if status == "accepted":
+#: Retenciones and percepciones: their sheets answer 1033 for a number accepted or reverted (estado 1
+#: or 2) and have no 1032 row.
+_REVERTIBLE = {"20", "40"}
+
+
+def duplicate_error(status: str, reference: str, type_code: str = "") -> SunatError:
+    """1033 for a number accepted before, 1032 for one annulled or rejected (a reverted retención or
+    percepción is a 1033, as its sheet says)."""
+    if status == "accepted" or (status == "voided" and type_code in _REVERTIBLE):
         return SunatError("1033", f"El comprobante {reference} fue informado anteriormente")
     state = "anulado" if status == "voided" else "rechazado"
     return SunatError("1032", f"El comprobante {reference} fue {state}")
@@ -50,7 +56,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
     if existing is not None:
-        raise duplicate_error(existing["status"], reference)
+        raise duplicate_error(existing["status"], reference, name.type_code)
 
     error, observations = split_findings(run_checks(engine, received, received_at))
     responded_at = engine.clock.now()
@@ -104,7 +110,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     try:
         engine.store.add_document(record)
     except DuplicateDocument as duplicate:
-        raise duplicate_error(duplicate.status, reference) from None
+        raise duplicate_error(duplicate.status, reference, name.type_code) from None
     if cdr_zip is None:
         assert error is not None
         raise SunatError(error.code, error.detail)

@@ -253,6 +253,7 @@ def test_reversion_voids_a_retention(make_mock):
     assert bill(mock, retention).status == 200
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "0"
     assert consult(mock, "20", "R001", 1) == "0003"
+    assert_fault(bill(mock, retention), "1033", mock)  # its sheet: 1033 for estado 1 or 2, no 1032 row
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "2223"  # the same file again
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)], number=2)) == "2751"
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 9)], number=3)) == "2750"
