@@ -439,15 +439,15 @@ def _amount(root: Node, path: str) -> Decimal | None:
 
 def _sum_rule(total_path: str, name: str, excluded: set[str], with_rounding: bool):
     """The document's ``total_path`` equals the sum of ``name`` (plus cbc:PayableRoundingAmount),
-    with SUNAT's tolerance of one sol: the workbook states none, and the narrow reading never rejects
-    a document whose total is off by rounding only."""
+    exactly: these rows state no tolerance, where their neighbours spell out "más/menos uno", and a
+    sum of amounts of two decimals has no rounding to forgive."""
     def rule(root: Node, source: Any) -> Iterator[tuple[str, str]]:
         stated, expected = _amount(root, total_path), _total(root, name, excluded)
         if stated is None or expected is None:
             return
         if with_rounding:
             expected += _amount(root, "/*/cbc:PayableRoundingAmount") or Decimal(0)
-        if abs(stated - expected) > TOLERANCE:
+        if stated != expected:
             yield short(total_path), str(stated)
     return rule
 

@@ -110,6 +110,8 @@ def _edits(sheet: str) -> list[Edit]:
         Edit(c["total_format"], base, [("set", "/*/cbc:TotalInvoiceAmount", "0.00")], why="total-zero"),
         Edit(c["total_sum"], R3 if sheet == "retencion" else base,
              [("set", "/*/cbc:TotalInvoiceAmount", "103.80" if sheet == "retencion" else "26.60")], why="total-off-by-3"),
+        Edit(c["total_sum"], R3 if sheet == "retencion" else base,  # no tolerance: the row states none
+             [("set", "/*/cbc:TotalInvoiceAmount", "101.70" if sheet == "retencion" else "24.50")], why="total-off-by-0.90"),
         Edit(c["total_currency"], base, [("set", "/*/cbc:TotalInvoiceAmount/@currencyID", "USD")]),
         Edit(c["paid_format"], base, [("set", k["total"], "-1")], why="total-paid-negative"),
         Edit(c["paid_sum"], base, [("set", k["total"], "9999.99")], why="total-paid-off"),
