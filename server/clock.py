@@ -21,14 +21,19 @@ LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=LIMA)
 
 
 def parse_moment(moment: datetime | str) -> datetime:
-    """An ISO date-time as an aware datetime (Lima time when it names no offset)."""
+    """An ISO date-time as an aware datetime in Lima time: taken as Lima's when it names no offset,
+    converted when it names another (a deadline counts Lima's days: 03:00 UTC on the 20th is still the
+    19th for SUNAT)."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     if not isinstance(moment, datetime):
         raise TypeError(f"an ISO date-time is expected, not {moment!r}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LIMA)
-    return moment
+        return moment.replace(tzinfo=LIMA)
+    try:
+        return moment.astimezone(LIMA)
+    except OverflowError:  # a year-1 or year-9999 edge the clock refuses anyway
+        return moment
 
 
 def _out_of_range() -> ValueError:

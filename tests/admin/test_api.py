@@ -130,6 +130,14 @@ def test_clock_freeze_advance_unfreeze_drive_the_engine(mock):
         mock.admin.call("POST", "/clock/advance", {})
 
 
+def test_a_moment_in_another_offset_is_lima_time(mock):
+    """03:00 UTC on the 24th is 22:00 of the 23rd in Lima: the day a deadline counts is Lima's (a factura
+    of the 20th is on time), and the clock says the moment in Lima time."""
+    assert mock.admin.freeze("2026-11-24T03:00:00+00:00")["now"] == "2026-11-23T22:00:00-05:00"
+    assert mock.client().send_bill(factura(1)).accepted
+    assert stored(mock, 1)["received_at"] == "2026-11-23T22:00:00-05:00"
+
+
 def test_the_clock_is_shared_by_processes_on_one_store(mock, make_mock, tmp_path):
     """A second server on the same store (as a second gunicorn worker is) follows a freeze within its
     refresh interval (1 s)."""
