@@ -134,7 +134,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
                                cert_password=cert_password, registry=registry, timeout=timeout)
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
-        cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=spec.keypair())
+        keypair = spec.keypair()
         if spec.registry is not None:
             load_registry(spec.registry)
         if report_dir:
@@ -142,6 +142,12 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     with connect(spec) as connection:
+        # issued on the target's day: an osemock started with --clock judges deadlines by its own clock
+        try:
+            cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=keypair,
+                              issued=connection.issue_day())
+        except ValueError as error:  # a group the set does not have
+            raise click.UsageError(str(error)) from error
         report = run(connection.client(), cases, spec.describe())
     if report_dir:
         for path in report.write(report_dir):

@@ -8,8 +8,10 @@ target's URL, and clients for it.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Iterator
 
+import requests
 from cryptography import x509
 
 from osemock.client import OseClient, RetryPolicy
@@ -28,9 +30,28 @@ class Connection:
     """A target made concrete: its URL, the mock behind it (if in-process) and how to reach it."""
 
     def __init__(self, target: Target, server=None) -> None:
+        from osemock.client.endpoints import resolve
+        from osemock.conformance.admin import OseAdmin
+
         self.target = target
         self.server = server
-        self.url = server.url if server is not None else target.endpoint
+        self.url = server.url if server is not None else resolve(target.endpoint).url
+        self._admin: OseAdmin | None = OseAdmin(self.url, timeout=min(5.0, target.timeout))
+        """The target's admin API while it may be an osemock (``None`` once it proved not to be one)."""
+
+    def issue_day(self) -> date:
+        """The day a document sent now is issued: the osemock's own clock when the target is one (a
+        mock started with ``--clock`` at a past date judges 2329 and the deadlines by it), Lima's
+        today otherwise (a real OSE, asked once)."""
+        from osemock.conformance.admin import AdminError
+        from osemock.server.clock import LIMA, parse_moment
+
+        if self._admin is not None:
+            try:
+                return parse_moment(self._admin.clock()["now"]).date()
+            except (AdminError, requests.RequestException, KeyError, TypeError, ValueError):
+                self._admin = None
+        return datetime.now(LIMA).date()
 
     @property
     def trusted(self) -> list[x509.Certificate] | None:

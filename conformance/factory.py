@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Callable
 from datetime import date, datetime
 
 from osemock.fixtures.builder import Emitter, Line, credit_note, debit_note, invoice
@@ -21,17 +22,22 @@ class DocumentFactory:
     second apart against the same endpoint do not reuse a number)."""
 
     def __init__(self, ruc: str, name: str = "EMPRESA DE PRUEBAS OSEMOCK S.A.C.", seed: int | None = None,
-                 start: int | None = None, issued: date | None = None) -> None:
+                 start: int | None = None, issued: date | None = None,
+                 day: Callable[[], date] | None = None) -> None:
         self.emitter = Emitter(ruc, name)
         self.fake = cpe_faker(seed)
         self.issued = issued
+        self._day = day
+        """Where today is read when ``issued`` is not given (the target's clock: ``Connection.issue_day``)."""
         self._numbers = itertools.count(start if start is not None else (int(time.time()) % 1_000_000) * 10 + 1)
         self._customers: dict[str, object] = {}
         self._summaries = 0
 
     @property
     def today(self) -> date:
-        return self.issued or datetime.now(LIMA).date()
+        if self.issued is not None:
+            return self.issued
+        return self._day() if self._day is not None else datetime.now(LIMA).date()
 
     def summary_number(self) -> int:
         """A correlativo for today's RC/RA/RR: from the second of the day and this factory's counter,

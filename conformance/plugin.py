@@ -138,11 +138,12 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def ose_documents(ose_target: Target):
-    """A :class:`~osemock.conformance.factory.DocumentFactory` for the target's emitter."""
+def ose_documents(ose_target: Target, ose_connection: Connection):
+    """A :class:`~osemock.conformance.factory.DocumentFactory` for the target's emitter, issuing on the
+    target's day (an osemock's own clock)."""
     from osemock.conformance.factory import DocumentFactory
 
-    return DocumentFactory(ose_target.ruc)
+    return DocumentFactory(ose_target.ruc, day=ose_connection.issue_day)
 
 
 @pytest.fixture

@@ -117,6 +117,24 @@ def test_homologate_command_end_to_end(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} >= {"junit.xml", "report.html", "report.json"}
 
 
+def test_documents_are_issued_on_the_day_of_an_osemock_target(make_mock, tmp_path):
+    """A mock started with --clock at a past date judges 2329 (dated in the future) and the deadlines by
+    its own clock: the dry-run issues on that day, and a real OSE's day is Lima's today."""
+    mock = make_mock("ose", clock="2026-11-20T12:00:00-05:00")
+    result = run_module(["osemock", "homologate", "--target", mock.url(), "--groups", "1,13,14", "--seed", "4",
+                         "--report", str(tmp_path)], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "13 de 13 casos aprobados" in result.stdout
+    issued = {case["document"]: case for case in json.loads((tmp_path / "report.json").read_text())["cases"]}
+    assert any("RA-20261120-" in name for name in issued), sorted(issued)
+    with connect(Target(endpoint="http://127.0.0.1:9/ol-ti-itcpe/billService", timeout=2)) as nowhere:
+        from datetime import datetime
+
+        from osemock.server.clock import LIMA
+
+        assert nowhere.issue_day() == datetime.now(LIMA).date()
+
+
 def test_homologate_rejects_unknown_groups(tmp_path):
     result = run_module(["osemock", "homologate", "--groups", "6"], tmp_path)
     assert result.returncode == 2 and "no group [6]" in result.stderr
