@@ -263,14 +263,20 @@ class Store:
         )
         return rows[0] if rows else None
 
-    def add_document(self, record: dict[str, Any]) -> int:
-        """Store a processed document; :class:`DuplicateDocument` if its number is taken."""
+    def add_document(self, record: dict[str, Any], replacing_rejected: bool = False) -> int:
+        """Store a processed document; :class:`DuplicateDocument` if its number is taken (with
+        ``replacing_rejected``, by anything but a rejected document, which this one replaces in the
+        same transaction)."""
         record = dict(record)
         record["findings"] = json.dumps(record.get("findings", []), ensure_ascii=False)
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
         try:
             with self.transaction() as db:
+                if replacing_rejected:
+                    db.execute("DELETE FROM documents WHERE emitter_ruc=? AND type_code=? AND serie=? AND numero=? "
+                               "AND status='rejected'",
+                               (record["emitter_ruc"], record["type_code"], record["serie"], record["numero"]))
                 cursor = db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", tuple(record.values()))
                 return int(cursor.lastrowid or 0)
         except sqlite3.IntegrityError:

@@ -26,7 +26,7 @@ def send_bill(engine: EngineState, request: Request) -> CdrAnswer:
 
 
 #: Retenciones and percepciones: their sheets answer 1033 for a number accepted or reverted (estado 1
-#: or 2) and have no 1032 row.
+#: or 2) and have no 1032 row; a rejected one may be sent again, corrected.
 _REVERTIBLE = {"20", "40"}
 
 
@@ -55,7 +55,9 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     header, name = received.header, received.name
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
-    if existing is not None:
+    # a rejected retención or percepción leaves its number free (its sheet's 1033 is for estado 1 or 2)
+    resend = existing is not None and existing["status"] == "rejected" and name.type_code in _REVERTIBLE
+    if existing is not None and not resend:
         raise duplicate_error(existing["status"], reference, name.type_code)
 
     error, observations = split_findings(run_checks(engine, received, received_at))
@@ -108,7 +110,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         "responded_at": responded_at.isoformat(),
     }
     try:
-        engine.store.add_document(record)
+        engine.store.add_document(record, replacing_rejected=resend)
     except DuplicateDocument as duplicate:
         raise duplicate_error(duplicate.status, reference, name.type_code) from None
     if cdr_zip is None:
