@@ -195,3 +195,22 @@ def test_a_guard_on_several_codes_reads_its_node_once_and_selects_the_same(predi
                                        "cbc:ID='{code}' and cbc:Name='{code}'"])
 def test_a_guard_that_is_not_a_plain_comparison_keeps_one_test_per_code(predicate):
     assert not _takes_a_set(predicate)
+
+
+def test_a_path_of_child_steps_reads_the_same_from_the_index_as_from_xpath():
+    """Inside the engine a ``/*/a/b[/@x]`` path is read from one walk of the document: the same nodes,
+    in document order, and attribute values that still know their element."""
+    from osemock.server.rules.patterns import _ChildPath, _xpath, one_document
+
+    root = parse_xml(signed_document(FACTURA))
+    for path in ("/*", "/*/cac:InvoiceLine/cbc:ID", "/*/cac:InvoiceLine/cac:Price/cbc:PriceAmount/@currencyID",
+                 "/*/cac:InvoiceLine/cac:Item/cbc:Nothing", "/*/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount"):
+        compiled = _xpath(path)
+        assert isinstance(compiled, _ChildPath)
+        plain = compiled(root)
+        with one_document():
+            indexed = compiled(root)
+        assert [str(n) if isinstance(n, str) else n for n in indexed] == \
+               [str(n) if isinstance(n, str) else n for n in plain]
+        assert [n.getparent() for n in indexed if isinstance(n, str)] == [n.getparent() for n in plain if isinstance(n, str)]
+    assert not isinstance(_xpath("/*/cac:InvoiceLine[1]/cbc:ID"), _ChildPath)  # predicates stay XPath's
