@@ -109,11 +109,16 @@ def test_lost_with_the_emitter_client_timing_out(mock):
     """The emitter client times out, asks getStatusCdr instead of resending, and finds the stored CDR."""
     import time
 
-    mock.admin.scenario(action="lost", operation="sendBill", delay_seconds=2)
-    outcome = mock.client(timeout=1).send_bill(factura(4))
+    # margins for a busy CI runner: the document is stored well within the client's 3 s, whose
+    # getStatusCdr then finds it while the answer is still held
+    mock.admin.scenario(action="lost", operation="sendBill", delay_seconds=6)
+    outcome = mock.client(timeout=3).send_bill(factura(4))
     assert (outcome.status, outcome.already_sent) == (Status.ACCEPTED, True)
-    time.sleep(1.5)  # the held request ends and is journaled
-    operations = [(e["operation"], e["outcome"]) for e in reversed(mock.admin.journal())]
+    for _ in range(150):  # the held request ends and is journaled when it leaves
+        operations = [(e["operation"], e["outcome"]) for e in reversed(mock.admin.journal())]
+        if ("sendBill", "scenario:1:lost") in operations:
+            break
+        time.sleep(0.1)
     assert operations[0] == ("getStatusCdr", "ok")
     assert [o for o in operations if o[0] == "sendBill"] == [("sendBill", "scenario:1:lost")]
 

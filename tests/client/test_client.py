@@ -142,7 +142,7 @@ def _operations(mock, count: int) -> list[str]:
     """The journaled operations, once ``count`` are there (a late answer is journaled when it leaves)."""
     import time
 
-    for _ in range(50):
+    for _ in range(150):
         rows = mock.app.engine.store.query("SELECT operation FROM requests")
         if len(rows) >= count:
             break
@@ -152,20 +152,24 @@ def _operations(mock, count: int) -> list[str]:
 
 def test_timeout_drill_asks_before_sending_again(make_mock):
     mock = make_mock("ose", clock=CLOCK)
-    plan_fault(mock, operation="sendBill", delay_seconds=1.5, times=1)
-    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=0.5, retry=RetryPolicy(backoff=0.01))
+    # margins for a busy CI runner: stored well within the client's 2 s, answered 4 s late
+    plan_fault(mock, operation="sendBill", delay_seconds=4, times=1)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=2, retry=RetryPolicy(backoff=0.01))
     outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
     assert outcome.status is Status.ACCEPTED and outcome.already_sent
-    assert sorted(_operations(mock, 2)) == ["getStatusCdr", "sendBill"]  # never sent twice
+    operations = _operations(mock, 2)
+    assert operations.count("sendBill") == 1 and "getStatusCdr" in operations  # never sent twice
 
 
 def test_timeout_with_nothing_stored_sends_again(make_mock):
     mock = make_mock("ose", clock=CLOCK)
-    plan_fault(mock, operation="sendBill", code="0100", delay_seconds=1.0, times=1)  # late and not processed
-    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=0.5, retry=RetryPolicy(backoff=0.01))
+    plan_fault(mock, operation="sendBill", code="0100", delay_seconds=4, times=1)  # late and not processed
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=2, retry=RetryPolicy(backoff=0.01))
     outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
     assert outcome.status is Status.ACCEPTED and not outcome.already_sent
-    assert sorted(_operations(mock, 3)) == ["getStatusCdr", "sendBill", "sendBill"]
+    operations = _operations(mock, 3)
+    # a getStatusCdr that itself times out on a busy machine is asked again: at least one
+    assert operations.count("sendBill") == 2 and "getStatusCdr" in operations
 
 
 def test_unreachable_endpoint_is_a_clear_error():
