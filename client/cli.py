@@ -126,16 +126,34 @@ def _show(outcomes, as_json: bool, files: list[Path] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table()
-    table.add_column("document", overflow="fold")  # whole on a narrow or piped output: it tells rows apart
-    for column in ("status", "code", "description", "observations", "ticket", "CDR signature"):
-        table.add_column(column)
+    rows = []
     for o in outcomes:
         signature = {True: "ok", False: f"INVALID: {o.signature_problem}", None: ""}[o.signature_verified]
-        table.add_row(o.document or "", o.status.value + (" (ya enviado)" if o.already_sent else ""), o.code,
-                      o.description, ", ".join(f"{x.code} {x.message}" for x in o.observations), o.ticket or "",
-                      signature)
-    Console().print(table)
+        rows.append((o.document or "", o.status.value + (" (ya enviado)" if o.already_sent else ""), o.code,
+                     o.description, ", ".join(f"{x.code} {x.message}" for x in o.observations), o.ticket or "",
+                     signature))
+    console = Console()
+    if console.width < _TABLE_WIDTH:
+        # seven columns do not fit: one block an outcome, every value whole (a table cut the verdict,
+        # "rejected" or "INVALID", to an ellipsis)
+        for row in rows:
+            console.print(row[0] or "-", style="bold", soft_wrap=True, markup=False, highlight=False)
+            for column, value in zip(_COLUMNS[1:], row[1:]):
+                if value:
+                    console.print(f"  {column}: {value}", soft_wrap=True, markup=False, highlight=False)
+        return
+    table = Table()
+    table.add_column(_COLUMNS[0], overflow="fold")  # whole: it tells rows apart
+    for column in _COLUMNS[1:]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+_COLUMNS = ("document", "status", "code", "description", "observations", "ticket", "CDR signature")
+#: The narrowest output the table is printed on.
+_TABLE_WIDTH = 100
 
 
 @click.command()

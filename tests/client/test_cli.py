@@ -23,7 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_send_a_folder_with_a_table_and_exit_codes(make_mock, tmp_path, capsys):
+def test_send_a_folder_with_a_table_and_exit_codes(make_mock, tmp_path, capsys, monkeypatch):
     mock = make_mock("ose", clock=CLOCK)
     folder = tmp_path / "out"
     folder.mkdir()
@@ -38,6 +38,10 @@ def test_send_a_folder_with_a_table_and_exit_codes(make_mock, tmp_path, capsys):
     bad.write_bytes(unsigned(f"{RUC}-01-F001-4.xml").replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9'))
     code, out = run(capsys, "send", str(bad), "-e", mock.url(), "--cert", PEM)
     assert code == 1 and "rejected" in out and "3280" in out
+    monkeypatch.setenv("COLUMNS", "50")  # a narrow terminal folds the cells, it does not cut the verdict
+    bad.write_bytes(unsigned(f"{RUC}-01-F001-6.xml").replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">9'))
+    code, out = run(capsys, "send", str(bad), "-e", mock.url(), "--cert", PEM)
+    assert code == 1 and "rejected" in out and "3280" in out and "…" not in out
 
 
 def test_send_a_summary_and_follow_its_ticket(make_mock, tmp_path, capsys):
@@ -183,7 +187,7 @@ def test_validate_and_zip_take_a_folder_as_send_does(tmp_path, capsys):
     assert "no *.xml file in the folder" in capsys.readouterr().err
 
 
-def test_trust_makes_a_cdr_from_another_certificate_an_exception(make_mock, tmp_path, capsys):
+def test_trust_makes_a_cdr_from_another_certificate_an_exception(make_mock, tmp_path, capsys, monkeypatch):
     """--trust says whose signature a CDR must carry: one signed by anyone else cannot be relied on,
     whatever it says (exit 3, as an exception); the mock's own certificate passes (exit 0)."""
     import requests
@@ -198,6 +202,7 @@ def test_trust_makes_a_cdr_from_another_certificate_an_exception(make_mock, tmp_
     code, out = run(capsys, "send", second, "-e", mock.url(), "--trust", str(CERTS / "other.cert.pem"), "--json")
     (outcome,) = json.loads(out)
     assert code == 3 and outcome["status"] == "accepted" and outcome["signature_verified"] is False
+    monkeypatch.setenv("COLUMNS", "50")
     code, out = run(capsys, "cdr", RUC, "01", "F001", "4", "-e", mock.url(), "--trust", str(CERTS / "other.cert.pem"))
     assert code == 3 and "INVALID" in out
 
