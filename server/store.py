@@ -143,6 +143,7 @@ MIGRATIONS = (
     ("tickets", "xml", "BLOB"),                                # the summary's XML, kept for processing
     ("documents", "voided_by", "TEXT"),                        # the ticket of the RA/RC/RR that voided it
     ("documents", "informed_by", "TEXT"),                      # the ticket of the RC that informed it
+    ("documents", "lot_ticket", "TEXT"),                       # the ticket of the sendPack it came in
 )
 
 

@@ -50,8 +50,10 @@ def run_checks(engine: EngineState, received: Received, received_at: datetime) -
     return findings
 
 
-def process_document(engine: EngineState, received: Received, received_at: datetime, file_name: str) -> CdrAnswer:
-    """Duplicates, business checks, CDR and storage of one received document."""
+def process_document(engine: EngineState, received: Received, received_at: datetime, file_name: str,
+                     lot: str | None = None) -> CdrAnswer:
+    """Duplicates, business checks, CDR and storage of one received document (``lot``: the ticket of the
+    sendPack it came in, kept with it)."""
     header, name = received.header, received.name
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
@@ -109,6 +111,8 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         "received_at": received_at.isoformat(),
         "responded_at": responded_at.isoformat(),
     }
+    if lot is not None:
+        record["lot_ticket"] = lot
     try:
         engine.store.add_document(record, replacing_rejected=resend)
     except DuplicateDocument as duplicate:

@@ -8,14 +8,16 @@ due: at once by default, or at the first getStatus after ``after_polls`` polls a
 
 No background thread is involved: whichever request finds a due ticket *claims* it in one UPDATE
 (so among several threads or server processes sharing the store exactly one processes it; a claim
-older than :data:`CLAIM_TIMEOUT` is taken over, so a crash never leaves a ticket at 98 forever),
-and the result and the summary's effects are committed in one transaction.
+older than :data:`CLAIM_TIMEOUT` of real time is taken over, so a crash never leaves a ticket at 98
+forever, frozen mock clock or not), and the result and the summary's effects are committed in one
+transaction.  A lot's documents are stored one by one, each with the lot's ticket: a lot taken over
+after a crash counts the documents it had stored as its own results, not as duplicates.
 """
 from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lxml import etree
@@ -157,7 +159,8 @@ def release_ticket(engine: EngineState, ticket: str, after_polls: int | None = N
 
 def process_ticket(engine: EngineState, ticket: str) -> None:
     """Settle a pending ticket once: claim it, process its summary or lot, commit the result."""
-    now = engine.clock.now()
+    # real time, not the mock's clock: a frozen clock never ages a claim, an advanced one ages a live one
+    now = datetime.now(timezone.utc)
     with engine.store.transaction() as db:
         claimed = db.execute(
             "UPDATE tickets SET claimed_at=? WHERE ticket=? AND status_code='98' AND (claimed_at IS NULL OR claimed_at<?)",
@@ -227,8 +230,16 @@ def _process_pack(engine: EngineState, row: Any) -> None:
                     raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
                 root, header = parse_document(entry.content)
                 check_content_matches_name(doc_name, header)
+                stored = engine.store.document(doc_name.ruc, doc_name.type_code, doc_name.serie or "", doc_name.numero or 0)
+                if stored is not None and stored["lot_ticket"] == row["ticket"]:
+                    # stored by this lot before a crash cut its settling short: its result, no duplicate
+                    if stored["cdr_zip"]:
+                        bundle.writestr(f"R-{doc_name.base}.zip", stored["cdr_zip"])
+                    if stored["response_code"] != "0":
+                        raise SunatError(stored["response_code"])
+                    continue
                 one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
-                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip")
+                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=row["ticket"])
                 bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
                 if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
                     raise SunatError(answer.response_code)

@@ -348,6 +348,61 @@ def test_send_pack_settles_every_document_of_the_lot(make_mock, tmp_path):
     assert mock.app.engine.store.document(RUC, "01", "F001", 1)["status"] == "accepted"
 
 
+def _lot(mock, names: list[str], number: int = 1) -> str:
+    import io
+    import zipfile
+
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive:
+        for name in names:
+            archive.writestr(f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY))
+    username, password = _credentials(mock)
+    reply = call(mock.url(), "sendPack", {"fileName": f"{RUC}-LT-20261120-{number}.zip",
+                                          "contentFile": base64.b64encode(lot.getvalue()).decode()},
+                 username=username, password=password)
+    return reply.text("ticket")
+
+
+def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mock, tmp_path):
+    """A crash while a lot settles leaves some of its documents stored and the ticket claimed at 98. The
+    claim ages in real time (the mock's clock is frozen here), another poller takes it over, and the
+    documents the lot had stored are its results, not 1033 duplicates."""
+    import io
+    import zipfile
+    from datetime import datetime, timedelta, timezone
+
+    from osemock.server.admin.client import AdminClient
+    from osemock.server.engine.bill import process_document
+    from osemock.server.engine.intake import Received, parse_document
+    from osemock.cpe.naming import parse_xml_name
+    from osemock.server.engine.auth import Principal
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    AdminClient(mock.base_url).freeze(CLOCK)
+    first, second = f"{RUC}-01-F001-1", f"{RUC}-01-F001-4"
+    ticket = _lot(mock, [first, second])
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    # the state a crash leaves: the first document stored by the lot, the claim taken and never released
+    engine, xml = mock.app.engine, signed_document(f"{first}.xml", issue_date=DAY)
+    root, header = parse_document(xml)
+    name = parse_xml_name(f"{first}.xml")
+    process_document(engine, Received(Principal(RUC, ""), name, xml, f"{first}.xml", xml, root, header),
+                     engine.clock.now(), f"{first}.zip", lot=ticket)
+    with engine.store.transaction() as db:
+        db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
+                   ((datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat(), ticket))
+    AdminClient(mock.base_url).advance(days=1)  # the mock's clock moves on; a live claim stays live
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    with engine.store.transaction() as db:  # a minute of real time later the claim is stale
+        db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
+                   ((datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(), ticket))
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "0", final.body
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(final.text("content")))) as results:
+        assert sorted(results.namelist()) == [f"R-{first}.zip", f"R-{second}.zip"]
+    assert_fault(bill(mock, first), "1033", mock)  # to anyone else it is a duplicate
+
+
 # -- perceptions collect on the agent's own documents -------------------------------------------------------
 def _renamed(sample: str, old_id: bytes, new_id: bytes, issue_date: str, *more: tuple[bytes, bytes]) -> bytes:
     xml = signed_document(sample, issue_date=issue_date).replace(b"<cbc:ID>" + old_id + b"</cbc:ID>",
