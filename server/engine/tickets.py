@@ -182,6 +182,14 @@ def _process_summary(engine: EngineState, row: Any) -> None:
     root, header = parse_document(row["xml"])
     received = Received(Principal(row["sender_ruc"], ""), name, row["zip"], f"{name.base}.xml", row["xml"], root, header)
     received_at = datetime.fromisoformat(row["created_at"])
+    # judged and applied in one write transaction: two summaries on the same document settled at once
+    # by two processes (two RAs voiding one factura, two RCs adding one boleta) must see each other
+    with engine.store.transaction() as db:
+        _settle_summary(engine, db, row, name, root, header, received, received_at)
+
+
+def _settle_summary(engine: EngineState, db: Any, row: Any, name: Any, root: etree._Element, header: Any,
+                    received: Received, received_at: datetime) -> None:
     error = _file_level_verdict(received)
     observations: list[Finding] = []
     if error is None:
@@ -204,11 +212,10 @@ def _process_summary(engine: EngineState, row: Any) -> None:
     # the profile's own CDR whatever the code: an OSE's rejection signed by the OSE must not say SUNAT sent it
     cdr_zip = cdr.cdr_zip(content, engine.profile.cdr_style, engine.identity, ose_ruc=engine.profile.ose_ruc,
                           ose_name=engine.profile.ose_name, base_name=name.base)
-    with engine.store.transaction() as db:
-        if code == "0":
-            apply_summary(db, name.ruc, root, row["ticket"], row["file_name"], engine.clock.now())
-        db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
-                   ("0" if code == "0" else "99", code, cdr_zip, engine.clock.now().isoformat(), row["ticket"]))
+    if code == "0":
+        apply_summary(db, name.ruc, root, row["ticket"], row["file_name"], engine.clock.now())
+    db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
+               ("0" if code == "0" else "99", code, cdr_zip, engine.clock.now().isoformat(), row["ticket"]))
 
 
 def _process_pack(engine: EngineState, row: Any) -> None:

@@ -162,6 +162,51 @@ def test_tickets_are_shared_by_processes_on_one_store(make_mock, tmp_path):
     assert_fault(bill(second, f"{RUC}-01-F001-1"), "1032", second)
 
 
+def test_bajas_of_one_factura_settled_at_once_by_two_processes_accept_one(tmp_path):
+    """Each baja is judged and applied in one write transaction: two bajas of one factura sent at the
+    same moment to two server processes on one store (each settles its ticket at once) give one
+    acceptance and one 2323, never two acceptances (a judgement outside the transaction let both in)."""
+    import threading
+
+    from tests.serving import serve
+
+    db = str(tmp_path / "shared.sqlite3")
+    servers = [serve("--db", db, "--clock", CLOCK) for _ in range(2)]
+    user, password = RUC + "BIZLINKS", "TESTBIZLINKS"
+
+    def send(base: str, operation: str, name: str, xml: bytes) -> Reply:
+        content = base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()
+        return call(f"{base}/ol-ti-itcpe/billService", operation, {"fileName": f"{name}.zip", "contentFile": content},
+                    username=user, password=password)
+
+    try:
+        for round_ in range(1, 13):
+            xml = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY, numero=round_)
+            assert send(servers[0][1], "sendBill", f"{RUC}-01-F001-{round_}", xml).status == 200
+            bajas = [comunicacion_baja(DAY, [("01", "F001", round_)], number=10 * round_ + n) for n in range(2)]
+            start, tickets = threading.Barrier(2), {}
+
+            def baja(n: int) -> None:
+                start.wait()
+                tickets[n] = (servers[n][1], send(servers[n][1], "sendSummary", *bajas[n]).text("ticket"))
+
+            threads = [threading.Thread(target=baja, args=(n,)) for n in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            codes = []
+            for base, ticket in tickets.values():
+                reply = call(f"{base}/ol-ti-itcpe/billService", "getStatus", {"ticket": ticket},
+                             username=user, password=password)
+                codes.append(reply.code() if reply.is_fault else reply.text("statusCode"))
+            assert sorted(codes) == ["0", "2323"], (round_, codes)
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 def test_production_tickets_have_15_digits_and_name_the_cdr(make_mock, tmp_path):
     profile = tmp_path / "prod-like.yaml"
     profile.write_text("extends: sunat-prod\nname: prod-like\nwildcard_user: MODDATOS\nwildcard_password: moddatos\n")
