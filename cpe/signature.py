@@ -91,6 +91,15 @@ class UntrustedCertificate(SignatureError):
     """Raised when the signing certificate is not one of the trusted certificates."""
 
 
+class UnsignedContent(SignatureError):
+    """Raised when the signature is valid but its Reference is not the document (``URI`` other than
+    ``""``): what it signs is something else, a ``ds:Object`` say, and the document is unsigned."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f'the signature does not sign the document: its Reference URI="{reference}" (it must be "")')
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class KeyPair:
     """A private key and its certificate, both PEM."""
@@ -182,8 +191,32 @@ def _ds(local: str) -> str:
 
 def _c14n(element: etree._Element) -> bytes:
     """Inclusive C14N 1.0 without comments (what ``URI=""`` and the algorithm URI mean), in context for
-    a sub-element.  lxml's own default for ``method="c14n"`` keeps comments."""
-    return etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
+    a sub-element.  lxml's own default for ``method="c14n"`` keeps comments.
+
+    Under a default namespace (``<Signature xmlns="…xmldsig#">``, as .NET's SignedXml writes it) lxml's
+    in-context C14N of a sub-element writes a spurious ``xmlns=""`` on its grandchildren; when every
+    element below is in a namespace no ``xmlns=""`` can belong in the output, and it is taken out (the
+    octets every other XMLDSig implementation signs)."""
+    octets = etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
+    if (element.getparent() is not None and element.nsmap.get(None) and b' xmlns=""' in octets
+            and all(isinstance(e.tag, str) and e.tag.startswith("{") for e in element.iter(etree.Element))):
+        octets = octets.replace(b' xmlns=""', b"")
+    return octets
+
+
+def signing_certificate(root: etree._Element) -> x509.Certificate:
+    """The certificate in the document's ``ds:Signature`` (:class:`MissingSignature` or
+    :class:`MalformedSignature` when there is none to read), before anything is verified: SUNAT judges
+    the certificate (2325–2328) before the signature (2335)."""
+    return _signature_and_certificate(root, None)[1]
+
+
+def _covers_the_document(root: etree._Element, signature: etree._Element) -> None:
+    """:class:`UnsignedContent` unless the signature's Reference is the whole document (``URI=""``)."""
+    reference = signature.find(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference")
+    uri = reference.get("URI") if reference is not None else None
+    if uri != "":
+        raise UnsignedContent(uri if uri is not None else "(none)")
 
 
 def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = SignatureMethod.RSA_SHA256,
@@ -276,7 +309,9 @@ def verify(root: etree._Element, *, trusted: list[x509.Certificate] | None = Non
     verified = _verify_sunat_shape(root, signature, certificate, allow_sha1=allow_sha1)
     if verified is not None:
         return verified
-    return _signxml_verdict(root, signature, certificate, allow_sha1=allow_sha1)
+    verified = _signxml_verdict(root, signature, certificate, allow_sha1=allow_sha1)
+    _covers_the_document(root, signature)  # signxml verifies whatever the Reference names
+    return verified
 
 
 def _verify_with_signxml(root: etree._Element, *, trusted: list[x509.Certificate] | None = None,
@@ -300,13 +335,13 @@ def _blank(text: str | None) -> bool:
 
 
 def _children(element: etree._Element, *names: str) -> list[etree._Element] | None:
-    """The children of ``element`` when they are exactly the prefixed ``ds:`` elements ``names`` in that
+    """The children of ``element`` when they are exactly the XMLDSig elements ``names`` in that
     order, with nothing but XML whitespace between them (no text, comment or processing instruction)."""
     children = list(element)
     if len(children) != len(names) or not _blank(element.text):
         return None
     for child, name in zip(children, names):
-        if child.tag != _ds(name) or child.prefix is None or not _blank(child.tail):
+        if child.tag != _ds(name) or not _blank(child.tail):
             return None
     return children
 
@@ -354,13 +389,13 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
     ``allow_sha1``) and one Reference ``URI=""`` whose Transforms are the enveloped transform, optionally
     followed by inclusive C14N 1.0 (what signxml and so :func:`sign` write; the same octets either way),
     the DigestMethod of the signature's own hash and a DigestValue; KeyInfo/X509Data/X509Certificate
-    alone; every one of these elements with a namespace prefix (``ds:``; see below); canonical base64 in
+    alone; every one of these elements in the XMLDSig namespace, prefixed or not; canonical base64 in
     the three values; no other attribute, element, comment or text but whitespace; an RSA certificate
     that signxml's validity check (at ``not_valid_before`` + 1 s) passes.
 
-    Why prefixed: lxml's C14N of a sub-element writes a spurious ``xmlns=""`` on the grandchildren when
-    the XMLDSig namespace is the default one, and signxml, which computes the same octets, then fails
-    to find DigestMethod in them; with a prefix lxml's in-context C14N is the correct one.
+    Unprefixed (``<Signature xmlns="…xmldsig#">``) is judged here only: lxml's C14N of a sub-element
+    writes a spurious ``xmlns=""`` under a default namespace, which :func:`_c14n` takes out, and signxml,
+    which computes those octets unmended, refuses such a signature even when it is correct.
 
     Then, on a copy standing as its own document the way signxml works: SignatureValue over the C14N
     of SignedInfo in its context (inclusive C14N carries the ancestors' namespace declarations), and the
@@ -375,7 +410,7 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
         return None
     attributes = dict(signature.attrib)
     signature_id = attributes.pop("Id", None)
-    if attributes or (signature_id is not None and not _PLAIN_ID.fullmatch(signature_id)) or signature.prefix is None:
+    if attributes or (signature_id is not None and not _PLAIN_ID.fullmatch(signature_id)):
         return None
 
     parts = _children(signature, "SignedInfo", "SignatureValue", "KeyInfo")

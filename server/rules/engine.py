@@ -58,6 +58,12 @@ def findings(root: etree._Element, type_code: str, source: CheckInput | None = N
         yield from _findings(root, sheet, source, signature)
 
 
+def signature_findings(root: etree._Element, source: CheckInput | None = None) -> Iterator[Finding]:
+    """The Firma sheet's findings alone (what the signature's structure lacks)."""
+    with one_document():
+        yield from _findings(root, "firma", source, signature=False)
+
+
 def _findings(root: etree._Element, sheet: str, source: CheckInput | None, signature: bool = True) -> Iterator[Finding]:
     seen: set[tuple[object, ...]] = set()
     present = {element.tag for element in root.iter()}

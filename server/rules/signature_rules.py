@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Iterator
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from osemock.cpe import signature
@@ -25,13 +26,13 @@ def _issue_moment(source: CheckInput) -> datetime | None:
     return datetime(issued.year, issued.month, issued.day, 12, tzinfo=timezone.utc)
 
 
-def _certificate_findings(source: CheckInput, verified: signature.Verified) -> Iterator[Finding]:
+def _certificate_findings(source: CheckInput, certificate: x509.Certificate) -> Iterator[Finding]:
     ruc = source.header.issuer_ruc or ""
     registered = source.store.certificates(ruc)
     if not registered:
         return
-    fingerprint = verified.certificate.fingerprint(hashes.SHA256()).hex()
-    subject = verified.certificate.subject.rfc4514_string()
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
+    subject = certificate.subject.rfc4514_string()
     match = next((row for row in registered if row["fingerprint"] == fingerprint), None)
     if match is None:
         yield Finding("2325", "error", "ds:X509Certificate", subject)
@@ -39,30 +40,48 @@ def _certificate_findings(source: CheckInput, verified: signature.Verified) -> I
     issued = _issue_moment(source)
     if match["retired_at"] and issued is not None and match["retired_at"] < issued.date().isoformat():
         yield Finding("2326", "error", "ds:X509Certificate", subject)
-    if issued is not None and not (verified.certificate.not_valid_before_utc <= issued
-                                   <= verified.certificate.not_valid_after_utc):
+    if issued is not None and not (certificate.not_valid_before_utc <= issued <= certificate.not_valid_after_utc):
         yield Finding("2327", "error", "ds:X509Certificate", subject)
     if match["revoked"]:
         yield Finding("2328", "error", "ds:X509Certificate", subject)
 
 
+def _firma_rows_refuse(source: CheckInput) -> bool:
+    """Whether the Firma sheet's rows find an error in the signature's structure (a missing KeyInfo
+    2101, an empty SignatureValue 2098…): they name it, where 2336 only says it could not be processed."""
+    from osemock.server.rules.engine import signature_findings
+
+    return any(f.severity == "error" for f in signature_findings(source.root, source))
+
+
 def signature_check(source: CheckInput) -> Iterator[Finding]:
-    """Certificate (2325–2328) and XMLDSig (2335/2336) checks of a received document."""
+    """Certificate (2325–2328) and then XMLDSig (2335/2336) checks of a received document, in the
+    General sheet's order: a certificate SUNAT does not know is refused as such even when the content
+    was altered too."""
     profile = source.profile
     if profile is not None and not profile.verify_signatures:
         return
     try:
-        verified = signature.verify(source.root)
+        certificate = signature.signing_certificate(source.root)
     except signature.MissingSignature:
         return  # the Firma sheet's rows report the missing ds:Signature (2085…)
-    except signature.InvalidDigest as error:
-        yield Finding("2335", "error", note=f"Incorrect reference digest value (Reference URI=\"{error.reference}\")")
-        return
-    except signature.InvalidSignatureValue:
-        yield Finding("2335", "error", note="Incorrect signature value")
-        return
     except signature.SignatureError as error:
-        yield Finding("2336", "error", note=str(error)[:200])
+        if not _firma_rows_refuse(source):
+            yield Finding("2336", "error", note=str(error)[:200])
         return
     if profile is not None and profile.check_certificates and source.store is not None:
-        yield from _certificate_findings(source, verified)
+        refused = list(_certificate_findings(source, certificate))
+        yield from refused
+        if refused:
+            return
+    try:
+        signature.verify(source.root)
+    except signature.InvalidDigest as error:
+        yield Finding("2335", "error", note=f"Incorrect reference digest value (Reference URI=\"{error.reference}\")")
+    except signature.InvalidSignatureValue:
+        yield Finding("2335", "error", note="Incorrect signature value")
+    except signature.UnsignedContent as error:
+        yield Finding("2335", "error", note=str(error)[:200])
+    except signature.SignatureError as error:
+        if not _firma_rows_refuse(source):
+            yield Finding("2336", "error", note=str(error)[:200])

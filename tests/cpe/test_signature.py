@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -665,3 +666,65 @@ def test_fast_path_leaves_the_document_alone():
     before = etree.tostring(root)
     assert fast(root) is not None
     assert etree.tostring(root) == before
+
+
+# -- signatures as other XMLDSig implementations write them ---------------------------------------------
+def _resigned_info(signature: etree._Element, keypair) -> None:
+    """SignatureValue computed again over SignedInfo, canonicalised from a standalone copy that carries
+    its in-scope namespaces (a route independent of the verifier's in-context C14N)."""
+    signed_info = signature.find(f"{{{ns.DS}}}SignedInfo")
+    octets = etree.tostring(etree.fromstring(etree.tostring(signed_info)), method="c14n", exclusive=False,
+                            with_comments=False)
+    value = keypair.private_key.sign(octets, PKCS1v15(), hashes.SHA256())
+    signature.find(f"{{{ns.DS}}}SignatureValue").text = base64.b64encode(value).decode()
+
+
+def _unprefixed(element: etree._Element, parent: etree._Element | None = None) -> etree._Element:
+    """``element`` rebuilt with the XMLDSig namespace as the default one (``<Signature xmlns="…">``)."""
+    copy_ = etree.Element(element.tag, dict(element.attrib), nsmap={None: ns.DS}) if parent is None else \
+        etree.SubElement(parent, element.tag, dict(element.attrib))
+    copy_.text, copy_.tail = element.text, element.tail
+    for child in element:
+        _unprefixed(child, copy_)
+    return copy_
+
+
+def test_a_signature_under_the_default_namespace_verifies():
+    """.NET's SignedXml writes ``<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">`` with inclusive
+    C14N: correct, and refused as 2335 while lxml's C14N added a spurious xmlns="" to SignedInfo's octets."""
+    import re
+
+    keypair = emitter_keypair()
+    signed = signed_bytes()
+    # in its place in the document (so the SignedInfo copy carries the document's namespaces too)
+    default = etree.tostring(_unprefixed(signature_of(parse(signed))))
+    spliced = re.sub(rb"<ds:Signature\b.*</ds:Signature>", lambda _: default, signed, flags=re.DOTALL)
+    root = parse(spliced)
+    _resigned_info(signature_of(root), keypair)
+    document = etree.tostring(root)
+    assert b"<Signature xmlns=" in document and signature_of(parse(document)).prefix is None
+    assert verify(parse(document)).certificate == keypair.certificate
+    with pytest.raises((sig.InvalidDigest, sig.InvalidSignatureValue)):  # altered: 2335 either way
+        verify(parse(document.replace(b"TECLADO", b"TECLADA", 1)))
+
+
+def test_a_signature_of_something_else_does_not_sign_the_document():
+    """A valid signature whose only Reference names a ds:Object inside it signs that object, not the
+    invoice: whatever the invoice says is unsigned (signature wrapping)."""
+    keypair = emitter_keypair()
+    root = parse(signed_bytes())
+    signature = signature_of(root)
+    obj = etree.SubElement(signature, f"{{{ns.DS}}}Object", Id="obj")
+    obj.text = "hola"
+    reference = signature.find(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference")
+    reference.set("URI", "#obj")
+    transforms = reference.find(f"{{{ns.DS}}}Transforms")
+    for transform in list(transforms)[1:]:
+        transforms.remove(transform)
+    transforms[0].set("Algorithm", "http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
+    digest = hashlib.sha256(etree.tostring(obj, method="c14n", exclusive=False, with_comments=False)).digest()
+    reference.find(f"{{{ns.DS}}}DigestValue").text = base64.b64encode(digest).decode()
+    _resigned_info(signature, keypair)
+    document = parse(etree.tostring(root).replace(b"TECLADO", b"TECLADA", 1))
+    with pytest.raises(sig.UnsignedContent, match='URI="#obj"'):
+        verify(document)

@@ -38,13 +38,28 @@ def test_2335_names_the_reference_that_failed(make_mock, tmp_path):
 
 
 def test_2336_a_signature_that_cannot_be_read(make_mock, tmp_path):
-    """An empty SignatureValue: signxml stumbles on it (cryptography's TypeError), the OSE answers 2336."""
+    """A signature method nobody can verify (DSA) is a signature that cannot be processed (2336); an empty
+    SignatureValue is the Firma sheet's 2098, which names what is wrong, before that catch-all."""
     import re
 
     mock = make_mock("ose", registry=registry(tmp_path))
+    dsa = signed_document(f"{BASE}.xml").replace(b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+                                                 b"http://www.w3.org/2000/09/xmldsig#dsa-sha1", 1)
+    assert_fault(post(mock, dsa), "2336", mock)
     emptied = re.sub(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>", b"<ds:SignatureValue></ds:SignatureValue>",
                      signed_document(f"{BASE}.xml"))
-    assert_fault(post(mock, emptied), "2336", mock)
+    other = make_mock("ose", registry=registry(tmp_path))  # the number is taken (rejected) at the first
+    assert_fault(post(other, emptied), "2098", other)
+
+
+def test_the_certificate_is_judged_before_the_signature(make_mock, tmp_path):
+    """The General sheet's order: a certificate SUNAT was not told of (2325) is the answer even when the
+    document was also altered after signing (2335)."""
+    mock = make_mock("ose", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
+    altered = signed_document(f"{BASE}.xml", keypair=other_keypair()).replace(b"TECLADO", b"TECLADA", 1)
+    assert_fault(post(mock, altered), "2325", mock)
+    other = make_mock("ose", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
+    assert_fault(post(other, signed_document(f"{BASE}.xml").replace(b"TECLADO", b"TECLADA", 1)), "2335", other)
 
 
 def test_beta_takes_any_valid_signature(make_mock, tmp_path):
