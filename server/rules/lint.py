@@ -3,7 +3,9 @@
 The same order as a sendBill: parse and XSD (0306), then the workbook rules; every finding is kept,
 so an emitter sees all of them at once instead of one fault per attempt.  Offline there is no store
 (registry, sent documents) and, unless a reception moment is given, no clock: the rows that need them
-stay silent.  An unsigned document is judged as it will be once signed: the Firma rows are left out
+stay silent.  A signed document's signature is verified as the server verifies it (2335, 2336; the
+certificate against a registry only online).  An unsigned document is judged as it will be once
+signed: the Firma rows are left out
 (sent as it is, the server refuses it: 2085, or 0306 where the schema wants the signature's place
 filled).
 """
@@ -80,5 +82,9 @@ def lint(data: bytes, name: str = "", received_at: datetime | None = None, profi
 
         source = CheckInput(root, result.header, result.header.issuer_ruc, profile=profile or load_profile("ose"),
                             now=received_at)
+    if result.signed:  # as a sendBill: the signature itself (2335 altered after signing, 2336), then the rows
+        from osemock.server.rules.signature_rules import signature_check
+
+        result.findings.extend(signature_check(source or CheckInput(root, result.header)))
     result.findings.extend(findings(root, type_code, source, signature=result.signed))
     return result

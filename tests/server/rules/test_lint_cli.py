@@ -1,5 +1,7 @@
 import json
 
+from lxml import etree
+
 from osemock.cli import main
 from osemock.fixtures import DOCUMENTS, signed_document
 from osemock.server.rules.coverage import report
@@ -35,8 +37,12 @@ def test_validate_judges_deadlines_only_when_told_when_the_document_arrives(tmp_
 
 
 def test_validate_reports_every_finding_as_json(tmp_path, capsys):
-    bad = signed_document("20123456789-01-F001-1.xml").replace(b">2.1<", b">2.0<", 1).replace(
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import document_bytes, emitter_keypair
+
+    edited = document_bytes("20123456789-01-F001-1.xml").replace(b">2.1<", b">2.0<", 1).replace(
         b'listAgencyName="PE:SUNAT" listName="Tipo de Documento"', b'listAgencyName="SUNAT" listName="Tipo de Documento"')
+    bad = etree.tostring(sign(etree.fromstring(edited), emitter_keypair()))  # signed after the edits, as an ERP would
     path = tmp_path / "bad.xml"
     path.write_bytes(bad)
     assert main(["validate", "--json", str(path)]) == 1
@@ -58,3 +64,15 @@ def test_coverage_report_is_current():
 
     committed = (Path(__file__).resolve().parents[3] / "docs" / "RULE_COVERAGE.md").read_text(encoding="utf-8")
     assert committed == report()
+
+
+def test_validate_verifies_a_signed_documents_signature(tmp_path, capsys):
+    """A signed document is judged as a sendBill judges it: changed after signing, it is 2335 offline too."""
+    path = tmp_path / "20123456789-01-F001-1.xml"
+    path.write_bytes(signed_document("20123456789-01-F001-1.xml"))
+    assert main(["validate", "--json", str(path)]) == 0
+    capsys.readouterr()
+    path.write_bytes(signed_document("20123456789-01-F001-1.xml").replace(b"TECLADO", b"TECLADA", 1))
+    assert main(["validate", "--json", str(path)]) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "2335" and result["signed"]
