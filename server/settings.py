@@ -62,6 +62,9 @@ class Settings:
     """The journal keeps the last this many requests (0: all).  It is a log, not state: a mock a CI fleet
     uses for weeks kept every request body until the disk was full, and then it could store nothing."""
     read_timeout: int = 30
+    body_timeout: int = 120
+    """Seconds a request's whole body may take to arrive (a client trickling a byte at a time is never
+    idle long enough for ``read_timeout``); under gunicorn, where a worker thread reads it."""
     """Seconds a client may send nothing in the middle of a request before its connection ends (a body
     it announced: with 408).  Under gunicorn (``--workers`` > 1, the container) a thread reads each
     request, and a few clients that stall half-way (a wrong Content-Length, a dropped network) held
@@ -82,8 +85,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
-        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT`` and
-        ``OSE_CLOCK``, then explicit
+        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT``,
+        ``OSE_BODY_TIMEOUT`` and ``OSE_CLOCK``, then explicit
         overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
         settings = cls()
@@ -102,6 +105,8 @@ class Settings:
                                                                  "OSE_JOURNAL_MAX_ENTRIES", 0, 10 ** 9))
         settings = replace(settings, read_timeout=env_int(env.get("OSE_READ_TIMEOUT"), settings.read_timeout,
                                                           "OSE_READ_TIMEOUT", 1, 3600))
+        settings = replace(settings, body_timeout=env_int(env.get("OSE_BODY_TIMEOUT"), settings.body_timeout,
+                                                          "OSE_BODY_TIMEOUT", 1, 3600))
         if env.get("OSE_CLOCK"):
             settings = replace(settings, clock=env["OSE_CLOCK"])
         given = {k: v for k, v in overrides.items() if v is not None}

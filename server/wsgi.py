@@ -15,6 +15,7 @@ import gc
 import io
 import logging
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from importlib.resources import files
@@ -99,6 +100,9 @@ class OsemockApp:
         if body is None:
             return _respond(start_response, 408, f"the request body stopped arriving for {self.settings.read_timeout} s\n"
                             .encode(), "text/plain")
+        if length and len(body) < length:
+            return _respond(start_response, 408, f"the request body did not arrive whole (it has "
+                                                 f"{self.settings.body_timeout} s at most)\n".encode(), "text/plain")
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
         with ENGINE_TURN:  # the body is read: from here on only CPU work, and a scenario's waits
@@ -113,10 +117,24 @@ class OsemockApp:
         client sends none of it for ``read_timeout`` seconds: gunicorn's sockets fail such a read
         (``gunicorn_conf.limit_reads``), and waitress has the whole body before the app runs."""
         stream = environ["wsgi.input"]
+        sock = environ.get("gunicorn.socket")
+        # a client that trickles its body never sends nothing for read_timeout: past body_timeout its
+        # reading side is shut, the read returns what came, and a short body is answered 408
+        deadline = threading.Timer(self.settings.body_timeout, _stop_reading, (sock,)) if sock is not None else None
+        if deadline is not None:
+            deadline.daemon = True
+            deadline.start()
         try:
             return stream.read(length) if length else stream.read(self.settings.max_request_bytes + 1)
         except BlockingIOError:
             return None
+        except Exception:  # gunicorn's reader on a socket shut mid-body (NoMoreData and kin): a short body
+            if deadline is not None and deadline.finished.is_set():
+                return b""
+            raise
+        finally:
+            if deadline is not None:
+                deadline.cancel()
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
                 started: float) -> Iterable[bytes]:
@@ -327,6 +345,14 @@ def target_of(call: Any, body: bytes) -> Peeked:
     if ruc is None and username and digits(username[:11]):
         ruc = username[:11]
     return Peeked(operation, file_name, username, ruc, type_code, serie, numero)
+
+
+def _stop_reading(sock: socket.socket) -> None:
+    """Shut a client's reading side (its body took too long); the answer can still be written."""
+    try:
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass  # the client hung up already
 
 
 def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

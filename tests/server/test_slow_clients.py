@@ -56,3 +56,38 @@ def test_stalled_requests_do_not_hold_the_server(tmp_path, monkeypatch, workers,
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_cut_off(tmp_path, monkeypatch):
+    """A client sending its body a byte a second is never idle for OSE_READ_TIMEOUT, and held a gunicorn
+    thread for as long as it liked (four of them held every thread of two workers); the whole body has
+    OSE_BODY_TIMEOUT seconds, then the answer is 408 and the others are served."""
+    monkeypatch.setenv("OSE_READ_TIMEOUT", "3")
+    monkeypatch.setenv("OSE_BODY_TIMEOUT", "2")
+    process, base = serve("--workers", "2", "--threads", "2", "--db", str(tmp_path / "s.db"))
+    try:
+        trickling = _stalled(base, 4, SENT["body"])
+        started = time.monotonic()
+        answers = [b""] * 4
+        while time.monotonic() - started < 8 and not all(answers):
+            for index, connection in enumerate(trickling):
+                if answers[index]:
+                    continue
+                try:
+                    connection.sendall(b" ")
+                except OSError:
+                    pass
+                connection.settimeout(0.05)
+                try:
+                    answers[index] = connection.recv(65536)
+                except (socket.timeout, OSError):
+                    pass
+            time.sleep(0.25)
+        assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers
+        assert time.monotonic() - started < 8
+        assert requests.get(base + "/_osemock/health", timeout=10).ok
+        for connection in trickling:
+            connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
