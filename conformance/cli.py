@@ -28,13 +28,17 @@ _registry = click.option("--registry", default=None, type=click.Path(exists=True
                          help="Emitter registry the in-process mock loads (SOL users for sunat-prod) [env OSE_REGISTRY].")
 _timeout = click.option("--timeout", default=None, type=click.FloatRange(1, 3600),
                         help="Seconds one call may wait for its answer [env OSE_TIMEOUT; default 60].")
+_clock = click.option("--clock", default=None,
+                      help="Start the in-process mock's clock here, e.g. 2026-11-20T12:00:00, so documents of that "
+                           "day are on time [env OSE_CLOCK].")
 
 
 def _emitter_at_target(command):
     """The options every command takes: where to send (``--target`` or an in-process mock of
     ``--profile``), as whom (RUC, SOL user and password), signed with what, against which registry,
     waiting how long for each answer."""
-    for option in reversed((_target, _ruc, _user, _password, _profile, _cert, _cert_password, _registry, _timeout)):
+    for option in reversed((_target, _ruc, _user, _password, _profile, _cert, _cert_password, _registry, _timeout,
+                            _clock)):
         command = option(command)
     return command
 
@@ -57,8 +61,8 @@ SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
 @_report
 @click.option("--verbose", "-v", is_flag=True, help="One line per case.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, timeout, emitter_xml, sign, compare,
-          report_dir, verbose, pytest_args) -> None:
+def check(suites, target, ruc, user, password, profile, cert, cert_password, registry, timeout, clock, emitter_xml, sign,
+          compare, report_dir, verbose, pytest_args) -> None:
     """Run the conformance suites against a target (extra arguments after -- go to pytest)."""
     import pytest
 
@@ -67,7 +71,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
 
     try:  # a bad RUC, target, certificate or registry is a usage error, said before pytest starts
         spec = Target.from_env(endpoint=target, ruc=ruc, profile=profile, cert=cert, cert_password=cert_password,
-                               registry=registry, timeout=timeout)
+                               registry=registry, timeout=timeout, clock=clock)
         spec.keypair()
         if spec.registry is not None:
             load_registry(spec.registry)
@@ -89,7 +93,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
     for option, value in (("--ose-target", target), ("--ose-ruc", ruc), ("--ose-user", user),
                           ("--ose-password", password), ("--ose-profile", profile), ("--ose-cert", cert),
                           ("--ose-cert-password", cert_password), ("--ose-registry", registry),
-                          ("--ose-timeout", timeout),
+                          ("--ose-timeout", timeout), ("--ose-clock", clock),
                           ("--emitter-xml", emitter_xml),
                           ("--ose-compare", compare), ("--ose-report", report_dir)):
         if value:
@@ -111,8 +115,8 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
                    "a correlativo has 8 digits and a serie takes a few numbers from this one).")
 @_report
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def homologate(ruc, target, user, password, profile, cert, cert_password, registry, timeout, groups, seed, first_number,
-               report_dir, as_json) -> None:
+def homologate(ruc, target, user, password, profile, cert, cert_password, registry, timeout, clock, groups, seed,
+               first_number, report_dir, as_json) -> None:
     """Homologation dry-run: build SUNAT's historical test set for RUC, send it, report each case."""
     import json
     import time
@@ -131,7 +135,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
                 raise ValueError(f"--groups takes group numbers such as 1,13,14 (or 'all'), not {groups!r}")
             chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
         spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
-                               cert_password=cert_password, registry=registry, timeout=timeout)
+                               cert_password=cert_password, registry=registry, timeout=timeout, clock=clock)
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
         keypair = spec.keypair()

@@ -75,5 +75,5 @@ def connect(target: Target) -> Iterator[Connection]:
         return
     from osemock.conformance.server import MockServer
 
-    with MockServer(target.profile, registry=target.registry) as server:
+    with MockServer(target.profile, registry=target.registry, clock=target.clock) as server:
         yield Connection(target, server)

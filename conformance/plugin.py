@@ -48,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                                          "(SOL users for sunat-prod) [env OSE_REGISTRY]")
     group.addoption("--ose-timeout", default=None, metavar="SECONDS",
                     help="Seconds one call may wait for its answer, 1-3600 [env OSE_TIMEOUT; default 60]")
+    group.addoption("--ose-clock", default=None, metavar="ISO",
+                    help="Start the in-process mock's clock here, e.g. 2026-11-20T12:00:00 [env OSE_CLOCK]")
     group.addoption("--emitter-xml", default=None, metavar="DIR",
                     help="Folder of the emitter's own documents for the emitter-documents suite")
     group.addoption("--ose-sign", action="store_true",
@@ -85,7 +87,8 @@ def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Ta
                            user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
                            profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
                            cert_password=config.getoption("--ose-cert-password"),
-                           registry=config.getoption("--ose-registry"), timeout=config.getoption("--ose-timeout"))
+                           registry=config.getoption("--ose-registry"), timeout=config.getoption("--ose-timeout"),
+                           clock=config.getoption("--ose-clock"))
 
 
 @pytest.fixture(scope="session")

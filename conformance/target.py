@@ -2,7 +2,8 @@
 
 One description serves the pytest plugin (``--ose-target`` and friends), ``osemock check`` and
 ``osemock homologate``; the environment (``OSE_TARGET``, ``OSE_RUC``, ``OSE_USER``, ``OSE_PASSWORD``,
-``OSE_PROFILE``, ``OSE_CERT``, ``OSE_CERT_PASSWORD``, ``OSE_REGISTRY``) fills what the options leave out, so a CI job
+``OSE_PROFILE``, ``OSE_CERT``, ``OSE_CERT_PASSWORD``, ``OSE_REGISTRY``, ``OSE_TIMEOUT``, ``OSE_CLOCK``) fills what the
+options leave out, so a CI job
 can point the same suite elsewhere without editing it.
 """
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Target:
     timeout: float = 60.0
     """Seconds one call may wait for its answer (retried twice): an endpoint that takes connections and
     never answers costs the run this much a call, not minutes."""
+    clock: str | None = None
+    """Where the in-process mock's clock starts (ISO date-time): documents dated then, the kit's own
+    samples say, are judged on time (2108, 2329) instead of late."""
 
     @property
     def is_mock(self) -> bool:
@@ -77,7 +81,7 @@ class Target:
         for field_name, variable in (("endpoint", "OSE_TARGET"), ("ruc", "OSE_RUC"), ("user", "OSE_USER"),
                                      ("password", "OSE_PASSWORD"), ("profile", "OSE_PROFILE"),
                                      ("cert", "OSE_CERT"), ("cert_password", "OSE_CERT_PASSWORD"),
-                                     ("registry", "OSE_REGISTRY"), ("timeout", "OSE_TIMEOUT")):
+                                     ("registry", "OSE_REGISTRY"), ("timeout", "OSE_TIMEOUT"), ("clock", "OSE_CLOCK")):
             if env.get(variable):
                 values[field_name] = env[variable]
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -91,6 +95,13 @@ class Target:
                 raise ValueError(f"a timeout is a number of seconds, not {values['timeout']!r}") from None
             if not 1 <= values["timeout"] <= 3600:  # type: ignore[operator]
                 raise ValueError(f"a timeout is 1 to 3600 seconds, not {values['timeout']}")
+        if values.get("clock") is not None:
+            from osemock.server.clock import parse_moment
+
+            try:
+                parse_moment(str(values["clock"]))
+            except (TypeError, ValueError):
+                raise ValueError(f"a clock is an ISO date-time such as 2026-11-20T12:00:00, not {values['clock']!r}") from None
         target = replace(cls(), **values)  # type: ignore[arg-type]
         if not (len(target.ruc) == 11 and target.ruc.isdigit()):
             raise ValueError(f"a RUC has 11 digits, not {target.ruc!r}")

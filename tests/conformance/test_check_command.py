@@ -90,3 +90,21 @@ def test_check_refuses_a_document_folder_without_documents(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run(["osemock", "check", "--emitter-xml", "empty"], tmp_path)
     assert result.returncode == 2 and "no *.xml file in the folder empty" in result.stderr, result.stderr
+
+
+def test_check_starts_the_in_process_mock_at_a_given_clock(tmp_path):
+    """The kit's own samples are dated 2026-11-20: on the in-process mock's real clock a factura of
+    then is late (2108); ``--clock`` starts the mock on their day, and a wrong clock is a usage error."""
+    from osemock.fixtures import DOCUMENTS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    name = "20123456789-01-F001-1.xml"
+    (corpus / name).write_bytes((DOCUMENTS / name).read_bytes())
+    command = ["osemock", "check", "--suite", "documents", "--emitter-xml", str(corpus), "--sign"]
+    late = run([*command, "--clock", "2026-11-30T12:00:00"], tmp_path)
+    assert late.returncode == 1 and "2108" in late.stdout, late.stdout[-800:]
+    on_time = run([*command, "--clock", "2026-11-20T12:00:00"], tmp_path)
+    assert on_time.returncode == 0, on_time.stdout[-800:]
+    wrong = run([*command, "--clock", "yesterday"], tmp_path)
+    assert wrong.returncode == 2 and "ISO date-time" in wrong.stderr
