@@ -99,10 +99,25 @@ def apply(root: etree._Element, steps: list[tuple[Any, ...]]) -> etree._Element:
 
 
 def edited(edit: Edit) -> bytes:
-    """The base document, dated today and signed, with the edit applied (the signature then no longer
-    matches: linting does not verify it)."""
-    root = parse_xml(signed_document(edit.base))
-    return etree.tostring(apply(root, edit.steps), xml_declaration=True, encoding="UTF-8")
+    """The base document, dated today, edited and then signed, as an emitter's software signs what it
+    wrote (linting verifies the signature as a sendBill does); an edit of the signature itself is made
+    after signing."""
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair
+
+    if any("ds:" in str(step[1]) or "UBLExtension" in str(step[1]) for step in edit.steps):
+        root = parse_xml(signed_document(edit.base))
+        return etree.tostring(apply(root, edit.steps), xml_declaration=True, encoding="UTF-8")
+    root = apply(dated(etree.fromstring(document_bytes(edit.base), _PARSER), None), edit.steps)
+    return etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8")
+
+
+def resigned(xml: bytes) -> bytes:
+    """A document edited after signing, signed again (its old signature replaced), as its emitter would."""
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import emitter_keypair
+
+    return etree.tostring(sign(parse_xml(xml), emitter_keypair()), xml_declaration=True, encoding="UTF-8")
 
 
 def assert_earns(edit: Edit) -> LintResult:
