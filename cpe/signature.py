@@ -211,12 +211,17 @@ def signing_certificate(root: etree._Element) -> x509.Certificate:
     return _signature_and_certificate(root, None)[1]
 
 
+def _references(signature: etree._Element) -> list[etree._Element]:
+    return signature.findall(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference")
+
+
 def _covers_the_document(root: etree._Element, signature: etree._Element) -> None:
-    """:class:`UnsignedContent` unless the signature's Reference is the whole document (``URI=""``)."""
-    reference = signature.find(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference")
-    uri = reference.get("URI") if reference is not None else None
-    if uri != "":
-        raise UnsignedContent(uri if uri is not None else "(none)")
+    """:class:`UnsignedContent` unless one of the signature's References is the whole document
+    (``URI=""``); others may sign more (a XAdES signature's SignedProperties)."""
+    uris = [reference.get("URI") for reference in _references(signature)]
+    if "" not in uris:
+        first = uris[0] if uris else None
+        raise UnsignedContent(first if first is not None else "(none)")
 
 
 def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = SignatureMethod.RSA_SHA256,
@@ -328,6 +333,7 @@ _PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _SIGNATURE_TAG = f"{{{ns.DS}}}Signature"
 _SHAPE_PATH = (f"{{{ns.EXT}}}ExtensionContent", f"{{{ns.EXT}}}UBLExtension", f"{{{ns.EXT}}}UBLExtensions")
 _TRANSFORM_LISTS = ([_ENVELOPED], [_ENVELOPED, _C14N_10])
+_X509_PARTS = {_ds(name) for name in ("X509Certificate", "X509SubjectName", "X509IssuerSerial")}
 
 
 def _blank(text: str | None) -> bool:
@@ -388,8 +394,8 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
     holding CanonicalizationMethod (inclusive C14N 1.0), an RSA SignatureMethod (SHA-1 only when
     ``allow_sha1``) and one Reference ``URI=""`` whose Transforms are the enveloped transform, optionally
     followed by inclusive C14N 1.0 (what signxml and so :func:`sign` write; the same octets either way),
-    the DigestMethod of the signature's own hash and a DigestValue; KeyInfo/X509Data/X509Certificate
-    alone; every one of these elements in the XMLDSig namespace, prefixed or not; canonical base64 in
+    the DigestMethod of the signature's own hash and a DigestValue; KeyInfo/X509Data holding the
+    certificate (first), and at most its subject name, issuer serial or chain besides; every one of these elements in the XMLDSig namespace, prefixed or not; canonical base64 in
     the three values; no other attribute, element, comment or text but whitespace; an RSA certificate
     that signxml's validity check (at ``not_valid_before`` + 1 s) passes.
 
@@ -438,9 +444,15 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
     algorithms = [step.get("Algorithm") for step in steps]
     if algorithms not in _TRANSFORM_LISTS or not all(_leaf(s, Algorithm=a) for s, a in zip(steps, algorithms)):
         return None
+    # KeyInfo is not signed (the enveloped transform takes the whole signature out): what else it
+    # names of the certificate (.NET's X509SubjectName, an issuer serial, its chain) changes nothing
     x509_data = key[0]
-    certificates = _children(x509_data, "X509Certificate")
-    if certificates is None or x509_data.attrib or _base64_value(certificates[0]) is None:
+    parts = list(x509_data)
+    if (x509_data.attrib or not _blank(x509_data.text)
+            or any(part.tag not in _X509_PARTS or not _blank(part.tail) for part in parts)):
+        return None
+    certificates = [part for part in parts if part.tag == _ds("X509Certificate")]
+    if not certificates or _base64_value(certificates[0]) is None:
         return None
     expected_digest = _base64_value(digest_element)
     signature_bytes = _base64_value(signature_value)
@@ -467,6 +479,10 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
     return Verified(certificate, digest_value(root) or "", signature_id, method)
 
 
+#: References a signature may carry: the document, and what XAdES or an ERP adds to it.
+_MOST_REFERENCES = 4
+
+
 def _signxml_verdict(root: etree._Element, signature: etree._Element, certificate: x509.Certificate, *,
                      allow_sha1: bool) -> Verified:
     """signxml's verification of the document, its failures mapped onto this module's exceptions."""
@@ -477,7 +493,9 @@ def _signxml_verdict(root: etree._Element, signature: etree._Element, certificat
         digests.add(DigestAlgorithm.SHA1)
     # Integrity only: whether the certificate was valid when the document was issued is a business
     # rule (2326/2327 against the issue date), so verification is pinned inside its validity period.
-    config = SignatureConfiguration(require_x509=True, location=".//", expect_references=1,
+    # every Reference is verified (XAdES-BES adds one to its SignedProperties); one must be the document
+    config = SignatureConfiguration(require_x509=True, location=".//",
+                                    expect_references=min(max(1, len(_references(signature))), _MOST_REFERENCES),
                                     signature_methods=frozenset(methods), digest_algorithms=frozenset(digests),
                                     verification_time=certificate.not_valid_before_utc + timedelta(seconds=1))
     try:

@@ -728,3 +728,42 @@ def test_a_signature_of_something_else_does_not_sign_the_document():
     document = parse(etree.tostring(root).replace(b"TECLADO", b"TECLADA", 1))
     with pytest.raises(sig.UnsignedContent, match='URI="#obj"'):
         verify(document)
+
+
+def test_a_xades_signature_verifies_by_its_reference_to_the_document():
+    """XAdES-BES (which some Peruvian ERPs sign with) adds a second Reference, to its SignedProperties:
+    every Reference is verified, one of them being the document (URI=""), as a plain XMLDSig's is."""
+    from signxml import DigestAlgorithm as Digest
+    from signxml.xades import XAdESSigner
+
+    keypair = emitter_keypair()
+    signer = XAdESSigner(signature_algorithm=SignxmlMethod.RSA_SHA256, digest_algorithm=Digest.SHA256,
+                         c14n_algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
+    data = etree.tostring(signer.sign(unsigned(), key=keypair.key_pem, cert=[keypair.cert_pem.decode()]))
+    root = parse(data)
+    assert len(signature_of(root).findall(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference")) >= 2
+    assert verify(root).certificate == keypair.certificate
+    with pytest.raises(sig.InvalidDigest):
+        verify(parse(data.replace(b"TECLADO", b"TECLADA", 1)))
+
+
+def test_keyinfo_may_name_the_certificates_subject_too():
+    """.NET's KeyInfoX509Data.AddSubjectName writes X509SubjectName beside the certificate; KeyInfo is
+    not signed, so it changes nothing, prefixed or not."""
+    import re
+
+    keypair = emitter_keypair()
+    signed = signed_bytes()
+    for unprefix in (False, True):
+        root = parse(signed)
+        signature = signature_of(root)
+        if unprefix:
+            default = etree.tostring(_unprefixed(signature))
+            root = parse(re.sub(rb"<ds:Signature\b.*</ds:Signature>", lambda _: default, signed, flags=re.DOTALL))
+            signature = signature_of(root)
+        data = signature.find(f"{{{ns.DS}}}KeyInfo/{{{ns.DS}}}X509Data")
+        subject = etree.Element(f"{{{ns.DS}}}X509SubjectName")
+        subject.text = keypair.certificate.subject.rfc4514_string()
+        data.insert(0, subject)
+        _resigned_info(signature, keypair)
+        assert verify(parse(etree.tostring(root))).certificate == keypair.certificate, unprefix
