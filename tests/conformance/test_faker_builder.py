@@ -73,3 +73,25 @@ def test_isc_and_icbper_totals_add_up():
 def test_a_line_the_builder_cannot_write_is_refused():
     with pytest.raises(ValueError, match="affectation"):
         Line("EXPORTACION", Decimal(1), Decimal(10), "40")
+    with pytest.raises(ValueError, match="worth 0.00"):  # no tax base above zero (3105): no sale
+        Line("TORNILLO", Decimal("0.001"), Decimal("0.10"), "10")
+
+
+def test_isc_with_a_global_discount_adds_up():
+    """The IGV of a factura with a discount is on the lines' IGV bases (value and ISC) less the
+    discount (3291): it was computed on the values alone."""
+    fake = cpe_faker(seed=0)
+    lines = [fake.cpe_line("10", Decimal("0.17")), fake.cpe_line("10")]
+    result = lint(invoice(EMITTER, "F001-31", fake.company_party(), lines, discount_rate=Decimal("0.10")))
+    assert result.accepted, [(f.code, f.xpath, f.message) for f in result.findings]
+
+
+@pytest.mark.parametrize("quantity, unit_value, affectation", [
+    ("1000", "12.3456789012", "10"), ("1000", "1.005", "20"), ("100", "0.004", "10"), ("2.5", "3.333", "30")])
+def test_unit_values_keep_their_decimals(quantity, unit_value, affectation):
+    """Unit values and prices are written with up to ten decimals, as SUNAT takes them: at two, the
+    line's value no longer was quantity x unit value (3271), and a price of 0.004 was 0.00 (2369)."""
+    fake = cpe_faker(seed=1)
+    line = Line("PERNO", Decimal(quantity), Decimal(unit_value), affectation)
+    result = lint(invoice(EMITTER, "F001-32", fake.company_party(), [line]))
+    assert result.accepted, [(f.code, f.xpath, f.message) for f in result.findings]
