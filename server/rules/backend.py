@@ -125,29 +125,34 @@ def issued_in_the_future(root: etree._Element, source: Any) -> Violations:
 # -- notes against the documents they modify (store) ------------------------------------------------
 _NOTE_TYPES = {"CreditNote": "cbc:ResponseCode", "DebitNote": "cbc:ResponseCode"}
 _MODIFIABLE = {"01", "03", "30", "34", "42"}
+#: The types whose currency a note must keep (3209: facturas and the documents that stand for them).
+_SAME_CURRENCY = {"01", "30", "34", "35", "42"}
 
 
-def _note_reference(root: etree._Element, source: Any) -> tuple[etree._Element, Any] | None:
-    """The referenced document's (reference node, stored row or None), when the rows about it apply:
-    a note whose reference is an electronic 01/03/30/34/42 of serie B/F/E (not a type-10 credit note),
-    checked against the store of a running mock with reference checks on."""
+def _note_type(root: etree._Element) -> str:
+    return (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip()
+
+
+def _note_references(root: etree._Element, source: Any, types: set[str] = _MODIFIABLE,
+                     with_type_10: bool = False) -> list[tuple[etree._Element, Any]]:
+    """Every document the note modifies that the rows about it judge, as (reference node, stored row
+    or None): an electronic document of ``types`` of serie B/F/E, checked against the store of a
+    running mock with reference checks on; a credit note of type 10 (otros conceptos) only
+    ``with_type_10``.  Each of them, not the first alone: a note may modify several."""
     if source is None or source.store is None or etree.QName(root).localname not in _NOTE_TYPES:
-        return None
+        return []
     if source.profile is not None and not getattr(source.profile, "check_note_references", True):
-        return None
-    note_type = (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip()
-    if etree.QName(root).localname == "CreditNote" and note_type == "10":
-        return None
-    references = xp(root, "cac:BillingReference/cac:InvoiceDocumentReference")
-    if not references:
-        return None
-    reference = references[0]
-    ref_id = (reference.findtext(f"{{{ns.CBC}}}ID") or "").strip()
-    ref_type = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
-    serie, _, number = ref_id.partition("-")
-    if ref_type not in _MODIFIABLE or serie[:1] not in ("B", "F", "E") or correlativo(number) is None:
-        return None
-    return reference, source.store.document(_issuer(root), ref_type, serie, correlativo(number))
+        return []
+    if etree.QName(root).localname == "CreditNote" and _note_type(root) == "10" and not with_type_10:
+        return []
+    found = []
+    for reference in xp(root, "cac:BillingReference/cac:InvoiceDocumentReference"):
+        ref_type = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
+        serie, _, number = _reference_id(reference).partition("-")
+        if ref_type not in types or serie[:1] not in ("B", "F", "E") or correlativo(number) is None:
+            continue
+        found.append((reference, source.store.document(_issuer(root), ref_type, serie, correlativo(number))))
+    return found
 
 
 def _reference_id(reference: etree._Element) -> str:
@@ -158,46 +163,47 @@ def _reference_id(reference: etree._Element) -> str:
 @python_rule("2209", "BillingReference")
 def modified_document_unknown(root: etree._Element, source: Any) -> Violations:
     """The note modifies a document the OSE never accepted or received."""
-    found = _note_reference(root, source)
-    if found is not None and found[1] is None:
-        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+    for reference, stored in _note_references(root, source):
+        if stored is None:
+            yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(reference)
 
 
 @python_rule("2120", "BillingReference")
 @python_rule("2207", "BillingReference")
 def modified_document_voided(root: etree._Element, source: Any) -> Violations:
     """The note modifies a document voided by a comunicación de baja or a summary."""
-    found = _note_reference(root, source)
-    if found is not None and found[1] is not None and found[1]["status"] == "voided":
-        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+    for reference, stored in _note_references(root, source):
+        if stored is not None and stored["status"] == "voided":
+            yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(reference)
 
 
 @python_rule("2121", "BillingReference")
 @python_rule("2208", "BillingReference")
 def modified_document_rejected(root: etree._Element, source: Any) -> Violations:
     """The note modifies a document that was rejected."""
-    found = _note_reference(root, source)
-    if found is not None and found[1] is not None and found[1]["status"] == "rejected":
-        yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(found[0])
+    for reference, stored in _note_references(root, source):
+        if stored is not None and stored["status"] == "rejected":
+            yield "cac:InvoiceDocumentReference/cbc:ID", _reference_id(reference)
 
 
 @python_rule("2885", "BillingReference")
 def note_older_than_its_document(root: etree._Element, source: Any) -> Violations:
-    """The note is dated before the document it modifies."""
-    found = _note_reference(root, source)
+    """The note is dated before a document it modifies (not a debit note of type 03, penalidades:
+    its row leaves that type out)."""
     issued = _issue_date(root)
-    if found is None or found[1] is None or issued is None or not found[1]["issue_date"]:
+    if issued is None or (etree.QName(root).localname == "DebitNote" and _note_type(root) == "03"):
         return
-    if issued < date.fromisoformat(found[1]["issue_date"]):
-        yield "cbc:IssueDate", issued.isoformat()
+    for _, stored in _note_references(root, source):
+        if stored is not None and stored["issue_date"] and issued < date.fromisoformat(stored["issue_date"]):
+            yield "cbc:IssueDate", issued.isoformat()
 
 
 @python_rule("3209", "BillingReference")
 def note_in_another_currency(root: etree._Element, source: Any) -> Violations:
-    """A note on a factura must be in the factura's currency."""
-    found = _note_reference(root, source)
-    if found is None or found[1] is None or not found[1]["currency"] or not _reference_id(found[0]).startswith(("F", "E")):
-        return
+    """A note on a factura (or a document standing for one) must be in its currency, whatever the
+    note's type: the row names none."""
     currency = (root.findtext(f"{{{ns.CBC}}}DocumentCurrencyCode") or "").strip()
-    if currency != found[1]["currency"]:
-        yield "cbc:DocumentCurrencyCode", currency
+    for reference, stored in _note_references(root, source, _SAME_CURRENCY, with_type_10=True):
+        if (stored is not None and stored["currency"] and _reference_id(reference).startswith(("F", "E"))
+                and currency != stored["currency"]):
+            yield "cbc:DocumentCurrencyCode", currency

@@ -158,12 +158,13 @@ def detraction_account_without_code(root: Node, source: Any) -> Violations:
 def instalment_due_before_the_invoice(root: Node, source: Any) -> Violations:
     """A credit note's cuota falls due after the issue date of the invoice it modifies (the stored
     document: silent offline, or when the reference is not one the mock can look up)."""
-    from osemock.server.rules.backend import _note_reference
+    from osemock.server.rules.backend import _note_references
 
-    found = _note_reference(root, source)
-    if found is None or found[1] is None or not found[1]["issue_date"]:
+    dates = [date.fromisoformat(stored["issue_date"]) for _, stored in _note_references(root, source)
+             if stored is not None and stored["issue_date"]]
+    if not dates:
         return
-    issued = date.fromisoformat(found[1]["issue_date"])
+    issued = max(dates)
     for terms in _formas_de_pago(root):
         due = (terms.findtext(f"{{{ns.CBC}}}PaymentDueDate") or "").strip()
         try:

@@ -473,16 +473,12 @@ def referential_values(row: WorkbookRow, path: str | None) -> Check | None:
 def note_on_a_boleta_in_another_currency(root: Node, source: Any) -> Violations:
     """A note on an electronic boleta (type 03, serie B/E) in a currency other than the boleta's (an
     observation; the store of a running mock holds the boleta's currency)."""
-    found = backend._note_reference(root, source)
-    if found is None or found[1] is None or not found[1]["currency"]:
-        return
-    reference, stored = found
-    kind = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
-    if kind != "03" or not backend._reference_id(reference).startswith(("B", "E")):
-        return
     currency = (root.findtext(f"{{{ns.CBC}}}DocumentCurrencyCode") or "").strip()
-    if currency != stored["currency"]:
-        yield "cbc:DocumentCurrencyCode", currency
+    for reference, stored in backend._note_references(root, source):
+        kind = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
+        if (stored is not None and stored["currency"] and kind == "03"
+                and backend._reference_id(reference).startswith(("B", "E")) and currency != stored["currency"]):
+            yield "cbc:DocumentCurrencyCode", currency
 
 
 def _amount(node: Node) -> Decimal | None:
@@ -542,15 +538,13 @@ def payment_adjustment_of_a_cash_sale(root: Node, source: Any) -> Violations:
     does not hold the factura's XML."""
     if (root.findtext(f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() != "13":
         return
-    found = backend._note_reference(root, source)
-    if found is None or found[1] is None or not found[1]["xml"]:
-        return
-    reference, stored = found
-    if (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip() != "01":
-        return
-    try:
-        factura = parse_xml(bytes(stored["xml"]))
-    except SunatError:
-        return
-    if not xp(factura, "cac:PaymentTerms[cbc:ID='FormaPago'][normalize-space(cbc:PaymentMeansID)='Credito']"):
-        yield "cac:InvoiceDocumentReference/cbc:ID", backend._reference_id(reference)
+    for reference, stored in backend._note_references(root, source):
+        if stored is None or not stored["xml"] or \
+                (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip() != "01":
+            continue
+        try:
+            factura = parse_xml(bytes(stored["xml"]))
+        except SunatError:
+            continue
+        if not xp(factura, "cac:PaymentTerms[cbc:ID='FormaPago'][normalize-space(cbc:PaymentMeansID)='Credito']"):
+            yield "cac:InvoiceDocumentReference/cbc:ID", backend._reference_id(reference)

@@ -253,6 +253,25 @@ def test_the_modified_document_as_stored(base, source, code):
     assert code not in codes(base, steps, source=_stored())
 
 
+def test_every_modified_document_is_looked_up():
+    """A note may modify several documents: each is judged, not the first alone (a second one never
+    sent passed, and the answer depended on the references' order)."""
+    second = reference("F001-9995", "01")
+    for base, code in ((NC01, "2119"), (ND02, "2209")):
+        assert code in codes(base, [("after", "/*/cac:BillingReference", second)], source=_stored())
+        assert code in codes(base, [("before", "/*/cac:BillingReference", second)], source=_stored())
+    assert "2119" not in codes(NC01, source=_stored())
+
+
+def test_the_rows_that_name_no_note_type_judge_every_type():
+    """3209 (the note's currency) names no note type, so a type-10 credit note keeps its factura's
+    currency too; 2885 (dated before its document) leaves debit notes of type 03 out, as its row says."""
+    assert "3209" in codes(NC10, source=_stored(currency="USD"))
+    assert "3209" not in codes(NC10, source=_stored())
+    assert "2885" not in codes(ND03, source=_stored(issue_date="2999-01-01"))
+    assert "2885" in codes(ND02, source=_stored(issue_date="2999-01-01"))
+
+
 def test_an_advance_of_another_issuer_is_not_looked_up():
     steps = [("after", f"{ADR}[2]", related("F001-40", "02", "1", ("6", "20100070970")))]
     assert "3218" not in codes(F50, steps, source=_stored(None))
