@@ -15,7 +15,6 @@ import gc
 import io
 import logging
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from importlib.resources import files
@@ -29,6 +28,7 @@ from osemock.server import registry
 from osemock.server.admin import progression
 from osemock.server.admin.scenarios import INJECTED, Decision, Injection, Scenarios, Target, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
+from osemock.server.body_deadline import BODY_DEADLINES
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
 from osemock.server.engine.validation import BETWEEN_CHECKS
@@ -118,23 +118,22 @@ class OsemockApp:
         (``gunicorn_conf.limit_reads``), and waitress has the whole body before the app runs."""
         stream = environ["wsgi.input"]
         sock = environ.get("gunicorn.socket")
-        # a client that trickles its body never sends nothing for read_timeout: past body_timeout its
-        # reading side is shut, the read returns what came, and a short body is answered 408
-        deadline = threading.Timer(self.settings.body_timeout, _stop_reading, (sock,)) if sock is not None else None
-        if deadline is not None:
-            deadline.daemon = True
-            deadline.start()
+        if sock is None:
+            return self._read(stream, length)
+        # a client that trickles its body is cut off at body_timeout (see ``body_deadline``)
+        with BODY_DEADLINES.watching(sock, self.settings.body_timeout) as expired:
+            try:
+                return self._read(stream, length)
+            except Exception:  # gunicorn's reader on a socket shut mid-body (NoMoreData and kin): a short body
+                if expired():
+                    return b""
+                raise
+
+    def _read(self, stream: Any, length: int) -> bytes | None:
         try:
             return stream.read(length) if length else stream.read(self.settings.max_request_bytes + 1)
         except BlockingIOError:
             return None
-        except Exception:  # gunicorn's reader on a socket shut mid-body (NoMoreData and kin): a short body
-            if deadline is not None and deadline.finished.is_set():
-                return b""
-            raise
-        finally:
-            if deadline is not None:
-                deadline.cancel()
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
                 started: float) -> Iterable[bytes]:
@@ -345,14 +344,6 @@ def target_of(call: Any, body: bytes) -> Peeked:
     if ruc is None and username and digits(username[:11]):
         ruc = username[:11]
     return Peeked(operation, file_name, username, ruc, type_code, serie, numero)
-
-
-def _stop_reading(sock: socket.socket) -> None:
-    """Shut a client's reading side (its body took too long); the answer can still be written."""
-    try:
-        sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass  # the client hung up already
 
 
 def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

@@ -138,9 +138,15 @@ def _note_references(root: etree._Element, source: Any, types: set[str] = _MODIF
     """Every document the note modifies that the rows about it judge, as (reference node, stored row
     or None): an electronic document of ``types`` of serie B/F/E, checked against the store of a
     running mock with reference checks on; a credit note of type 10 (otros conceptos) only
-    ``with_type_10``.  Each of them, not the first alone: a note may modify several."""
+    ``with_type_10``.  Each of them, not the first alone: a note may modify several.  Looked up once
+    per document, for the several rules that ask."""
     if source is None or source.store is None or etree.QName(root).localname not in _NOTE_TYPES:
         return []
+    return memo(f"note references {sorted(types)} {with_type_10}", root,
+                lambda element: _looked_up(element, source, types, with_type_10))
+
+
+def _looked_up(root: etree._Element, source: Any, types: set[str], with_type_10: bool) -> list[tuple[etree._Element, Any]]:
     if source.profile is not None and not getattr(source.profile, "check_note_references", True):
         return []
     if etree.QName(root).localname == "CreditNote" and _note_type(root) == "10" and not with_type_10:
