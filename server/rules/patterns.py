@@ -91,7 +91,7 @@ class _AttributeValue(str):
 
 
 class _ChildPath:
-    """A path of child steps from the root, answered from one walk of the document (:func:`_child_index`)
+    """A path of child steps from the root, answered from one walk of the document (:func:`child_index`)
     while the engine judges it, and by XPath outside: the rules ask a document a hundred such paths, and
     each XPath evaluation costs more than a dictionary lookup by far."""
 
@@ -105,10 +105,7 @@ class _ChildPath:
         if cache is None:
             return self.compiled(node)
         root = node if node.getparent() is None else node.getroottree().getroot()
-        index = cache.get(("child index", root))
-        if index is None:
-            index = cache[("child index", root)] = _child_index(root)
-        elements = index.get(self.steps, ())
+        elements = child_index(root).get(self.steps, ())
         if self.attribute is None:
             return list(elements)
         values = []
@@ -121,8 +118,19 @@ class _ChildPath:
         return values
 
 
+def child_index(root: Node) -> dict[tuple[str, ...], list[Node]]:
+    """Every element of the document by its path of tags below the root, in document order: walked
+    once per document being judged (:func:`one_document`), built anew outside."""
+    cache = _RUN_MEMO.get()
+    if cache is None:
+        return _child_index(root)
+    index = cache.get(("child index", root))
+    if index is None:
+        index = cache[("child index", root)] = _child_index(root)
+    return index
+
+
 def _child_index(root: Node) -> dict[tuple[str, ...], list[Node]]:
-    """Every element of the document by its path of tags below the root, in document order."""
     index: dict[tuple[str, ...], list[Node]] = {(): [root]}
     paths: dict[Node, tuple[str, ...]] = {root: ()}
     for element in root.iter(etree.Element):
