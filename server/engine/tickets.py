@@ -11,7 +11,8 @@ No background thread is involved: whichever request finds a due ticket *claims* 
 older than :data:`CLAIM_TIMEOUT` of real time is taken over, so a crash never leaves a ticket at 98
 forever, frozen mock clock or not), and the result and the summary's effects are committed in one
 transaction.  A lot's documents are stored one by one, each with the lot's ticket: a lot taken over
-after a crash counts the documents it had stored as its own results, not as duplicates.
+after a crash counts the documents it had stored as its own results, not as duplicates — for the
+first entry of each number only, since a second entry of the same lot is a duplicate like any other.
 """
 from __future__ import annotations
 
@@ -227,6 +228,7 @@ def _process_pack(engine: EngineState, row: Any) -> None:
     principal = Principal(row["sender_ruc"], "")
     results = io.BytesIO()
     errors: list[tuple[str, str]] = []
+    met: set[tuple[str, str, str, int]] = set()  # the numbers of the entries before this one
     with zipfile.ZipFile(results, "w", zipfile.ZIP_DEFLATED) as bundle:
         for entry in archive.read_lot(row["zip"]):
             doc_name = parse_xml_name(entry.name)
@@ -237,9 +239,13 @@ def _process_pack(engine: EngineState, row: Any) -> None:
                     raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
                 root, header = parse_document(entry.content)
                 check_content_matches_name(doc_name, header)
-                stored = engine.store.document(doc_name.ruc, doc_name.type_code, doc_name.serie or "", doc_name.numero or 0)
-                if stored is not None and stored["lot_ticket"] == row["ticket"]:
+                identity = (doc_name.ruc, doc_name.type_code, doc_name.serie or "", doc_name.numero or 0)
+                first_of_its_number = identity not in met
+                met.add(identity)
+                stored = engine.store.document(*identity)
+                if first_of_its_number and stored is not None and stored["lot_ticket"] == row["ticket"]:
                     # stored by this lot before a crash cut its settling short: its result, no duplicate
+                    # (a later entry with the number, however named, is a duplicate like any sendBill)
                     if stored["cdr_zip"]:
                         bundle.writestr(f"R-{doc_name.base}.zip", stored["cdr_zip"])
                     if stored["response_code"] != "0":

@@ -448,6 +448,82 @@ def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mo
     assert_fault(bill(mock, first), "1033", mock)  # to anyone else it is a duplicate
 
 
+def _send_lot(mock, entries: list[tuple[str, bytes]], number: int = 1) -> str:
+    """A lot of the given ``(entry name, XML)`` pairs, in that order (a name may come twice)."""
+    import io
+    import warnings
+    import zipfile
+
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name, which is the point
+        for name, xml in entries:
+            archive.writestr(name, xml)
+    username, password = _credentials(mock)
+    reply = call(mock.url(), "sendPack", {"fileName": f"{RUC}-LT-20261120-{number}.zip",
+                                          "contentFile": base64.b64encode(lot.getvalue()).decode()},
+                 username=username, password=password)
+    return reply.text("ticket")
+
+
+def _lot_results(reply: Reply) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(reply.text("content")))) as results:
+        return {name: results.read(name) for name in results.namelist()}
+
+
+#: F001-1 written zero-padded, with another sample's content (another total): the same number, other data
+_OTHER_F001_1 = (f"{RUC}-01-F001-00000001.xml", lambda: resign(signed_document(
+    f"{RUC}-01-F001-4.xml", issue_date=DAY, numero=1).replace(b"<cbc:ID>F001-1</cbc:ID>", b"<cbc:ID>F001-00000001</cbc:ID>")))
+_SAME_F001_1 = (f"{RUC}-01-F001-1.xml", lambda: signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+
+
+@pytest.mark.parametrize("second", [_OTHER_F001_1, _SAME_F001_1], ids=["other-name-and-content", "same-name"])
+def test_a_second_entry_with_the_number_of_an_earlier_one_is_a_duplicate(make_mock, second):
+    """Every entry of a lot is judged as a sendBill would be: the second one with a number is 1033, listed
+    in the errors, not reported accepted with the first one's CDR (and lost)."""
+    mock = make_mock(clock=CLOCK)
+    first = f"{RUC}-01-F001-1"
+    ticket = _send_lot(mock, [(f"{first}.xml", signed_document(f"{first}.xml", issue_date=DAY)),
+                              (second[0], second[1]())])
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99", final.body
+    results = _lot_results(final)
+    assert set(results) == {f"R-{first}.zip", f"R-{RUC}-LT-20261120-1-errors.txt"}
+    assert results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode().startswith(f"{second[0]}: 1033 - ")
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1)["file_name"] == f"{first}.zip"
+
+
+def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_number(make_mock, tmp_path):
+    """The takeover counts the stored document as the result of the first entry with its number only."""
+    from datetime import datetime, timedelta, timezone
+
+    from osemock.cpe.naming import parse_xml_name
+    from osemock.server.engine.auth import Principal
+    from osemock.server.engine.bill import process_document
+    from osemock.server.engine.intake import Received, parse_document
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    first = f"{RUC}-01-F001-1"
+    xml = signed_document(f"{first}.xml", issue_date=DAY)
+    ticket = _send_lot(mock, [(f"{first}.xml", xml), (_OTHER_F001_1[0], _OTHER_F001_1[1]())])
+    assert get_status(mock, ticket).text("statusCode") == "98"
+    engine = mock.app.engine  # the state a crash leaves: the first entry stored, the claim stale
+    root, header = parse_document(xml)
+    process_document(engine, Received(Principal(RUC, ""), parse_xml_name(f"{first}.xml"), xml, f"{first}.xml", xml,
+                                      root, header), engine.clock.now(), f"{first}.zip", lot=ticket)
+    with engine.store.transaction() as db:
+        db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
+                   ((datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(), ticket))
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99", final.body
+    results = _lot_results(final)
+    assert set(results) == {f"R-{first}.zip", f"R-{RUC}-LT-20261120-1-errors.txt"}
+    assert f"{_OTHER_F001_1[0]}: 1033 - " in results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode()
+
+
 # -- perceptions collect on the agent's own documents -------------------------------------------------------
 def _renamed(sample: str, old_id: bytes, new_id: bytes, issue_date: str, *more: tuple[bytes, bytes]) -> bytes:
     xml = signed_document(sample, issue_date=issue_date).replace(b"<cbc:ID>" + old_id + b"</cbc:ID>",
