@@ -6,7 +6,7 @@ the first one wins, as only one fault can be answered.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
@@ -62,11 +62,19 @@ def check_sender(engine: EngineState, principal: Principal, ruc: str) -> None:
         raise SunatError("0154", f"RUC del archivo {ruc} <> RUC del usuario {principal.ruc}")
 
 
-def parse_document(xml: bytes, service: str = DETAIL_PREFIX) -> tuple[etree._Element, DocumentHeader]:
-    """Parse and schema-validate one XML (0306, its detail naming ``service``)."""
+def parse_document(xml: bytes, service: str = DETAIL_PREFIX,
+                   name: naming.CpeName | None = None) -> tuple[etree._Element, DocumentHeader]:
+    """Parse and schema-validate one XML (0306, its detail naming ``service``); ``name``, the file it came
+    in, types a VoidedDocuments."""
     root = parse_xml(xml, service)
     xsd.validate(root, service)
-    return root, read_header(root)
+    header = read_header(root)
+    if name is not None and header.root == "VoidedDocuments" and name.type_code in ("RA", "RR"):
+        # An RA and an RR are both VoidedDocuments and no node of theirs holds a type, only an ID whose
+        # prefix row 8 of their sheets judges against the file name (2220) when the ticket is processed:
+        # the file name says which sheet applies, not the ID (which made an RA with ID RR-… a 1003).
+        header = replace(header, type_code=name.type_code)
+    return root, header
 
 
 def check_content_matches_name(name: naming.CpeName, header: DocumentHeader) -> None:
@@ -96,6 +104,6 @@ def receive(engine: EngineState, request: Request, operation: str) -> Received:
     check_sender(engine, principal, name.ruc)
     zip_bytes = engine.decode_content(request.content)
     entry = archive.read_single_xml(zip_bytes, name)
-    root, header = parse_document(entry.content, f"http://xxx.xxx.xxx{request.endpoint.path}")
+    root, header = parse_document(entry.content, f"http://xxx.xxx.xxx{request.endpoint.path}", name)
     check_content_matches_name(name, header)
     return Received(principal, name, zip_bytes, entry.name, entry.content, root, header)

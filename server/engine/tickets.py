@@ -180,7 +180,7 @@ def process_ticket(engine: EngineState, ticket: str) -> None:
 
 def _process_summary(engine: EngineState, row: Any) -> None:
     name = parse_zip_name(f"{row['file_name']}.zip")
-    root, header = parse_document(row["xml"])
+    root, header = parse_document(row["xml"], name=name)
     received = Received(Principal(row["sender_ruc"], ""), name, row["zip"], f"{name.base}.xml", row["xml"], root, header)
     received_at = datetime.fromisoformat(row["created_at"])
     # judged and applied in one write transaction: two summaries on the same document settled at once

@@ -248,6 +248,24 @@ def test_a_rejected_summary_changes_nothing(make_mock):
     assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)])) == "0"  # the name may be used again
 
 
+@pytest.mark.parametrize("build, path, other", [
+    (lambda: comunicacion_baja(DAY, [("01", "F001", 1)]), PATHS["sunat-beta"], "RR"),
+    (lambda: resumen_reversiones(DAY, [("20", "R001", 1)]), "/ol-ti-itemision-otroscpe-gem-beta/billService", "RA"),
+], ids=["RA-file-RR-id", "RR-file-RA-id"])
+def test_a_communication_whose_id_names_the_other_kind_is_a_2220_of_its_ticket(make_mock, build, path, other):
+    """An RA and an RR are both VoidedDocuments: the file name says which it is, and an ID naming the
+    other kind is an ID that differs from the file name's (row 8 of both sheets), judged when the ticket
+    is processed like any other — not a 1003 fault at sendSummary."""
+    mock = make_mock("sunat-beta", clock=CLOCK)
+    name, xml = build()
+    own = name.split("-", 1)[1]
+    xml = resign(xml.replace(f"<cbc:ID>{own}</cbc:ID>".encode(), f"<cbc:ID>{other}{own[2:]}</cbc:ID>".encode()))
+    status, code, cdr = settled(call(mock.url(path), "getStatus", {"ticket": send_summary(mock, name, xml, path)},
+                                     username=RUC + "MODDATOS", password="moddatos"))
+    assert (status, code) == ("99", "2220")
+    assert f'valor: "{other}{own[2:]}"' in cdr.xpath("//*[local-name()='Description']")[0].text
+
+
 # -- resumen diario -------------------------------------------------------------------------------------
 def test_resumen_diario_adds_modifies_and_voids_boletas(make_mock):
     mock = make_mock("ose", clock=CLOCK)
