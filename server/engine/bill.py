@@ -43,7 +43,7 @@ def run_checks(engine: EngineState, received: Received, received_at: datetime) -
     """Every registered business check over the document, in registration order.  Deadlines count to
     ``received_at``: a ticket settled a day later judges its file as of the day it came."""
     source = CheckInput(received.root, received.header, received.principal.ruc, store=engine.store,
-                        profile=engine.profile, now=received_at)
+                        profile=engine.profile, now=received_at, file_name=received.name)
     findings: list[Finding] = []
     for check in engine.checks:
         findings.extend(check(source))

@@ -35,19 +35,9 @@ from osemock.server.engine.intake import (
     Received, check_content_matches_name, check_name, check_sender, parse_document, receive,
 )
 from osemock.server.engine.summaries import apply_summary
-from osemock.server.engine.validation import Finding, split_findings
+from osemock.server.engine.validation import split_findings
 
 CLAIM_TIMEOUT = timedelta(seconds=60)
-
-
-def _file_level_verdict(received: Received) -> Finding | None:
-    """What SUNAT rejects before reading the lines: the ID or date of the summary ≠ its file name."""
-    name, header = received.name, received.header
-    if header.id != name.series_number:
-        return Finding("2220", "error", "cbc:ID", header.id or "")
-    if name.issue_date and header.issue_date != name.issue_date.isoformat():
-        return Finding("2346", "error", "cbc:IssueDate", header.issue_date or "")
-    return None
 
 
 def _open_ticket(engine: EngineState, received_at: datetime, **columns: Any) -> str:
@@ -191,10 +181,8 @@ def _process_summary(engine: EngineState, row: Any) -> None:
 
 def _settle_summary(engine: EngineState, db: Any, row: Any, name: Any, root: etree._Element, header: Any,
                     received: Received, received_at: datetime) -> None:
-    error = _file_level_verdict(received)
-    observations: list[Finding] = []
-    if error is None:
-        error, observations = split_findings(run_checks(engine, received, received_at))
+    # the sheet's rows in its order: the ID against the file name (2220) among them, at its row
+    error, observations = split_findings(run_checks(engine, received, received_at))
     code = error.code if error else "0"
     content = cdr.CdrContent(
         cdr_id=row["ticket"] if engine.profile.ticket_style == "prod" else engine.cdr_id(),

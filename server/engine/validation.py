@@ -16,6 +16,7 @@ from lxml import etree
 
 from osemock.cpe.catalog import lookup
 from osemock.cpe.document import DocumentHeader
+from osemock.cpe.naming import CpeName
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,11 @@ class Finding:
 
 @dataclass
 class CheckInput:
-    """What a check sees: the parsed document, its header, who sent it, and the mock's state.
+    """What a check sees: the parsed document, its header, who sent it, the name of the file it came in,
+    and the mock's state.
 
-    ``store``, ``profile`` and ``now`` are ``None`` offline (``osemock validate``): rules that need the
-    registry, the stored documents or the clock then stay silent.
+    ``file_name``, ``store``, ``profile`` and ``now`` are ``None`` offline (``osemock validate``): rules
+    that need the file name, the registry, the stored documents or the clock then stay silent.
     """
 
     root: etree._Element
@@ -57,6 +59,7 @@ class CheckInput:
     store: Any = None
     profile: Any = None
     now: datetime | None = None
+    file_name: CpeName | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

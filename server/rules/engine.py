@@ -18,9 +18,9 @@ from osemock.server.rules.patterns import Check, Runner, child_index, compile_ro
 from osemock.server.rules.workbook import SHEETS, rows
 
 #: Rows the protocol layer already decides: file name against content and duplicates at reception,
-#: a summary's ID against its file name when its ticket is processed (2220), an unknown ticket at
-#: getStatus (0127).  Not run twice.
-DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "2220", "0127"}
+#: an unknown ticket at getStatus (0127).  Not run twice.  (A summary's ID against its file name,
+#: 2220, is a rule of its row: what its sheet lists before it is judged first.)
+DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "0127"}
 
 
 _COMPILE_LOCK = threading.Lock()

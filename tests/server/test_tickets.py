@@ -20,8 +20,8 @@ from osemock.fixtures.summaries import RcLine, comunicacion_baja, resumen_diario
 from .envelopes import Reply, call, send_bill
 from .test_codes import RUC, assert_fault, resign
 
-#: The store-backed summary codes these tests prove over HTTP (for the proof ledgers).
-PROVEN_CODES = {"2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
+#: The summary codes these tests prove over HTTP, where the store and the file name are (for the proof ledgers).
+PROVEN_CODES = {"2220", "2223", "2324", "2663", "2987", "2282", "2957", "2989", "2990", "2105", "2398", "2323", "2375", "2750",
                 "2751", "2609", "2610", "3329", "3312", "3328"}
 DAY = "2026-11-20"
 CLOCK = f"{DAY}T18:00:00-05:00"
@@ -264,6 +264,22 @@ def test_a_communication_whose_id_names_the_other_kind_is_a_2220_of_its_ticket(m
                                      username=RUC + "MODDATOS", password="moddatos"))
     assert (status, code) == ("99", "2220")
     assert f'valor: "{other}{own[2:]}"' in cdr.xpath("//*[local-name()='Description']")[0].text
+
+
+def test_a_summary_is_judged_in_its_sheets_order_the_id_against_the_file_name_at_its_row(make_mock):
+    """The RA sheet's rows 8, 9 and 10 are 2220 (the ID ≠ the file name's), 2324 (presented before) and
+    2346 (the issue date ≠ the file name's): the same file sent again with another issue date is 2324,
+    and what comes before row 8 (row 6, the UBL version) is judged before the ID."""
+    mock = make_mock("sunat-beta", clock=CLOCK)
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    name, xml = comunicacion_baja(DAY, [("01", "F001", 1)])
+    assert summary_code(mock, name, xml) == "0"
+    redated = xml.replace(f"<cbc:IssueDate>{DAY}</cbc:IssueDate>".encode(), b"<cbc:IssueDate>2026-11-19</cbc:IssueDate>")
+    assert summary_code(mock, name, resign(redated.replace(f"<cbc:ReferenceDate>{DAY}<".encode(),
+                                                           b"<cbc:ReferenceDate>2026-11-19<"))) == "2324"
+    other_version = xml.replace(b"<cbc:UBLVersionID>2.0<", b"<cbc:UBLVersionID>2.1<").replace(
+        b"<cbc:ID>RA-20261120-1<", b"<cbc:ID>RA-20261120-9<")
+    assert summary_code(mock, f"{RUC}-RA-20261120-2", resign(other_version)) == "2074"
 
 
 # -- resumen diario -------------------------------------------------------------------------------------

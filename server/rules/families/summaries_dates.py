@@ -1,7 +1,8 @@
-"""The dates of a summary or a communication: its issue date against its ID and the reception day,
-the documents' date (cbc:ReferenceDate) against both.
+"""The ID and dates of a summary or a communication: its ID against its file name, its issue date
+against its ID and the reception day, the documents' date (cbc:ReferenceDate) against both.
 
-Rules that need the reception day read the mock's clock (``source.now``); offline they stay silent.
+Rules that need the file name or the reception day read them from the request (``source.file_name``,
+the mock's clock ``source.now``); offline they stay silent.
 """
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def _date(root: Node, tag: str) -> date | None:
 def _received(source: Any) -> date | None:
     """The day the summary is received: the mock's clock; ``None`` offline (the rule stays silent)."""
     return source.now.date() if source is not None and getattr(source, "now", None) is not None else None
+
+
+# -- the ID ------------------------------------------------------------------------------------------
+@python_rule("2220", "cbc:ID", sheets=SHEETS)
+def id_not_the_file_names(root: Node, source: Any) -> Violations:
+    """The cbc:ID is the ID the file name carries (``{RUC}-RA-YYYYMMDD-n``).  Judged at its row, when the
+    ticket is processed: after the versions (rows 5–7), before "presented before" (2223 / 2324) and the
+    issue date (2346) — an ID that names the other kind of VoidedDocuments (``RR-…`` in an RA) included."""
+    name = getattr(source, "file_name", None)
+    summary_id = (root.findtext(f"{{{ns.CBC}}}ID") or "").strip()
+    if name is not None and summary_id != name.series_number:
+        yield "cbc:ID", summary_id
 
 
 @python_rule("2346", "IssueDate", sheets=SHEETS)
