@@ -142,6 +142,9 @@ class ConsultAnswer:
     message: str
     document_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    printable: bool = False
+    """Whether the mock holds the document's XML, which its printed representation is drawn from (a
+    boleta informed only in a resumen diario has none: the RC line carries no items, names or hash)."""
 
 
 def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, issue_date: str, total: str) -> ConsultAnswer:
@@ -164,7 +167,7 @@ def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, iss
                 "voided": "El comprobante fue comunicado de baja (anulado)."}
     return ConsultAnswer(True, row["status"], messages.get(row["status"], row["status"]), row["id"],
                          {"issue_date": row["issue_date"], "total": row["payable_amount"], "currency": row["currency"],
-                          "response_code": row["response_code"]})
+                          "response_code": row["response_code"]}, printable=bool(row["xml"]))
 
 
 def _same_amount(given: str, stored: str | None) -> bool:

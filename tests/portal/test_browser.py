@@ -74,6 +74,36 @@ def test_buyer_consult_form(filled, tab):
     assert "no coinciden" in tab.locator("#answer").inner_text()
 
 
+def test_consult_offers_the_printed_pdf_only_for_a_document_whose_xml_it_holds(filled, tab):
+    """A boleta informed only in a resumen diario is valid, but the mock holds no XML of it to print:
+    no "Representación impresa" link to a PDF that is not there; a factura sent whole has one."""
+    from osemock.fixtures.summaries import RcLine, resumen_diario
+
+    client = filled.client()
+    _, summary = resumen_diario(DAY, [RcLine("03", "B001-7", "1", "59.00")])
+    assert client.get_status(client.send_summary(summary).ticket, wait=True, interval=0.1).accepted
+
+    def consult(type_code: str, serie: str, numero: str, total: str):
+        tab.goto(filled.url("/consult"))
+        tab.fill("input[name=ruc]", RUC)
+        tab.select_option("select[name=type]", type_code)
+        tab.fill("input[name=serie]", serie)
+        tab.fill("input[name=numero]", numero)
+        tab.fill("input[name=issue_date]", DAY)
+        tab.fill("input[name=total]", total)
+        tab.click("button[type=submit]")
+        return tab.locator("#answer")
+
+    answer = consult("03", "B001", "7", "59.00")
+    assert "válido" in answer.inner_text()
+    assert answer.locator("a", has_text="Representación impresa").count() == 0
+    assert "resumen diario" in answer.locator("#not-printable").inner_text()
+    answer = consult("01", "F001", "1", "354.00")
+    link = answer.locator("a", has_text="Representación impresa")
+    printed = tab.request.get(filled.url(link.get_attribute("href")))
+    assert printed.status == 200 and printed.headers["content-type"] == "application/pdf"
+
+
 def test_journal_refreshes_itself_and_emitters_list(filled, tab):
     tab.goto(filled.url("/journal"))
     before = tab.locator("#journal tbody tr").count()
