@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from importlib.resources import files
 from types import MappingProxyType
@@ -38,3 +39,14 @@ def entries(number: str) -> dict[str, Mapping[str, str]]:
 def catalog(number: str) -> frozenset[str]:
     """The codes of catalog ``number`` (``"02"``, ``"13"``…); empty when SUNAT ships none."""
     return frozenset(entries(number))
+
+
+#: SUNAT's "Parámetros (NNN)" tables (the workbook's LISTADOS column) that are catalogs the mock holds:
+#: 006 is catálogo 06 (identity documents), 019 catálogo 22 (perception regimes and their rates)…
+PARAMETROS = {"005": "05", "006": "06", "017": "11", "018": "19", "019": "22"}
+
+
+def parametros_catalog(listado: str) -> str | None:
+    """The catalog number of a LISTADOS cell naming a "Parámetros (NNN)" table the mock holds, else ``None``."""
+    match = re.fullmatch(r"Parámetros \((\d{3})\)", listado.strip())
+    return PARAMETROS.get(match[1]) if match else None

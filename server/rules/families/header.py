@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from osemock.server.rules.catalogs import catalog
+from osemock.server.rules.catalogs import catalog, parametros_catalog
 from osemock.server.rules.guards import Guard, add_guard
 from osemock.server.rules.patterns import Check, compile_sentence, each, sentence, short, text, unique, xpath
 from osemock.server.rules.workbook import WorkbookRow
@@ -52,6 +52,8 @@ HEADER_GUARDS = [
 for _guard in HEADER_GUARDS:
     add_guard(_guard)
 
+_OPERATION_LIST = r"""(['"]\d{4}['"](?:(?:,?\s+o\s+|,\s*|\s+)['"]\d{4}['"])*)"""
+
 #: Other wordings of a condition → the wording the guards and sentences know.
 REWORDINGS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^Si existe tag de \"Adquiriente o usuario\" y ", "Si "),
@@ -63,6 +65,11 @@ REWORDINGS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^Si el atributo existe, el valor del atributo no existe en el listado$",
      "Si el Tag UBL existe, el valor del Tag UBL no está en el listado"),
     (r"^Si el formato del Tag UBL es diferente a alfanumérico", "El formato del Tag UBL es diferente a alfanumérico"),
+    # a list of operation types in double quotes, or with an "o" left out ('0203' '0204'): the guard's wording
+    (rf"^(Si 'Tipo de operación' es ){_OPERATION_LIST}", lambda m: m[1] + " o ".join(f"'{code}'" for code in re.findall(r"\d{4}", m[2]))),
+    # the value that is the violation, named with its description (boleta row 93: "es 6-RUC")
+    (r", el valor del Tag UBL es (\w)-RUC$", r", el valor del Tag UBL es '\1'"),
+    (r",? y el valor del Tag UBL es diferente al listado y gui[oó]n '-'$", ", el Tag UBL es diferente al listado y diferente de guión '-'"),
 ]
 
 
@@ -153,10 +160,11 @@ def forbidden(row: WorkbookRow, path: str | None) -> Check | None:
 
 @family_sentence
 def catalog_or_dash(row: WorkbookRow, path: str | None) -> Check | None:
-    """"El Tag UBL es diferente al listado y diferente de guión '-'": a catalog code or a dash."""
+    """"El Tag UBL es diferente al listado y diferente de guión '-'": a catalog code or a dash.  The list
+    is a catalog, or a "Parámetros" table that is one (factura row 98's Parámetros (006): catálogo 06)."""
     match = re.fullmatch(r"El Tag UBL es diferente al listado (?:y diferente de|o) gui[oó]n(?: '-')?", row.condition.strip())
     listed = re.search(r"Cat[aá]logo\s*\(?0*(\d+)", row.listado)
-    number = f"{int(listed[1]):02d}" if listed else None
+    number = f"{int(listed[1]):02d}" if listed else parametros_catalog(row.listado)
     if path is None or match is None or not number or not catalog(number):
         return None
     allowed = catalog(number) | {"-"}

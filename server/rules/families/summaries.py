@@ -26,7 +26,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules import patterns
-from osemock.server.rules.catalogs import catalog, entries
+from osemock.server.rules.catalogs import catalog, entries, parametros_catalog
 from osemock.server.rules.guards import normalise_rest
 from osemock.server.rules.patterns import Check, sentence
 from osemock.server.rules.workbook import WorkbookRow
@@ -164,13 +164,8 @@ def _regex_alternatives(text: str) -> re.Pattern[str] | None:
         return None
 
 
-#: SUNAT's "Parámetros (NNN)" lists and the catalogs that hold them.
-PARAMETROS = {"005": "05", "006": "06", "017": "11", "018": "19", "019": "22"}
-
-
 def _listado(row: WorkbookRow) -> str | None:
-    match = re.fullmatch(r"Parámetros \((\d{3})\)", row.listado.strip())
-    return PARAMETROS.get(match[1]) if match else None
+    return parametros_catalog(row.listado)
 
 
 def _fixed_pen(path: str) -> patterns.Runner:

@@ -81,6 +81,8 @@ EDITS = [
     Edit("2800", FACTURA, _customer("1", "12345678"), why="domestic factura to a DNI"),
     Edit("2800", FACTURA, _operation("0112") + _customer("4", "001234567"), why="0112 to a carnet"),
     Edit("2800", EXPORT, _customer("6", "20100070970"), why="export to a RUC without leyenda 2008"),
+    Edit("2800", BOLETA, _operation("0401") + _customer("6", "20100070970"), why="boleta 0401 to a RUC"),
+    Edit("2800", EXPORT, _customer("Z", "US-TAX-998877"), why="export to a document type outside catalog 06"),
     Edit("2016", CREDIT, [("set", f"{CUSTOMER_ID}/@schemeID", "9")], why="document type outside catalog 06"),
     Edit("2511", DEBIT, [("set", f"{SUPPLIER}/cac:PartyIdentification/cbc:ID/@schemeID", "1")], why="emitter not a RUC"),
     Edit("3014", FACTURA, [("after", "/*/cbc:Note", "<cbc:Note languageLocaleID='1000'>OTRA LEYENDA</cbc:Note>")],
@@ -139,6 +141,8 @@ SILENT = [
     (EXPORT, _customer("6", "20100070970") + [("after", "/*/cbc:Note", "<cbc:Note languageLocaleID='2008'>"
                                                 "VENTA EXONERADA DEL IGV-ISC-IPM</cbc:Note>")], "export with leyenda 2008"),
     (EXPORT, _customer("-", "-"), "export to an undocumented customer"),
+    (BOLETA, _operation("0401"), "boleta 0401 to a DNI"),
+    (BOLETA, _operation("0401") + _customer("0", "US-TAX-998877"), "boleta 0401 to a non-domiciled customer without RUC"),
     (FACTURA, [("set", "/*/cbc:ID", "0001-123")], "contingency numbering"),
     (FACTURA, _operation("1001") + [("after", "/*/cbc:Note", "<cbc:Note languageLocaleID='2006'>Operación sujeta a "
                                      "detracción</cbc:Note>")], "detraccion with its leyenda"),
@@ -163,6 +167,17 @@ def test_valid_variation_is_silent(base, steps, why):
                     "2098", "2100", "2092", "2022", "2014", "2021", "1037"}
     result = lint(edited(Edit("0", base, steps)), base)
     assert [f.code for f in result.findings if f.code in header_codes or f.code == "0306"] == [], why
+
+
+@pytest.mark.parametrize("base, steps, why", [
+    (BOLETA, _operation("0401") + _customer("6", "20100070970"), "boleta row 93: 0401 to a RUC"),
+    (BOLETA, _operation("0208") + _customer("6", "20100070970"), "boleta row 93: 0208 to a RUC"),
+    (EXPORT, _customer("Z", "US-TAX-998877"), "factura row 98: an export to a type neither in catalog 06 nor '-'"),
+])
+def test_the_customer_document_type_an_operation_allows(base, steps, why):
+    """Boleta row 93 ('…0401, el valor del Tag UBL es 6-RUC') and factura row 98 ('…es diferente al listado y
+    guion', the list being Parámetros (006), catálogo 06) judge the document alone: the first error is 2800."""
+    assert lint(edited(Edit("2800", base, steps)), base).verdict == "2800", why
 
 
 def test_operation_types_the_workbook_names_beyond_the_catalog():
