@@ -53,6 +53,16 @@ def charge_is_base_times_factor(root: Node, source: Any) -> Violations:
     yield from _charge_off_its_factor(root)
 
 
+@python_rule("2798", "cac:AllowanceCharge/cbc:Amount", sheets=("factura", "boleta"))
+def perception_is_base_times_factor(root: Node, source: Any) -> Violations:
+    """The perception (reasons 51, 52, 53) = its base × its factor (± 1): factura row 466, boleta row 460.
+    Their LISTADOS column names Parámetros (019), the regimes' rates (catálogo 22), but the condition
+    multiplies the document's own fields; a perception without a factor is not judged here.  On a
+    factura 3307 (every charge with a factor, row 400) answers first; on a boleta that row is the
+    observation 4322, and this error is what refuses the document."""
+    yield from _charge_off_its_factor(root, "51", "52", "53")
+
+
 @python_rule("3263", "cac:AllowanceCharge/cbc:Amount", sheets=("factura",))
 def retention_is_base_times_rate(root: Node, source: Any) -> Violations:
     """The IGV retention (reason 62) = the operation's amount × the retention rate as a factor (± 1)."""

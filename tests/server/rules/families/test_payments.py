@@ -15,6 +15,7 @@ PERCEPCION = "20123456789-01-F001-41.xml"
 ANTICIPO = "20123456789-01-F001-42.xml"
 CUOTAS = "20123456789-01-F001-43.xml"  # al crédito, two cuotas, global discount 03 with a factor
 BOLETA = "20123456789-03-B001-1.xml"
+BOLETA_PERCEPCION = "20123456789-03-B001-40.xml"  # perception 51: 354.00 × 0.02 = 7.08
 NOTA_CREDITO = "20123456789-07-FC01-1.xml"
 NOTA_DEBITO = "20123456789-08-FD01-1.xml"
 
@@ -122,6 +123,9 @@ EDITS = [
     Edit("3307", CUOTAS, [("set", f"{CHARGE}/cbc:Amount", "150.00")], why="a discount off its base times factor"),
     Edit("4322", BOLETA, [("before", BEFORE_TAXES, charge("false", "03", "10.00", "100.00", "0.05"))],
          why="a boleta discount off its base times factor"),
+    Edit("2798", BOLETA_PERCEPCION, [("set", f"{CHARGE}/cbc:Amount", "9.00"),
+                                     ("set", "/*/cac:PaymentTerms[cbc:ID='Percepcion']/cbc:Amount", "363.00")],
+         why="a boleta's perception off its base times factor"),
     Edit("4291", CUOTAS, [("set", f"{CHARGE}/cbc:AllowanceChargeReasonCode", "00")], why="a line discount code at document level"),
     Edit("3072", CUOTAS, [("remove", f"{CHARGE}/cbc:AllowanceChargeReasonCode")], why="a discount without its reason"),
     Edit("3114", CUOTAS, [("set", f"{CHARGE}/cbc:ChargeIndicator", "true")], why="discount 03 flagged as a charge"),
@@ -168,6 +172,23 @@ SILENT = [
 def test_valid_variation_stays_silent(edit):
     result = lint(edited(edit), edit.base)
     assert [f.code for f in result.findings] == []
+
+
+def _perception(amount: str, total: str) -> list[tuple]:
+    return [("set", f"{CHARGE}/cbc:Amount", amount), ("set", "/*/cac:PaymentTerms[cbc:ID='Percepcion']/cbc:Amount", total)]
+
+
+@pytest.mark.parametrize("base, code, wrong, near", [
+    (BOLETA_PERCEPCION, "2798", _perception("9.00", "363.00"), _perception("8.00", "362.00")),  # 7.08 due
+    (PERCEPCION, "3307", _perception("26.00", "1206.00"), _perception("24.50", "1204.50")),    # 23.60 due
+])
+def test_a_perception_off_its_base_times_factor_is_refused(base, code, wrong, near):
+    """Boleta row 460 (2798) refuses a perception that is not its base × its factor (± 1); the boleta's
+    row for every charge (4322) only observes it.  On a factura that row (400) is the error 3307, and
+    it comes first.  Within the tolerance of 1 both pass."""
+    result = lint(edited(Edit(code, base, wrong)), base)
+    assert result.verdict == code, [f.code for f in result.findings]
+    assert lint(edited(Edit("", base, near)), base).accepted
 
 
 def test_a_perception_in_soles_on_a_dollar_invoice_stays_silent():
