@@ -3,8 +3,10 @@
     osemock rules coverage > docs/RULE_COVERAGE.md
 
 A row is *implemented* when a compiled check or the protocol layer decides it, *needs external data*
-when its condition depends on a SUNAT list (LISTADOS: padrones, autorizaciones) the mock does not
-hold, and *not implemented* otherwise.
+when its condition reads a SUNAT list (LISTADOS: padrones, autorizaciones) the mock does not hold, and
+*not implemented* otherwise.  A LISTADOS cell alone does not make a row external: boleta row 93 names
+Parámetros (006) and row 460 Parámetros (019), yet their conditions ("…el valor del Tag UBL es 6-RUC",
+"…es diferente a 'Base imponible percepción' * 'Factor'") are judged from the document alone.
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from osemock.server.rules.workbook import WorkbookRow, rows
 REPORT_SHEETS = ("factura", "boleta", "nota_credito", "nota_debito", "firma", "resumen_diario",
                  "comunicacion_baja", "resumen_reversiones", "retencion", "percepcion")
 _INTERNAL_LISTS = ("Catálogo", "Comprobantes de pago electrónico")
+#: How a condition reads the list its LISTADOS cell names ("no existe en el listado", "ind_padron",
+#: "afiliado al 'SEE-Empresas supervisadas'").
+_READS_A_LIST = re.compile(r"listado|padr[oó]n|afiliado|pertenece", re.IGNORECASE)
 
 
 _NOT_FOR_OSE = re.compile(r"no aplica para (?:el )?(?:SEE-)?OSE", re.IGNORECASE)
@@ -30,7 +35,7 @@ def status(row: WorkbookRow, implemented: set[int]) -> str:
         return "implemented"
     if _NOT_FOR_OSE.search(row.condition):
         return "not for OSE"
-    if row.listado and not row.listado.startswith(_INTERNAL_LISTS):
+    if row.listado and not row.listado.startswith(_INTERNAL_LISTS) and _READS_A_LIST.search(row.condition):
         return "needs external data"
     return "not implemented"
 

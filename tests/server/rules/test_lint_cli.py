@@ -66,6 +66,22 @@ def test_coverage_report_is_current():
     assert committed == report()
 
 
+def test_a_row_that_names_a_list_without_reading_it_is_not_external_data():
+    """The LISTADOS cell alone does not make a row "needs external data": its condition must read the list
+    (boleta row 93 names Parámetros (006) and states the forbidden value itself, 6-RUC)."""
+    from osemock.server.rules.coverage import status
+    from osemock.server.rules.workbook import WorkbookRow
+
+    def row(condition: str, listado: str) -> WorkbookRow:
+        return WorkbookRow("boleta", 1, "", "/Invoice/cbc:X", condition, "error", "2800", listado)
+
+    assert status(row("Si 'Tipo de operación' es '0401', el valor del Tag UBL es 6-RUC", "Parámetros (006)"), set()) \
+        == "not implemented"
+    assert status(row("El valor del Tag UBL no existe en el listado", "Contribuyentes"), set()) == "needs external data"
+    assert status(row("Si existe ind_padron igual a '03' para el RUC", "Padrones Contribuyentes"), set()) \
+        == "needs external data"
+
+
 def test_validate_verifies_a_signed_documents_signature(tmp_path, capsys):
     """A signed document is judged as a sendBill judges it: changed after signing, it is 2335 offline too."""
     path = tmp_path / "20123456789-01-F001-1.xml"
