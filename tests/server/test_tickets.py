@@ -325,6 +325,23 @@ def test_resumen_diario_on_voided_boletas_and_the_seven_days(make_mock):
     assert summary_code(late, name, xml) == "2957"
 
 
+def test_a_resumen_diario_cannot_void_an_old_boleta_by_stating_a_recent_reference_date(make_mock):
+    """2957 (RC row 36) counts from the voided boleta's issue date ("…desde su fecha de emision", the row's
+    list of electronic documents): a summary whose ReferenceDate is recent voided a boleta of any age."""
+    from osemock.server.admin.client import AdminClient
+
+    mock = make_mock("ose", clock="2026-11-10T12:00:00-05:00")
+    assert bill(mock, f"{RUC}-03-B001-1", issue_date="2026-11-10").status == 200
+    assert bill(mock, f"{RUC}-03-B001-20", issue_date="2026-11-10").status == 200
+    AdminClient(mock.base_url).freeze("2026-11-17T12:00:00-05:00")
+    name, xml = resumen_diario("2026-11-17", [RcLine("03", "B001-20", "3")], reference_date="2026-11-17")
+    assert summary_code(mock, name, xml) == "0"  # the seventh day: still in time
+    AdminClient(mock.base_url).freeze("2026-11-25T12:00:00-05:00")
+    name, xml = resumen_diario("2026-11-25", [RcLine("03", "B001-1", "3")], number=2, reference_date="2026-11-25")
+    assert summary_code(mock, name, xml) == "2957"
+    assert consult(mock, "03", "B001", 1) == "0001"
+
+
 # -- resumen de reversiones ---------------------------------------------------------------------------------
 def test_reversion_voids_a_retention(make_mock):
     mock = make_mock("ose", clock=CLOCK)

@@ -40,6 +40,11 @@ def _stored(root: etree._Element, source: Any, type_code: str, serie: str, numer
     return source.store.document(_emitter(root), type_code, serie, numero)
 
 
+def stored_document(root: etree._Element, source: Any, type_code: str, serie: str, numero: int | None) -> Any:
+    """The store's row of a document a summary speaks about; ``None`` offline or when it holds none."""
+    return _stored(root, source, type_code, serie, numero) if _with_store(source) else None
+
+
 def _presented_before(root: etree._Element, source: Any) -> Violations:
     if not _with_store(source):
         return

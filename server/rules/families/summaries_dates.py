@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from osemock.cpe import ns
-from osemock.cpe.numbers import digits
+from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.backend import python_rule
+from osemock.server.rules.families.informed_documents import stored_document
 from osemock.server.rules.families.summaries import LINE, RC, SHEETS, VOIDS, Node, Violations, child_text, lines_of
 from osemock.server.rules.patterns import xp
 
@@ -84,12 +85,32 @@ def summary_sent_late(root: Node, source: Any) -> Violations:
 @python_rule("2957", "DocumentTypeCode", sheets=RC)
 def voided_too_late_in_summary(root: Node, source: Any) -> Violations:
     """An electronic boleta or note (serie not starting with a digit) is voided (state 3) more than 7
-    days after its issue date (the summary's cbc:ReferenceDate)."""
-    if not _late(root, source):
+    days after its issue date.  Row 36 counts from 'Fecha de emisión de los documentos' (the summary's
+    cbc:ReferenceDate) and names the list of electronic documents, where the document's own issue date
+    is ("…exceder el plazo desde su fecha de emision"); unlike the RA's, the RC sheet has no row (2375)
+    that holds the two equal, so a summary stating a recent ReferenceDate voided a boleta of any age.
+    The window is judged on both: the ReferenceDate, and the issue date of the document the store holds
+    (a boleta sent by sendBill, or informed by an earlier summary)."""
+    received = _received(source)
+    if received is None:
         return
+    late_reference = _late(root, source)
     for line in xp(root, f"{LINE}[cac:Status/cbc:ConditionCode='3']"):
-        if not digits(child_text(line, "cbc:ID")[:1]):
-            yield "cbc:DocumentTypeCode", child_text(line, "cbc:ID")
+        document_id = child_text(line, "cbc:ID")
+        if digits(document_id[:1]):
+            continue
+        serie, _, numero = document_id.partition("-")
+        stored = stored_document(root, source, child_text(line, "cbc:DocumentTypeCode"), serie, correlativo(numero))
+        issued = _iso_date(stored["issue_date"]) if stored is not None and stored["issue_date"] else None
+        if late_reference or (issued is not None and received - issued > timedelta(days=7)):
+            yield "cbc:DocumentTypeCode", document_id
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 @python_rule("2957", "DocumentNumberID", sheets=("comunicacion_baja",))
