@@ -325,6 +325,22 @@ def test_resumen_diario_on_voided_boletas_and_the_seven_days(make_mock):
     assert summary_code(late, name, xml) == "2957"
 
 
+def test_the_lines_of_one_resumen_diario_are_judged_together(make_mock):
+    """A boleta an earlier line of the same summary adds counts as informed for 2663 (row 29), as it does
+    for 2989: added and modified in one send is 3095 (row 38), which 2663 used to answer first; added
+    and voided in one send no row forbids, and the boleta is kept, voided.  A void before the add is
+    still 2663."""
+    mock = make_mock("ose", clock=CLOCK)
+    added_and_modified = [RcLine("03", "B001-70"), RcLine("03", "B001-70", "2", "70.80")]
+    assert summary_code(mock, *resumen_diario(DAY, added_and_modified)) == "3095"
+    added_and_voided = [RcLine("03", "B001-71"), RcLine("03", "B001-71", "3")]
+    assert summary_code(mock, *resumen_diario(DAY, added_and_voided, number=2)) == "0"
+    assert consult(mock, "03", "B001", 71) == "0003"
+    voided_then_added = [RcLine("03", "B001-72", "3"), RcLine("03", "B001-72")]
+    assert summary_code(mock, *resumen_diario(DAY, voided_then_added, number=3)) == "2663"
+    assert consult(mock, "03", "B001", 70) != "0001" and consult(mock, "03", "B001", 72) != "0001"
+
+
 def test_a_resumen_diario_cannot_void_an_old_boleta_by_stating_a_recent_reference_date(make_mock):
     """2957 (RC row 36) counts from the voided boleta's issue date ("…desde su fecha de emision", the row's
     list of electronic documents): a summary whose ReferenceDate is recent voided a boleta of any age."""

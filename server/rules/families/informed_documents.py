@@ -62,11 +62,19 @@ python_rule("2324", "cbc:ID", sheets=_RA)(_presented_before)
 # -- resumen diario ------------------------------------------------------------------------------------
 @python_rule("2663", "SummaryDocumentsLine/cbc:ID", sheets=_RC)
 def rc_modifies_an_unknown_document(root: etree._Element, source: Any) -> Violations:
-    """An RC line that modifies (2) or voids (3) a document nobody informed."""
+    """An RC line that modifies (2) or voids (3) a document nobody informed.  A document an earlier line
+    of the same summary adds (1) counts as informed, as it does for a note's boleta (2989): added and
+    modified in one send is 3095's (row 38), which this row (29) would otherwise always answer first;
+    added and voided in one send no row forbids (:func:`apply_summary` keeps the boleta, voided)."""
     if not _with_store(source):
         return
+    added: set[tuple[str, str, int | None]] = set()
     for line in summary_lines(root):
-        if line.operation in (MODIFY, VOID) and _stored(root, source, line.type_code, line.serie, line.numero) is None:
+        document = (line.type_code, line.serie, line.numero)
+        if line.operation == ADD:
+            added.add(document)
+        elif line.operation in (MODIFY, VOID) and document not in added \
+                and _stored(root, source, line.type_code, line.serie, line.numero) is None:
             yield "sac:SummaryDocumentsLine/cbc:ID", line.label
 
 
