@@ -3,6 +3,11 @@
 SUNAT splits its billService by document family (facturas/boletas/notas + RC/RA at ``itcpfegem``,
 retenciones/percepciones + RR at ``otroscpe``); an OSE exposes one ``/ol-ti-itcpe/billService`` for
 everything (PROTOCOL.md §1).  A file type sent to a path that does not take it is 0151.
+
+Each path answers the operations its WSDL declares and no other (§1.2, §1.3): SUNAT's billService has
+getStatusAR but no getStatusCdr (SUNAT keeps that in billConsultService), an OSE's billService adds
+getStatusCdr and has no getStatusAR.  An operation the path does not declare is unknown there, as it
+would be to the real service's SOAP stack.
 """
 from __future__ import annotations
 
@@ -10,6 +15,12 @@ from dataclasses import dataclass
 
 _FACTURA_FAMILY = frozenset({"01", "03", "04", "07", "08"})
 _OTROS_FAMILY = frozenset({"20", "40"})
+
+_SENDING = frozenset({"sendBill", "sendSummary", "sendPack", "getStatus"})
+#: The operations of each WSDL set (the files under ``server/soap/wsdl/`` declare exactly these).
+OSE_OPERATIONS = _SENDING | {"getStatusCdr"}
+SUNAT_OPERATIONS = _SENDING | {"getStatusAR"}
+CONSULT_OPERATIONS = frozenset({"getStatus", "getStatusCdr"})
 
 
 @dataclass(frozen=True)
@@ -24,15 +35,16 @@ class Endpoint:
     document_types: frozenset[str] = frozenset()
     summary_types: frozenset[str] = frozenset()
     lots: bool = False
-    get_status_cdr: bool = False
-    """Whether billService here also declares getStatusCdr (OSEs do, SUNAT does not)."""
+    operations: frozenset[str] = SUNAT_OPERATIONS
+    """The operations the path's WSDL declares; any other is answered as an unknown operation."""
 
 
 ENDPOINTS: dict[str, Endpoint] = {
     e.path: e
     for e in (
         Endpoint("/ol-ti-itcpe/billService", "bill", "ose",
-                 _FACTURA_FAMILY | _OTROS_FAMILY, frozenset({"RC", "RA", "RR"}), lots=True, get_status_cdr=True),
+                 _FACTURA_FAMILY | _OTROS_FAMILY, frozenset({"RC", "RA", "RR"}), lots=True,
+                 operations=OSE_OPERATIONS),
         Endpoint("/ol-ti-itcpfegem-beta/billService", "bill", "sunat-beta",
                  _FACTURA_FAMILY, frozenset({"RC", "RA"}), lots=True),
         Endpoint("/ol-ti-itcpfegem/billService", "bill", "sunat-prod",
@@ -41,7 +53,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                  _OTROS_FAMILY, frozenset({"RR"})),
         Endpoint("/ol-ti-itemision-otroscpe-gem/billService", "bill", "sunat-otroscpe-prod",
                  _OTROS_FAMILY, frozenset({"RR"})),
-        Endpoint("/ol-it-wsconscpegem/billConsultService", "consult", "consult"),
+        Endpoint("/ol-it-wsconscpegem/billConsultService", "consult", "consult", operations=CONSULT_OPERATIONS),
     )
 }
 

@@ -67,8 +67,8 @@ def _bizlinks_status_cdr(envelope: Any) -> dict[str, Any] | None:
     return values
 
 
-class BillService(ServiceBase):
-    """billService: the operations of SUNAT's and OSEs' WSDLs (getStatusCdr is the OSE addition)."""
+class Exchange(ServiceBase):
+    """billService's own operations, at SUNAT and at an OSE alike: send, and follow a ticket."""
 
     @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
     def sendBill(ctx, fileName, contentFile, partyType):  # noqa: N802,N803 - wire names
@@ -86,10 +86,18 @@ class BillService(ServiceBase):
     def getStatus(ctx, ticket):  # noqa: N802
         return _engine_call(ctx, "getStatus", ticket=ticket)
 
+
+class StatusCdr(ServiceBase):
+    """getStatusCdr: an OSE's billService and SUNAT's billConsultService declare it."""
+
     @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
     def getStatusCdr(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
         return _engine_call(ctx, "getStatusCdr", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
                             serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
+
+
+class StatusAR(ServiceBase):
+    """getStatusAR: SUNAT's 2026 billService WSDLs declare it (an OSE's does not)."""
 
     @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
     def getStatusAR(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
@@ -97,17 +105,12 @@ class BillService(ServiceBase):
                             serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
 
 
-class BillConsultService(ServiceBase):
-    """billConsultService: state and CDR of a document by RUC, type, serie and number."""
+class ConsultStatus(ServiceBase):
+    """billConsultService's getStatus: the state of a document by RUC, type, serie and number."""
 
     @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
     def getStatus(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
         return _engine_call(ctx, "getStatus", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
-                            serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
-
-    @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Unicode)
-    def getStatusCdr(ctx, rucComprobante, tipoComprobante, serieComprobante, numeroComprobante):  # noqa: N802,N803
-        return _engine_call(ctx, "getStatusCdr", rucComprobante=rucComprobante, tipoComprobante=tipoComprobante,
                             serieComprobante=serieComprobante, numeroComprobante=numeroComprobante)
 
 
@@ -159,8 +162,14 @@ def _outcome(answer: Any, error: Any) -> str:
 
 
 def build_application(engine: Engine, endpoint: Endpoint) -> Application:
-    """The spyne application of one served path, carrying its engine and endpoint."""
-    services = [BillService] if endpoint.service == "bill" else [BillConsultService]
+    """The spyne application of one served path, carrying its engine and endpoint.
+
+    It knows only the operations the path's WSDL declares (``endpoint.operations``): anything else is
+    spyne's unknown resource, answered as the unknown operation it is (SUNAT's billService has no
+    getStatusCdr, an OSE's no getStatusAR; PROTOCOL.md §1.3)."""
+    lookups = [service for operation, service in (("getStatusCdr", StatusCdr), ("getStatusAR", StatusAR))
+               if operation in endpoint.operations]
+    services = [Exchange if endpoint.service == "bill" else ConsultStatus, *lookups]
     app = Application(services, tns=TNS, name="billService" if endpoint.service == "bill" else "billConsultService",
                       in_protocol=Soap11(), out_protocol=SunatSoap11())
     app.osemock_engine = engine

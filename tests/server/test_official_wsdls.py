@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
+from lxml import etree
 from zeep import Client, Settings
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
 
 from osemock.cpe.archive import first_xml, write_document_zip
 from osemock.fixtures import signed_document
+from osemock.server import soap as soap_package
+from osemock.server.engine.endpoints import ENDPOINTS
+
+from .envelopes import CREDENTIALS, call
 
 from ..conftest import SHARED
 
@@ -150,3 +156,36 @@ def test_wsdl_files_are_served(ose, path, query):
     if query == "?wsdl":
         assert f'location="{ose.url()}"'.encode() in response.content
         assert b'soapAction="urn:sendBill"' in response.content and b'soapAction="urn:getStatusCdr"' in response.content
+
+
+OPERATIONS = {
+    "sendBill": {"fileName": f"{RUC}-01-F001-1.zip", "contentFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="},
+    "sendSummary": {"fileName": f"{RUC}-RC-20261120-1.zip", "contentFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="},
+    "sendPack": {"fileName": f"{RUC}-LT-20261120-1.zip", "contentFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="},
+    "getStatus": {"ticket": "1703154974517"},
+    "getStatusCdr": {"rucComprobante": RUC, "tipoComprobante": "01", "serieComprobante": "F001", "numeroComprobante": "1"},
+    "getStatusAR": {"rucComprobante": RUC, "tipoComprobante": "01", "serieComprobante": "F001", "numeroComprobante": "1"},
+}
+
+
+def _served_operations(wsdl_set: str) -> set[str]:
+    """The operations the WSDL files the mock serves at a path declare."""
+    folder = Path(soap_package.__file__).parent / "wsdl" / wsdl_set
+    return {name for path in folder.glob("*.wsdl") for name in etree.parse(str(path)).xpath(
+        "//*[local-name()='portType']/*[local-name()='operation']/@name")}
+
+
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+def test_a_path_answers_the_operations_its_wsdl_declares_and_no_other(make_mock, path):
+    """SUNAT's billService declares no getStatusCdr (that is billConsultService's) and an OSE's no
+    getStatusAR (PROTOCOL.md §1.2–1.3): both were answered on every billService path, as an OSE would."""
+    endpoint = ENDPOINTS[path]
+    declared = _served_operations(endpoint.wsdl_set)
+    assert endpoint.operations == declared
+    mock = make_mock("ose" if endpoint.wsdl_set == "ose" else "sunat-beta")
+    user, password = CREDENTIALS[mock.app.engine.profile.name]
+    for operation in set(OPERATIONS) - declared:
+        reply = call(mock.url(path), operation, OPERATIONS[operation], username=RUC + user, password=password)
+        assert reply.status == 500 and reply.text("faultcode") == "soap-env:Client", (operation, reply.body)
+        assert reply.text("faultstring") == (f"Operacion no reconocida: Requested resource "
+                                             f"'{{http://service.sunat.gob.pe}}{operation}' not found")
