@@ -73,7 +73,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         received_at=received_at,
         responded_at=responded_at,
         response_code=error.code if error else "0",
-        rejection_detail=error.detail if error else None,
+        rejection_detail=error.detail_in(engine.profile.fault_dialect) if error else None,
         notes=tuple(cdr.CdrNote(o.code, o.detail) for o in observations) if not error else (),
         document_issue_date=header.issue_date,
         document_issue_time=header.issue_time,
@@ -119,5 +119,5 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         raise duplicate_error(duplicate.status, reference, name.type_code) from None
     if cdr_zip is None:
         assert error is not None
-        raise SunatError(error.code, error.detail)
+        raise SunatError(error.code, error.detail_in(engine.profile.fault_dialect))
     return CdrAnswer(cdr_zip, content.response_code)

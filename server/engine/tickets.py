@@ -193,7 +193,7 @@ def _settle_summary(engine: EngineState, db: Any, row: Any, name: Any, root: etr
         received_at=received_at,
         responded_at=engine.clock.now(),
         response_code=code,
-        rejection_detail=error.detail if error else None,
+        rejection_detail=error.detail_in(engine.profile.fault_dialect) if error else None,
         notes=tuple(cdr.CdrNote(o.code, o.detail) for o in observations) if not error else (),
         document_issue_date=header.issue_date,
         document_hash=header.digest_value,

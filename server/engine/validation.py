@@ -30,10 +30,20 @@ class Finding:
     value: str | None = None
     note: str | None = None
     """Extra context SUNAT writes before the node, e.g. ``Error en la linea: 2``."""
+    front_end: str | None = None
+    """What SUNAT's front end (DataPower) writes after `` - Detalle: `` when it refuses the document
+    before the back end's rules see it, a signature that does not verify: its own words alone, with no
+    code or node (``Incorrect reference digest value``, observed_faults.csv row 2335)."""
 
     @property
     def message(self) -> str:
         return lookup(self.code).message
+
+    def detail_in(self, dialect: str) -> str:
+        """The detail a fault or a rejection CDR carries in a profile's ``fault_dialect``: SUNAT's own
+        words where its front end refused the document; the back end's ``… NNNN (nodo…)`` otherwise,
+        and always at an OSE, whose answers name the node (PROTOCOL.md §6.2)."""
+        return self.front_end if dialect == "sunat" and self.front_end else self.detail
 
     @property
     def detail(self) -> str:

@@ -2,9 +2,10 @@
 
 In the General sheet's order: the signing certificate against the emitter's certificates in the
 registry (2325 not communicated, 2326 de baja, 2327 not valid at the issue date, 2328 revoked), then
-the XMLDSig itself (2335 altered, naming the reference that failed; 2336 a signature that cannot be
-processed).  Certificate checks run only when the profile asks and the registry lists certificates
-for the emitter, so SUNAT beta's "any valid signature" is the default.
+the XMLDSig itself (2335 altered: the node and value name the reference that failed, the detail is
+SUNAT's own words where SUNAT answers; 2336 a signature that cannot be processed).  Certificate
+checks run only when the profile asks and the registry lists certificates for the emitter, so SUNAT
+beta's "any valid signature" is the default.
 """
 from __future__ import annotations
 
@@ -77,9 +78,11 @@ def signature_check(source: CheckInput) -> Iterator[Finding]:
     try:
         signature.verify(source.root)
     except signature.InvalidDigest as error:
-        yield Finding("2335", "error", note=f"Incorrect reference digest value (Reference URI=\"{error.reference}\")")
+        # SUNAT says only this (observed_faults.csv); the node and value name the Reference that failed
+        yield Finding("2335", "error", "ds:Reference/@URI", error.reference, note="Incorrect reference digest value",
+                      front_end="Incorrect reference digest value")
     except signature.InvalidSignatureValue:
-        yield Finding("2335", "error", note="Incorrect signature value")
+        yield Finding("2335", "error", note="Incorrect signature value", front_end="Incorrect signature value")
     except signature.UnsignedContent as error:
         yield Finding("2335", "error", note=str(error)[:200])
     except signature.SignatureError as error:

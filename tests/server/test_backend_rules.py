@@ -2,10 +2,14 @@
 registry (2325–2328), emitter status (2010, 2011) and issue-date deadlines (2108, 2329)."""
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date
 
 import pytest
+from lxml import etree
 
+from osemock.cpe.archive import first_xml
 from osemock.fixtures import CERTS, other_keypair, signed_document
 
 from .envelopes import send_bill
@@ -29,12 +33,34 @@ def post(mock, xml: bytes):
     return send_bill(mock.url(), f"{BASE}.zip", zip_of((f"{BASE}.xml", xml)), username=RUC + "FACTURA1", password="s")
 
 
+ALTERED = "El documento electrónico ingresado ha sido alterado - Detalle: Incorrect reference digest value"
+
+
 def test_2335_names_the_reference_that_failed(make_mock, tmp_path):
+    """At an OSE the detail names the node, as its answers do (the portal shows it too)."""
     mock = make_mock("ose", registry=registry(tmp_path))
     tampered = signed_document(f"{BASE}.xml").replace(b"TECLADO USB MECANICO", b"TECLADO USB BARATO")
     reply = post(mock, tampered)
     assert_fault(reply, "2335", mock)
-    assert 'Incorrect reference digest value (Reference URI=\\"\\")' in reply.text("message").replace('"', '\\"')
+    assert reply.text("message") == ALTERED + ': 2335 (nodo: "ds:Reference/@URI" valor: "")'
+    finding = json.loads(mock.app.engine.store.document(RUC, "01", "F001", 1)["findings"])[0]
+    assert (finding["code"], finding["xpath"], finding["value"]) == ("2335", "ds:Reference/@URI", "")
+
+
+def test_2335_is_sunats_exact_words_at_sunat(make_mock, tmp_path):
+    """SUNAT's front end says only "Incorrect reference digest value" (observed_faults.csv; a client's
+    test asserts the whole faultstring): beta's fault and production's rejection CDR carried the
+    reference and the code after it."""
+    tampered = signed_document(f"{BASE}.xml").replace(b"TECLADO USB MECANICO", b"TECLADO USB BARATO")
+    beta = make_mock("sunat-beta", registry=registry(tmp_path))
+    reply = send_bill(beta.url("/ol-ti-itcpfegem-beta/billService"), f"{BASE}.zip", zip_of((f"{BASE}.xml", tampered)),
+                      username=RUC + "FACTURA1", password="s")
+    assert reply.text("faultcode") == "soap-env:Client.2335" and reply.text("faultstring") == ALTERED
+    prod = make_mock("sunat-prod", registry=registry(tmp_path))
+    reply = send_bill(prod.url("/ol-ti-itcpfegem/billService"), f"{BASE}.zip", zip_of((f"{BASE}.xml", tampered)),
+                      username=RUC + "FACTURA1", password="s")
+    cdr = etree.fromstring(first_xml(base64.b64decode(reply.text("applicationResponse")))[1])
+    assert cdr.findtext(".//{*}ResponseCode") == "2335" and cdr.findtext(".//{*}Description") == ALTERED
 
 
 def test_2336_a_signature_that_cannot_be_read(make_mock, tmp_path):
