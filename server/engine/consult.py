@@ -1,14 +1,22 @@
 """Looking documents up by RUC, type, serie and number: getStatusCdr, getStatus (consult), getStatusAR.
 
-Status codes of SUNAT's consult service: 0001 accepted, 0002 rejected, 0003 voided, 0011 not found;
-getStatusCdr answers 0004 "La constancia existe" with the CDR.  An OSE's getStatusCdr answers 0 with
-the CDR and a fault 0127 when it has no such document (beatOSE, Bizlinks).  getStatusAR answers
-0000 with the CDR or 0011 (OSE manual §19).
+billConsultService's getStatus tells the state in 0001 accepted, 0002 rejected, 0003 voided and 0011
+not found, so a question it cannot read must not be answered in those codes (an empty RUC was 0001,
+which a client reads as "accepted").  Its input errors are the rest of its own family: 0004 a RUC that
+is not 11 digits, 0005 a type that is not 2 characters, 0006 a serie that is not 4, 0007 a number not
+greater than zero.  PROTOCOL.md §10 only infers that family; these codes are the table the clients
+written against the live service map (project-openubl's GetStatusResponseType, Vauxoo's l10n_pe,
+JBillStatus).  getStatusAR has its own family (OSE manual §19, PROTOCOL.md §10: 0001 RUC missing,
+0002 RUC not 11 digits … 0010 number, 0000 with the CDR, 0011 not found); billConsultService's
+getStatusCdr asks its questions the same way and answers 0004 "La constancia existe" with the CDR.
+An OSE's getStatusCdr answers 0 with the CDR and a fault 0127 when it has no such document (beatOSE,
+Bizlinks).
 """
 from __future__ import annotations
 
 import re
 import sqlite3
+from typing import Callable
 
 from osemock.cpe.errors import SunatError
 from osemock.cpe.numbers import correlativo, digits
@@ -18,29 +26,54 @@ from osemock.server.engine.core import EngineState, Request
 _SERIE = re.compile(r"[A-Z0-9]{4}")
 
 
-def _lookup(engine: EngineState, request: Request) -> tuple[sqlite3.Row | None, StatusAnswer | None]:
-    """The document asked for, or the consult code that says why the question is malformed."""
+def _fields(request: Request) -> tuple[str, str, str, str]:
     fields = request.fields
-    ruc = (fields.get("rucComprobante") or "").strip()
-    tipo = (fields.get("tipoComprobante") or "").strip()
-    serie = (fields.get("serieComprobante") or "").strip().upper()
-    numero = (fields.get("numeroComprobante") or "").strip()
+    return ((fields.get("rucComprobante") or "").strip(), (fields.get("tipoComprobante") or "").strip(),
+            (fields.get("serieComprobante") or "").strip().upper(), (fields.get("numeroComprobante") or "").strip())
+
+
+def _acuse_problem(ruc: str, tipo: str, serie: str, numero: str) -> StatusAnswer | None:
+    """Why getStatusAR (and getStatusCdr) cannot read the question, in the OSE manual's §19 codes."""
     if not ruc:
-        return None, StatusAnswer("0001", message="Debe ingresar el RUC del emisor")
+        return StatusAnswer("0001", message="Debe ingresar el RUC del emisor")
     if not (digits(ruc) and len(ruc) == 11):
-        return None, StatusAnswer("0002", message="El RUC debe tener 11 digitos")
+        return StatusAnswer("0002", message="El RUC debe tener 11 digitos")
     if not tipo:
-        return None, StatusAnswer("0004", message="Debe ingresar el tipo de comprobante")
+        return StatusAnswer("0004", message="Debe ingresar el tipo de comprobante")
     if not serie:
-        return None, StatusAnswer("0006", message="Debe ingresar la serie del comprobante")
+        return StatusAnswer("0006", message="Debe ingresar la serie del comprobante")
     if not _SERIE.fullmatch(serie):
-        return None, StatusAnswer("0007", message="La serie debe tener 4 caracteres alfanumericos")
+        return StatusAnswer("0007", message="La serie debe tener 4 caracteres alfanumericos")
     if not numero:
-        return None, StatusAnswer("0009", message="Debe ingresar el numero del comprobante")
-    number = correlativo(numero)
-    if not number:  # not 1 to 8 digits, or zero
-        return None, StatusAnswer("0010", message="El numero debe tener de 1 a 8 digitos y ser mayor que cero")
-    return engine.store.document(ruc, tipo, serie, number), None
+        return StatusAnswer("0009", message="Debe ingresar el numero del comprobante")
+    if not correlativo(numero):  # not 1 to 8 digits, or zero
+        return StatusAnswer("0010", message="El numero debe tener de 1 a 8 digitos y ser mayor que cero")
+    return None
+
+
+def _state_problem(ruc: str, tipo: str, serie: str, numero: str) -> StatusAnswer | None:
+    """Why billConsultService's getStatus cannot read the question, in codes that are no state."""
+    if not (digits(ruc) and len(ruc) == 11):
+        return StatusAnswer("0004", message="Formato de RUC no es válido (debe de contener 11 caracteres numéricos).")
+    if len(tipo) != 2:
+        return StatusAnswer("0005", message="Formato del tipo de comprobante no es válido (debe de contener 2 caracteres).")
+    if not _SERIE.fullmatch(serie):
+        return StatusAnswer("0006", message="Formato de serie inválido (debe de contener 4 caracteres).")
+    if not digits(numero) or int(numero) == 0:
+        return StatusAnswer("0007", message="El numero de comprobante debe de ser mayor que cero.")
+    return None
+
+
+def _lookup(engine: EngineState, request: Request,
+            problem_of: Callable[[str, str, str, str], StatusAnswer | None] = _acuse_problem,
+            ) -> tuple[sqlite3.Row | None, StatusAnswer | None]:
+    """The document asked for, or the status that says why the question is malformed."""
+    ruc, tipo, serie, numero = _fields(request)
+    problem = problem_of(ruc, tipo, serie, numero)
+    if problem is not None:
+        return None, problem
+    number = correlativo(numero)  # a number of more than eight digits is no stored document
+    return (engine.store.document(ruc, tipo, serie, number) if number else None), None
 
 
 def _authorised(engine: EngineState, request: Request) -> str:
@@ -89,7 +122,7 @@ _STATE_CODES = {
 def consult_status(engine: EngineState, request: Request) -> StatusAnswer:
     """billConsultService getStatus: the state of a document, no CDR."""
     caller = _authorised(engine, request)
-    row, problem = _lookup(engine, request)
+    row, problem = _lookup(engine, request, _state_problem)
     if problem is not None:
         return problem
     row = _visible(row, caller)

@@ -638,15 +638,6 @@ def test_perception_on_a_document_that_already_carries_one(make_mock, tmp_path, 
     assert_fault(bill(mock, f"{RUC}-40-P001-1", xml=perception), code, mock)
 
 
-def test_consult_answers_0010_for_a_number_that_is_not_ascii_digits(make_mock):
-    """'²' passes str.isdigit and then breaks int(); '١٢٣' would be read as 123. SUNAT's 0010 for both."""
-    mock = make_mock("ose", clock=CLOCK)
-    assert bill(mock, f"{RUC}-01-F001-1").status == 200
-    assert consult(mock, "01", "F001", 1) == "0001"
-    for numero in ("\u00b2", "\u0661", "9" * 25):
-        assert consult(mock, "01", "F001", numero) == "0010", numero
-
-
 @pytest.mark.parametrize("after_polls", [0, 1])
 def test_a_ticket_a_reset_forgets_while_it_is_settled_ends_quietly(make_mock, tmp_path, after_polls):
     """An admin reset that lands between a ticket's claim and its processing deletes the ticket; the
