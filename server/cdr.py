@@ -8,6 +8,7 @@ production a rejection code in ResponseCode.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -95,16 +96,22 @@ def _root(nsmap: dict[str | None, str]) -> etree._Element:
     return root
 
 
+_CLOCK_TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def _header(root: etree._Element, content: CdrContent, *, ose: bool, beta: bool = False) -> None:
     """UBL version, ID and the reception/response date-times (OSE times carry 5 decimals).  SUNAT's
-    beta writes the document's issue date as a dateTime at midnight instead of the reception, and an
-    empty IssueDate for a summary (PROTOCOL.md §9.1)."""
+    beta writes the document's issue date and time as one dateTime instead of the reception, IssueTime
+    00:00:00, and an empty IssueDate for a summary (PROTOCOL.md §9.1).  Its three real CDRs show
+    2018-09-20T09:16:25 (an hour before the response, so not the reception), 2021-01-03T23:54:17, and
+    2019-12-24T00:00:00 for a factura with no IssueTime: the time is the document's, midnight without one."""
     _el(root, ns.CBC, "UBLVersionID", "2.1" if ose else "2.0")
     _el(root, ns.CBC, "CustomizationID", "1.0")
     _el(root, ns.CBC, "ID", content.cdr_id)
     if beta:
         issued = content.document_issue_date if not content.is_summary else None
-        _el(root, ns.CBC, "IssueDate", f"{issued}T00:00:00" if issued else None)
+        at = _CLOCK_TIME.match(content.document_issue_time or "")
+        _el(root, ns.CBC, "IssueDate", f"{issued}T{at.group(0) if at else '00:00:00'}" if issued else None)
         _el(root, ns.CBC, "IssueTime", "00:00:00")
     else:
         _el(root, ns.CBC, "IssueDate", content.received_at.strftime("%Y-%m-%d"))
@@ -164,10 +171,12 @@ def build_sunat_cdr(content: CdrContent, beta: bool = False) -> etree._Element:
     """The unsigned SUNAT-style CDR (what SUNAT production answers; ``beta``: its beta's dates)."""
     root = _root({"ar": ns.APPLICATION_RESPONSE, "cac": ns.CAC, "cbc": ns.CBC, "ext": ns.EXT, "ds": ns.DS})
     _header(root, content, ose=False, beta=beta)
+    _signature_block(root, "SignSUNAT", SUNAT_RUC, "SUNAT", "#SignSUNAT")
+    # after cac:Signature, where SUNAT writes them (its real CDR with notes, reference/wire/cdr/
+    # sunat-beta-2021_…), though UBL's ApplicationResponse schema puts cbc:Note before it
     for note in content.notes:
         _el(root, ns.CBC, "Note", f"{note.code} - {lookup(note.code).message}"
             + (f" - INFO: {note.detail}" if note.detail else ""))
-    _signature_block(root, "SignSUNAT", SUNAT_RUC, "SUNAT", "#SignSUNAT")
     _el(_el(_el(root, ns.CAC, "SenderParty"), ns.CAC, "PartyIdentification"), ns.CBC, "ID", SUNAT_RUC)
     _el(_el(_el(root, ns.CAC, "ReceiverParty"), ns.CAC, "PartyIdentification"), ns.CBC, "ID", content.issuer_ruc)
     response_block = _el(root, ns.CAC, "DocumentResponse")

@@ -26,7 +26,7 @@ class Profile:
     """HTTP status of a fault answer (SOAP 1.1 says 500; an OSE may use 406/401)."""
     cdr_style: str = "ose"
     """``ose`` (UBL 2.1, UUID, cac:Status observations), ``sunat`` (SenderParty 20131312955, cbc:Note) or
-    ``sunat-beta`` (the same, its IssueDate the document's issue date at midnight)."""
+    ``sunat-beta`` (the same, its IssueDate the document's issue date and time)."""
     rejections_as_cdr: bool = False
     """SUNAT production answers codes 2000–3999 with a rejection CDR; beta and OSEs with a fault."""
     ticket_style: str = "beta"

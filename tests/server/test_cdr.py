@@ -72,6 +72,9 @@ def test_sunat_cdr_and_its_notes(identity):
     assert root.prefix == "ar"
     assert root.findtext("cac:SenderParty/cac:PartyIdentification/cbc:ID", namespaces=NS) == "20131312955"
     assert root.findtext("cbc:Note", namespaces=NS) == "4000 - El documento ya fue presentado anteriormente."
+    # after cac:Signature, as in SUNAT's real CDR with notes (UBL's schema would have them before it)
+    children = [etree.QName(child).localname for child in root]
+    assert children[children.index("Signature"):][:3] == ["Signature", "Note", "SenderParty"]
     assert root.findtext("cac:DocumentResponse/cac:Response/cbc:Description", namespaces=NS) == (
         "La Factura numero F001-1, ha sido aceptada")
     assert root.findtext("cac:DocumentResponse/cac:RecipientParty/cac:PartyIdentification/cbc:ID",
@@ -115,12 +118,17 @@ def test_two_processes_starting_together_share_one_identity(tmp_path):
 
 
 def test_sunat_beta_cdr_dates_the_document_not_its_reception(identity):
-    """SUNAT beta's CDRs (reference/wire/cdr/sunat-beta-*) carry the CPE's issue date as a dateTime at
-    midnight, and an empty IssueDate for a summary; production's, a date of its own."""
+    """SUNAT beta's CDRs (reference/wire/cdr/sunat-beta-*) carry the CPE's issue date and time as one
+    dateTime (2018-09-20T09:16:25, an hour before the response; midnight for a factura without
+    IssueTime), and an empty IssueDate for a summary; production's, a date of its own.  The mock dated
+    every beta CDR at midnight."""
     received = content(received_at=datetime(2026, 11, 22, 9, 30, tzinfo=LIMA), document_issue_date="2026-11-20")
     beta = etree.fromstring(render_cdr(received, "sunat-beta", identity, ose_ruc="20131312955", ose_name="SUNAT"))
     assert (beta.findtext("cbc:IssueDate", namespaces=NS), beta.findtext("cbc:IssueTime", namespaces=NS)) == (
-        "2026-11-20T00:00:00", "00:00:00")
+        "2026-11-20T10:15:00", "00:00:00")
+    timeless = etree.fromstring(render_cdr(content(document_issue_time=None), "sunat-beta", identity,
+                                           ose_ruc="20131312955", ose_name="SUNAT"))
+    assert timeless.findtext("cbc:IssueDate", namespaces=NS) == "2026-11-20T00:00:00"
     summary = content(document_type="RA", reference_id="RA-20261120-1", document_issue_date="2026-11-20")
     ra = etree.fromstring(render_cdr(summary, "sunat-beta", identity, ose_ruc="20131312955", ose_name="SUNAT"))
     assert ra.find("cbc:IssueDate", NS) is not None and ra.findtext("cbc:IssueDate", namespaces=NS) == ""

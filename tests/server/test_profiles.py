@@ -18,7 +18,7 @@ def test_sunat_prod_extends_beta():
     assert prod.rejections_as_cdr and not beta.rejections_as_cdr
     assert prod.fault_dialect == beta.fault_dialect == "sunat"
     assert prod.wildcard_user is None and beta.wildcard_user == "MODDATOS"
-    # production's CDR dates itself (the reception); beta's carries the document's date at midnight
+    # production's CDR dates itself (the reception); beta's carries the document's issue date and time
     assert (prod.cdr_style, beta.cdr_style) == ("sunat", "sunat-beta")
 
 
