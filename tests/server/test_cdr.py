@@ -1,19 +1,23 @@
 """The CDR in both styles: structure of the workbook's CDR-OSE sheet / SUNAT's CDR, signed, zipped."""
 from __future__ import annotations
 
+import base64
 import io
 import multiprocessing
+import shutil
 import zipfile
 from datetime import datetime
 
 import pytest
+from cryptography import x509
 from lxml import etree
 
 from osemock.cpe import ns, xsd
 from osemock.cpe.signature import verify
 from osemock.server.cdr import CdrContent, CdrNote, build_ose_cdr, cdr_zip, describe, render_cdr
 from osemock.server.clock import LIMA
-from osemock.server.keys import load_or_create_identity
+from osemock.fixtures import CERTS
+from osemock.server.keys import CERT_FILE, KEY_FILE, load_or_create_identity
 
 NS = {"cbc": ns.CBC, "cac": ns.CAC}
 WHEN = datetime(2026, 11, 20, 10, 15, 30, 123456, tzinfo=LIMA)
@@ -98,7 +102,44 @@ def test_identity_is_persisted(tmp_path):
     first = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
     second = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
     assert first == second
-    assert (tmp_path / "ose-key.pem").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "ose-20000000001-key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def _subject(pair) -> str:
+    return x509.load_pem_x509_certificate(pair.cert_pem).subject.rfc4514_string()
+
+
+def test_each_ose_ruc_has_an_identity_of_its_own(tmp_path):
+    """The CDR's certificate must be the OSE RUC's (CDR-OSE sheet, 2824): a second RUC on the same folder
+    reused the first one's pair; the folder's ose-key.pem (made before, or the kit's fixed one) is kept
+    for the RUC its certificate names."""
+    shutil.copyfile(CERTS / "ose-20000000001.key.pem", tmp_path / KEY_FILE)
+    shutil.copyfile(CERTS / "ose-20000000001.cert.pem", tmp_path / CERT_FILE)
+    kept = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    assert kept.cert_pem == (tmp_path / CERT_FILE).read_bytes()
+    other = load_or_create_identity(tmp_path, "20999999991", "OTRO OSE")
+    assert "20999999991" in _subject(other) and "20000000001" not in _subject(other)
+    assert load_or_create_identity(tmp_path, "20000000001", "OSEMOCK") == kept
+    assert load_or_create_identity(tmp_path, "20999999991", "OTRO OSE") == other
+
+
+def test_a_cdr_is_signed_by_the_certificate_of_the_ruc_it_names(make_mock, tmp_path):
+    from osemock.cpe.archive import first_xml, write_document_zip
+    from osemock.fixtures import signed_document
+
+    from .envelopes import send_bill
+
+    make_mock("ose").stop()  # the folder's first identity, for 20000000001
+    profile = tmp_path / "other.yaml"
+    profile.write_text('extends: ose\nname: other\nose_ruc: "20999999991"\n')
+    mock = make_mock(str(profile))
+    base = "20123456789-01-F001-1"
+    reply = send_bill(mock.url(), f"{base}.zip", write_document_zip(f"{base}.xml", signed_document(f"{base}.xml")),
+                      username="20123456789BIZLINKS", password="TESTBIZLINKS")
+    root = etree.fromstring(first_xml(base64.b64decode(reply.text("applicationResponse")))[1])
+    assert root.findtext("cac:ReceiverParty/cac:PartyLegalEntity/cbc:CompanyID", namespaces=NS) == "20999999991"
+    certificate = verify(root).certificate
+    assert "20999999991" in certificate.subject.rfc4514_string()
 
 
 def _create(path: str, queue) -> None:
