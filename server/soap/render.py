@@ -95,15 +95,29 @@ def sunat_detail(error: SunatError, ticket: str | None = None) -> str | None:
     return f"xxx.xxx.xxx value='ticket: {ticket or ''} error: {error.detail}'"
 
 
+#: What DataPower writes after `` - Detalle: `` when it refuses a call itself (observed_faults.csv).
+_DATAPOWER_DETAILS = {"0111": "Rejected by policy."}
+
+
+def _sunat_faultstring(error: SunatError, ticket: str | None) -> str:
+    """SUNAT's faultstring: the catalog message `` - Detalle: `` something, as every billService fault
+    observed has it (PROTOCOL.md §6.1).  A code with no detail of its own (one a scenario injects, an
+    unexpected error's 0100) gets DataPower's own text for it, or the back end's
+    ``xxx.xxx.xxx value='ticket: … error: NNNN'`` (the code alone, as a finding without a node writes it)."""
+    detail = (sunat_detail(error, ticket) or _DATAPOWER_DETAILS.get(error.code)
+              or f"xxx.xxx.xxx value='ticket: {ticket or ''} error: {error.code}'")
+    return f"{error.message} - Detalle: {detail}"
+
+
 def render_fault(error: SunatError, dialect: str, ticket: str | None = None) -> bytes:
     """The fault envelope of a SUNAT code, in the dialect asked for."""
     envelope, body = _datapower_envelope()
     fault = etree.SubElement(body, f"{{{ns.SOAP_ENV}}}Fault")
-    detail = sunat_detail(error, ticket)
     if dialect == "sunat":
         _child(fault, "faultcode", f"soap-env:{fault_kind(error.code)}.{error.code}")
-        _child(fault, "faultstring", error.message + (f" - Detalle: {detail}" if detail else ""))
+        _child(fault, "faultstring", _sunat_faultstring(error, ticket))
     else:
+        detail = sunat_detail(error, ticket)
         _child(fault, "faultcode", f"soap-env:{fault_kind(error.code)}")
         _child(fault, "faultstring", error.code)
         holder = etree.SubElement(fault, "detail")

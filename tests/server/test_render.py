@@ -72,3 +72,35 @@ def test_unknown_ticket_content_is_plain_text_at_sunat():
     status = etree.fromstring(render_answer("getStatus", StatusAnswer("0127", "El ticket no existe".encode())))
     assert status.findtext(".//content") == "El ticket no existe"
     assert status.findtext(".//statusCode") == "0127"
+
+
+def test_a_sunat_fault_always_has_a_detail():
+    """Every SUNAT fault observed carries `` - Detalle: …``: a code with no detail of its own (one a
+    scenario injects) came with the catalog message alone."""
+    fault = etree.fromstring(render_fault(SunatError("0130"), "sunat"))
+    assert fault.findtext(".//faultstring") == (
+        "El sistema no puede responder su solicitud. (No se pudo obtener el ticket de proceso) - Detalle: "
+        "xxx.xxx.xxx value='ticket:  error: 0130'")
+    policy = etree.fromstring(render_fault(SunatError("0111"), "sunat"))
+    assert policy.findtext(".//faultstring") == (
+        "No tiene el perfil para enviar comprobantes electronicos - Detalle: Rejected by policy.")
+    ose = etree.fromstring(render_fault(SunatError("0130"), "ose"))  # an OSE's detail/message is the description
+    assert ose.findtext(".//faultstring") == "0130" and " - Detalle" not in ose.findtext(".//{*}message")
+
+
+def test_an_injected_fault_has_the_shape_of_a_real_one(make_mock):
+    from osemock.cpe.archive import write_document_zip
+    from osemock.fixtures import signed_document
+    from osemock.server.admin.client import AdminClient
+
+    from .envelopes import send_bill
+
+    mock = make_mock("sunat-beta")
+    AdminClient(mock.base_url).scenario(action="code", code="0200", operation="sendBill", times=1)
+    base = "20123456789-01-F001-1"
+    reply = send_bill(mock.url("/ol-ti-itcpfegem-beta/billService"), f"{base}.zip",
+                      write_document_zip(f"{base}.xml", signed_document(f"{base}.xml")),
+                      username="20123456789MODDATOS", password="moddatos")
+    assert reply.status == 500 and reply.text("faultcode") == "soap-env:Server.0200"
+    assert reply.text("faultstring") == ("No se pudo procesar su solicitud. (Ocurrio un error en el batch) - Detalle: "
+                                         "xxx.xxx.xxx value='ticket:  error: 0200'")
