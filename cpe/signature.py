@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature as _BadSignature
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -133,14 +133,35 @@ class Verified:
     method: str
 
 
-def load_pem(key: bytes, cert: bytes) -> KeyPair:
-    """A key pair from PEM bytes (the key unencrypted)."""
+_KEY_KINDS = ((ec.EllipticCurvePrivateKey, "EC"), (dsa.DSAPrivateKey, "DSA"), (ed25519.Ed25519PrivateKey, "Ed25519"),
+              (ed448.Ed448PrivateKey, "Ed448"))
+
+
+def _rsa_pair(key: PrivateKeyTypes, cert: x509.Certificate) -> KeyPair:
+    """The pair as :class:`KeyPair` keeps it (the key unencrypted PKCS#8), once the key is known to be
+    RSA: SUNAT's signatures are RSA (PROTOCOL.md §9.4), and an EC or Ed25519 key failed at the first
+    signature with a TypeError."""
+    if not isinstance(key, rsa.RSAPrivateKey):
+        kind = next((name for kind, name in _KEY_KINDS if isinstance(key, kind)), type(key).__name__)
+        raise InvalidInput(f"the private key is {kind}, not RSA: SUNAT signatures are RSA (RSA-SHA256 or RSA-SHA1)")
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return KeyPair(key_pem, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def load_pem(key: bytes, cert: bytes, password: str | bytes | None = None) -> KeyPair:
+    """A key pair from PEM bytes; an encrypted key is opened with ``password`` (which an unencrypted key
+    does without, as a PFX's password in the environment may be set for every command)."""
+    secret = password.encode() if isinstance(password, str) else password
+    if b"ENCRYPTED" not in key:  # PKCS#8 "BEGIN ENCRYPTED PRIVATE KEY", OpenSSL's "Proc-Type: 4,ENCRYPTED"
+        secret = None
     try:
-        serialization.load_pem_private_key(key, password=None)
-        x509.load_pem_x509_certificate(cert)
-    except (ValueError, TypeError) as exc:
+        private_key = serialization.load_pem_private_key(key, password=secret)
+        certificate = x509.load_pem_x509_certificate(cert)
+    except TypeError as exc:  # "Password was not given but private key is encrypted", or the reverse
         raise InvalidInput(f"not a PEM key and certificate: {exc}") from None
-    return KeyPair(key, cert)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidInput(f"not a PEM key and certificate (wrong password?): {exc}") from None
+    return _rsa_pair(private_key, certificate)
 
 
 def load_pkcs12(data: bytes, password: str | bytes | None) -> KeyPair:
@@ -152,8 +173,7 @@ def load_pkcs12(data: bytes, password: str | bytes | None) -> KeyPair:
         raise InvalidInput(f"cannot open the PFX/P12 (wrong password?): {exc}") from None
     if key is None or cert is None:
         raise InvalidInput("the PFX/P12 holds no key and certificate")
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return KeyPair(key_pem, cert.public_bytes(serialization.Encoding.PEM))
+    return _rsa_pair(key, cert)
 
 
 def load_keypair(path: str | Path, password: str | bytes | None = None) -> KeyPair:
@@ -168,7 +188,7 @@ def load_keypair(path: str | Path, password: str | bytes | None = None) -> KeyPa
     certs = [b for b in blocks if b"CERTIFICATE" in b.split(b"\n", 1)[0]]
     if not keys or not certs:
         raise InvalidInput(f"{path} must hold a private key and a certificate in PEM")
-    return load_pem(keys[0], certs[0])
+    return load_pem(keys[0], certs[0], password)
 
 
 def _extension_content(root: etree._Element) -> etree._Element:

@@ -5,6 +5,7 @@ import json
 import zipfile
 
 import pytest
+from cryptography import x509
 from lxml import etree
 
 from osemock.cli import main
@@ -223,3 +224,44 @@ def test_zip_refuses_a_second_file_of_the_same_document(tmp_path, capsys):
     assert f"{again} is {RUC}-01-F001-1 too, as {first} is: not zipped" in captured.err
     with zipfile.ZipFile(tmp_path / "out" / f"{RUC}-01-F001-1.zip") as archive:
         assert b"2026-11-20" in archive.read(archive.namelist()[-1])
+
+
+def test_a_key_that_is_not_rsa_is_a_usage_error_and_an_encrypted_one_opens_with_its_password(tmp_path, capsys):
+    """An EC key signed nothing: a TypeError traceback from sign, zip and send. An encrypted PEM key
+    was refused with the right --cert-password ("Password was not given")."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from osemock.fixtures import emitter_keypair
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, RUC)])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+                   .sign(key, hashes.SHA256()))
+    ec_pem = _write(tmp_path, "ec.pem", key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption())
+                    + certificate.public_bytes(serialization.Encoding.PEM))
+    document = _write(tmp_path, "f.xml", unsigned(f"{RUC}-01-F001-1.xml"))
+    for argv in (["sign", document], ["zip", document, "-o", str(tmp_path / "out")],
+                 ["send", document, "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService"]):
+        assert main([*argv, "--cert", ec_pem]) == 2, argv
+        error = capsys.readouterr().err
+        assert "Invalid value for --cert: the private key is EC, not RSA" in error and "Traceback" not in error
+    pair = emitter_keypair()
+    encrypted = _write(tmp_path, "cifrado.pem", pair.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"clave"))
+        + pair.cert_pem)
+    signed = tmp_path / "firmado.xml"
+    assert main(["sign", document, "--cert", encrypted, "--cert-password", "clave", "-o", str(signed)]) == 0
+    assert verify(parse_xml(signed.read_bytes())).certificate == pair.certificate
+    assert main(["sign", document, "--cert", encrypted, "--cert-password", "mala"]) == 2
+    assert "Incorrect password" in capsys.readouterr().err
+    assert main(["sign", document, "--cert", encrypted]) == 2
+    assert "private key is encrypted" in capsys.readouterr().err
+    # a password set for a PFX (OSEMOCK_CERT_PASSWORD) does not stop an unencrypted PEM
+    assert main(["sign", document, "--cert", PEM, "--cert-password", "clave", "-o", str(signed)]) == 0
