@@ -94,7 +94,11 @@ def _prepared(path: Path, *args: Any, **kwargs: Any):
     from osemock.cpe.errors import CpeError
 
     try:
-        return prepare(path.read_bytes(), *args, **kwargs)
+        data = path.read_bytes()
+    except OSError as error:  # unreadable (permissions, a folder's broken link): named, as validate does
+        raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        return prepare(data, *args, **kwargs)
     except (CpeError, ValueError) as error:
         raise click.ClickException(f"{path}: {error}") from None
 
@@ -194,7 +198,11 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
         task = progress.add_task("sending", total=len(files))
         for path in files:
             try:
-                doc = prepare(path.read_bytes(), keypair, method)
+                try:
+                    data = path.read_bytes()
+                except OSError as error:  # one file unreadable: its outcome says so, the others still go
+                    raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+                doc = prepare(data, keypair, method)
                 ruc = doc.base.split("-")[0]
                 if ruc not in clients:
                     clients[ruc] = OseClient(endpoint, ruc, user, password, timeout=timeout, trusted=trusted)

@@ -16,9 +16,9 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import read_header
-from osemock.cpe.errors import InvalidInput
+from osemock.cpe.errors import InvalidInput, SunatError
 from osemock.cpe.signature import KeyPair, SignatureMethod, load_keypair, sign
-from osemock.cpe.xmlparse import parse_xml
+from osemock.cpe.xmlparse import DETAIL_PREFIX, parse_xml
 
 SUMMARY_TYPES = ("RC", "RA", "RR")
 
@@ -63,7 +63,11 @@ def prepare(xml: bytes, keypair: KeyPair | None = None, method: SignatureMethod 
     """Sign (when a certificate is given and the document is unsigned, or ``resign``), name and zip."""
     if isinstance(xml, (bytearray, memoryview)):
         xml = bytes(xml)
-    root = parse_xml(xml)
+    try:
+        root = parse_xml(xml)
+    except SunatError as error:  # found here, so said as ours: the detail names no service that answered
+        reason = (error.detail or "").removeprefix(f"{DETAIL_PREFIX}: ")
+        raise InvalidInput(f"{error.code} (found here, not by a server): {error.message} - {reason}") from None
     if keypair is not None and (resign or not is_signed(root)):
         root = sign(root, keypair, method=method)  # replaces any previous signature
         xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")

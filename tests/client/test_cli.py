@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -265,3 +266,31 @@ def test_a_key_that_is_not_rsa_is_a_usage_error_and_an_encrypted_one_opens_with_
     assert "private key is encrypted" in capsys.readouterr().err
     # a password set for a PFX (OSEMOCK_CERT_PASSWORD) does not stop an unencrypted PEM
     assert main(["sign", document, "--cert", PEM, "--cert-password", "clave", "-o", str(signed)]) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux's /proc/self/mem")
+def test_an_unreadable_file_of_a_folder_is_named_and_the_others_still_go(make_mock, tmp_path, capsys):
+    """send and zip ended in an OSError traceback (exit 1), and send lost the outcomes of the files
+    already sent; validate named the file."""
+    mock = make_mock("ose", clock=CLOCK)
+    folder = tmp_path / "facturas"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    (folder / "b.xml").symlink_to("/proc/self/mem")  # a file even root cannot read (EIO), as 000 is to others
+    code, out = run(capsys, "send", str(folder), "-e", mock.url(), "--json")
+    outcomes = json.loads(out)
+    assert code == 3 and [o["status"] for o in outcomes] == ["accepted", "exception"]
+    assert outcomes[1]["description"] == f"cannot read {folder / 'b.xml'}: Input/output error"
+    code = main(["zip", str(folder), "-o", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert code == 1 and f"Error: cannot read {folder / 'b.xml'}: Input/output error" in error and "Traceback" not in error
+    assert (tmp_path / "out" / f"{RUC}-01-F001-1.zip").exists()
+
+
+def test_a_document_that_is_no_xml_is_said_to_be_found_here(tmp_path, capsys):
+    """It read as a server's 0306 fault, with SUNAT's http://xxx.xxx.xxx/… address in its detail."""
+    junk = _write(tmp_path, "junk.xml", b"not xml")
+    assert main(["zip", junk, "-o", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err
+    assert f"Error: {junk}: 0306 (found here, not by a server): No se puede leer (parsear) el archivo XML" in error
+    assert "xxx.xxx" not in error
