@@ -28,7 +28,8 @@ logging.getLogger("zeep").addHandler(logging.NullHandler())
 _endpoint = click.option("--endpoint", "-e", envvar="OSEMOCK_ENDPOINT", default="mock", show_default=True,
                          help="mock, ose-test, sunat-beta, sunat-prod (…-otroscpe) or a billService URL.")
 _user = click.option("--user", "-u", envvar="OSEMOCK_USER", default="BIZLINKS", show_default=True,
-                     help="SOL user (the RUC is prefixed when missing).")
+                     help="SOL user; the document's RUC is put in front unless it starts with an 11-digit RUC "
+                          "(a PSE's own: 20999999999USUARIO).")
 _password = click.option("--password", "-p", envvar="OSEMOCK_PASSWORD", default="TESTBIZLINKS", show_default=True)
 _trust = click.option("--trust", envvar="OSEMOCK_TRUST", multiple=True, type=click.Path(exists=True, dir_okay=False),
                       help="PEM certificate a CDR signature must come from (repeatable).")

@@ -94,7 +94,7 @@ class OseClient:
         """Certificates a CDR's signature must chain to (the mock's, an OSE's); ``None``: integrity only."""
         self.certificate = certificate
         self.signature_method = signature_method
-        self._username = user if user.startswith(ruc) else ruc + user
+        self._username = user if _starts_with_a_ruc(user) else ruc + user
         self._password = password
         self._bill = self._service(self.endpoint.wsdl_set, _BINDING, self.endpoint.url)
         self._consult = (self._service("consult", _CONSULT_BINDING, self.endpoint.consult_url)
@@ -269,6 +269,14 @@ class OseClient:
             outcome = Outcome(Status.EXCEPTION, code, str(getattr(status, "statusMessage", "") or ""))
         outcome.document = document
         return outcome
+
+
+def _starts_with_a_ruc(user: str) -> bool:
+    """The WSS username is the sender's RUC and its SOL user (PROTOCOL.md §4, §13): a user that starts
+    with 11 digits names its RUC already, the emitter's or a PSE's sending for it; only a bare SOL user
+    (``BIZLINKS``) gets the emitter's RUC put in front."""
+    head = user[:11]
+    return len(head) == 11 and head.isascii() and head.isdigit()
 
 
 def trusted_certificate(item: x509.Certificate | str | Path | bytes) -> x509.Certificate:

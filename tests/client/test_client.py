@@ -71,6 +71,21 @@ def test_rejection_and_exception_codes_from_either_dialect(served):
     assert exception.status is Status.EXCEPTION and exception.code in ("0102", "0103", "0104")
 
 
+def test_a_pse_sends_with_its_own_username(make_mock):
+    """PROTOCOL §4/§13: the username's first 11 characters are the sender's RUC. The client put the
+    document's RUC in front of any user that did not start with it: 2012345678920999999999PSEUSER, 0103."""
+    mock = make_mock("ose", clock=CLOCK)
+    seeded = requests.post(mock.url("/_osemock/seed"), timeout=10, json={"emitters": [
+        {"ruc": "20999999999", "name": "PSE SAC", "users": [{"user": "PSEUSER", "password": "psepw"}],
+         "pse_for": [RUC]}]})
+    assert seeded.status_code == 200, seeded.text
+    client = OseClient(mock.url(), RUC, "20999999999PSEUSER", "psepw")
+    assert client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)).accepted
+    assert client.get_status_cdr(RUC, "01", "F001", 1).accepted
+    # a bare SOL user still gets the emitter's RUC
+    assert OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS").get_status_cdr(RUC, "01", "F001", 1).accepted
+
+
 def test_a_number_reused_for_other_content_keeps_its_1033(served):
     """The stored CDR is the answer only for the document it answers: an OSE CDR names that document's
     hash, and a rerun that reuses a number for another invoice must not read as accepted (SUNAT's CDR
