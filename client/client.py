@@ -23,12 +23,12 @@ from cryptography import x509
 from zeep import Client
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
-from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
 
 from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import Outcome, Status, document_hash, fault_code, from_fault, read_cdr
+from osemock.client.transport import SoapTransport
 from osemock.cpe.archive import answer_entries
 from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
@@ -43,24 +43,6 @@ _CONSULT_BINDING = "{http://service.ws.consulta.comppago.electronico.registro.se
 
 class ClientError(Exception):
     """The call could not be completed (after the retries); the message says why."""
-
-
-#: What a SOAP answer's Content-Type may say.
-_XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
-
-
-class _SoapOnly(Transport):
-    """zeep's transport, but an error status whose body is not XML (a gateway's HTML page when the OSE
-    is down, a bare 503) is an HTTP error, as it is: zeep parses an HTML page that happens to be
-    well-formed and calls it a SOAP fault with no code."""
-
-    def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
-        response = super().post_xml(address, envelope, headers)
-        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        if response.status_code >= 400 and media_type not in _XML_TYPES:
-            raise TransportError(f"a {media_type or 'untyped'} answer, not SOAP", status_code=response.status_code,
-                                 content=response.content)
-        return response
 
 
 def _first_line(error: Exception) -> str:
@@ -101,7 +83,7 @@ class OseClient:
                          if self.endpoint.consult_url else None)
 
     def _service(self, wsdl_set: str, binding: str, address: str) -> Any:
-        transport = _SoapOnly(timeout=self.timeout, operation_timeout=self.timeout)
+        transport = SoapTransport(self.timeout)
         client = Client(str(wsdl_path(wsdl_set)), transport=transport,
                         wsse=UsernameToken(self._username, self._password))
         return client.create_service(binding, address)

@@ -350,6 +350,62 @@ def test_an_answer_whose_cdr_cannot_be_read_is_an_exception_outcome(raw_ose, nam
     assert outcome.cdr_zip == BROKEN_CDRS[name] and outcome.document == f"{RUC}-01-F001-1"
 
 
+@pytest.fixture
+def trickling():
+    """A real server on loopback that answers every request a byte at a time, one every 0.2 s: in its
+    headers (``state["part"] = "headers"``) or, after whole headers, in its body."""
+    import socket
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    state = {"part": "body"}
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def trickle(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+            if state["part"] == "body":
+                connection.sendall(head + b"Content-Length: 100000\r\n\r\n")
+            try:
+                for byte in (head if state["part"] == "headers" else b"") + b" " * 100000:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.2)
+            except OSError:  # the client gave up
+                pass
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield SimpleNamespace(state=state, url=f"http://127.0.0.1:{listener.getsockname()[1]}/ol-ti-itcpe/billService")
+    listener.close()
+
+
+@pytest.mark.parametrize("part", ["body", "headers"])
+def test_the_timeout_bounds_the_whole_call(trickling, part):
+    """requests' timeout is per read: an answer trickling a byte every 0.2 s kept `--timeout 3` waiting
+    for hours. The timeout is the call's, whole; a sendBill past it is not sent blindly again."""
+    import time
+
+    trickling.state["part"] = part
+    client = OseClient(trickling.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=1, retry=RetryPolicy(attempts=1))
+    started = time.monotonic()
+    with pytest.raises(ClientError, match="no answer from .* within 1 s"):
+        client.get_status("1234567890123")
+    assert time.monotonic() - started < 2.5
+    started = time.monotonic()
+    with pytest.raises(ClientError, match="within 1 s, twice"):  # asked getStatusCdr first, then sent once more
+        client.send_bill(signed_document(f"{RUC}-01-F001-1.xml"))
+    assert time.monotonic() - started < 4.5
+
+
 def test_an_answer_without_its_content_is_an_exception_outcome(raw_ose):
     """An operation's answer with nothing inside: getStatus and getStatusCdr raised AttributeError, and
     sendSummary reported a pending ticket with no ticket to follow."""

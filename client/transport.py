@@ -1,0 +1,170 @@
+"""The HTTP under zeep: one deadline for the whole of a call, and SOAP or nothing.
+
+requests applies its timeout to each read of the socket, so a server that trickles a byte a second
+never trips it and a call with ``timeout=30`` could wait for hours.  Here the timeout is the time a
+call may take in all: connecting, sending and receiving the whole answer end by one deadline.  No
+thread watches the clock: each read of the answer is given the time left as its socket timeout (the
+connection class hands http.client a socket whose file does that), and connecting and sending are
+given at most the time left.  A call past its deadline raises ``requests.ReadTimeout`` (a
+``requests.Timeout``), whatever part of the answer it was waiting for.
+"""
+from __future__ import annotations
+
+import io
+import time
+from contextvars import ContextVar
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
+from zeep.exceptions import TransportError
+from zeep.transports import Transport
+
+#: The monotonic time by which the call running in this context must be over (None: no call).
+_DEADLINE: ContextVar[float | None] = ContextVar("osemock_client_deadline", default=None)
+
+#: What a SOAP answer's Content-Type may say.
+_XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
+
+
+def _time_left(timeout: Any) -> Any:
+    """``timeout`` cut to the time the current call has left (never 0, which would mean non-blocking)."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = max(deadline - time.monotonic(), 0.001)
+    return left if not isinstance(timeout, (int, float)) else min(timeout, left)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's file as http.client reads the answer (status line, headers, body): every read
+    waits only as long as the call has left, and none starts after the deadline."""
+
+    def __init__(self, raw: io.RawIOBase, sock: Any, deadline: float) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer did not arrive whole within the call's timeout")
+        self._sock.settimeout(left)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # the socket's own file: the connection may close the socket once it is done
+        super().close()
+
+
+class _DeadlineSocket:
+    """The connection's socket for the length of one ``getresponse``: the same socket, but the file
+    http.client reads the answer from is a :class:`_DeadlineReader`."""
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock.makefile(mode, buffering=0), self._sock, self._deadline))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _Deadlined:
+    """What the HTTP and HTTPS connections add: connect and send within the time left, and read the
+    answer through a :class:`_DeadlineSocket`."""
+
+    sock: Any
+    timeout: Any
+
+    def connect(self) -> None:
+        self.timeout = _time_left(self.timeout)
+        super().connect()  # type: ignore[misc]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self.timeout = _time_left(self.timeout)  # the socket's timeout while the request is sent
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        deadline, sock = _DEADLINE.get(), self.sock
+        if deadline is None or sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        self.sock = wrapped = _DeadlineSocket(sock, deadline)
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            if self.sock is wrapped:  # still open (a keep-alive connection): the socket itself again
+                self.sock = sock
+
+
+class _HTTPConnection(_Deadlined, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Deadlined, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose pools make :class:`_Deadlined` connections."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS has connections of its own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+class SoapTransport(Transport):
+    """zeep's transport with a deadline for each call (``timeout`` seconds in all), and an error status
+    whose body is not XML (a gateway's HTML page when the OSE is down, a bare 503) an HTTP error, as it
+    is: zeep parses an HTML page that happens to be well-formed and calls it a SOAP fault with no code."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout, operation_timeout=timeout)
+        self.call_timeout = timeout
+        adapter = _DeadlineAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
+        token = _DEADLINE.set(time.monotonic() + self.call_timeout)
+        try:
+            return super().post(address, message, headers)
+        except requests.ConnectionError as error:
+            # requests reports a read that timed out in the body as a ConnectionError: it is the deadline
+            if error.args and isinstance(error.args[0], ReadTimeoutError):
+                raise requests.ReadTimeout(f"no whole answer within {self.call_timeout} s", request=error.request) from error
+            raise
+        finally:
+            _DEADLINE.reset(token)
+
+    def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
+        response = super().post_xml(address, envelope, headers)
+        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if response.status_code >= 400 and media_type not in _XML_TYPES:
+            raise TransportError(f"a {media_type or 'untyped'} answer, not SOAP", status_code=response.status_code,
+                                 content=response.content)
+        return response
