@@ -132,9 +132,9 @@ def _show(outcomes, as_json: bool, files: list[Path] | None = None) -> None:
     from rich.table import Table
 
     rows = []
-    for o in outcomes:
+    for o, indent in _with_documents(outcomes):
         signature = {True: "ok", False: f"INVALID: {o.signature_problem}", None: ""}[o.signature_verified]
-        rows.append((o.document or "", o.status.value + (" (ya enviado)" if o.already_sent else ""), o.code,
+        rows.append((indent + (o.document or ""), o.status.value + (" (ya enviado)" if o.already_sent else ""), o.code,
                      o.description, ", ".join(f"{x.code} {x.message}" for x in o.observations), o.ticket or "",
                      signature))
     console = Console()
@@ -154,6 +154,14 @@ def _show(outcomes, as_json: bool, files: list[Path] | None = None) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def _with_documents(outcomes):
+    """Each outcome, then a lot's documents, each under its lot (the mark to put before its name)."""
+    for outcome in outcomes:
+        yield outcome, ""
+        for document in outcome.documents:
+            yield document, "└ "
 
 
 _COLUMNS = ("document", "status", "code", "description", "observations", "ticket", "CDR signature")
@@ -210,8 +218,8 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
                 client = clients[ruc]
                 outcome = client.send_summary(doc) if doc.kind == "summary" else client.send_bill(doc)
                 if outcome.ticket and wait:
-                    outcome = client.get_status(outcome.ticket, wait=True, timeout=max(timeout * 4, 60))
-                    outcome.document = doc.base
+                    outcome = client.get_status(outcome.ticket, wait=True, timeout=max(timeout * 4, 60),
+                                                document=doc.base)
             except (CpeError, ClientError, ValueError) as error:
                 outcome = Outcome(Status.EXCEPTION, "", str(error), document=path.name)
             outcomes.append(outcome)

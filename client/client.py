@@ -13,6 +13,7 @@ fetched by getStatusCdr when the service has it.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ from zeep.wsse.username import UsernameToken
 
 from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
-from osemock.client.outcome import Outcome, Status, document_hash, fault_code, from_fault, read_cdr
+from osemock.client.outcome import (Outcome, Status, document_hash, fault_code, from_fault, other_document,
+                                    read_cdr)
 from osemock.client.transport import SoapTransport
 from osemock.cpe.archive import answer_entries
 from osemock.cpe.errors import CpeError
@@ -122,16 +124,14 @@ class OseClient:
             delay *= 2
         raise AssertionError("unreachable")
 
-    def _outcome_of(self, operation: Callable[[], bytes], document: str) -> Outcome:
+    def _outcome_of(self, operation: Callable[[], bytes], document: str, xml: bytes | None = None) -> Outcome:
         try:
             cdr_zip = self._call(operation, idempotent=False)
         except Fault as fault:
             outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
             outcome.document = document
             return outcome
-        outcome = _answered_cdr(cdr_zip, self.trusted)
-        outcome.document = document
-        return outcome
+        return _for_document(_answered_cdr(cdr_zip, self.trusted), document, xml)
 
     def prepare(self, xml: bytes) -> Prepared:
         """The document signed (when this client has a certificate and it is unsigned), named and zipped."""
@@ -141,14 +141,14 @@ class OseClient:
         """sendBill one document: its CDR's outcome, or the fault's."""
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
         try:
-            outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base)
+            outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
         except requests.Timeout:
             # The server may have accepted it and only the answer got lost: ask before sending again.
             known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
                 return known
             try:
-                outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base)
+                outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
             except requests.Timeout as error:
                 raise ClientError(f"no answer from {self.endpoint.url} within {self.timeout} s, twice") from error
         if outcome.code == "1033":
@@ -160,7 +160,8 @@ class OseClient:
     def _existing_cdr(self, base: str, xml: bytes | None = None) -> Outcome | None:
         """The CDR of a document the service already holds, via getStatusCdr; ``None`` if it has none,
         or if its CDR names another document's hash than ``xml``'s signature (the number was used
-        before for other content: that 1033 is this document's answer, not an acceptance)."""
+        before for other content: that 1033 is this document's answer, not an acceptance); an exception
+        outcome when what it holds is no CDR one can read, or names another document."""
         ruc, type_code, serie, numero = base.split("-")
         try:
             found = self.get_status_cdr(ruc, type_code, serie, int(numero))
@@ -168,6 +169,8 @@ class OseClient:
             return None
         if found.cdr_zip is None:
             return None
+        if found.status is Status.EXCEPTION:  # a CDR that cannot be read, or another document's: no acceptance
+            return found
         held = document_hash(found.cdr_xml)
         if xml is not None and held is not None and held != _digest(xml):
             return None
@@ -199,9 +202,11 @@ class OseClient:
         return Outcome(Status.PENDING, "98", "En proceso", ticket=ticket, document=document)
 
     def get_status(self, ticket: str, wait: bool = False, timeout: float = 120.0, interval: float = 1.0,
-                   sleep: Callable[[float], None] = time.sleep) -> Outcome:
+                   sleep: Callable[[float], None] = time.sleep, document: str | None = None) -> Outcome:
         """getStatus of a ticket; with ``wait``, poll (interval growing to 10 s) until it is final or
-        ``timeout`` seconds have passed (then the outcome is still pending)."""
+        ``timeout`` seconds have passed (then the outcome is still pending).  ``document``, the summary's
+        base name (``20123456789-RA-20261120-1``), is what its CDR must answer; a lot's CDRs are each
+        read, verified and checked against the document their entry names (``outcome.documents``)."""
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -223,6 +228,8 @@ class OseClient:
             content = status.content
             if code in ("0", "99") and content:
                 outcome = _answered_cdr(content, self.trusted, _cdr_or_lot)
+                if document is not None and not outcome.documents:
+                    outcome = _for_document(outcome, document)
                 outcome.ticket = ticket
                 return outcome
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content or "")
@@ -246,9 +253,8 @@ class OseClient:
                            document=document)
         code = str(status.statusCode or "")
         if status.content:
-            outcome = _answered_cdr(status.content, self.trusted)
-        else:
-            outcome = Outcome(Status.EXCEPTION, code, str(getattr(status, "statusMessage", "") or ""))
+            return _for_document(_answered_cdr(status.content, self.trusted), document)
+        outcome = Outcome(Status.EXCEPTION, code, str(getattr(status, "statusMessage", "") or ""))
         outcome.document = document
         return outcome
 
@@ -291,6 +297,27 @@ def _answered_cdr(content: bytes, trusted: list[x509.Certificate] | None,
         return Outcome(Status.EXCEPTION, "", f"the CDR in the answer could not be read: {error}", cdr_zip=content)
 
 
+def _for_document(outcome: Outcome, base: str, xml: bytes | None = None) -> Outcome:
+    """``outcome`` for the document ``base`` when its CDR answers that document (the number, type and
+    emitter it names, and the hash when ``xml`` is the signed document sent); otherwise an exception
+    outcome saying whose answer it is.  A service that mixes up its CDRs, or a CDR copied over from
+    another document, must not make that document's acceptance this one's, signature valid or not."""
+    problem = other_document(outcome.cdr_xml, base, _digest(xml) if xml is not None else None)
+    if problem is not None:
+        outcome = Outcome(Status.EXCEPTION, "", problem,
+                          cdr_zip=outcome.cdr_zip, cdr_xml=outcome.cdr_xml,
+                          signature_verified=outcome.signature_verified, signature_problem=outcome.signature_problem,
+                          ticket=outcome.ticket)
+    outcome.document = base
+    return outcome
+
+
+#: A line of a lot's ``R-…-errors.txt``: ``20123456789-01-F001-2.xml: 3280 - message - detail``.
+_LOT_ERROR = re.compile(r"(?P<name>[^:\s][^:]*?)\s*:\s*(?P<code>\d{4})\s*-\s*(?P<message>.*)")
+#: How bad a document's outcome is, for the lot's: the worst of its documents'.
+_SEVERITY = (Status.EXCEPTION, Status.REJECTED, Status.PENDING, Status.OBSERVED, Status.ACCEPTED)
+
+
 def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outcome:
     """A ticket's content: one CDR ZIP (summaries) or a ZIP of CDR ZIPs (lots)."""
     entries = answer_entries(content)
@@ -298,11 +325,44 @@ def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outco
     errors = [name for name in entries if name.endswith("-errors.txt")]
     if not inner and not errors:
         return read_cdr(content, trusted)
-    problems = entries[errors[0]].decode("utf-8", "replace") if errors else ""
-    code = problems.split(": ", 1)[1][:4] if ": " in problems else ("0" if not problems else "")
-    outcome = Outcome(Status.REJECTED if problems else Status.ACCEPTED, code, problems or f"{len(inner)} CDR",
-                      cdr_zip=content)
-    return outcome
+    return _lot(content, entries, inner, errors, trusted)
+
+
+def _lot(content: bytes, entries: dict[str, bytes], inner: list[str], errors: list[str],
+         trusted: list[x509.Certificate] | None) -> Outcome:
+    """A lot's outcome: each inner CDR ``R-{document}.zip`` read and verified as a sendBill's is, and
+    checked against the document its name gives; each line of the error list the outcome of the
+    document it names (unless that document's own CDR already says it was not accepted).  The lot is
+    as good as its worst document, its signature as good as its worst CDR's."""
+    documents = []
+    for name in inner:
+        stem = name.rsplit("/", 1)[-1][:-4]
+        documents.append(_for_document(_answered_cdr(entries[name], trusted), stem.removeprefix("R-")))
+    refused = {d.document for d in documents if not d.accepted}
+    for line in (entries[name].decode("utf-8", "replace") for name in errors):
+        for text in filter(None, (raw.strip() for raw in line.splitlines())):
+            match = _LOT_ERROR.fullmatch(text)
+            if match is None:
+                documents.append(Outcome(Status.EXCEPTION, "", f"the lot's error list says: {text}"))
+                continue
+            base = re.sub(r"\.xml$", "", match["name"].rsplit("/", 1)[-1], flags=re.I)
+            if base in refused:  # its CDR says so already, signed
+                continue
+            outcome = from_fault(match["code"], match["message"])
+            outcome.document = base
+            documents.append(outcome)
+    if not documents:
+        return Outcome(Status.EXCEPTION, "", "the lot's answer names no document", cdr_zip=content)
+    status = min((d.status for d in documents), key=_SEVERITY.index)
+    worst = next(d for d in documents if d.status is status)
+    counts = {s: sum(d.status is s for d in documents) for s in _SEVERITY}
+    description = f"{len(documents)} documents: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    cdrs = [d for d in documents if d.signature_verified is not None]
+    unverified = [d for d in cdrs if not d.signature_verified]
+    return Outcome(status, "0" if status in (Status.ACCEPTED, Status.OBSERVED) else worst.code, description,
+                   cdr_zip=content, signature_verified=None if not cdrs else not unverified,
+                   signature_problem=f"{unverified[0].document}: {unverified[0].signature_problem}" if unverified else None,
+                   documents=documents)
 
 
 def _digest(xml: bytes) -> str | None:

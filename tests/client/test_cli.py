@@ -294,3 +294,25 @@ def test_a_document_that_is_no_xml_is_said_to_be_found_here(tmp_path, capsys):
     error = capsys.readouterr().err
     assert f"Error: {junk}: 0306 (found here, not by a server): No se puede leer (parsear) el archivo XML" in error
     assert "xxx.xxx" not in error
+
+
+def test_status_of_a_lot_shows_each_document_and_trusts_only_what_trust_names(make_mock, tmp_path, capsys, monkeypatch):
+    """The lot's CDRs were counted, not read: --trust made no difference and no document was named."""
+    import requests
+
+    from osemock.client import OseClient
+    from tests.helpers import zip_of
+
+    mock = make_mock("ose", clock=CLOCK)
+    own = _write(tmp_path, "mock.pem", requests.get(mock.url("/_osemock/certificate.pem"), timeout=10).content)
+    lot = zip_of(*((f"{RUC}-01-F001-{n}.xml", signed_document(f"{RUC}-01-F001-{n}.xml", issue_date=DAY)) for n in (1, 4)))
+    ticket = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS").send_pack(f"{RUC}-LT-20261120-1.zip", lot).ticket
+    status = ["status", ticket, "--ruc", RUC, "-e", mock.url(), "--wait"]
+    code, out = run(capsys, *status, "--trust", own, "--json")
+    (lot_outcome,) = json.loads(out)
+    assert code == 0 and lot_outcome["signature_verified"] is True
+    assert [(d["document"], d["status"], d["signature_verified"]) for d in lot_outcome["documents"]] == [
+        (f"{RUC}-01-F001-1", "accepted", True), (f"{RUC}-01-F001-4", "accepted", True)]
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out = run(capsys, *status, "--trust", str(CERTS / "other.cert.pem"))
+    assert code == 3 and f"└ {RUC}-01-F001-4" in out and out.count("INVALID") == 3

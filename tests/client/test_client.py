@@ -264,14 +264,15 @@ def test_read_cdr_raises_a_cpe_error_for_what_is_no_cdr(name):
 
 
 def test_a_lot_is_followed_to_its_cdrs(make_mock):
-    """sendPack, then the ticket's ZIP of CDR ZIPs read through the archive's limits."""
+    """sendPack, then the ticket's ZIP of CDR ZIPs read through the archive's limits (each CDR read:
+    see test_cdr_answers)."""
     mock = make_mock("ose", clock=CLOCK)
     lot = zip_of(*((f"{RUC}-01-F001-{n}.xml", signed_document(f"{RUC}-01-F001-{n}.xml", issue_date=DAY)) for n in (1, 4)))
     client = OseClient(mock.url(PATHS["ose"]), RUC, *CREDENTIALS["ose"], retry=RetryPolicy(attempts=1))
     sent = client.send_pack(f"{RUC}-LT-20261120-1.zip", lot)
     assert sent.status is Status.PENDING and sent.ticket
     settled = client.get_status(sent.ticket, wait=True, timeout=10, interval=0.05)
-    assert (settled.status, settled.description) == (Status.ACCEPTED, "2 CDR"), settled
+    assert (settled.status, settled.description) == (Status.ACCEPTED, "2 documents: 2 accepted"), settled
 
 
 # -- answers that are no service's SOAP: what a down OSE, its gateway or a wrong URL sends ----------------
@@ -293,34 +294,6 @@ RAW_ANSWERS = {
                                                       "</br:getStatusResponse>").encode(),
                                    "did not answer the service's SOAP", 1),
 }
-
-
-@pytest.fixture
-def raw_ose():
-    """A real server on loopback that answers every POST with the bytes in ``answer`` (status line,
-    headers and body as given: a body shorter than its Content-Length too), counting the requests."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    state = {"answer": b"", "requests": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers["Content-Length"]))
-            state["requests"] += 1
-            self.wfile.write(state["answer"])
-            self.close_connection = True
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.state = state
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/ol-ti-itcpe/billService"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize("name", list(RAW_ANSWERS))
