@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from osemock.cpe.numbers import digits
 from osemock.server import registry
-from osemock.server.admin import progression
+from osemock.server.admin import described, progression
 from osemock.server.admin.fields import FieldError, number
-from osemock.server.admin.snapshot import TABLES, SnapshotError, export_state, import_state
+from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
 from osemock.server.clock import EARLIEST, LATEST
 from osemock.server.registry import RegistryError
 from osemock.server.store import MAX_INTEGER
@@ -54,11 +51,36 @@ def body() -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except ValueError as error:
         raise AdminError(400, "bad-json", f"the body is not JSON: {error}") from None
     except RecursionError:
         raise AdminError(400, "bad-json", "the body is not JSON this API reads: nested too deep") from None
+    if _has_lone_surrogate(data):
+        raise AdminError(400, "bad-json", "the body is not JSON this API reads: a \\uD800–\\uDFFF escape without its "
+                                          "other half is no character (the store keeps UTF-8 text)")
+    return data
+
+
+#: What is left of a ``\uD8xx`` escape without its other half once JSON is read (a pair is one character).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether a text anywhere in ``data`` (a key too) holds half a surrogate pair: UTF-8 cannot encode
+    it, so storing it was a 500 (UnicodeEncodeError), in any route that keeps text."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _object(*known: str) -> dict[str, Any]:
@@ -124,32 +146,7 @@ def certificate() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(_openapi())
-
-
-@lru_cache(maxsize=1)
-def _openapi() -> dict[str, Any]:
-    """``openapi.yaml``, with what other modules own filled in so it cannot drift from them: the registry
-    schema the seed route checks against, and the tables a snapshot holds."""
-    spec = yaml.safe_load(files("osemock.server.admin").joinpath("openapi.yaml").read_text(encoding="utf-8"))
-    schemas = spec["components"]["schemas"]
-    registry_schema = _refs_under(registry.schema(), "#/$defs/", "#/components/schemas/Registry_")
-    for name, definition in registry_schema.pop("$defs").items():
-        schemas[f"Registry_{name}"] = definition
-    registry_schema.pop("$schema", None)
-    schemas["Registry"] = {**registry_schema, "description": schemas["Registry"]["description"]}
-    schemas["Snapshot"]["properties"]["tables"]["propertyNames"]["enum"] = list(TABLES)
-    return spec
-
-
-def _refs_under(node: Any, old: str, new: str) -> Any:
-    """``node`` with every ``$ref`` starting ``old`` made to start ``new``."""
-    if isinstance(node, dict):
-        return {key: (new + value[len(old):] if key == "$ref" and isinstance(value, str) and value.startswith(old)
-                      else _refs_under(value, old, new)) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_refs_under(item, old, new) for item in node]
-    return node
+    return jsonify(described.description())
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -381,12 +378,10 @@ def scenario_add() -> tuple[Response, int]:
     """One scenario or a list of them, each naming its ``action`` (only ``/faults``, the older API,
     works one out from the other fields)."""
     data = body()
-    items = data if isinstance(data, list) else [data]
-    if not all(isinstance(item, dict) and item.get("action") for item in items):
-        raise AdminError(400, "bad-request", "each scenario is a JSON object with its action "
-                                             "(code, observation, delay, http_status, empty, drop or lost)")
-    added = [mock().scenarios.add(item).to_dict() for item in items]
-    return jsonify(added if isinstance(data, list) else added[0]), 201
+    many = isinstance(data, list)
+    described.check("ScenarioSpec", data, many=many)
+    added = [scenario.to_dict() for scenario in mock().scenarios.add_all(data if many else [data])]
+    return jsonify(added if many else added[0]), 201
 
 
 @bp.delete("/scenarios")

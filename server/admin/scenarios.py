@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 from osemock.cpe import numbers
 from osemock.cpe.catalog import lookup
+from osemock.server.admin import described
 from osemock.server.admin.fields import FieldError, number
 from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.store import MAX_INTEGER, Store
@@ -51,8 +52,6 @@ CREATE TABLE IF NOT EXISTS scenarios (
 )
 """
 
-ACTIONS = ("code", "observation", "delay", "http_status", "empty", "drop", "lost")
-OPERATIONS = ("sendBill", "sendSummary", "sendPack", "getStatus", "getStatusCdr", "getStatusAR")
 LOST_DEFAULT_SECONDS = 30.0
 
 @dataclass
@@ -158,13 +157,13 @@ class Decision:
 
 
 def parse_spec(data: Any) -> dict[str, Any]:
-    """A scenario's columns from its JSON description; :class:`ScenarioError` says what is wrong.
+    """A scenario's columns from its JSON description; :class:`FieldError` says what is wrong.
 
-    Accepts the older ``/_osemock/faults`` shape too (no ``action``: ``http_status`` → http_status,
-    ``code`` → code, otherwise a delay).
+    The description's ``ScenarioFields`` schema (``openapi.yaml``) checks every field's type and range
+    first; this adds what a schema cannot say.  Accepts the older ``/_osemock/faults`` shape too (no
+    ``action``: ``http_status`` → http_status, ``code`` → code, otherwise a delay).
     """
-    if not isinstance(data, dict):
-        raise ScenarioError("a scenario is a JSON object")
+    described.check("ScenarioFields", data)
     known = {f.name for f in fields(Scenario)} - {"id", "matched", "fired", "remaining"} | {"times", "match"}
     unknown = set(data) - known
     if unknown:
@@ -172,27 +171,16 @@ def parse_spec(data: Any) -> dict[str, Any]:
     data = dict(data)
     data.update(data.pop("match", None) or {})
     action = data.get("action") or ("http_status" if data.get("http_status") else "code" if data.get("code") else "delay")
-    if action not in ACTIONS:
-        raise ScenarioError(f"action must be one of {', '.join(ACTIONS)}")
     spec: dict[str, Any] = {"action": action}
     operation = data.get("operation")
-    if operation is not None and operation not in OPERATIONS:
-        raise ScenarioError(f"operation must be one of {', '.join(OPERATIONS)}")
     if action == "observation" and operation not in (None, "sendBill"):
         raise ScenarioError("an observation goes into a sendBill's CDR: operation sendBill (or none)")
-    spec["operation"] = operation
-    for name, length in (("ruc", 11), ("type_code", 2)):
-        value = data.get(name)
-        if value is not None:
-            value = str(value)
-            if not (numbers.digits(value) and len(value) == length) and not (name == "type_code" and value in ("RC", "RA", "RR", "LT")):
-                raise ScenarioError(f"{name} must be {length} digits")
-        spec[name] = value
-    spec["serie"] = str(data["serie"]).upper() if data.get("serie") is not None else None
+    spec.update(operation=operation, ruc=data.get("ruc"), type_code=data.get("type_code"))
+    spec["serie"] = data["serie"].upper() if data.get("serie") is not None else None
     spec["numero"] = number(data, "numero", int, minimum=1, maximum=10 ** numbers.CORRELATIVO_DIGITS - 1)
     code = data.get("code")
     if action in ("code", "observation"):
-        if not (isinstance(code, str) and numbers.digits(code) and len(code) == 4):
+        if code is None:
             raise ScenarioError("code must be a 4-digit SUNAT code, as a string")
         try:
             lookup(code)
@@ -205,9 +193,9 @@ def parse_spec(data: Any) -> dict[str, Any]:
     elif code is not None:
         raise ScenarioError(f"action {action} takes no code")
     spec["code"] = code
-    status = number(data, "http_status", int, minimum=100, maximum=599)
+    status = number(data, "http_status", int, minimum=400, maximum=599)
     if action == "http_status":
-        if status is None or not 400 <= status <= 599:
+        if status is None:
             raise ScenarioError("http_status must be an HTTP error status (400–599)")
     elif status is not None:
         raise ScenarioError(f"action {action} takes no http_status")
@@ -218,10 +206,7 @@ def parse_spec(data: Any) -> dict[str, Any]:
     probability = number(data, "probability", float, minimum=0, maximum=1)
     spec["probability"] = 1.0 if probability is None else probability
     spec["seed"] = number(data, "seed", int, minimum=0, maximum=MAX_INTEGER) or 0
-    note = data.get("note")
-    if note is not None and not isinstance(note, str):
-        raise ScenarioError("note must be a text")
-    spec["note"] = note
+    spec["note"] = data.get("note")
     return spec
 
 
@@ -235,12 +220,24 @@ class Scenarios:
 
     def add(self, data: Any) -> Scenario:
         """Plan a scenario from its JSON description."""
-        spec = parse_spec(data)
+        return self.add_all([data])[0]
+
+    def add_all(self, items: list[Any]) -> list[Scenario]:
+        """Plan every scenario of ``items`` or, when one is invalid, none (the first planned fired
+        though the request that planned them was refused)."""
+        specs = []
+        for i, item in enumerate(items):
+            try:
+                specs.append(parse_spec(item))
+            except FieldError as error:
+                raise ScenarioError(f"[{i}]: {error}" if len(items) > 1 else str(error)) from None
+        ids = []
         with self.store.transaction() as db:
-            cursor = db.execute(f"INSERT INTO scenarios ({', '.join(spec)}) VALUES ({', '.join('?' for _ in spec)})",
-                                tuple(spec.values()))
-            scenario_id = int(cursor.lastrowid or 0)
-        return self.get(scenario_id)  # type: ignore[return-value]
+            for spec in specs:
+                cursor = db.execute(f"INSERT INTO scenarios ({', '.join(spec)}) VALUES ({', '.join('?' for _ in spec)})",
+                                    tuple(spec.values()))
+                ids.append(int(cursor.lastrowid or 0))
+        return [self.get(scenario_id) for scenario_id in ids]  # type: ignore[misc]
 
     def get(self, scenario_id: int) -> Scenario | None:
         rows = self.store.query("SELECT * FROM scenarios WHERE id=?", (scenario_id,))

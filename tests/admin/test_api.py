@@ -264,6 +264,12 @@ def test_errors_are_json_never_a_traceback(mock):
     ("/_osemock/clock/freeze", b'{"at": "2026-11-20T12:00:00-05:00", "zone": "UTC"}'),
     ("/_osemock/reset", b'{"everything": true}'),
     ("/_osemock/tickets/progression", b'{"after_polls": 2.9}'),
+    # half a surrogate pair is no text UTF-8 can store: a UnicodeEncodeError
+    ("/_osemock/scenarios", b'{"action": "delay", "note": "\\ud800"}'),
+    ("/_osemock/scenarios", b'{"action": "delay", "serie": "F\\udc00"}'),
+    ("/_osemock/faults", b'{"note": "\\ud800"}'),
+    ("/_osemock/snapshot", b'{"format": "osemock-snapshot/1", "tables": {"emitters": [{"ruc": "\\ud800"}]}}'),
+    ("/_osemock/seed", b'{"emitters": [{"ruc": "20123456789", "name": "\\ud800"}]}'),
 ])
 def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, data):
     """Each of these was a 500 from inside (a fuzz of the admin API found them); the clock ones left a
@@ -275,6 +281,12 @@ def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, d
     assert requests.get(mock.url("/"), timeout=10).status_code == 200
     assert requests.get(mock.url("/_osemock/tickets"), timeout=10).status_code == 200
     assert mock.client().send_bill(factura(1)).accepted
+
+
+def test_a_whole_surrogate_pair_is_one_character(mock):
+    answer = requests.post(mock.url("/_osemock/scenarios"), data=b'{"action": "delay", "note": "\\ud83d\\ude00 ok"}',
+                           headers={"Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code == 201 and answer.json()["note"] == "\U0001F600 ok"
 
 
 @pytest.mark.parametrize("path", ["/?page=9223372036854775808", "/journal?limit=18446744073709551616"])
@@ -313,7 +325,7 @@ def test_cli_drives_the_api(mock, tmp_path, capsys):
     assert main(url + ["snapshot", "import", str(snapshot)]) == 0 and len(mock.admin.emitters()) == 1
     capsys.readouterr()
     assert main(url + ["scenario", "add", "--action", "code", "--code", "12"]) == 1
-    assert "4-digit" in capsys.readouterr().err
+    assert "code: '12' does not match '^[0-9]{4}$'" in capsys.readouterr().err
     assert main(["admin", "--url", "http://127.0.0.1:9", "journal"]) == 1
     assert "cannot reach" in capsys.readouterr().err
 

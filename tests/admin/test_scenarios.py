@@ -160,23 +160,48 @@ def test_times_counts_only_firings(tmp_path):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ({"action": "code", "code": "130"}, "4-digit"),
+    ({"action": "code", "code": "130"}, "code: '130' does not match '^[0-9]{4}$'"),
     ({"action": "code", "code": "4287"}, "observation"),
     ({"action": "code", "code": "1999"}, "catalog"),
     ({"action": "observation", "code": "2017"}, "4000"),
-    ({"action": "http_status", "http_status": 200}, "400–599"),
-    ({"action": "teleport"}, "action must be"),
-    ({"action": "empty", "probability": 2}, "probability must be at most 1"),
-    ({"action": "empty", "ruc": "123"}, "11 digits"),
-    ({"action": "empty", "operation": "sendInvoice"}, "operation must be"),
+    ({"action": "http_status", "http_status": 200}, "http_status: 200 is less than the minimum of 400"),
+    ({"action": "teleport"}, "action: 'teleport' is not one of"),
+    ({"action": "empty", "probability": 2}, "probability: 2 is greater than the maximum of 1"),
+    ({"action": "empty", "ruc": "123"}, "ruc: '123' does not match"),
+    ({"action": "empty", "operation": "sendInvoice"}, "operation: 'sendInvoice' is not one of"),
     ({"action": "empty", "colour": "red"}, "unknown fields"),
-    ({"action": "delay", "delay_seconds": "soon"}, "number"),
+    ({"action": "delay", "delay_seconds": "soon"}, "delay_seconds: 'soon' is not of type 'number'"),
     ({"action": "observation", "code": "4287", "operation": "getStatusCdr"}, "operation sendBill"),
+    # outside the description: a 500 (ValueError, TypeError), or read as something else
+    ({"action": "delay", "match": "x"}, "match: 'x' is not of type 'object', 'null'"),
+    ({"action": "delay", "match": [1]}, "match: [1] is not of type 'object', 'null'"),
+    ({"action": "delay", "match": {"colour": "red"}}, "match: Additional properties are not allowed"),
+    ({"action": "delay", "serie": {"a": 1}}, "serie: {'a': 1} is not of type 'string', 'null'"),   # stored as "{'A': 1}"
+    ({"action": "delay", "ruc": 20123456789}, "ruc: 20123456789 is not of type 'string', 'null'"),
 ])
 def test_bad_scenarios_are_400_with_a_reason(mock, spec, message):
     answer = requests.post(mock.url("/_osemock/scenarios"), json=spec, timeout=10)
     assert answer.status_code == 400 and message in answer.json()["message"]
     assert mock.admin.scenarios() == []
+
+
+def test_the_match_fields_may_come_in_one_object(mock):
+    planned = mock.admin.scenario(action="empty", match={"operation": "sendBill", "serie": "f002"})
+    assert (planned["operation"], planned["serie"]) == ("sendBill", "F002")
+
+
+def test_a_list_of_scenarios_is_planned_whole_or_not_at_all(mock):
+    """The first of a list was planned, and fired, though the request was answered 400 for the second."""
+    answer = requests.post(mock.url("/_osemock/scenarios"), timeout=10, json=[
+        {"action": "http_status", "http_status": 503, "operation": "getStatusCdr"}, {"action": "code", "code": "9999"}])
+    assert answer.status_code == 400 and answer.json()["message"] == "[1]: 9999 is not in SUNAT's catalog of codes"
+    assert mock.admin.scenarios() == []
+    answer = requests.post(mock.url("/_osemock/scenarios"), timeout=10, json=[
+        {"action": "http_status", "http_status": 503}, {"action": "drop", "serie": 5}])
+    assert answer.status_code == 400 and answer.json()["message"].startswith("[1].serie: 5 is not of type")
+    assert mock.admin.scenarios() == []
+    planned = requests.post(mock.url("/_osemock/scenarios"), timeout=10, json=[{"action": "empty"}, {"action": "drop"}])
+    assert planned.status_code == 201 and [s["action"] for s in planned.json()] == ["empty", "drop"]
 
 
 def test_the_first_fault_api_still_works(mock):
