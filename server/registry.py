@@ -6,6 +6,7 @@ now the first problem is named by its place in the file, and nothing is stored.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,16 +31,40 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+    # formats are checked: a date is a real one (retired_at "x" or 20260101, a padrón's from "x", were
+    # taken, and compared as text they never came: the rule stayed silent)
+    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def is_date(value: Any) -> bool:
+    """Whether ``value`` is a date as the registry writes one: a real date as ``YYYY-MM-DD`` text (the
+    rules compare them as text with the document's issue date)."""
+    return isinstance(value, str) and Draft202012Validator.FORMAT_CHECKER.conforms(value, "date")
 
 
 def check(data: Any) -> dict[str, Any]:
-    """``data`` when it is a registry; :class:`RegistryError` naming the first problem otherwise."""
+    """``data`` when it is a registry (a date YAML read unquoted made the ``YYYY-MM-DD`` text it was
+    written as); :class:`RegistryError` naming the first problem otherwise."""
+    data = _dates_as_text(data)
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         place = error.json_path.removeprefix("$").lstrip(".") or "the registry"
-        raise RegistryError(f"{place}: {error.message}")
+        dated = isinstance(error.schema, dict) and error.schema.get("format") == "date"
+        message = f"{error.instance!r} is not a date (YYYY-MM-DD)" if dated else error.message
+        raise RegistryError(f"{place}: {message}")
     return data
+
+
+def _dates_as_text(node: Any) -> Any:
+    """``node`` with every date YAML read (``from: 2026-01-01``) as its ISO text; a date with a time is
+    left to the schema to refuse."""
+    if isinstance(node, dict):
+        return {key: _dates_as_text(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(item) for item in node]
+    if isinstance(node, date) and not isinstance(node, datetime):
+        return node.isoformat()
+    return node
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -47,10 +72,10 @@ def load(path: Path) -> dict[str, Any]:
     message starts with the file."""
     try:
         data = check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     except RegistryError as error:
         raise RegistryError(f"registry {path}: {error}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:  # ValueError: from: 2026-02-30
+        raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     _read_certificates(data, path)
     return data
 

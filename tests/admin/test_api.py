@@ -54,11 +54,21 @@ def test_seed_users_and_certificates_take_effect(mock):
     ({"emitters": "all"}, "list of objects"),
     ({"emitters": [{"ruc": RUC, "certificates": [{"pem": "/etc/passwd"}]}]}, "PEM text"),
     ({"emitters": [{"ruc": RUC, "users": [{"user": "X"}]}]}, "user and password"),
+    # dates that are none were stored, and the rule they feed (2326, 1086) never fired
+    ({"emitters": [{"ruc": RUC, "certificates": [{"pem": (CERTS / "emitter-20123456789.cert.pem").read_text(),
+                                                   "retired_at": "x"}]}]},
+     "registry: emitters[0].certificates[0].retired_at: 'x' is not a date (YYYY-MM-DD)"),
+    ({"emitters": [{"ruc": RUC, "certificates": [{"pem": (CERTS / "emitter-20123456789.cert.pem").read_text(),
+                                                   "retired_at": 20260101}]}]},
+     "registry: emitters[0].certificates[0].retired_at: 20260101 is not a date (YYYY-MM-DD)"),
+    ({"emitters": [{"ruc": RUC, "padrones": [{"padron": "02", "from": "x", "to": "y"}]}]},
+     "registry: emitters[0].padrones[0].from: 'x' is not a date (YYYY-MM-DD)"),
 ])
 def test_bad_seeds_are_400(mock, registry, message):
     with pytest.raises(AdminError) as error:
         mock.admin.seed(registry)
     assert error.value.status == 400 and message in error.value.message
+    assert mock.admin.emitters() == []
 
 
 def test_journal_lists_and_shows_bodies(mock):

@@ -29,6 +29,15 @@ def test_the_readme_example_is_a_registry():
     ("taxpayers: 5\n", "taxpayers: 5 is not of type 'array'"),
     ("- a list\n", "the registry: ['a list'] is not of type 'object'"),
     ("emitters: [\n", "cannot read it"),
+    # a date that is none was taken, and the rule it feeds stayed silent (compared as text, never reached)
+    ("emitters:\n  - ruc: 20123456789\n    certificates: [{pem: x.pem, retired_at: x}]\n",
+     "emitters[0].certificates[0].retired_at: 'x' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: 20123456789\n    certificates: [{pem: x.pem, retired_at: 20260101}]\n",
+     "emitters[0].certificates[0].retired_at: 20260101 is not a date (YYYY-MM-DD)"),
+    ("taxpayers:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: '2026-02-30'}]\n",
+     "taxpayers[0].padrones[0].from: '2026-02-30' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', to: y}]\n", "emitters[0].padrones[0].to: 'y' is not a date"),
+    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: 2026-02-30}]\n", "cannot read it: day is out of range"),
 ])
 def test_a_registry_with_a_mistake_is_named_where(tmp_path, text, message):
     path = tmp_path / "registry.yaml"
@@ -42,16 +51,23 @@ def test_unquoted_yaml_numbers_and_dates_are_taken(tmp_path):
     path = tmp_path / "registry.yaml"
     path.write_text("emitters:\n  - ruc: 20123456789\n    establishments: [0001, 2]\n"
                     "    padrones: [{padron: 2, from: 2026-01-01, to: 2026-03-31}]\n")
-    assert load(path)["emitters"][0]["establishments"] == [1, 2]
+    emitter = load(path)["emitters"][0]
+    assert emitter["establishments"] == [1, 2]
+    assert emitter["padrones"][0] == {"padron": 2, "from": "2026-01-01", "to": "2026-03-31"}   # JSON can send it
 
 
-def test_serve_refuses_a_registry_with_a_mistake_in_one_line(tmp_path):
+@pytest.mark.parametrize("text, message", [
+    ("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n", "emitters[0].users[0]: 'password' is a required property"),
+    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: x}]\n",
+     "emitters[0].padrones[0].from: 'x' is not a date (YYYY-MM-DD)"),
+])
+def test_serve_refuses_a_registry_with_a_mistake_in_one_line(tmp_path, text, message):
     path = tmp_path / "registry.yaml"
-    path.write_text("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n")
+    path.write_text(text)
     done = subprocess.run([sys.executable, "-m", "osemock", "serve", "--registry", str(path), "--db", str(tmp_path / "s.db")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    assert f"registry {path}: emitters[0].users[0]: 'password' is a required property" in done.stderr
+    assert f"registry {path}: {message}" in done.stderr
     assert "Traceback" not in done.stderr
 
 
