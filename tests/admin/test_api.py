@@ -124,6 +124,22 @@ def test_snapshot_round_trip(mock, make_mock):
         admin.import_snapshot({"format": "osemock-snapshot/1", "tables": {"sqlite_master": []}})
 
 
+def test_a_snapshot_is_imported_whole_or_not_at_all(mock):
+    """Each row is checked before any is stored: a bad one leaves the store as it was, the message says where."""
+    mock.admin.scenario(action="empty", serie="F009")
+    with pytest.raises(AdminError) as error:
+        mock.admin.import_snapshot({"format": "osemock-snapshot/1", "tables": {
+            "documents": [DOCUMENT_ROW], "scenarios": [{"id": 1, "action": "delay"}, {"id": 2, "action": "delay", "delay_seconds": 100000}]}})
+    assert error.value.status == 400
+    assert error.value.message == "table 'scenarios', row 1: delay_seconds: 100000 is greater than the maximum of 600"
+    assert stored(mock, 1) is None and [s["serie"] for s in mock.admin.scenarios()] == ["F009"]
+    counts = mock.admin.import_snapshot({"format": "osemock-snapshot/1", "tables": {
+        "documents": [DOCUMENT_ROW], "scenarios": [{"id": 7, "action": "empty", "serie": "f001", "remaining": 0, "fired": 2}]}})
+    assert counts["imported"] == {"documents": 1, "scenarios": 1}
+    (scenario,) = mock.admin.scenarios()
+    assert (scenario["id"], scenario["serie"], scenario["remaining"], scenario["fired"]) == (7, "F001", 0, 2)   # as POST stores it
+
+
 def test_clock_freeze_advance_unfreeze_drive_the_engine(mock):
     frozen = mock.admin.freeze("2026-11-20T10:00:00-05:00")
     assert frozen["frozen"] and frozen["now"] == "2026-11-20T10:00:00-05:00"
@@ -234,6 +250,11 @@ def test_errors_are_json_never_a_traceback(mock):
         assert set(answer.json()) == {"error", "message"} and "Traceback" not in answer.text
 
 
+DOCUMENT_ROW = {"id": 1, "emitter_ruc": RUC, "type_code": "01", "serie": "F001", "numero": 1, "status": "accepted",
+                "response_code": "0", "findings": "[]", "file_name": f"{RUC}-01-F001-1.zip",
+                "received_at": f"{DAY}T10:00:00-05:00", "responded_at": f"{DAY}T10:00:00-05:00"}
+
+
 @pytest.mark.parametrize("path, data", [
     ("/_osemock/snapshot", b'{"a":' * 5000),                         # nested past Python's recursion limit
     ("/_osemock/clock/advance", b'{"seconds": 1e308}'),
@@ -274,6 +295,20 @@ def test_errors_are_json_never_a_traceback(mock):
     ("/_osemock/clock/freeze", b'{"at": "2026-11-20T12:00:00-05:00", "zone": "UTC"}'),
     ("/_osemock/reset", b'{"everything": true}'),
     ("/_osemock/tickets/progression", b'{"after_polls": 2.9}'),
+    # rows the live API would refuse, every later SOAP call a 500 or a hang, or the portal's pages 500
+    *[("/_osemock/snapshot", json.dumps({"format": "osemock-snapshot/1", "tables": {table: [row]}}).encode())
+      for table, row in [("scenarios", {"id": 1, "action": "delay", "probability": "x"}),
+                         ("scenarios", {"id": 1, "action": "delay", "delay_seconds": "x"}),
+                         ("scenarios", {"id": 1, "action": "code", "code": "abcd"}),
+                         ("scenarios", {"id": 1, "action": "delay", "delay_seconds": 100000}),   # POST caps it at 600
+                         ("scenarios", {"id": 1, "action": "code", "code": "2017", "serie": {"a": 1}}),
+                         ("documents", {**DOCUMENT_ROW, "findings": "not json"}),
+                         ("documents", {**DOCUMENT_ROW, "numero": "x"}),
+                         ("documents", {**DOCUMENT_ROW, "zip": "not base64"}),
+                         ("tickets", {"ticket": "1", "emitter_ruc": RUC, "sender_ruc": RUC, "operation": "sendSummary",
+                                      "file_name": f"{RUC}-RA-20261120-1", "status_code": "98", "created_at": "x"}),
+                         ("certificates", {"ruc": RUC, "fingerprint": "ab", "retired_at": "x"}),
+                         ("padrones", {"ruc": RUC, "padron": "02", "valid_from": "x"})]],
     # half a surrogate pair is no text UTF-8 can store: a UnicodeEncodeError
     ("/_osemock/scenarios", b'{"action": "delay", "note": "\\ud800"}'),
     ("/_osemock/scenarios", b'{"action": "delay", "serie": "F\\udc00"}'),
