@@ -55,7 +55,11 @@ class Settings:
     registry: Path | None = None
     """YAML/JSON file of emitters, SOL users and PSE links loaded at start."""
     max_request_bytes: int = 64 * 1024 * 1024
-    """Largest HTTP body read; a larger request is refused with 413."""
+    """Largest SOAP request body read; a larger request is refused with 413."""
+    max_admin_bytes: int = 512 * 1024 * 1024
+    """Largest body the admin API and the portal read (413 beyond).  Apart from the SOAP limit: a
+    snapshot of a store with a couple of thousand documents is past 64 MiB, and its import was refused
+    by the limit meant for one SOAP call."""
     journal_bodies: bool = True
     """Keep request and response bodies in the journal (turn off for long load runs)."""
     journal_max_entries: int = 10_000
@@ -82,10 +86,16 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.data_dir or self.db.parent
 
+    @property
+    def max_body_bytes(self) -> int:
+        """What the HTTP server lets in before any path is looked at (waitress's ``max_request_body_size``):
+        the larger limit; the SOAP paths and the Flask app each hold a body to their own."""
+        return max(self.max_request_bytes, self.max_admin_bytes)
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
-        ``OSE_MAX_REQUEST_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT``,
+        ``OSE_MAX_REQUEST_BYTES``, ``OSE_MAX_ADMIN_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT``,
         ``OSE_BODY_TIMEOUT`` and ``OSE_CLOCK``, then explicit
         overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
@@ -100,6 +110,8 @@ class Settings:
             settings = replace(settings, registry=Path(env["OSE_REGISTRY"]))
         settings = replace(settings, max_request_bytes=env_int(env.get("OSE_MAX_REQUEST_BYTES"), settings.max_request_bytes,
                                                                "OSE_MAX_REQUEST_BYTES", MIN_REQUEST_BYTES))
+        settings = replace(settings, max_admin_bytes=env_int(env.get("OSE_MAX_ADMIN_BYTES"), settings.max_admin_bytes,
+                                                             "OSE_MAX_ADMIN_BYTES", MIN_REQUEST_BYTES))
         settings = replace(settings, journal_bodies=env_bool(env.get("OSE_JOURNAL_BODIES"), True, "OSE_JOURNAL_BODIES"))
         settings = replace(settings, journal_max_entries=env_int(env.get("OSE_JOURNAL_MAX_ENTRIES"), settings.journal_max_entries,
                                                                  "OSE_JOURNAL_MAX_ENTRIES", 0, 10 ** 9))
@@ -142,6 +154,8 @@ class Settings:
             raise SettingError(str(error)) from None
         if self.max_request_bytes < MIN_REQUEST_BYTES:
             raise SettingError(f"the request limit (OSE_MAX_REQUEST_BYTES) must be {MIN_REQUEST_BYTES} bytes or more")
+        if self.max_admin_bytes < MIN_REQUEST_BYTES:
+            raise SettingError(f"the admin request limit (OSE_MAX_ADMIN_BYTES) must be {MIN_REQUEST_BYTES} bytes or more")
         try:
             if self.registry is not None:
                 registry.load(self.registry)

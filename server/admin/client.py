@@ -37,6 +37,11 @@ class AdminClient:
         try:
             answer = response.json()
         except ValueError:  # not JSON: another server at that URL (its HTML error page, say)
+            if response.status_code == 413:  # the HTTP server (or a proxy before it) refused the size
+                size = len(response.request.body or b"")
+                raise AdminError(413, f"{self.base_url} refused the request as too large (HTTP 413, {size} bytes "
+                                      "sent): OSE_MAX_ADMIN_BYTES where the mock runs raises its limit (a proxy "
+                                      "in front of it has its own)") from None
             kind = response.headers.get("Content-Type", "").split(";", 1)[0] or "no content type"
             raise AdminError(response.status_code, f"{self.base_url} answered HTTP {response.status_code} with {kind}, "
                                                    "not the osemock admin API: is it a running mock?") from None

@@ -34,7 +34,7 @@ def create_portal(mock: Any) -> Flask:
     """A Flask app serving ``mock`` (an :class:`OsemockApp`): portal pages and the admin API."""
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.url_map.converters["int"] = RowId  # before the blueprints add their routes
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=mock.settings.max_request_bytes)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=mock.settings.max_admin_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["osemock"] = mock
     app.register_blueprint(admin_bp)
@@ -48,6 +48,9 @@ def create_portal(mock: Any) -> Flask:
             message = error.description
             if error.code == 404:  # no route has this path, whatever the method
                 message = f"no admin route {request.path}; see {PREFIX}/openapi.json"
+            elif error.code == 413:  # a snapshot of a big store: say which setting lets it in
+                message = (f"the body is larger than the {mock.settings.max_admin_bytes} bytes the admin API takes; "
+                           "OSE_MAX_ADMIN_BYTES where the mock runs raises the limit")
             return jsonify({"error": (error.name or "error").lower().replace(" ", "-"),
                             "message": message}), error.code, allow
         return render_template("portal/error.html", error=error), error.code, allow

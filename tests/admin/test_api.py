@@ -124,6 +124,38 @@ def test_snapshot_round_trip(mock, make_mock):
         admin.import_snapshot({"format": "osemock-snapshot/1", "tables": {"sqlite_master": []}})
 
 
+def test_a_snapshot_past_the_soap_limit_is_imported(make_mock, tmp_path, capsys):
+    """The admin API has a limit of its own (OSE_MAX_ADMIN_BYTES): the export of a store with ~1,900
+    documents (68 MB) was refused on import by the 64 MiB meant for one SOAP call, in a text/plain 413
+    the CLI called "not the osemock admin API"."""
+    mock = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", max_request_bytes=4096)
+    admin = AdminClient(mock.base_url)
+    rows = [{"ruc": f"20{n:09d}", "name": "EMPRESA " * 20} for n in range(100)]
+    snapshot = {"format": "osemock-snapshot/1", "tables": {"emitters": rows}}
+    assert len(json.dumps(snapshot)) > 4096
+    assert admin.import_snapshot(snapshot)["imported"] == {"emitters": 100}
+    soap = requests.post(mock.url(), data=b"<x/>" * 2000, headers={"Content-Type": "text/xml"}, timeout=10)
+    assert soap.status_code == 413                               # the SOAP paths keep theirs
+    small = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", max_admin_bytes=4096)
+    with pytest.raises(AdminError) as error:
+        AdminClient(small.base_url).import_snapshot(snapshot)
+    assert error.value.status == 413 and "4096 bytes the admin API takes; OSE_MAX_ADMIN_BYTES" in error.value.message
+    (tmp_path / "state.json").write_text(json.dumps(snapshot))
+    assert main(["admin", "--url", small.base_url, "snapshot", "import", str(tmp_path / "state.json")]) == 1
+    assert "OSE_MAX_ADMIN_BYTES where the mock runs raises the limit" in capsys.readouterr().err
+
+
+def test_a_413_from_the_http_server_names_the_setting(make_mock):
+    """Past every limit the HTTP server answers 413 in plain text before the app sees the request."""
+    mock = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", max_request_bytes=2048, max_admin_bytes=2048)
+    with pytest.raises(AdminError) as error:
+        AdminClient(mock.base_url).import_snapshot({"format": "osemock-snapshot/1", "tables": {"emitters": [
+            {"ruc": f"20{n:09d}", "name": "EMPRESA " * 20} for n in range(100)]}})
+    assert error.value.status == 413 and "too large" in error.value.message
+    assert "OSE_MAX_ADMIN_BYTES where the mock runs raises its limit" in error.value.message
+    assert "not the osemock admin API" not in error.value.message
+
+
 def test_a_snapshot_is_imported_whole_or_not_at_all(mock):
     """Each row is checked before any is stored: a bad one leaves the store as it was, the message says where."""
     mock.admin.scenario(action="empty", serie="F009")

@@ -77,6 +77,7 @@ def test_a_profile_takes_an_unquoted_ruc_and_a_null_user(tmp_path):
 @pytest.mark.parametrize("environ, message", [
     ({"OSE_MAX_REQUEST_BYTES": "abc"}, "OSE_MAX_REQUEST_BYTES must be a whole number of 1024 or more, not 'abc'"),
     ({"OSE_MAX_REQUEST_BYTES": "100"}, "OSE_MAX_REQUEST_BYTES must be a whole number of 1024 or more, not '100'"),
+    ({"OSE_MAX_ADMIN_BYTES": "1e9"}, "OSE_MAX_ADMIN_BYTES must be a whole number of 1024 or more, not '1e9'"),
     ({"OSE_JOURNAL_BODIES": "maybe"}, "OSE_JOURNAL_BODIES must be 1/true/yes/on or 0/false/no/off, not 'maybe'"),
     ({"OSE_CLOCK": "yesterday"}, r"clock \(--clock, OSE_CLOCK\) must be an ISO date-time"),
     ({"OSE_CLOCK": "3500-01-01"}, "must read between 1970-01-01 and 2999-12-31, not '3500-01-01'"),
@@ -88,8 +89,9 @@ def test_settings_a_server_cannot_start_with_are_named(environ, message):
 
 
 def test_settings_that_work_pass_the_check():
-    settings = Settings.from_env({"OSE_MAX_REQUEST_BYTES": "2048", "OSE_CLOCK": "2026-11-20T12:00:00"})
-    assert settings.check() is settings and settings.max_request_bytes == 2048
+    settings = Settings.from_env({"OSE_MAX_REQUEST_BYTES": "2048", "OSE_MAX_ADMIN_BYTES": "4096",
+                                  "OSE_CLOCK": "2026-11-20T12:00:00"})
+    assert settings.check() is settings and (settings.max_request_bytes, settings.max_admin_bytes) == (2048, 4096)
 
 
 @pytest.mark.parametrize("text, number", [("", 2), (" 3 ", 3), ("1", 1)])
