@@ -157,9 +157,9 @@ class OsemockApp:
             return self._misbehave(decision, endpoint, environ, body, start_response, started, peeked)
         if refused is not None:
             payload = render.render_fault(refused, self.engine.profile.fault_dialect)
-            status = self.engine.profile.fault_http_status
-            self._journal(endpoint, environ, body, status, payload, f"fault:{refused.code}", None, started, (None, None))
-            return _respond(start_response, status, payload, "text/xml; charset=utf-8")
+            headers = [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(payload)))]
+            return self._deliver(decision, endpoint, environ, body, start_response, started, (None, None),
+                                 self.engine.profile.fault_http_status, headers, payload, f"fault:{refused.code}")
         # the screen hands on UTF-8 whatever charset came (UTF-16 from a .NET client, Latin-1), so spyne
         # is told so: decoding it in the charset the client named answered 0305, or a traceback
         media_type = content_type.split(";", 1)[0].strip() or "text/xml"
@@ -179,18 +179,32 @@ class OsemockApp:
             payload = b"".join(self.soap[endpoint.path](environ, capture))
         finally:
             INJECTED.reset(token)
-        if injection is not None and not injection.used:  # answered before the document's checks ran
+        if decision is not None and injection is not None and not injection.used:
+            # answered before the document's checks ran (a 1033 resend, a 0104): the scenario did not act
+            # and is given back, and the next one planned for the request may (nothing was stored)
             self.scenarios.unused(decision)
-            decision = None
-        status = captured.get("status", 500)
+            decision = self.scenarios.decide(target.scenario_target, after=decision.scenario.id, injecting=False)
+            if decision is not None and not decision.processed:
+                return self._misbehave(decision, endpoint, environ, body, start_response, started, peeked)
+        return self._deliver(decision, endpoint, environ, body, start_response, started, peeked,
+                             captured.get("status", 500), captured.get("headers", []), payload)
+
+    def _deliver(self, decision: Decision | None, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
+                 start_response: StartResponse, started: float, peeked: tuple[str | None, str | None],
+                 status: int, headers: list[tuple[str, str]], payload: bytes,
+                 answered: str | None = None) -> Iterable[bytes]:
+        """Send the answer the request got (a fault included), late or never when a delay or lost scenario
+        acts on it; ``answered`` is the journal's outcome when the payload does not say it plainly."""
         if decision is not None and decision.delay_seconds:
-            ENGINE_TURN.wait_outside(decision.delay_seconds)  # processed and stored; only the answer is late (or lost)
+            ENGINE_TURN.wait_outside(decision.delay_seconds)  # whatever was stored is; only the answer is late (or lost)
         if decision is not None and decision.action == "lost":
             self._journal(endpoint, environ, body, 0, payload, f"scenario:{decision.scenario.id}:lost", None, started, peeked)
             return _drop(environ, start_response)
-        outcome = None if decision is None else f"{_peek_outcome(payload)} scenario:{decision.scenario.id}:{decision.action}"
+        outcome = answered or _peek_outcome(payload)
+        if decision is not None:
+            outcome += f" scenario:{decision.scenario.id}:{decision.action}"
         self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
-        start_response(render.status_line(status), captured.get("headers", []))
+        start_response(render.status_line(status), headers)
         return [payload]
 
     def _misbehave(self, decision: Decision, endpoint: Endpoint, environ: dict[str, Any], body: bytes,

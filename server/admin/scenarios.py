@@ -9,7 +9,7 @@ action          what the caller sees                                            
 ``code``        that SUNAT code: 0100–1999 as a fault; 2000–3999 on sendBill as the     only 2000+
                 document's verdict (stored rejected; fault or rejection CDR by profile)
 ``observation`` accepted, with that observation (4000+) in the CDR (sendBill)          yes
-``delay``       the normal answer, ``delay_seconds`` late                               yes
+``delay``       the normal answer (a fault too), ``delay_seconds`` late                 yes
 ``http_status`` a bare HTTP error (502, 503…)                                          no
 ``empty``       HTTP 200 with an empty body                                            no
 ``drop``        the connection closes before any answer                                no
@@ -19,7 +19,10 @@ action          what the caller sees                                            
 
 A scenario fires ``times`` times (``None``: until removed), each time a match passes its
 ``probability``; the draw for the n-th match is ``Random(f"{seed}:{n}")``, so a seeded run misbehaves
-the same way every time.  The request path reads the table once (no write) when nothing is planned.
+the same way every time.  A request gets the first scenario planned that fires and can act on it: one
+that acts through the document's checks (an observation, a rejection code) and finds they never ran
+(a 0104, a 1033 resend) is given back, and the next one planned is considered.  The request path reads
+the table once (no write) when nothing is planned.
 """
 from __future__ import annotations
 
@@ -256,9 +259,13 @@ class Scenarios:
         with self.store.transaction() as db:
             db.execute("DELETE FROM scenarios")
 
-    def decide(self, target: Target) -> Decision | None:
-        """The scenario that fires for this request, if any (counted as used up by one)."""
-        candidates = [s for s in self.all(active_only=True) if s.matches(target)]
+    def decide(self, target: Target, after: int = 0, injecting: bool = True) -> Decision | None:
+        """The scenario that fires for this request, if any (counted as used up by one): the first planned
+        that matches and passes its draw.  ``after`` and ``injecting`` look again once the one chosen could
+        not act (:meth:`unused`): among those planned after it, and none that acts through the document's
+        checks (they did not run)."""
+        candidates = [s for s in self.all(active_only=True)
+                      if s.id > after and (injecting or not s.injects) and s.matches(target)]
         for candidate in candidates:
             with self.store.transaction() as db:
                 row = db.execute("SELECT * FROM scenarios WHERE id=? AND (remaining IS NULL OR remaining > 0)",

@@ -55,6 +55,60 @@ def test_a_scenario_that_could_not_act_is_left_for_the_next_request(mock):
     assert (scenario["matched"], scenario["fired"], scenario["remaining"]) == (2, 1, 0)
 
 
+@pytest.mark.parametrize("action", ["delay", "lost"])
+def test_a_delay_or_a_loss_acts_on_a_fault_too(mock, action):
+    """The normal answer of a request the envelope screen refuses is its fault (0305): it came at once,
+    and the scenario was used up without acting."""
+    import time
+
+    mock.admin.scenario(action=action, delay_seconds=1)
+    started = time.perf_counter()
+    if action == "lost":
+        with pytest.raises(requests.ConnectionError):
+            requests.post(mock.url(), data=b"<notsoap/>", headers={"Content-Type": "text/xml"}, timeout=10)
+    else:
+        answer = requests.post(mock.url(), data=b"<notsoap/>", headers={"Content-Type": "text/xml"}, timeout=10)
+        assert answer.status_code == 500 and b"0305" in answer.content
+    assert time.perf_counter() - started >= 1
+    (scenario,) = mock.admin.scenarios()
+    assert (scenario["fired"], scenario["remaining"]) == (1, 0)
+    for _ in range(50):  # a lost answer is journaled as the request ends
+        if mock.admin.journal(limit=1):
+            break
+        time.sleep(0.1)
+    assert mock.admin.journal(limit=1)[0]["outcome"] == ("fault:0305 scenario:1:delay" if action == "delay" else "scenario:1:lost")
+
+
+def test_a_scenario_that_could_not_act_leaves_the_request_to_the_next_one_planned(mock):
+    """An observation picked for a sendBill that fails authentication was given back, and the delay
+    planned for the same request was never considered."""
+    import base64
+    import time
+
+    from osemock.cpe.archive import write_document_zip
+    from osemock.fixtures import signed_document
+    from tests.server.envelopes import envelope, security
+
+    mock.admin.scenario(action="observation", code="4287", operation="sendBill")
+    mock.admin.scenario(action="delay", delay_seconds=1, operation="sendBill")
+    name = f"{RUC}-01-F001-7"
+    zipped = write_document_zip(f"{name}.xml", signed_document(f"{name}.xml", issue_date="2026-11-20"))
+    started = time.perf_counter()
+    answer = requests.post(mock.url(), timeout=10, headers={"Content-Type": "text/xml; charset=utf-8"}, data=envelope(
+        "sendBill", {"fileName": f"{name}.zip", "contentFile": base64.b64encode(zipped).decode()},
+        security(f"{RUC}BIZLINKS", "wrong")))
+    assert b"0104" in answer.content and time.perf_counter() - started >= 1
+    assert [(s["action"], s["matched"], s["fired"], s["remaining"]) for s in mock.admin.scenarios()] == [
+        ("observation", 1, 0, 1), ("delay", 1, 1, 0)]
+    assert mock.admin.journal(limit=1)[0]["outcome"] == "fault:0104 scenario:2:delay"
+    assert raw_send_bill(mock, f"{RUC}-01-F001-1").status_code == 200     # the observation acts here
+    assert stored(mock, 1)["findings"] != "[]"
+    mock.admin.scenario(action="observation", code="4287", operation="sendBill")
+    mock.admin.scenario(action="http_status", http_status=503, operation="sendBill")
+    assert raw_send_bill(mock, f"{RUC}-01-F001-1").status_code == 503     # a resend (1033): the next one acts
+    assert [(s["id"], s["fired"], s["remaining"]) for s in mock.admin.scenarios()[2:]] == [(3, 0, 1), (4, 1, 0)]
+
+
 def test_the_journal_filters_on_one_word_of_the_outcome(mock):
     """"ok scenario:1:observation" is an ok answer a scenario acted on: outcome=ok and
     outcome=scenario:* both find it."""
