@@ -144,6 +144,7 @@ MIGRATIONS = (
     ("documents", "voided_by", "TEXT"),                        # the ticket of the RA/RC/RR that voided it
     ("documents", "informed_by", "TEXT"),                      # the ticket of the RC that informed it
     ("documents", "lot_ticket", "TEXT"),                       # the ticket of the sendPack it came in
+    ("tickets", "injected", "TEXT"),                           # a scenario's verdict for its settling (JSON)
 )
 
 

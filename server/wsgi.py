@@ -26,12 +26,12 @@ from spyne.server.wsgi import WsgiApplication
 
 from osemock.server import registry
 from osemock.server.admin import progression
-from osemock.server.admin.scenarios import INJECTED, Decision, Injection, Scenarios, Target, scenario_check
+from osemock.server.admin.scenarios import Decision, Scenarios, Target, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.body_deadline import BODY_DEADLINES
 from osemock.server.engine import Engine
 from osemock.server.engine.endpoints import ENDPOINTS, Endpoint
-from osemock.server.engine.validation import BETWEEN_CHECKS
+from osemock.server.engine.validation import BETWEEN_CHECKS, INJECTED, Injection
 from osemock.server.keys import load_or_create_identity
 from osemock.server.profiles import load_profile
 from osemock.server.rules.engine import warm_up, workbook_check

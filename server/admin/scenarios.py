@@ -6,8 +6,10 @@ the mock does instead of its normal answer:
 ==============  =====================================================================  ==========
 action          what the caller sees                                                   processed?
 ==============  =====================================================================  ==========
-``code``        that SUNAT code: 0100–1999 as a fault; 2000–3999 on sendBill as the     only 2000+
-                document's verdict (stored rejected; fault or rejection CDR by profile)
+``code``        that SUNAT code: 0100–1999 as a fault; 2000–3999 as the verdict of the  only 2000+
+                document (sendBill: stored rejected, fault or rejection CDR by profile)
+                or of a summary or lot (sendSummary, sendPack: the ticket as usual, its
+                getStatus 99 with the CDR or a fault by profile)
 ``observation`` accepted, with that observation (4000+) in the CDR (sendBill)          yes
 ``delay``       the normal answer (a fault too), ``delay_seconds`` late                 yes
 ``http_status`` a bare HTTP error (502, 503…)                                          no
@@ -26,7 +28,6 @@ the table once (no write) when nothing is planned.
 """
 from __future__ import annotations
 
-import contextvars
 import random
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterator
@@ -35,7 +36,7 @@ from osemock.cpe import numbers
 from osemock.cpe.catalog import lookup
 from osemock.server.admin import described
 from osemock.server.admin.fields import FieldError, number
-from osemock.server.engine.validation import CheckInput, Finding
+from osemock.server.engine.validation import INJECTED, CheckInput, Finding
 from osemock.server.store import MAX_INTEGER, Store
 
 SCHEMA = """
@@ -56,19 +57,9 @@ CREATE TABLE IF NOT EXISTS scenarios (
 """
 
 LOST_DEFAULT_SECONDS = 30.0
-
-@dataclass
-class Injection:
-    """The finding a matched scenario puts into the document being processed, and whether the document
-    got that far (a resend answered 1033, a 0306 never reaches the checks: the scenario has not acted)."""
-
-    finding: Finding
-    used: bool = False
-
-
-#: The injection of the request being answered (set by the WSGI layer for the duration of one sendBill,
-#: read by :func:`scenario_check`).
-INJECTED: contextvars.ContextVar[Injection | None] = contextvars.ContextVar("osemock_injected_finding", default=None)
+#: The operations whose call is processed into a verdict: a rejection code (2000–3999) can only be the
+#: outcome of one of these (getStatus reports what settling a ticket gave; it decides nothing).
+PROCESSING = ("sendBill", "sendSummary", "sendPack")
 
 
 class ScenarioError(FieldError):
@@ -108,8 +99,11 @@ class Scenario:
     note: str | None = None
 
     def matches(self, target: Target) -> bool:
-        """Whether the request is one this scenario is about."""
+        """Whether the request is one this scenario is about (one that acts through the verdict, only a
+        call that is processed into one)."""
         if self.action == "observation" and target.operation != "sendBill":
+            return False
+        if self.action == "code" and self.injects and target.operation not in PROCESSING:
             return False
         for name in ("operation", "ruc", "type_code", "serie"):
             wanted = getattr(self, name)
@@ -140,9 +134,7 @@ class Decision:
     @property
     def processed(self) -> bool:
         """Whether the call still reaches the engine (and its result is stored)."""
-        if self.action in ("delay", "observation", "lost"):
-            return True
-        return self.action == "code" and self.target.operation == "sendBill" and self.scenario.injects
+        return self.action in ("delay", "lost") or self.scenario.injects
 
     @property
     def finding(self) -> Finding | None:
@@ -193,6 +185,10 @@ def parse_spec(data: Any) -> dict[str, Any]:
             raise ScenarioError("an observation is a code from 4000 on")
         if action == "code" and int(code) >= 4000:
             raise ScenarioError("codes from 4000 on are observations: use action observation")
+        if action == "code" and int(code) >= 2000 and operation not in (None, *PROCESSING):
+            raise ScenarioError(f"a rejection ({code}) is the verdict of processing a document or summary, which "
+                                f"{operation} does not do: plan it on sendBill, sendSummary or sendPack (a ticket's "
+                                "getStatus then answers it: statusCode 99 with the CDR, or a fault at an OSE)")
     elif code is not None:
         raise ScenarioError(f"action {action} takes no code")
     spec["code"] = code

@@ -191,6 +191,15 @@ def _check_ticket(row: dict[str, Any]) -> dict[str, Any]:
         raise FieldError(f"operation is one of {', '.join(TICKET_OPERATIONS)}, not {row['operation']!r}")
     for name in ("created_at", "ready_at", "processed_at", "claimed_at"):
         _moment(row, name)
+    if row.get("injected") is not None:
+        try:
+            kept = json.loads(row["injected"])
+        except ValueError:
+            kept = None
+        if not (isinstance(kept, dict) and isinstance(kept.get("code"), str) and kept.get("severity") in SEVERITIES
+                and isinstance(kept.get("note"), (str, type(None)))):
+            raise FieldError(f"injected is a scenario's verdict as JSON ({{\"code\", \"severity\", \"note\"}}), "
+                             f"not {row['injected'][:80]!r}")
     return row
 
 

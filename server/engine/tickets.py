@@ -17,9 +17,11 @@ first entry of each number only, since a second entry of the same lot is a dupli
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from lxml import etree
 
@@ -35,15 +37,23 @@ from osemock.server.engine.intake import (
     Received, check_content_matches_name, check_name, check_sender, parse_document, receive,
 )
 from osemock.server.engine.summaries import apply_summary
-from osemock.server.engine.validation import split_findings
+from osemock.server.engine.validation import INJECTED, Finding, Injection, split_findings
 
 CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
 def _open_ticket(engine: EngineState, received_at: datetime, **columns: Any) -> str:
-    """Store a new ticket at 98, due according to the profile; returns its number."""
+    """Store a new ticket at 98, due according to the profile; returns its number.  A verdict injected
+    into this call (a scenario's rejection code) is kept with the ticket: the summary's checks run when
+    it settles, maybe polls later, and getStatus answers it as any rejection (99 with the CDR, or a
+    fault at an OSE) where sendSummary itself only answers the ticket."""
     ticket = engine.new_ticket()
     seconds = engine.profile.ticket_after_seconds
+    injection = INJECTED.get()
+    if injection is not None:
+        injection.used = True
+        finding = injection.finding
+        columns["injected"] = json.dumps({"code": finding.code, "severity": finding.severity, "note": finding.note})
     values = dict(ticket=ticket, status_code="98", created_at=received_at.isoformat(),
                   after_polls=engine.profile.ticket_after_polls,
                   ready_at=(received_at + timedelta(seconds=seconds)).isoformat() if seconds else None, **columns)
@@ -162,10 +172,23 @@ def process_ticket(engine: EngineState, ticket: str) -> None:
     if not rows:  # an admin reset forgot it between the claim and this read: nothing left to settle
         return
     row = rows[0]
-    if row["operation"] == "sendPack":
-        _process_pack(engine, row)
-    else:
-        _process_summary(engine, row)
+    with _injected(row):
+        if row["operation"] == "sendPack":
+            _process_pack(engine, row)
+        else:
+            _process_summary(engine, row)
+
+
+@contextmanager
+def _injected(row: Any) -> Iterator[None]:
+    """The verdict the ticket kept from its call, put into the checks that settle it (for a lot, into
+    each document's), and nothing else's: a ticket settled by another request's poll gets its own."""
+    kept = json.loads(row["injected"]) if row["injected"] else None
+    token = INJECTED.set(Injection(Finding(kept["code"], kept["severity"], note=kept.get("note"))) if kept else None)
+    try:
+        yield
+    finally:
+        INJECTED.reset(token)
 
 
 def _process_summary(engine: EngineState, row: Any) -> None:

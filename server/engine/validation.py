@@ -81,6 +81,21 @@ DocumentCheck = Callable[[CheckInput], Iterable[Finding]]
 BETWEEN_CHECKS: ContextVar[Callable[[], None] | None] = ContextVar("osemock_between_checks", default=None)
 
 
+@dataclass
+class Injection:
+    """A verdict put into a document's checks from outside the rules (a scenario of the admin API), and
+    whether the call got that far (a resend answered 1033, a 0306 never reaches the checks: it has not
+    acted).  A summary or lot keeps it with its ticket, for the checks that run when the ticket settles."""
+
+    finding: Finding
+    used: bool = False
+
+
+#: The injection of the call being processed: set by the WSGI layer for one SOAP request, and by the
+#: ticket's settling from what the ticket kept; read by the check that carries it (registered first).
+INJECTED: ContextVar[Injection | None] = ContextVar("osemock_injected_finding", default=None)
+
+
 def split_findings(findings: Iterable[Finding]) -> tuple[Finding | None, list[Finding]]:
     """The first error (the verdict) and every observation."""
     error = None

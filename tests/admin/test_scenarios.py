@@ -109,6 +109,62 @@ def test_a_scenario_that_could_not_act_leaves_the_request_to_the_next_one_planne
     assert [(s["id"], s["fired"], s["remaining"]) for s in mock.admin.scenarios()[2:]] == [(3, 0, 1), (4, 1, 0)]
 
 
+SUMMARY_PATHS = {"ose": "/ol-ti-itcpe/billService", "sunat-beta": "/ol-ti-itcpfegem-beta/billService",
+                 "sunat-prod": "/ol-ti-itcpfegem/billService"}
+
+
+@pytest.mark.parametrize("profile, after_polls", [("sunat-beta", 0), ("sunat-prod", 1), ("ose", 0)])
+def test_a_rejection_planned_for_a_summary_comes_at_its_getstatus(make_mock, profile, after_polls):
+    """sendSummary answers a ticket, whatever its summary holds; the rejection comes at getStatus (99 with
+    the CDR at SUNAT, a fault at an OSE: PROTOCOL.md 8.1). A code scenario answered sendSummary with a
+    fault Client.2324, at once."""
+    import base64
+
+    from osemock.cpe.archive import write_document_zip
+    from osemock.fixtures import signed_document
+    from osemock.fixtures.summaries import comunicacion_baja
+    from osemock.server.admin.client import AdminClient, AdminError
+    from tests.admin.conftest import CLOCK, DAY
+    from tests.server.envelopes import call
+    from tests.server.test_tickets import settled
+
+    mock = make_mock(profile, clock=CLOCK)
+    admin = AdminClient(mock.base_url)
+    admin.seed({"emitters": [{"ruc": RUC, "users": [{"user": "FACTURA1", "password": "secreto"}]}]})
+
+    def soap(operation: str, **fields: str):
+        return call(mock.url(SUMMARY_PATHS[profile]), operation, fields, username=f"{RUC}FACTURA1", password="secreto")
+
+    def sent(name: str, xml: bytes) -> dict[str, str]:
+        return {"fileName": f"{name}.zip", "contentFile": base64.b64encode(write_document_zip(f"{name}.xml", xml)).decode()}
+
+    factura = f"{RUC}-01-F001-1"
+    assert soap("sendBill", **sent(factura, signed_document(f"{factura}.xml", issue_date=DAY))).status == 200
+    admin.progression(after_polls=after_polls)
+    admin.scenario(action="code", code="2324", operation="sendSummary")
+    reply = soap("sendSummary", **sent(*comunicacion_baja(DAY, [("01", "F001", 1)])))
+    assert reply.status == 200 and not reply.is_fault, reply.body              # a ticket, not a fault
+    ticket = reply.text("ticket")
+    if after_polls:
+        assert soap("getStatus", ticket=ticket).text("statusCode") == "98"
+    status, code, _ = settled(soap("getStatus", ticket=ticket))
+    assert (status, code) == ("fault" if profile == "ose" else "99", "2324")
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1)["status"] == "accepted"   # the baja was rejected
+    assert [(s["fired"], s["remaining"]) for s in admin.scenarios()] == [(1, 0)]
+    with pytest.raises(AdminError) as refused:
+        admin.scenario(action="code", code="2324", operation="getStatus")
+    assert refused.value.status == 400 and "getStatus does not do: plan it on sendBill, sendSummary or sendPack" in refused.value.message
+
+
+def test_a_rejection_planned_for_a_lot_rejects_its_documents(mock):
+    from tests.server.test_tickets import _lot, get_status
+
+    mock.admin.scenario(action="code", code="2017", operation="sendPack")
+    reply = get_status(mock, _lot(mock, [f"{RUC}-01-F001-1"]))
+    assert reply.text("statusCode") == "99"
+    assert stored(mock, 1)["status"] == "rejected" and stored(mock, 1)["response_code"] == "2017"
+
+
 def test_the_journal_filters_on_one_word_of_the_outcome(mock):
     """"ok scenario:1:observation" is an ok answer a scenario acted on: outcome=ok and
     outcome=scenario:* both find it."""
