@@ -37,6 +37,18 @@ def test_the_set_has_sunats_case_numbers_and_shape(cases):
     assert b">USD<" in cases[[c.number for c in cases].index(49)].xml
 
 
+def test_the_boleta_groups_have_their_own_historical_line_counts(cases):
+    """They copied the factura groups' shapes; the assigned set (listapruebas.json, ANCHORS.md §3.5)
+    gives the boletas their own line counts and noted documents."""
+    lines = {group: [c.xml.count(b"<cac:InvoiceLine>") for c in cases if c.group == group and c.type_code == "03"]
+             for group in (8, 9, 10, 11, 12)}
+    assert lines == {8: [4, 7, 5, 3, 2], 9: [2, 4, 7, 5, 1], 10: [7, 2, 5, 4, 9], 11: [10, 7, 6, 9, 4], 12: [3]}
+    noted = {group: [c.reference for c in cases if c.group == group and c.type_code == "07"] for group in (8, 9, 11, 12)}
+    assert noted == {8: ["BB11-2", "BB11-3", "BB11-4"], 9: ["BB12-1", "BB12-4", "BB12-5"],
+                     11: ["BB14-1", "BB14-2", "BB14-4"], 12: ["BB50-1"]}
+    assert [c.reference for c in cases if c.group == 11 and c.type_code == "08"] == noted[11]
+
+
 def test_every_generated_document_passes_the_validation_engine(cases):
     for case in cases:
         if case.type_code in ("RC", "RA"):
