@@ -37,11 +37,14 @@ class OseAdmin(AdminClient):
         self._local_reset = reset
 
     def available(self) -> bool:
-        """The target answers ``/_osemock/health`` (it is an osemock, not a real OSE)."""
+        """The target answers ``/_osemock/health`` as an osemock does (JSON with its status and
+        profile): not a real OSE, nor a gateway or web server that answers any path with a page."""
         try:
-            return self.session.get(f"{self.base_url}/_osemock/health", timeout=self.timeout).status_code == 200
-        except requests.RequestException:
+            response = self.session.get(f"{self.base_url}/_osemock/health", timeout=self.timeout)
+            answer = response.json() if response.status_code == 200 else None
+        except (requests.RequestException, ValueError):
             return False
+        return isinstance(answer, dict) and answer.get("status") == "ok" and isinstance(answer.get("profile"), str)
 
     def certificate(self) -> x509.Certificate:
         """The certificate the mock signs its CDRs with."""

@@ -92,3 +92,34 @@ def test_admin_holds_and_settles_a_ticket(tmp_path, make_mock):
 
 def test_admin_is_unavailable_at_a_server_that_is_not_an_osemock():
     assert OseAdmin("http://127.0.0.1:9/ol-ti-itcpe/billService", timeout=2).available() is False
+
+
+@pytest.mark.parametrize("content_type, page", [
+    ("text/html", b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"),
+    ("application/json", b'{"status": "UP"}'),  # another service's health answer
+])
+def test_admin_is_unavailable_at_a_server_that_answers_any_path(content_type, page):
+    """A gateway answering every path with 200 counted as an osemock: the scenario-control case then
+    ended in an AdminError (ERROR) instead of being skipped."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    class Anything(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Anything)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ol-ti-itcpe/billService"
+        assert OseAdmin(url, timeout=2).available() is False
+    finally:
+        server.shutdown()
+        server.server_close()
