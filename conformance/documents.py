@@ -11,18 +11,22 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
 from osemock.cpe.archive import write_document_zip
+from osemock.cpe.document import read_header
 from osemock.cpe.errors import CpeError
 from osemock.cpe.naming import xml_files
 from osemock.cpe.signature import KeyPair
+from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules.lint import LintResult, lint
 
-#: Sending order: documents before the notes that modify them, summaries last (an RA voids what was sent).
+#: Sending order (by the type the document's content says): documents before the notes that modify
+#: them, summaries last (an RA voids what was sent).
 _ORDER = {"01": 0, "03": 0, "07": 1, "08": 1, "20": 2, "40": 2, "RC": 3, "RA": 4, "RR": 4}
 
 
@@ -98,8 +102,16 @@ class CorpusDocument:
     def name(self) -> str:
         return self.path.name
 
-    @property
+    @cached_property
     def type_code(self) -> str:
+        """The type its content says (the root, the InvoiceTypeCode: what names its ZIP); the file
+        name's (SUNAT's ``RUC-TT-SERIE-N``) only when the XML cannot be read."""
+        try:
+            code = read_header(parse_xml(self.xml)).type_code
+        except CpeError:
+            code = None
+        if code:
+            return code
         parts = self.path.stem.split("-")
         return parts[1] if len(parts) > 1 else ""
 

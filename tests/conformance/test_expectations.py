@@ -67,6 +67,25 @@ def test_the_corpus_goes_documents_first_summaries_last(tmp_path):
     assert [d.type_code for d in load_corpus(tmp_path)] == ["01", "03", "07", "RA"]
 
 
+def test_the_corpus_goes_in_the_order_its_documents_say_not_their_file_names(tmp_path):
+    """Named the way the sidecar example names them (F001-9.xml), the order came from the name's
+    second part ('9'), so a credit note FC01-2 went before its factura FF01-1 and got 2119."""
+    from osemock.conformance.factory import DocumentFactory
+    from osemock.fixtures.summaries import comunicacion_baja
+
+    factory = DocumentFactory("20123456789", seed=3, start=1)
+    factura, xml = factory.factura(serie="FF01")
+    (tmp_path / f"{factura}.xml").write_bytes(xml)
+    note, xml = factory.credit_note(("01", factura), serie="FC01")
+    (tmp_path / f"{note}.xml").write_bytes(xml)
+    other, xml = factory.factura(serie="F001")
+    (tmp_path / f"{other}.xml").write_bytes(xml)
+    name, baja = comunicacion_baja(factory.today, [("01", "F001", 3)], number=7, reference_date=factory.today)
+    (tmp_path / "A-BAJA.xml").write_bytes(baja)  # sorts before every other name
+    assert [(d.name, d.type_code) for d in load_corpus(tmp_path)] == [
+        ("F001-3.xml", "01"), ("FF01-1.xml", "01"), ("FC01-2.xml", "07"), ("A-BAJA.xml", "RA")]
+
+
 def test_fixtures_ship_a_valid_sample_of_every_type():
     samples = sorted(DOCUMENTS.glob("*.xml"))
     assert {p.stem.split("-")[1] for p in samples} >= {"01", "03", "07", "08", "20", "40", "RC", "RA", "RR"}
