@@ -15,12 +15,13 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
+from lxml import etree
 
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import read_header
 from osemock.cpe.errors import CpeError
-from osemock.cpe.naming import xml_files
+from osemock.cpe.naming import parse_base, xml_files
 from osemock.cpe.signature import KeyPair
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules.lint import LintResult, lint
@@ -43,8 +44,11 @@ class Expectation:
         return text + (f" with observations {', '.join(self.observations)}" if self.observations else "")
 
     def judge(self, outcome: Outcome) -> str | None:
-        """``None`` when the outcome meets the expectation, else why it does not."""
+        """``None`` when the outcome meets the expectation, else why it does not.  The CDR must be
+        this document's too: signed (its signature verifies) and naming the document sent."""
         got = [o.code for o in outcome.observations]
+        if outcome.status is Status.PENDING:
+            return f"no verdict yet: {pending(outcome)}"
         if self.code == "0":
             if not outcome.accepted:
                 return f"expected acceptance, got {outcome.status.value} {outcome.code}: {outcome.description}"
@@ -53,7 +57,57 @@ class Expectation:
         missing = [code for code in self.observations if code not in got]
         if missing:
             return f"expected observations {', '.join(missing)}; the CDR has {', '.join(got) or 'none'}"
+        return cdr_problem(outcome)
+
+
+def cdr_problem(outcome: Outcome) -> str | None:
+    """Why the CDR an answer carries is not this document's answer: its signature does not verify
+    (it was altered after the endpoint signed it, or signed by another key than the trusted one), or
+    it names another document than the one sent (cac:DocumentReference's cbc:ID, else the
+    cac:Response's cbc:ReferenceID; and its cbc:DocumentTypeCode where an OSE states it: a credit
+    note FF50-1 is not the factura FF50-1); ``None`` when it is, or when there is no CDR."""
+    if outcome.cdr_xml is None:
         return None
+    if outcome.signature_verified is False:
+        return f"the CDR's signature does not verify ({outcome.signature_problem or 'no reason given'})"
+    sent = parse_base(outcome.document or "")
+    if sent is None:  # a document that could not be read for its name: nothing to compare with
+        return None
+    named, type_code = cdr_reference(outcome.cdr_xml)
+    if named is None:
+        return f"the CDR does not name the document it answers (no DocumentReference ID); {sent.series_number} was sent"
+    if _comparable(named) != _comparable(sent.series_number):
+        return f"the CDR answers {named}, not {sent.series_number} (the document sent)"
+    if type_code and sent.kind == "document" and type_code != sent.type_code:
+        return f"the CDR answers a document of type {type_code} {named}, not the {sent.type_code} sent"
+    return None
+
+
+def cdr_reference(cdr_xml: bytes) -> tuple[str | None, str | None]:
+    """The document a CDR answers, ``F001-1`` or ``RA-20261125-1``, and its type where the CDR says it."""
+    try:
+        root = etree.fromstring(cdr_xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None, None
+    reference = root.find("{*}DocumentResponse/{*}DocumentReference")
+    type_code = reference.findtext("{*}DocumentTypeCode") if reference is not None else None
+    for path in ("{*}DocumentResponse/{*}DocumentReference/{*}ID", "{*}DocumentResponse/{*}Response/{*}ReferenceID"):
+        found = root.find(path)
+        if found is not None and (found.text or "").strip():
+            return found.text.strip(), (type_code or "").strip() or None
+    return None, None
+
+
+def _comparable(identifier: str) -> tuple[str, str]:
+    """``F001-00000587`` and ``F001-587`` name one document."""
+    prefix, _, number = identifier.strip().upper().rpartition("-")
+    return prefix, number.lstrip("0") if number.isdigit() else number
+
+
+def pending(outcome: Outcome) -> str:
+    """What a ticket still at 98 says: no verdict yet (not a rejection with code 98)."""
+    ticket = f"the ticket {outcome.ticket}" if outcome.ticket else "the ticket"
+    return f"{ticket} was still at 98 (en proceso) when the kit stopped waiting"
 
 
 def read_expectation(path: Path) -> Expectation:

@@ -1,5 +1,6 @@
 """SUNAT's homologation set as a dry-run: the historical cases, rebuilt to today's rules, sent and
-reported per case the way SUNAT's portal did (Aprobado / No aprobado / No enviado).
+reported per case the way SUNAT's portal did (Aprobado / No aprobado / No enviado; and En proceso for
+a ticket still at 98).
 
 The set follows the one SUNAT assigned until 2017 (the case list of a real assignment, see
 shared/design/ANCHORS.md §3.5): per factura group five facturas with fixed line counts, then three
@@ -22,7 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from osemock.client import OseClient, Outcome, Status
-from osemock.conformance.documents import CorpusDocument, Expectation, findings_of, preflight, send
+from osemock.conformance.documents import (CorpusDocument, Expectation, cdr_problem, findings_of, pending, preflight,
+                                           send)
 from osemock.conformance.report import ERROR, FAILED, PASSED, CaseResult, Report
 from osemock.cpe.signature import KeyPair
 from osemock.fixtures.builder import Emitter, Line, Party, credit_note, debit_note, invoice
@@ -226,12 +228,18 @@ def build_set(ruc: str, groups: tuple[int, ...] = ALL_GROUPS, **options: object)
     return SetBuilder(ruc, **options).build(groups)  # type: ignore[arg-type]
 
 
-def _verdict(outcome: Outcome) -> tuple[str, str]:
-    if outcome.accepted:
-        return PASSED, "Aprobado"
+def _verdict(outcome: Outcome) -> tuple[str, str, str]:
+    """(verdict, label, why): Aprobado only for an acceptance whose CDR is this document's (signed,
+    naming it); a ticket still at 98 has no verdict yet."""
+    problem = cdr_problem(outcome)
+    if outcome.accepted and problem is None:
+        return PASSED, "Aprobado", ""
+    if outcome.status is Status.PENDING:
+        return ERROR, "En proceso", pending(outcome)
     if outcome.status is Status.EXCEPTION and not outcome.code:
-        return ERROR, "No enviado"
-    return FAILED, "No aprobado"
+        return ERROR, "No enviado", outcome.description
+    answer = f"{outcome.code} {outcome.description}".strip()
+    return FAILED, "No aprobado", f"{answer}: {problem}" if problem else answer
 
 
 def run(client: OseClient, cases: list[HomologationCase], target: str = "", keypair: KeyPair | None = None) -> Report:
@@ -244,13 +252,13 @@ def run(client: OseClient, cases: list[HomologationCase], target: str = "", keyp
         findings = findings_of(preflight(document))
         started = time.perf_counter()
         outcome = send(client, document, keypair)
-        verdict, label = _verdict(outcome)
+        verdict, label, why = _verdict(outcome)
         report.cases.append(CaseResult(
             suite=f"Grupo {case.group:02d}", name=f"Caso {case.number}", verdict=verdict, label=label,
             title=case.title, document=outcome.document or case.document_id, expected="0 (aceptado)",
             status=outcome.status.value, code=outcome.code, description=outcome.description,
             observations=[f"{o.code} {o.message}" for o in outcome.observations], ticket=outcome.ticket or "",
-            message="" if verdict == PASSED else f"{outcome.code} {outcome.description}".strip(),
+            message=why,
             findings=findings, cdr_xml=outcome.cdr_xml.decode("utf-8", "replace") if outcome.cdr_xml else "",
             duration=time.perf_counter() - started))
     return report

@@ -1,11 +1,21 @@
-"""Running pytest and the CLI in a child process (a fresh interpreter, as a user runs them), and the
-deliberately broken emitter corpus."""
+"""Running pytest and the CLI in a child process (a fresh interpreter, as a user runs them), the
+deliberately broken emitter corpus, and an endpoint forging CDRs."""
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 import subprocess
 import sys
+import threading
+import zipfile
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
+
+import requests
 
 from osemock.client import prepare
 from osemock.conformance.factory import DocumentFactory
@@ -69,3 +79,59 @@ def broken_corpus(folder: Path) -> dict[str, str]:
     signed = prepare(xml, emitter_keypair()).xml
     put(number, "01", signed.replace(b"<cbc:Description>", b"<cbc:Description>OFERTA ", 1), "2335")  # altered after signing
     return expected
+
+
+_CDR = re.compile(rb"(<(?:\w+:)?applicationResponse>)([A-Za-z0-9+/=\s]+)(</)")
+
+
+@contextmanager
+def forging_proxy(upstream: str, mode: str) -> Iterator[str]:
+    """A broken endpoint in front of a real mock at ``upstream`` (its base URL): every call forwarded,
+    but each sendBill's CDR ``altered`` after the mock signed it (its description upper-cased: the
+    signature no longer verifies), or ``replayed`` (every sendBill answered with the first CDR it
+    passed: signed, but another document's).  Yields the proxy's base URL."""
+    first: list[bytes] = []
+
+    def altered(cdr: bytes) -> bytes:
+        source = zipfile.ZipFile(io.BytesIO(base64.b64decode(cdr)))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                data = source.read(info.filename)
+                target.writestr(info.filename, data.replace(b"ha sido aceptad", b"HA SIDO ACEPTAD"))
+        return base64.b64encode(out.getvalue())
+
+    def forged(found: re.Match) -> bytes:
+        if mode == "altered":
+            return found[1] + altered(found[2]) + found[3]
+        first[:] = first or [found[2]]
+        return found[1] + first[0] + found[3]
+
+    class Forwarding(BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            answer = requests.request(self.command, upstream + self.path, data=body or None, headers=headers,
+                                      timeout=30)
+            content = _CDR.sub(forged, answer.content)
+            self.send_response(answer.status_code)
+            for name, value in answer.headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forwarding)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
 
-from osemock.conformance.homologation import ALL_GROUPS, EXTRA_GROUPS, build_set, run
+from osemock.client import Status
+from osemock.conformance.documents import CorpusDocument, Expectation, send
+from osemock.conformance.homologation import ALL_GROUPS, EXTRA_GROUPS, _verdict, build_set, run
 from osemock.conformance.connection import connect, make_client
 from osemock.conformance.server import MockServer
 from osemock.conformance.target import Target
 from osemock.fixtures.faker_cpe import is_valid_ruc
 from osemock.server.rules.lint import lint
+from tests.conformance.helpers import forging_proxy
 from tests.conformance.helpers import run as run_module
 
 #: Case numbers of the set SUNAT assigned (28–31, 43–48, 79–84 were the ISC and perception groups).
@@ -119,6 +123,40 @@ def test_a_rejected_case_is_no_aprobado_with_its_code():
     first = report.cases[0]
     assert (first.label, first.verdict, first.code) == ("No aprobado", "failed", "3280")
     assert not report.ok
+
+
+@pytest.mark.parametrize("mode", ["altered", "replayed"])
+def test_a_forged_cdr_or_another_documents_is_no_aprobado(mode):
+    """An endpoint (or what stands between) that alters the CDR after signing it, or answers every
+    sendBill with the first CDR: the cases were Aprobado, on ``accepted`` alone."""
+    cases = build_set("20123456789", (1,), seed=6)  # FF11-1…5, then notes FF11-1…3 of type 07 and of 08
+    with MockServer() as server, forging_proxy(server.base_url, mode) as proxy:
+        report = run(make_client(Target(), proxy + "/ol-ti-itcpe/billService"), cases)  # a URL: integrity only
+    rows = [(case.label, case.message) for case in report.cases]
+    if mode == "altered":
+        assert all(label == "No aprobado" and message.startswith("0 La ")
+                   and "the CDR's signature does not verify" in message for label, message in rows), rows
+    else:
+        assert rows[0] == ("Aprobado", "")  # the first CDR is its own
+        assert rows[1][0] == "No aprobado"
+        assert rows[1][1].endswith("the CDR answers FF11-1, not FF11-2 (the document sent)"), rows[1]
+        note = next(message for case, (_, message) in zip(cases, rows) if case.type_code == "07")
+        assert note.endswith("the CDR answers a document of type 01 FF11-1, not the 07 sent"), note
+        assert [label for label, _ in rows[1:]] == ["No aprobado"] * 10
+    assert not report.ok
+
+
+def test_a_ticket_still_pending_is_en_proceso_not_rejected_with_98(make_mock, tmp_path):
+    held = tmp_path / "held.yaml"
+    held.write_text("extends: ose\nname: held\nticket_after_polls: 1000\n", encoding="utf-8")
+    server = make_mock(str(held))
+    baja = next(case for case in build_set("20123456789", (1, 14), seed=2) if case.type_code == "RA")
+    outcome = send(make_client(Target(), server.url()), CorpusDocument(Path(baja.file_name), baja.xml, Expectation()),
+                   ticket_timeout=0.3)
+    assert outcome.status is Status.PENDING and outcome.ticket
+    assert _verdict(outcome) == ("error", "En proceso", f"the ticket {outcome.ticket} was still at 98 (en proceso) "
+                                                        "when the kit stopped waiting")
+    assert Expectation().judge(outcome).startswith("no verdict yet: the ticket")
 
 
 def test_homologate_command_end_to_end(tmp_path):
