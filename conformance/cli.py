@@ -84,10 +84,12 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
         raise click.UsageError("the documents suite needs --emitter-xml DIR")
     if emitter_xml and not xml_files(Path(emitter_xml)):
         raise click.UsageError(f"no *.xml file in the folder {emitter_xml}")
-    # one line a failure (the reason, as the reports say it): a target that cannot be reached fails
-    # every case with the same chain of connection errors; -v or "-- --tb=long" shows them whole
-    args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "-rfE", "-v" if verbose else "-q"]
-    args += [] if verbose else ["--tb=line"]
+    # one line a failure, the test and its reason as the reports say it (the plugin shortens --tb=line
+    # for the kit's suites; the short summary would repeat it, cut to the terminal's width): a target
+    # that cannot be reached fails every case with the same chain of connection errors; -v or
+    # "-- --tb=long" shows them whole
+    args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]
+    args += ["-rfE", "-v"] if verbose else ["-rN", "-q", "--tb=line"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "osemock.conformance.plugin"]
     for option, value in (("--ose-target", target), ("--ose-ruc", ruc), ("--ose-user", user),

@@ -14,6 +14,7 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TYPE_CHECKING, Iterator
 
@@ -167,6 +168,10 @@ def _suite_of(item: pytest.Item) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
+    reason = _reason(report) if report.failed else ""
+    if report.failed and item.config.option.tbstyle == "line" and item.path.parent == _SUITES:
+        crash = _Crash(str(item.path), (item.location[1] or 0) + 1, reason, f"{item.path.name}::{item.name}")
+        report.longrepr = _OneLine(crash, shown=report.when != "call")
     collected = item.config.stash.get(_REPORT, None)
     if collected is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return
@@ -177,11 +182,48 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         case.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
     elif report.failed:
         case.verdict = FAILED if report.when == "call" else ERROR
-        case.message = _reason(report)
+        case.message = reason
     else:
         case.verdict = PASSED
     case.duration = report.duration
     collected.cases.append(case)
+
+
+_SUITES = Path(__file__).parent / "suites"
+
+
+@dataclass(eq=False)
+class _Crash:
+    """Where and why a case of the kit's suites failed, said in one line: the test and its reason
+    (``--tb=line`` would show where the last exception was raised, after the whole chain of
+    exceptions behind it: urllib3's, requests', the client's, for one unreachable target)."""
+
+    path: str
+    lineno: int
+    message: str
+    test: str
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.test}: {(self.message.splitlines() or [''])[0]}"
+
+
+@dataclass(eq=False)
+class _OneLine:
+    """A failure's representation under ``--tb=line``: pytest writes a failure's crash line after
+    it (so it shows nothing), an error's header before it (so it shows the line)."""
+
+    reprcrash: _Crash
+    shown: bool
+
+    def toterminal(self, tw: Any) -> None:
+        if self.shown:
+            self.reprcrash.toterminal(tw)
+
+    def __str__(self) -> str:
+        return str(self.reprcrash)
 
 
 def _reason(report: pytest.TestReport) -> str:

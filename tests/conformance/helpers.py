@@ -1,11 +1,12 @@
 """Running pytest and the CLI in a child process (a fresh interpreter, as a user runs them), the
-deliberately broken emitter corpus, and an endpoint forging CDRs."""
+deliberately broken emitter corpus, and broken endpoints: closed, forging CDRs."""
 from __future__ import annotations
 
 import base64
 import io
 import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -79,6 +80,14 @@ def broken_corpus(folder: Path) -> dict[str, str]:
     signed = prepare(xml, emitter_keypair()).xml
     put(number, "01", signed.replace(b"<cbc:Description>", b"<cbc:Description>OFERTA ", 1), "2335")  # altered after signing
     return expected
+
+
+def closed_endpoint() -> str:
+    """A billService URL where nothing listens (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
 
 
 _CDR = re.compile(rb"(<(?:\w+:)?applicationResponse>)([A-Za-z0-9+/=\s]+)(</)")

@@ -58,9 +58,14 @@ def test_check_and_homologate_refuse_a_report_folder_they_cannot_write_before_ru
         assert "Traceback" not in result.stderr and "passed" not in result.stdout and "aprobados" not in result.stdout
 
 
+def _failure_lines(stdout: str) -> list[str]:
+    """What ``osemock check`` printed between its FAILURES header and the closing count."""
+    return stdout.split(" FAILURES ", 1)[1].splitlines()[1:-1]
+
+
 def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why(tmp_path):
     """An endpoint that takes the connection and never answers: each call gives up after --timeout,
-    the terminal gets a line or so a case (not urllib3's chained tracebacks), and the reports say why
+    the terminal gets one line a case (not urllib3's chained tracebacks), and the reports say why
     each case failed, not where the exception was raised."""
     import socket
     import time
@@ -77,12 +82,30 @@ def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why
         elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert elapsed < 60
-    assert "Traceback" not in result.stdout + result.stderr and len(result.stdout.splitlines()) < 80
+    assert "Traceback" not in result.stdout + result.stderr
+    assert [line.split(": ", 1)[0] for line in _failure_lines(result.stdout)] == [
+        "test_endpoint.py::test_wsdl_describes_the_billservice_operations", "test_endpoint.py::test_unknown_ticket_is_0127"]
     cases = report_cases(tmp_path / "report")
     assert "Read timed out" in cases["test_wsdl_describes_the_billservice_operations"]["message"]
     assert "no answer from" in cases["test_unknown_ticket_is_0127"]["message"]
     junit = (tmp_path / "report" / "junit.xml").read_text(encoding="utf-8")
     assert "no answer from" in junit
+
+
+def test_check_says_one_line_a_failure_at_a_closed_port(tmp_path):
+    """pytest's --tb=line printed urllib3's and requests' whole chain of exceptions behind the client's
+    "cannot reach": some twenty lines for one case."""
+    from tests.conformance.helpers import closed_endpoint
+
+    url = closed_endpoint()
+    result = run(["osemock", "check", "--target", url, "--timeout", "1",
+                  "--", "-k", "unknown_ticket or factura_is_accepted"], tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    lines = _failure_lines(result.stdout)
+    assert len(lines) == 2, result.stdout
+    assert lines[1].startswith(f"test_endpoint.py::test_unknown_ticket_is_0127: osemock.client.client.ClientError: "
+                               f"cannot reach {url}"), lines
+    assert len(result.stdout.strip().splitlines()) == 5, result.stdout  # progress, header, 2 failures, count
 
 
 def test_check_refuses_a_document_folder_without_documents(tmp_path):
