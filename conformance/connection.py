@@ -14,15 +14,17 @@ from typing import Iterator
 import requests
 from cryptography import x509
 
-from osemock.client import OseClient, RetryPolicy
+from osemock.client import RetryPolicy
+from osemock.conformance.casetime import CaseClient
 from osemock.conformance.target import Target
 
 
 def make_client(target: Target, url: str, trusted: list[x509.Certificate] | None = None,
-                sign: bool = True) -> OseClient:
-    """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)."""
+                sign: bool = True) -> CaseClient:
+    """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)
+    whose calls of one case share the target's timeout (:mod:`~osemock.conformance.casetime`)."""
     user, password = target.credentials
-    return OseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
+    return CaseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
                      retry=RetryPolicy(attempts=3, backoff=0.2), timeout=target.timeout)
 
 
@@ -58,7 +60,7 @@ class Connection:
         """The in-process mock's CDR certificate (a real endpoint's CDRs are checked for integrity only)."""
         return [self.server.certificate] if self.server is not None else None
 
-    def client(self, sign: bool = True) -> OseClient:
+    def client(self, sign: bool = True) -> CaseClient:
         return make_client(self.target, self.url, self.trusted, sign)
 
     def reset(self) -> None:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import requests
 import yaml
 from lxml import etree
 
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
+from osemock.conformance.casetime import CaseClient
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import read_header
 from osemock.cpe.errors import CpeError
@@ -108,6 +110,12 @@ def pending(outcome: Outcome) -> str:
     """What a ticket still at 98 says: no verdict yet (not a rejection with code 98)."""
     ticket = f"the ticket {outcome.ticket}" if outcome.ticket else "the ticket"
     return f"{ticket} was still at 98 (en proceso) when the kit stopped waiting"
+
+
+@dataclass
+class NoAnswer(Outcome):
+    """A document sent whose answer did not come within the timeout: whether the endpoint took it is
+    unknown (unlike a document that could not be sent at all)."""
 
 
 def read_expectation(path: Path) -> Expectation:
@@ -214,8 +222,11 @@ def _prepared(document: CorpusDocument, keypair: KeyPair | None) -> Prepared:
 
 def send(client: OseClient, document: CorpusDocument, keypair: KeyPair | None = None,
          ticket_timeout: float = 120.0) -> Outcome:
-    """sendBill (or sendSummary and getStatus until 0/99) one document."""
+    """sendBill (or sendSummary and getStatus until 0/99) one document: a case of its own, so the
+    calls it takes share the timeout (:mod:`~osemock.conformance.casetime`)."""
     prepared = _prepared(document, keypair)
+    if isinstance(client, CaseClient):
+        client.new_case()
     try:
         if prepared.kind == "summary":
             outcome = client.send_summary(prepared)
@@ -226,7 +237,11 @@ def send(client: OseClient, document: CorpusDocument, keypair: KeyPair | None = 
         else:
             outcome = client.send_bill(prepared)
     except (ClientError, CpeError) as error:
-        outcome = Outcome(Status.EXCEPTION, "", str(error))
+        cause = error.__cause__
+        if isinstance(cause, requests.Timeout) and not isinstance(cause, requests.ConnectTimeout):
+            outcome = NoAnswer(Status.EXCEPTION, "", f"{error} (sent: whether the endpoint took it is unknown)")
+        else:
+            outcome = Outcome(Status.EXCEPTION, "", str(error))
     outcome.document = prepared.base
     return outcome
 

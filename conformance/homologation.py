@@ -1,6 +1,6 @@
 """SUNAT's homologation set as a dry-run: the historical cases, rebuilt to today's rules, sent and
-reported per case the way SUNAT's portal did (Aprobado / No aprobado / No enviado; and En proceso for
-a ticket still at 98).
+reported per case the way SUNAT's portal did (Aprobado / No aprobado / No enviado; and Sin respuesta
+when a document was sent and its answer never came, En proceso for a ticket still at 98).
 
 The set follows the one SUNAT assigned until 2017 (the case list of a real assignment, see
 shared/design/ANCHORS.md §3.5): per factura group five facturas with fixed line counts, then three
@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from osemock.client import OseClient, Outcome, Status
-from osemock.conformance.documents import (CorpusDocument, Expectation, cdr_problem, findings_of, pending, preflight,
-                                           send)
+from osemock.conformance.documents import (CorpusDocument, Expectation, NoAnswer, cdr_problem, findings_of, pending,
+                                           preflight, send)
 from osemock.conformance.report import ERROR, FAILED, PASSED, CaseResult, Report
 from osemock.cpe.signature import KeyPair
 from osemock.fixtures.builder import Emitter, Line, Party, credit_note, debit_note, invoice
@@ -230,12 +230,15 @@ def build_set(ruc: str, groups: tuple[int, ...] = ALL_GROUPS, **options: object)
 
 def _verdict(outcome: Outcome) -> tuple[str, str, str]:
     """(verdict, label, why): Aprobado only for an acceptance whose CDR is this document's (signed,
-    naming it); a ticket still at 98 has no verdict yet."""
+    naming it); a ticket still at 98 has no verdict yet, and a document sent whose answer never came
+    was sent (whether the endpoint took it is unknown)."""
     problem = cdr_problem(outcome)
     if outcome.accepted and problem is None:
         return PASSED, "Aprobado", ""
     if outcome.status is Status.PENDING:
         return ERROR, "En proceso", pending(outcome)
+    if isinstance(outcome, NoAnswer):
+        return ERROR, "Sin respuesta", outcome.description
     if outcome.status is Status.EXCEPTION and not outcome.code:
         return ERROR, "No enviado", outcome.description
     answer = f"{outcome.code} {outcome.description}".strip()

@@ -1,5 +1,5 @@
 """Running pytest and the CLI in a child process (a fresh interpreter, as a user runs them), the
-deliberately broken emitter corpus, and broken endpoints: closed, forging CDRs."""
+deliberately broken emitter corpus, and broken endpoints: silent, closed, forging CDRs."""
 from __future__ import annotations
 
 import base64
@@ -80,6 +80,15 @@ def broken_corpus(folder: Path) -> dict[str, str]:
     signed = prepare(xml, emitter_keypair()).xml
     put(number, "01", signed.replace(b"<cbc:Description>", b"<cbc:Description>OFERTA ", 1), "2335")  # altered after signing
     return expected
+
+
+@contextmanager
+def silent_endpoint() -> Iterator[str]:
+    """A billService URL whose server takes connections and never answers (a hung endpoint)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        yield f"http://127.0.0.1:{silent.getsockname()[1]}/ol-ti-itcpe/billService"
 
 
 def closed_endpoint() -> str:

@@ -17,7 +17,7 @@ from osemock.conformance.server import MockServer
 from osemock.conformance.target import Target
 from osemock.fixtures.faker_cpe import is_valid_ruc
 from osemock.server.rules.lint import lint
-from tests.conformance.helpers import forging_proxy
+from tests.conformance.helpers import forging_proxy, silent_endpoint
 from tests.conformance.helpers import run as run_module
 
 #: Case numbers of the set SUNAT assigned (28–31, 43–48, 79–84 were the ISC and perception groups).
@@ -157,6 +157,33 @@ def test_a_ticket_still_pending_is_en_proceso_not_rejected_with_98(make_mock, tm
     assert _verdict(outcome) == ("error", "En proceso", f"the ticket {outcome.ticket} was still at 98 (en proceso) "
                                                         "when the kit stopped waiting")
     assert Expectation().judge(outcome).startswith("no verdict yet: the ticket")
+
+
+def test_a_case_at_an_endpoint_that_never_answers_costs_about_its_timeout():
+    """Sent, then getStatusCdr tried three times and a resend, each waiting the whole timeout: about six
+    times it a case (some 7 h for the set at the default 60 s), reported "No enviado" though it was
+    sent.  The case's calls share the timeout now, plus as much again (5 s at most) for the getStatusCdr."""
+    case = build_set("20123456789", (7,), seed=6)[0]
+    with silent_endpoint() as url:
+        report = run(make_client(Target(timeout=1.0), url), [case])
+    row = report.cases[0]
+    assert (row.label, row.verdict) == ("Sin respuesta", "error"), row
+    assert row.message.startswith(f"no answer from {url} within 1.0 s"), row.message
+    assert "(sent: whether the endpoint took it is unknown)" in row.message
+    assert row.duration < 4, row.duration  # 1 s for the send, 1 s for getStatusCdr, backoffs; it was about 6 s
+
+
+def test_the_client_of_a_case_still_finds_the_cdr_of_a_send_whose_answer_was_lost():
+    """Sharing the timeout leaves the client's recovery its chance: the mock took the factura and
+    dropped the line; the getStatusCdr after the timeout finds its CDR."""
+    from osemock.conformance.admin import OseAdmin
+    from osemock.conformance.factory import DocumentFactory
+
+    with MockServer() as server:
+        OseAdmin(server.url).scenario(action="lost", operation="sendBill", delay_seconds=4)
+        client = make_client(Target(timeout=2.0), server.url, [server.certificate])
+        outcome = client.send_bill(DocumentFactory("20123456789", start=1).factura()[1])
+    assert (outcome.status, outcome.already_sent) == (Status.ACCEPTED, True), outcome.description
 
 
 def test_homologate_command_end_to_end(tmp_path):
