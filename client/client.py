@@ -30,7 +30,7 @@ from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import (Outcome, Status, document_hash, fault_code, from_fault, other_document,
                                     read_cdr)
-from osemock.client.transport import SoapTransport
+from osemock.client.transport import CallBudget, SoapTransport
 from osemock.cpe.archive import answer_entries
 from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
@@ -69,7 +69,8 @@ class OseClient:
     def __init__(self, endpoint: str | Endpoint, ruc: str, user: str, password: str, *,
                  timeout: float = 30.0, retry: RetryPolicy | None = None,
                  trusted: list[x509.Certificate | str | Path | bytes] | None = None, certificate: KeyPair | None = None,
-                 signature_method: SignatureMethod = SignatureMethod.RSA_SHA256) -> None:
+                 signature_method: SignatureMethod = SignatureMethod.RSA_SHA256,
+                 budget: CallBudget | None = None) -> None:
         self.endpoint = endpoint if isinstance(endpoint, Endpoint) else resolve(endpoint)
         self.ruc = ruc
         self.timeout = timeout
@@ -78,6 +79,8 @@ class OseClient:
         """Certificates a CDR's signature must chain to (the mock's, an OSE's); ``None``: integrity only."""
         self.certificate = certificate
         self.signature_method = signature_method
+        self.budget = budget
+        """Time the calls share beyond each one's ``timeout`` (:class:`~osemock.client.transport.CallBudget`)."""
         self._username = user if _starts_with_a_ruc(user) else ruc + user
         self._password = password
         self._bill = self._service(self.endpoint.wsdl_set, _BINDING, self.endpoint.url)
@@ -85,7 +88,7 @@ class OseClient:
                          if self.endpoint.consult_url else None)
 
     def _service(self, wsdl_set: str, binding: str, address: str) -> Any:
-        transport = SoapTransport(self.timeout)
+        transport = SoapTransport(self.timeout, self.budget)
         client = Client(str(wsdl_path(wsdl_set)), transport=transport,
                         wsse=UsernameToken(self._username, self._password))
         return client.create_service(binding, address)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -137,29 +137,52 @@ class _DeadlineAdapter(HTTPAdapter):
         return manager
 
 
+class CallBudget(Protocol):
+    """Time several calls share (the conformance kit's case): what the next call may wait at most,
+    and what a call that timed out waited in vain."""
+
+    def allowance(self) -> float:
+        """Seconds the next call may take; raises a ``requests.Timeout`` when nothing is left."""
+
+    def waited_in_vain(self, seconds: float, error: requests.Timeout) -> None:
+        """A call ended by its deadline after ``seconds``."""
+
+
 class SoapTransport(Transport):
-    """zeep's transport with a deadline for each call (``timeout`` seconds in all), and an error status
+    """zeep's transport with a deadline for each call (``timeout`` seconds in all, or less when a
+    :class:`CallBudget` shared with other calls has less left), and an error status
     whose body is not XML (a gateway's HTML page when the OSE is down, a bare 503) an HTTP error, as it
     is: zeep parses an HTML page that happens to be well-formed and calls it a SOAP fault with no code."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, budget: CallBudget | None = None) -> None:
         super().__init__(timeout=timeout, operation_timeout=timeout)
         self.call_timeout = timeout
+        self.budget = budget
         adapter = _DeadlineAdapter()
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
-        token = _DEADLINE.set(time.monotonic() + self.call_timeout)
+        limit = self.call_timeout if self.budget is None else min(self.call_timeout, self.budget.allowance())
+        started = time.monotonic()
+        token = _DEADLINE.set(started + limit)
+        try:
+            return self._post_within(address, message, headers, limit)
+        except requests.Timeout as error:
+            if self.budget is not None:
+                self.budget.waited_in_vain(time.monotonic() - started, error)
+            raise
+        finally:
+            _DEADLINE.reset(token)
+
+    def _post_within(self, address: str, message: Any, headers: dict[str, str], limit: float) -> requests.Response:
         try:
             return super().post(address, message, headers)
         except requests.ConnectionError as error:
             # requests reports a read that timed out in the body as a ConnectionError: it is the deadline
             if error.args and isinstance(error.args[0], ReadTimeoutError):
-                raise requests.ReadTimeout(f"no whole answer within {self.call_timeout} s", request=error.request) from error
+                raise requests.ReadTimeout(f"no whole answer within {limit:g} s", request=error.request) from error
             raise
-        finally:
-            _DEADLINE.reset(token)
 
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
         response = super().post_xml(address, envelope, headers)

@@ -13,11 +13,9 @@ is spent the case's further calls are not made: they fail at once, as the timeou
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from osemock.client import OseClient
 
@@ -27,7 +25,8 @@ RECOVERY = 5.0
 
 
 class CaseTime:
-    """What one case has waited in vain, and what a call of it may still wait."""
+    """What one case has waited in vain, and what a call of it may still wait: the client's
+    :class:`~osemock.client.transport.CallBudget` for the calls of one case."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -39,48 +38,25 @@ class CaseTime:
         self.last: type[requests.Timeout] = requests.ReadTimeout
 
     def allowance(self) -> float:
-        """Seconds the next call may wait: the timeout, or what is left of the case's."""
-        return min(self.timeout, self.timeout + min(RECOVERY, self.timeout) - self.waited)
+        """Seconds the next call may wait: the timeout, or what is left of the case's; when nothing is
+        left the call is not made, and fails as the timeout it would meet."""
+        left = min(self.timeout, self.timeout + min(RECOVERY, self.timeout) - self.waited)
+        if left <= 0:
+            raise self.last(f"not sent: this case already waited {self.waited:.0f} s for answers that "
+                            f"did not come (timeout {self.timeout:g} s)")
+        return left
 
-
-class _Sharing(HTTPAdapter):
-    """Gives each request what its case may still wait; refuses one when nothing is left."""
-
-    def __init__(self, case: CaseTime) -> None:
-        super().__init__()
-        self.case = case
-
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             **kwargs: Any) -> requests.Response:
-        allowance = self.case.allowance()
-        if allowance <= 0:
-            raise self.case.last(f"not sent: this case already waited {self.case.waited:.0f} s for answers that "
-                                 f"did not come (timeout {self.case.timeout:g} s)", request=request)
-        if isinstance(timeout, tuple):
-            timeout = tuple(allowance if t is None else min(t, allowance) for t in timeout)
-        else:
-            timeout = allowance if timeout is None else min(timeout, allowance)
-        started = time.monotonic()
-        try:
-            return super().send(request, stream=stream, timeout=timeout, **kwargs)
-        except requests.Timeout as error:
-            self.case.waited += time.monotonic() - started
-            self.case.last = type(error)  # a connection never made stays "not sent"
-            raise
+    def waited_in_vain(self, seconds: float, error: requests.Timeout) -> None:
+        self.waited += seconds
+        self.last = type(error)  # a connection never made stays "not sent"
 
 
 class CaseClient(OseClient):
     """An :class:`~osemock.client.OseClient` whose calls of one case share :class:`CaseTime`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.case_time = CaseTime(self.timeout)
-        adapter = _Sharing(self.case_time)
-        for service in (self._bill, self._consult):
-            if service is not None:  # zeep's service proxy; its client's transport holds the session
-                session = service._client.transport.session
-                session.mount("http://", adapter)
-                session.mount("https://", adapter)
+    def __init__(self, *args: Any, timeout: float = 30.0, **kwargs: Any) -> None:
+        self.case_time = CaseTime(timeout)
+        super().__init__(*args, timeout=timeout, budget=self.case_time, **kwargs)
 
     def new_case(self) -> None:
         """The next calls are a new case's: nothing waited yet."""

@@ -239,8 +239,8 @@ def _verdict(outcome: Outcome) -> tuple[str, str, str]:
         return ERROR, "En proceso", pending(outcome)
     if isinstance(outcome, NoAnswer):
         return ERROR, "Sin respuesta", outcome.description
-    if outcome.status is Status.EXCEPTION and not outcome.code:
-        return ERROR, "No enviado", outcome.description
+    if outcome.status is Status.EXCEPTION and not outcome.code and outcome.cdr_xml is None:
+        return ERROR, "No enviado", outcome.description  # a CDR that is not this document's was an answer
     answer = f"{outcome.code} {outcome.description}".strip()
     return FAILED, "No aprobado", f"{answer}: {problem}" if problem else answer
 
