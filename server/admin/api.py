@@ -20,6 +20,7 @@ from osemock.server.admin import described, progression
 from osemock.server.admin.fields import FieldError, number
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
 from osemock.server.clock import EARLIEST, LATEST
+from osemock.server.profiles import MAX_TICKET_POLLS, MAX_TICKET_SECONDS
 from osemock.server.registry import RegistryError
 from osemock.server.store import MAX_INTEGER
 
@@ -333,9 +334,10 @@ def tickets() -> Response:
 
 
 def _progression(data: dict[str, Any]) -> tuple[int | None, float | None]:
-    """``after_polls`` and ``after_seconds`` of a request: not negative, at most a million polls or a day."""
-    return (number(data, "after_polls", int, minimum=0, maximum=1_000_000),
-            number(data, "after_seconds", minimum=0, maximum=86_400))
+    """``after_polls`` and ``after_seconds`` of a request: not negative, at most a million polls or a day
+    (the bounds of a profile's ``ticket_after_polls`` / ``ticket_after_seconds``)."""
+    return (number(data, "after_polls", int, minimum=0, maximum=MAX_TICKET_POLLS),
+            number(data, "after_seconds", minimum=0, maximum=MAX_TICKET_SECONDS))
 
 
 @bp.post("/tickets/progression")

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from osemock.server.admin.shared_clock import STATE_TABLE
-from osemock.server.profiles import Profile
+from osemock.server.profiles import MAX_TICKET_POLLS, MAX_TICKET_SECONDS, Profile
 from osemock.server.store import Store
 
 KEY = "ticket_progression"
@@ -36,13 +36,14 @@ def override_problem(value: Any) -> str | None:
         stored = json.loads(value) if isinstance(value, str) else None
     except ValueError:
         stored = None
-    expected = 'a JSON object of "ticket_after_polls" (a whole number from 0) and "ticket_after_seconds" (from 0)'
+    expected = (f'a JSON object of "ticket_after_polls" (a whole number from 0 to {MAX_TICKET_POLLS}) and '
+                f'"ticket_after_seconds" (from 0 to {MAX_TICKET_SECONDS})')
     if not isinstance(stored, dict) or not set(stored) <= {"ticket_after_polls", "ticket_after_seconds"}:
         return expected
     polls, seconds = stored.get("ticket_after_polls", 0), stored.get("ticket_after_seconds", 0)
-    if isinstance(polls, bool) or not isinstance(polls, int) or polls < 0:
+    if isinstance(polls, bool) or not isinstance(polls, int) or not 0 <= polls <= MAX_TICKET_POLLS:
         return expected
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_TICKET_SECONDS:
         return expected
     return None
 

@@ -6,12 +6,25 @@ Rules never branch on the environment; only the profile does.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from osemock.server.clock import EARLIEST, LATEST
+
+#: The longest a ticket may be held at 98 (en proceso): the profile's ``ticket_after_polls`` /
+#: ``ticket_after_seconds`` and the admin API's ``after_polls`` / ``after_seconds`` alike.  A ticket
+#: held longer is a ticket a client's poll never sees processed, and past these the store and the
+#: clock cannot hold the moment it would be due (every sendSummary answered 0100).
+MAX_TICKET_POLLS = 1_000_000
+MAX_TICKET_SECONDS = 86_400
+#: ``max_days_late`` beyond the days the clock spans judges nothing more (every document is in time),
+#: and past timedelta's range every sendBill answered 0100.
+MAX_DAYS_LATE = (LATEST.date() - EARLIEST.date()).days
 
 
 @dataclass(frozen=True)
@@ -130,9 +143,19 @@ def _value_problem(key: str, value: Any) -> str | None:
         return f"must be one of {', '.join(_CHOICES[key])}"
     if key == "fault_http_status" and not 400 <= value <= 599:
         return "must be an HTTP error status (400–599)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return "must not be negative"
+    if key in _MAXIMA and value > _MAXIMA[key][0]:
+        return f"must be at most {_MAXIMA[key][0]} ({_MAXIMA[key][1]})"
     return None
+
+
+#: The largest value of a count, and why.
+_MAXIMA = {"ticket_after_polls": (MAX_TICKET_POLLS, "as the admin API's after_polls"),
+           "ticket_after_seconds": (MAX_TICKET_SECONDS, "a day, as the admin API's after_seconds"),
+           "max_days_late": (MAX_DAYS_LATE, "the days the clock spans")}
 
 
 def builtin_profiles() -> tuple[str, ...]:

@@ -59,12 +59,27 @@ def test_env_bool(text, value):
     ("max_days_late: -1", "max_days_late must not be negative, not -1"),
     ("ticket_after_polls: '3'", "ticket_after_polls must be int, not '3'"),
     ("wildcard_user: 5", "wildcard_user must be str or null, not 5"),
+    # these passed the start-up check, then every sendBill (timedelta) or sendSummary (the ticket's due
+    # moment, SQLite's integers) answered 0100, and the admin API's ticket list was not JSON (NaN)
+    ("max_days_late: 1000000000", r"max_days_late must be at most 376199 \(the days the clock spans\), not 1000000000"),
+    ("ticket_after_seconds: .nan", "ticket_after_seconds must be a finite number, not nan"),
+    ("ticket_after_seconds: .inf", "ticket_after_seconds must be a finite number, not inf"),
+    ("ticket_after_seconds: 1.0e+12", r"ticket_after_seconds must be at most 86400 \(a day, as the admin API's after_seconds\)"),
+    ("ticket_after_polls: 100000000000000000000", r"ticket_after_polls must be at most 1000000 \(as the admin API's"),
 ])
 def test_a_profile_value_of_the_wrong_kind_is_named(tmp_path, line, message):
     path = tmp_path / "typo.yaml"
     path.write_text(f"extends: ose\n{line}\n")
     with pytest.raises(ValueError, match=message):
         load_profile(str(path))
+
+
+def test_a_profile_takes_the_largest_values_the_admin_api_takes(tmp_path):
+    path = tmp_path / "patient.yaml"
+    path.write_text("extends: ose\nname: patient\nticket_after_polls: 1000000\nticket_after_seconds: 86400\n"
+                    "max_days_late: 376199\n")
+    profile = load_profile(str(path))
+    assert (profile.ticket_after_polls, profile.ticket_after_seconds, profile.max_days_late) == (1_000_000, 86_400, 376_199)
 
 
 def test_a_profile_takes_an_unquoted_ruc_and_a_null_user(tmp_path):
