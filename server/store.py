@@ -174,7 +174,18 @@ REGISTRY_TABLES = ("emitters", "sol_users", "certificates", "pse_links", "taxpay
 
 
 class StoreError(Exception):
-    """The store's file cannot be one: its folder cannot be made, or the file is not SQLite."""
+    """The store's file cannot be one: its folder cannot be made, the file is not SQLite, is another
+    program's, or cannot be written."""
+
+
+#: SQLite's ``application_id`` of an osemock store (the letters "OSEm"): the mark of a store this program
+#: made.  A file without it (a new one, or a store of an osemock before the mark) must hold nothing but
+#: osemock's tables; one with another program's mark is refused.
+APPLICATION_ID = 0x4F53456D
+
+#: The tables other modules keep in the store besides :data:`SCHEMA`'s (``admin/shared_clock.py``,
+#: ``admin/scenarios.py``).
+OTHER_TABLES = ("osemock_state", "scenarios")
 
 
 class Store:
@@ -186,11 +197,30 @@ class Store:
         self._writer = threading.RLock()
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            db = self._connection()
-            db.executescript(SCHEMA)  # executescript commits on its own
-            self._migrate(db)
+            problem = _not_osemock(self.path)  # read before anything is written (WAL mode is a write)
+            if problem is None:
+                db = self._connection()
+                db.executescript(SCHEMA)  # executescript commits on its own
+                self._migrate(db)
+                problem = self._unwritable()
         except (OSError, sqlite3.DatabaseError) as error:
-            raise StoreError(f"store {self.path} (--db, OSE_DB): {error}") from None
+            problem = str(error)
+        if problem is not None:
+            raise StoreError(f"store {self.path} (--db, OSE_DB): {problem}")
+
+    def _unwritable(self) -> str | None:
+        """Why the store cannot take a write (a read-only file or mount), after writing its mark.  A store
+        whose tables exist opens read-only without a word and failed at the first write, in a worker."""
+        try:
+            with self.transaction() as db:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except sqlite3.OperationalError as error:
+            return f"cannot write it: {error}"
+        return None
+
+    def touch(self) -> None:
+        """Read a row of the store's own tables (``/_osemock/health``): ``SELECT 1`` never reads the file."""
+        self.query("SELECT id FROM documents ORDER BY id DESC LIMIT 1")
 
     def close(self) -> None:
         """Close this thread's connection (a process that only checked the store, before it forks)."""
@@ -407,6 +437,47 @@ class Store:
                     _declare(db, ruc, "establishments")
                     for code in emitter["establishments"] or []:
                         db.execute("INSERT OR REPLACE INTO establishments (ruc, code) VALUES (?, ?)", (ruc, str(code).zfill(4)))
+
+
+def _not_osemock(path: str) -> str | None:
+    """Why the SQLite file at ``path`` is not an osemock store (``None`` when it is one, or is empty).
+
+    Another program's file was taken: osemock wrote its tables into it, its own ``documents`` table
+    made every sendBill 0100, and the health check said ok."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        mark = db.execute("PRAGMA application_id").fetchone()[0]
+        if mark == APPLICATION_ID:
+            return None
+        if mark:
+            return f"another program's SQLite file (application_id {mark:#x}), not an osemock store"
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite%'")]
+        expected = _schema_columns()
+        strangers = sorted(set(tables) - set(expected) - set(OTHER_TABLES))
+        if strangers:
+            return f"not an osemock store: it holds the tables {', '.join(strangers[:5])}"
+        for table in tables:
+            if table in expected:
+                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                missing = sorted(expected[table] - present)
+                if missing:
+                    return f"not an osemock store: its table {table} has no {', '.join(missing[:5])}"
+        return None
+    finally:
+        db.close()
+
+
+def _schema_columns() -> dict[str, set[str]]:
+    """The columns every table of :data:`SCHEMA` has had from the start (not those of :data:`MIGRATIONS`)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        added = {(table, column) for table, column, _ in MIGRATIONS}
+        return {table: {row[1] for row in db.execute(f"PRAGMA table_info({table})") if (table, row[1]) not in added}
+                for table in tables}
+    finally:
+        db.close()
 
 
 def _ensure_wal(db: sqlite3.Connection) -> None:
