@@ -126,7 +126,8 @@ class Settings:
 
     def check(self) -> Settings:
         """These settings, once the profile loads, the clock reads a moment it may hold, the limits are
-        whole numbers in range, the registry file is valid and the store opens; :class:`SettingError`
+        whole numbers in range, the registry file is valid, the store opens and the data folder holds
+        the CDR-signing key; :class:`SettingError`
         otherwise.  ``osemock serve`` and the container's gunicorn call it once, before any worker
         starts (each would fail on it in turn, and gunicorn would only say a worker failed to boot)."""
         from osemock.cpe.archive import ZipLimits
@@ -136,7 +137,7 @@ class Settings:
         from osemock.server.store import Store, StoreError
 
         try:
-            load_profile(self.profile)
+            profile = load_profile(self.profile)
         except (ValueError, OSError, yaml.YAMLError) as error:
             raise SettingError(f"{error} (--profile, OSE_PROFILE)") from None
         if self.clock:
@@ -162,4 +163,19 @@ class Settings:
             Store(self.db).close()
         except (registry.RegistryError, StoreError) as error:
             raise SettingError(str(error)) from None
+        self._check_keys(profile.ose_ruc, profile.ose_name)
         return self
+
+    def _check_keys(self, ruc: str, name: str) -> None:
+        """The data folder holds (or now gets) the OSE's CDR-signing pair: a folder that cannot be made
+        (``/proc/x``), a file in its place or an unreadable key was a traceback from each worker."""
+        from osemock.server.keys import load_or_create_identity
+
+        where = "OSE_DATA_DIR" if self.data_dir is not None else "the store's folder: --db, OSE_DB"
+        if self.keys_dir.exists() and not self.keys_dir.is_dir():
+            raise SettingError(f"data folder {self.keys_dir} ({where}) is not a folder")
+        try:
+            load_or_create_identity(self.keys_dir, ruc, name)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise SettingError(f"data folder {self.keys_dir} ({where}): cannot keep the CDR key there: {reason}") from None

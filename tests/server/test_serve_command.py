@@ -95,3 +95,25 @@ def test_a_port_in_use_or_a_host_that_is_no_address_is_one_line(tmp_path):
     assert f"Error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
     result = CliRunner().invoke(serve, ["--host", "999.1.1.1", "--port", "0", "--db", str(tmp_path / "s.db")])
     assert result.exit_code == 1 and "Error: cannot listen on 999.1.1.1:0" in result.output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_names_a_data_folder_it_cannot_keep_the_cdr_key_in(tmp_path, workers):
+    """Before: OSE_DATA_DIR was never checked; a FileExistsError or FileNotFoundError traceback from the
+    key's folder, or "Worker failed to boot"."""
+    (tmp_path / "file").write_text("a file where the data folder should be")
+    for folder, message in ((tmp_path / "file", "is not a folder"), (tmp_path / "file" / "keys", "Not a directory")):
+        result = CliRunner().invoke(serve, ["--workers", workers, "--port", "0", "--db", str(tmp_path / "s.db")],
+                                    env={"OSE_DATA_DIR": str(folder)})
+        assert result.exit_code == 1, result.output
+        assert f"Error: data folder {folder} (OSE_DATA_DIR)" in result.output and message in result.output
+
+
+def test_the_container_command_names_a_data_folder_it_cannot_use_in_one_line(tmp_path):
+    (tmp_path / "file").write_text("a file where the data folder should be")
+    environ = {**os.environ, "OSE_DB": str(tmp_path / "s.db"), "PORT": "0", "OSE_DATA_DIR": str(tmp_path / "file")}
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "python:osemock.server.gunicorn_conf",
+                           "osemock.server.wsgi:create_app()"], env=environ, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"data folder {tmp_path / 'file'} (OSE_DATA_DIR) is not a folder" in done.stderr
+    assert "Traceback" not in done.stderr and "Worker failed to boot" not in done.stderr
