@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
+        if isinstance(exc.code, str):  # sys.exit("message"), as Python prints it: a traceback came instead
+            click.echo(exc.code, err=True)
+            return 1
         return int(exc.code or 0)
     except click.ClickException as exc:
         exc.show()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from osemock.server.settings import Settings, SettingError
+from osemock.server.settings import Settings, SettingError, host_port
 
 
 @click.command()
@@ -47,9 +47,9 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
                                cleanup_interval=max(1, min(30, settings.read_timeout // 2)))
     except (OSError, ValueError) as error:  # the port is taken (a second `make serve`), the host is no address
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+        raise click.ClickException(f"cannot listen on {host_port(host, port)}: {reason}") from None
     listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-    _banner(f"osemock ({app.engine.profile.name})", f"http://{host}:{listening[0][1]}", f"store={settings.db}")
+    _banner(f"osemock ({app.engine.profile.name})", f"http://{host_port(host, listening[0][1])}", f"store={settings.db}")
     server.print_listen("Serving on http://{}:{}")
     server.run()
 
@@ -66,19 +66,28 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
     builds it after the fork from the environment, so the flags travel as OSE_* variables."""
     import os
 
-    from gunicorn.app.base import BaseApplication
-
-    from osemock.server import gunicorn_conf
-
     os.environ.update({"OSE_PROFILE": settings.profile, "OSE_DB": str(settings.db)})
     if settings.registry is not None:
         os.environ["OSE_REGISTRY"] = str(settings.registry)
     if settings.clock:
         os.environ["OSE_CLOCK"] = settings.clock
+    # The flags win over the container's variables, which gunicorn_conf (and gunicorn itself, for
+    # WEB_CONCURRENCY) read on import: a PORT=abc or OSE_THREADS=0 meant for something else stopped
+    # `--workers 2 --port N --threads 4` with a traceback.
+    os.environ.update({"HOST": host, "PORT": str(port), "WEB_CONCURRENCY": str(workers), "OSE_THREADS": str(threads)})
+    try:
+        from osemock.server import gunicorn_conf
+    except SystemExit as exit:  # a variable without a flag (OSE_WORKER_TIMEOUT) it cannot serve with
+        raise click.ClickException(str(exit.code).removeprefix("osemock: ")) from None
+    from gunicorn.app.base import BaseApplication
+
+    problem = gunicorn_conf.listen_problem(host, port)
+    if problem:  # one line, as with one worker: gunicorn retries five times and logs eleven
+        raise click.ClickException(f"cannot listen on {host_port(host, port)}: {problem}")
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
     shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_worker_init")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
-               "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "bind": host_port(host, port), "workers": workers, "threads": threads,
                "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads
 
     class Mock(BaseApplication):
@@ -93,7 +102,7 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
 
     def when_ready(arbiter) -> None:  # noqa: ANN001 - gunicorn's hook signature; it has bound the port
         bound = arbiter.LISTENERS[0].sock.getsockname()[1]
-        _banner(f"osemock ({settings.profile})", f"http://{host}:{bound}",
+        _banner(f"osemock ({settings.profile})", f"http://{host_port(host, bound)}",
                 f"store={settings.db}  workers={workers}x{threads} threads")
 
     options["when_ready"] = when_ready

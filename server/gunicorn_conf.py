@@ -1,4 +1,10 @@
-"""gunicorn settings for the Docker image (``gunicorn -c python:osemock.server.gunicorn_conf``), by environment.
+"""gunicorn settings for the Docker image, by environment.
+
+The image runs ``python -m osemock.server.gunicorn_conf``: the variables are checked here before
+gunicorn starts, which reads ``WEB_CONCURRENCY`` itself on import (``abc`` or ``2.5`` was its
+ValueError traceback), then gunicorn runs with this module as its configuration
+(``gunicorn -c python:osemock.server.gunicorn_conf 'osemock.server.wsgi:create_app()'`` does the same,
+but for that check).
 
 ``PORT`` (8080), ``WEB_CONCURRENCY`` worker processes (2) and ``OSE_THREADS`` threads each (2: one answers at a time, see ``server/turn.py``, while the other reads the next request or waits out a scenario's delay); the
 workers share the SQLite store (``OSE_DB``, WAL), so tickets, scenarios and the clock agree across them.
@@ -6,9 +12,10 @@ No ``preload_app``: each worker opens its own SQLite connections after the fork.
 """
 import logging
 import os
+import socket
 import sys
 
-from osemock.server.settings import SettingError, env_int
+from osemock.server.settings import SettingError, env_int, host_port
 
 try:
     port = env_int(os.environ.get("PORT"), 8080, "PORT", 0, 65535)
@@ -17,7 +24,24 @@ try:
     timeout = env_int(os.environ.get("OSE_WORKER_TIMEOUT"), 660, "OSE_WORKER_TIMEOUT", 1)  # a "lost" scenario may hold a request 600 s
 except SettingError as error:  # gunicorn would print a traceback, or (no workers) wait without answering
     sys.exit(f"osemock: {error}")
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{port}"
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why no server can listen on ``host:port`` (the port is taken, the host is no address of this
+    machine), or ``None``.  gunicorn retries a taken port five times and logs eleven lines over five
+    seconds; this is asked first, so it is one line."""
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's own socket
+            probe.bind(where)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+host = os.environ.get("HOST", "0.0.0.0")
+bind = host_port(host, port)
 # A worker takes no more connections than it has threads: the rest wait in the kernel's queue, where
 # whichever worker frees a thread first takes the next. With gunicorn's default (1000) a busy worker
 # kept accepting and queued requests behind its own while the other idled: p99 at 150 req/s went
@@ -69,6 +93,11 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
     except SettingError as error:
         server.log.error("%s", error)
         sys.exit(1)
+    for listen_host, listen_port in (a for a in server.address if isinstance(a, tuple)):
+        problem = listen_problem(listen_host, listen_port)
+        if problem:
+            server.log.error("cannot listen on %s: %s", host_port(listen_host, listen_port), problem)
+            sys.exit(1)
 
 
 class _StalledClientLine(logging.Filter):
@@ -85,3 +114,10 @@ class _StalledClientLine(logging.Filter):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True
+
+
+if __name__ == "__main__":  # the image's CMD: the variables were checked above, before gunicorn reads any
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = ["gunicorn", "--config", "python:osemock.server.gunicorn_conf", "osemock.server.wsgi:create_app()"]
+    run()

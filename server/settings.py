@@ -42,6 +42,12 @@ def env_int(value: str | None, default: int, name: str, minimum: int, maximum: i
     return number
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port`` as a URL and gunicorn's ``bind`` take it: an IPv6 address in brackets
+    (``::1:8080`` is no URL, and gunicorn read it as host ``:`` and port ``''``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration of a mock server."""

@@ -43,7 +43,7 @@ def dockerfile_instructions() -> tuple[list[str], dict[str, str]]:
 @pytest.fixture
 def container_command(tmp_path):
     command, env = dockerfile_instructions()
-    assert command[0] == "gunicorn" and "osemock.server.wsgi:create_app()" in command
+    assert command == ["python", "-m", "osemock.server.gunicorn_conf"]
     port = free_port()
     env.update(OSE_DB=str(tmp_path / "data" / "osemock.sqlite3"), PORT=str(port), HOST="127.0.0.1",
                OSE_CLOCK=f"{DAY}T18:00:00-05:00")
@@ -118,3 +118,34 @@ def test_the_container_command_stops_on_a_registry_mistake_in_one_line(tmp_path)
     output = done.stdout + done.stderr
     assert f"registry {registry}: emitters[0].users[0]: 'password' is a required property" in output
     assert "Traceback" not in output and "Worker failed to boot" not in output
+
+
+def _run_the_image(tmp_path, **variables: str) -> subprocess.CompletedProcess:
+    """The Dockerfile's CMD with its ENV, the store in ``tmp_path``, ``variables`` on top, to its end."""
+    command, env = dockerfile_instructions()
+    env.update({"OSE_DB": str(tmp_path / "osemock.sqlite3"), "PORT": str(free_port()), "HOST": "127.0.0.1", **variables})
+    bin_dir = str(Path(sys.executable).parent)
+    return subprocess.run(command, cwd=tmp_path, env={**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ["PATH"]},
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("value", ["abc", "2.5"])
+def test_the_container_command_names_a_worker_count_gunicorn_cannot_read(tmp_path, value):
+    """Before: gunicorn reads WEB_CONCURRENCY on import, before any configuration: a ValueError traceback."""
+    done = _run_the_image(tmp_path, WEB_CONCURRENCY=value)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"osemock: WEB_CONCURRENCY must be a whole number of 1 or more, not '{value}'"
+
+
+def test_the_container_command_names_a_port_in_use_in_one_line(tmp_path):
+    """Before: gunicorn retried five times and logged eleven lines over five seconds."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = _run_the_image(tmp_path, PORT=str(port))
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Retrying" not in output and "Traceback" not in output
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in output

@@ -12,6 +12,7 @@ import requests
 from click.testing import CliRunner
 
 from osemock.server.cli import serve
+from tests.serving import free_port
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -117,3 +118,77 @@ def test_the_container_command_names_a_data_folder_it_cannot_use_in_one_line(tmp
     assert done.returncode == 1
     assert f"data folder {tmp_path / 'file'} (OSE_DATA_DIR) is not a folder" in done.stderr
     assert "Traceback" not in done.stderr and "Worker failed to boot" not in done.stderr
+
+
+def test_serve_flags_win_over_the_containers_variables(tmp_path):
+    """Before: `--workers 2` imported the container's settings, so PORT=abc or OSE_THREADS=0 in the
+    environment (meant for something else) stopped it with a traceback, and --port/--threads lost."""
+    port = free_port()
+    environ = {**os.environ, "PORT": "abc", "OSE_THREADS": "0", "WEB_CONCURRENCY": "2.5", "HOST": "nowhere"}
+    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--workers", "2", "--threads", "3",
+                                "--port", str(port), "--db", str(tmp_path / "s.db")], env=environ,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = _banner(process)
+        assert first.startswith(f"osemock (ose) on http://127.0.0.1:{port}/") and "workers=2x3 threads" in first, first
+        assert requests.get(f"http://127.0.0.1:{port}/_osemock/health", timeout=10).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    done = subprocess.run([sys.executable, "-m", "osemock", "serve", "--workers", "2", "--port", "0", "--db",
+                           str(tmp_path / "s.db")], env={**os.environ, "OSE_WORKER_TIMEOUT": "soon"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Error: OSE_WORKER_TIMEOUT must be a whole number of 1 or more, not 'soon'" in done.stderr
+
+
+def test_a_port_in_use_with_several_workers_is_one_line_at_once(tmp_path):
+    """Before: gunicorn retried five times and logged eleven lines over five seconds."""
+    import socket
+    import time
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "osemock", "serve", "--workers", "2", "--port", str(port), "--db",
+                               str(tmp_path / "s.db")], capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - started
+    assert done.returncode == 1 and elapsed < 4, (elapsed, done.stderr)
+    assert done.stderr.strip().splitlines() == [f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
+@pytest.mark.skipif(not __import__("socket").has_ipv6, reason="no IPv6")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_ipv6_host_serves_and_prints_a_url(tmp_path, workers):
+    """Before: gunicorn read `::1:PORT` as port '' ("'' is not a valid port number"), and the banner
+    printed http://::1:PORT."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    process = subprocess.Popen([sys.executable, "-m", "osemock", "serve", "--host", "::1", "--port", "0", "--workers",
+                                workers, "--db", str(tmp_path / "s.db")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        first = _banner(process)
+        found = re.match(r"osemock \(ose\) on (http://\[::1\]:(\d+))/ol-ti-itcpe/billService", first)
+        assert found, first
+        assert requests.get(found[1] + "/_osemock/health", timeout=10).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _banner(process: subprocess.Popen) -> str:
+    """The first line ``osemock serve`` prints of its own (the server's log lines come before it)."""
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("osemock ("):
+            return line
+    return "".join(lines)
