@@ -26,6 +26,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     """Run the mock OSE/SUNAT billService."""
     from waitress import create_server
 
+    from osemock.server.threaded import waitress_body_limit
     from osemock.server.wsgi import create_app, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,7 +43,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         # OSE_READ_TIMEOUT: waitress reads a request before any thread sees it, so a stalled client
         # holds no thread; its connection still ends once it has sent nothing for that long
         server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
-                               max_request_body_size=settings.max_body_bytes,
+                               max_request_body_size=waitress_body_limit(settings.max_body_bytes),
                                channel_timeout=settings.read_timeout,
                                cleanup_interval=max(1, min(30, settings.read_timeout // 2)))
     except (OSError, ValueError) as error:  # the port is taken (a second `make serve`), the host is no address

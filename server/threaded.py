@@ -14,13 +14,23 @@ from osemock.server.settings import Settings
 from osemock.server.wsgi import OsemockApp, create_app
 
 
+def waitress_body_limit(max_request_bytes: int) -> int:
+    """waitress's ``max_request_body_size`` for a mock whose largest body is ``max_request_bytes``.
+
+    waitress refuses a body whose length *reaches* its limit, and counts a chunked body's framing
+    (sizes and line ends) too: given the mock's limit, a body of exactly that size got 413 with one
+    worker and passed under gunicorn.  It gets room above it; the app answers 413 beyond the limit,
+    on the declared length before reading, and on the body it read."""
+    return max_request_bytes + max(4096, max_request_bytes // 16)
+
+
 class ThreadedMock:
     """A real HTTP server (waitress) serving :class:`OsemockApp` until :meth:`stop`."""
 
     def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> None:
         self.app: OsemockApp = create_app(settings)
         self._server = create_server(self.app, host=host, port=port, threads=threads,
-                                     max_request_body_size=settings.max_body_bytes, ident="osemock")
+                                     max_request_body_size=waitress_body_limit(settings.max_body_bytes), ident="osemock")
         self.host = host
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread: threading.Thread | None = None

@@ -132,6 +132,34 @@ def test_oversized_request_is_413(server):
     assert response.status_code == 413
 
 
+def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_413(make_mock):
+    """README: OSE_MAX_REQUEST_BYTES is the largest body (413 beyond).  Before: waitress (one worker)
+    refused a body that reached its limit, and counted a chunked body's framing, so exactly the limit
+    was 413 there and passed under gunicorn."""
+    import http.client
+
+    limit = 4096
+    mock = make_mock("ose", max_request_bytes=limit)
+
+    def status(size: int, chunked: bool) -> int:
+        body = envelope("getStatus", {"ticket": "1234567890123"}, AUTH)
+        body = body.replace(b"<soapenv:Body>", b"<soapenv:Body>" + b" " * (size - len(body)), 1)
+        assert len(body) == size
+        connection = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=30)
+        try:
+            payload = (body[at:at + 1000] for at in range(0, size, 1000)) if chunked else body
+            connection.request("POST", "/ol-ti-itcpe/billService", body=payload, encode_chunked=chunked,
+                               headers={"Content-Type": "text/xml; charset=utf-8",
+                                        **({"Transfer-Encoding": "chunked"} if chunked else {})})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    for chunked in (False, True):
+        assert status(limit, chunked) != 413, chunked
+        assert status(limit + 1, chunked) == 413, chunked
+
+
 @pytest.mark.parametrize("old, new", [
     (b'<cbc:PayableAmount currencyID="PEN">354.00', b'<cbc:PayableAmount currencyID="PEN">1e308'),
     (b'<cbc:PayableAmount currencyID="PEN">354.00', b'<cbc:PayableAmount currencyID="PEN">' + b"9" * 400),
