@@ -7,6 +7,11 @@ small read, never a write, on the request path).  So another process follows wit
 process that made the change follows at once.  A change reads the row and writes it back in one write
 transaction: two processes advancing a day each, a moment apart, advance two days (changing a copy up
 to a second old lost one of them).
+
+A process started with a clock (``--clock``) other than the one the row was started from starts the
+clock anew: that is a statement.  One started without follows the row as it stands: a server on the
+same store without ``--clock`` reset a running drill's clock to the real time.  ``restart`` puts the
+clock back to the start the answering process was configured with.
 """
 from __future__ import annotations
 
@@ -58,6 +63,8 @@ class SharedClock(Clock):
         super().__init__(initial.offset)
         self._store = store
         self._start = start or ""
+        self._stored_start = self._start
+        """The start the shared state was configured from (kept through freezes and advances)."""
         self._refresh_seconds = refresh_seconds
         self._checked = 0.0
         self._refresh_lock = threading.RLock()  # a change holds it and reads the clock on the way
@@ -65,8 +72,12 @@ class SharedClock(Clock):
         with store.transaction() as db:
             db.execute(STATE_TABLE)
         stored = self._read()
-        if stored is not None and stored.get("start") == self._start:
-            self._apply(stored)     # a worker (re)started with the same configuration adopts the shared state
+        if stored is not None and (stored.get("start") == self._start or not self._start):
+            self._apply(stored)     # a worker (re)started with the same configuration, or none, adopts the shared state
+            if self._stored_start != self._start:
+                log.warning("started without --clock, this server follows the store's clock, started at %s: it "
+                            "reads %s (POST /_osemock/clock/restart puts it back to the real time)",
+                            self._stored_start, Clock.now(self).isoformat())
         else:
             self._write()           # a new configuration starts the clock anew
 
@@ -89,10 +100,13 @@ class SharedClock(Clock):
             Clock.set_state(self, *_readings(stored))
         except _UNUSABLE as error:  # a row written by hand, say
             log.warning("the shared clock state %r is unusable (%s); this process keeps its own", stored, error)
+            return
+        if isinstance(stored.get("start", ""), str):
+            self._stored_start = stored.get("start", "")
 
     def _value(self) -> str:
         offset, frozen = Clock.state(self)
-        return json.dumps({"start": self._start, "offset_seconds": offset.total_seconds(),
+        return json.dumps({"start": self._stored_start, "offset_seconds": offset.total_seconds(),
                            "frozen_at": frozen.isoformat() if frozen else None})
 
     def _write(self) -> None:
@@ -150,6 +164,7 @@ class SharedClock(Clock):
         """Back to the configured start (``OSE_CLOCK`` or the real time), running."""
         def back() -> datetime:
             Clock.set_state(self, Clock.starting_at(self._start or None).offset, None)
+            self._stored_start = self._start
             return Clock.now(self)
         return self._change(back)
 
