@@ -52,6 +52,7 @@ def check(data: Any) -> dict[str, Any]:
         dated = isinstance(error.schema, dict) and error.schema.get("format") == "date"
         message = f"{error.instance!r} is not a date (YYYY-MM-DD)" if dated else error.message
         raise RegistryError(f"{place}: {message}")
+    _check_ranges(data)
     return data
 
 
@@ -65,6 +66,16 @@ def _dates_as_text(node: Any) -> Any:
     if isinstance(node, date) and not isinstance(node, datetime):
         return node.isoformat()
     return node
+
+
+def _check_ranges(data: dict[str, Any]) -> None:
+    """A receipt range runs from its first number to its last (a schema cannot say it): ``from: 50,
+    to: 1`` was taken and held no number, so every receipt of that serie was outside it."""
+    for i, emitter in enumerate(data.get("emitters") or []):
+        for name in ("physical_receipts", "contingency_receipts"):
+            for j, entry in enumerate(emitter.get(name) or []):
+                if "from" in entry and "to" in entry and entry["from"] > entry["to"]:
+                    raise RegistryError(f"emitters[{i}].{name}[{j}]: from {entry['from']} is after to {entry['to']}")
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -391,10 +391,12 @@ class Store:
 
     def seed_registry(self, data: dict[str, Any]) -> None:
         """Load emitters, SOL users, PSE links, padrones, establishments and other taxpayers (the shape
-        of a registry YAML/JSON file)."""
+        of a registry YAML/JSON file); what it does not mention stays as an earlier seed left it."""
         with self.transaction() as db:
             if data.get("taxpayers_complete"):
                 db.execute("INSERT OR REPLACE INTO declared_lists (ruc, list) VALUES ('*', 'taxpayers')")
+            elif "taxpayers_complete" in data:  # the latest word stands: false after true was ignored (still 1083)
+                db.execute("DELETE FROM declared_lists WHERE ruc='*' AND list='taxpayers'")
             for taxpayer in data.get("taxpayers", []):
                 db.execute(
                     "INSERT OR REPLACE INTO taxpayers (ruc, name, status, condition) VALUES (?, ?, ?, ?)",

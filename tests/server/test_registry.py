@@ -38,6 +38,8 @@ def test_the_readme_example_is_a_registry():
      "taxpayers[0].padrones[0].from: '2026-02-30' is not a date (YYYY-MM-DD)"),
     ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', to: y}]\n", "emitters[0].padrones[0].to: 'y' is not a date"),
     ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: 2026-02-30}]\n", "cannot read it: day is out of range"),
+    ("emitters:\n  - ruc: 20123456789\n    contingency_receipts: [{serie: '0001', from: 50, to: 1}]\n",
+     "emitters[0].contingency_receipts[0]: from 50 is after to 1"),
 ])
 def test_a_registry_with_a_mistake_is_named_where(tmp_path, text, message):
     path = tmp_path / "registry.yaml"
@@ -90,3 +92,32 @@ def test_certificate_files_are_read_beside_the_registry_and_checked_at_start(tmp
         load(registry)
     with pytest.raises(SettingError, match="not a PEM certificate"):
         Settings(db=tmp_path / "s.sqlite3", registry=registry).check()
+
+
+def test_taxpayers_complete_false_after_true_is_the_word_that_stands(make_mock, tmp_path):
+    """Before: once a store had held true, false (in the file after a restart, or in a seed) was ignored:
+    a customer RUC outside the registry stayed 1083."""
+    from osemock.client import OseClient, RetryPolicy
+    from osemock.fixtures import signed_document
+    from osemock.server.admin.client import AdminClient
+
+    db = tmp_path / "s.sqlite3"
+
+    def sent(registry_text: str | None, numero: int, seed: dict | None = None) -> str:
+        settings = {}
+        if registry_text is not None:
+            (tmp_path / "registry.yaml").write_text(registry_text)
+            settings["registry"] = tmp_path / "registry.yaml"
+        mock = make_mock("ose", db=db, clock="2026-11-20T18:00:00", **settings)
+        if seed is not None:
+            AdminClient(mock.base_url).seed(seed)
+        client = OseClient(mock.url(), "20123456789", "BIZLINKS", "TESTBIZLINKS", retry=RetryPolicy(attempts=1))
+        result = client.send_bill(signed_document(f"20123456789-01-F001-1.xml", issue_date="2026-11-20", numero=numero))
+        return result.code if not result.accepted else "0"
+
+    emitter = "emitters:\n  - ruc: '20123456789'\n"
+    assert sent(emitter + "taxpayers_complete: true\n", 101) == "1083"
+    assert sent(emitter + "taxpayers_complete: false\n", 102) == "0"
+    assert sent(emitter + "taxpayers_complete: true\n", 103) == "1083"
+    assert sent(None, 104, seed={"emitters": [{"ruc": "20123456789"}], "taxpayers_complete": False}) == "0"
+    assert sent(None, 105, seed={"emitters": [{"ruc": "20123456789"}]}) == "0"   # a seed without it changes nothing
