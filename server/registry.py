@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from osemock.cpe.errors import InvalidInput
+from osemock.server.yaml_text import yaml_problem
 
 SCHEMA = Path(__file__).with_name("registry.schema.yaml")
 
@@ -83,9 +84,13 @@ def load(path: Path) -> dict[str, Any]:
     message starts with the file."""
     try:
         data = check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except yaml.YAMLError as error:
+        raise RegistryError(f"registry {path}: cannot read it: not YAML: {yaml_problem(error)}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     except RegistryError as error:
         raise RegistryError(f"registry {path}: {error}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:  # ValueError: from: 2026-02-30
+    except ValueError as error:  # an impossible date YAML reads unquoted: from: 2026-02-30
         raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     _read_certificates(data, path)
     return data

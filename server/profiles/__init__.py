@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from osemock.server.clock import EARLIEST, LATEST
+from osemock.server.yaml_text import yaml_problem
 
 #: The longest a ticket may be held at 98 (en proceso): the profile's ``ticket_after_polls`` /
 #: ``ticket_after_seconds`` and the admin API's ``after_polls`` / ``after_seconds`` alike.  A ticket
@@ -92,7 +93,10 @@ def _raw(name_or_path: str, chain: tuple[str, ...] = (), folder: Path | None = N
         key, text = str(path.resolve()), path.read_text(encoding="utf-8")
     if key in chain:
         raise ValueError(f"profile {name_or_path!r} extends itself: {' -> '.join((*chain, key))}")
-    data = yaml.safe_load(text) or {}
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise ValueError(f"profile {name_or_path!r} is not YAML: {yaml_problem(error)}") from None
     if not isinstance(data, dict):
         raise ValueError(f"profile {name_or_path!r} is not a mapping")
     parent = data.pop("extends", None)

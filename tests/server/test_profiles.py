@@ -74,6 +74,16 @@ def test_a_profile_value_of_the_wrong_kind_is_named(tmp_path, line, message):
         load_profile(str(path))
 
 
+def test_a_profile_that_is_not_yaml_is_one_line_naming_the_file_and_line(tmp_path):
+    """Before: PyYAML's six lines, naming "<unicode string>" instead of the file."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("extends: ose\nname: [x\n")
+    with pytest.raises(ValueError) as raised:
+        load_profile(str(path))
+    assert str(raised.value) == (f"profile {str(path)!r} is not YAML: line 3, column 1: expected ',' or ']', but got "
+                                 "'<stream end>' (while parsing a flow sequence at line 2)")
+
+
 def test_a_profile_takes_the_largest_values_the_admin_api_takes(tmp_path):
     path = tmp_path / "patient.yaml"
     path.write_text("extends: ose\nname: patient\nticket_after_polls: 1000000\nticket_after_seconds: 86400\n"

@@ -28,7 +28,8 @@ def test_the_readme_example_is_a_registry():
     ("emitters:\n  - ruc: 20123456789\n    physical_receipts: [{serie: '0001', from: x}]\n", "physical_receipts[0].from"),
     ("taxpayers: 5\n", "taxpayers: 5 is not of type 'array'"),
     ("- a list\n", "the registry: ['a list'] is not of type 'object'"),
-    ("emitters: [\n", "cannot read it"),
+    ("emitters: [\n", "cannot read it: not YAML: line 2, column 1: expected the node content, but found '<stream end>'"),
+    ("emitters:\n  - ruc: 1\n\t- ruc: 2\n", "not YAML: line 3, column 1: found character '\\t' that cannot start any token"),
     # a date that is none was taken, and the rule it feeds stayed silent (compared as text, never reached)
     ("emitters:\n  - ruc: 20123456789\n    certificates: [{pem: x.pem, retired_at: x}]\n",
      "emitters[0].certificates[0].retired_at: 'x' is not a date (YYYY-MM-DD)"),
