@@ -153,7 +153,7 @@ def test_admin_snapshot_export_to_a_path_that_cannot_be_written_is_one_line(make
 
 
 @pytest.mark.parametrize("command, content, message", [
-    ("seed", b"emitters: [\n", "registry {file}: cannot read it: while parsing"),
+    ("seed", b"emitters: [\n", "registry {file}: cannot read it: not YAML: line 2, column 1: expected the node content"),
     ("seed", b"\xff\xfe\x00", "registry {file}: cannot read it: 'utf-8' codec"),
     ("seed", b"just words", "registry {file}: the registry: 'just words' is not of type 'object'"),
     ("seed", b"emitters:\n  - ruc: '20123456789'\n    certificates:\n      - pem: nothere.pem\n",
