@@ -161,6 +161,18 @@ def _outcome(answer: Any, error: Any) -> str:
     return f"status:{getattr(answer, 'status_code', '')}"
 
 
+class _OnePathOneApplication(logging.Filter):
+    """spyne keeps a registry of applications by namespace and name, which osemock never reads.  Every
+    billService path has an application named ``billService`` holding only the operations its WSDL
+    declares, so spyne warned at start that each one overwrote the last ("Overwriting application")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Overwriting application")
+
+
+logging.getLogger("spyne.util.appreg").addFilter(_OnePathOneApplication())
+
+
 def build_application(engine: Engine, endpoint: Endpoint) -> Application:
     """The spyne application of one served path, carrying its engine and endpoint.
 

@@ -50,6 +50,7 @@ def test_port_zero_serves_on_the_port_it_prints(tmp_path, workers):
                 break
         assert found, "".join(lines)
         assert int(found[2]) != 0
+        assert not [line for line in lines if " WARNING " in line], "".join(lines)  # a clean start says nothing to heed
         assert requests.get(found[1] + "/_osemock/health", timeout=10).ok
     finally:
         process.terminate()
