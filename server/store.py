@@ -261,13 +261,21 @@ class Store:
         writes; the handler is left for the writers of other processes."""
         db = self._connection()
         with self._writer:
-            db.execute("BEGIN IMMEDIATE")
+            self._local.writing = getattr(self._local, "writing", 0) + 1
             try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                self._local.writing -= 1
+
+    def writing(self) -> bool:
+        """Whether this thread is inside :meth:`transaction` (holds the process's writer)."""
+        return bool(getattr(self._local, "writing", 0))
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query."""

@@ -106,11 +106,19 @@ class OsemockApp:
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
         with ENGINE_TURN:  # the body is read: from here on only CPU work, and a scenario's waits
-            pauses = BETWEEN_CHECKS.set(ENGINE_TURN.share_if_long)
+            pauses = BETWEEN_CHECKS.set(self.pause_between_checks)
             try:
                 return self._answer(endpoint, environ, start_response, body, started)
             finally:
                 BETWEEN_CHECKS.reset(pauses)
+
+    def pause_between_checks(self) -> None:
+        """A pause of the rules engine: a long answer lets a waiting one go first (``turn.share_if_long``),
+        but not while it holds the store's writer — a summary is judged and applied in one write
+        transaction, and the answer let go first would wait for the writer while this one waited for
+        the turn, both for ever (a worker hung under load)."""
+        if not self.engine.store.writing():
+            ENGINE_TURN.share_if_long()
 
     def _read_body(self, environ: dict[str, Any], length: int) -> bytes | None:
         """The request body (up to one byte past the limit when no length is given); ``None`` when the

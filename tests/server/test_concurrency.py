@@ -4,6 +4,8 @@ sharing one SQLite store agree on both."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -196,3 +198,42 @@ def test_a_long_answer_lets_short_ones_go_first(make_mock):
         answered_big.result()
     # the small one accepted first; the big one after every rule (its line numbers pass 999: 2023)
     assert finished == [(NAME, "accepted"), (f"{RUC}-01-F001-2", "2023")]
+
+
+_PAUSE_IN_A_WRITE = """
+import sys, threading, time
+from pathlib import Path
+from osemock.server import turn
+from osemock.server.settings import Settings
+from osemock.server.wsgi import ENGINE_TURN, create_app
+
+folder = Path(sys.argv[1])
+app = create_app(Settings(db=folder / "s.sqlite3", data_dir=folder / "keys"))
+store = app.engine.store
+other_done = threading.Event()
+
+def other_answer():  # a sendBill waiting for the turn, that will store its document
+    with ENGINE_TURN, store.transaction():
+        pass
+    other_done.set()
+
+def long_answer():  # a summary judged and applied in one write transaction, past turn.LONG
+    with ENGINE_TURN, store.transaction():
+        threading.Thread(target=other_answer, daemon=True).start()
+        time.sleep(turn.LONG * 3)  # the other answer waits for the turn by now
+        app.pause_between_checks()  # what the rules engine calls between checks
+    print("long answer over")
+
+threading.Thread(target=long_answer, daemon=True).start()
+print("other answer over" if other_done.wait(10) else "stuck")
+"""
+
+
+def test_a_long_answer_holding_the_stores_writer_keeps_the_turn(tmp_path):
+    """A long answer lets a waiting one go first at a pause, but not while it holds the store's writer
+    (a summary is judged and applied in one write transaction): the answer let go first waited for the
+    writer and this one for the turn, and the worker hung for good under load.  Run in a process of
+    its own, so a hang cannot take the turn of this one's mocks with it."""
+    done = subprocess.run([sys.executable, "-c", _PAUSE_IN_A_WRITE, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split("\n")[:2] == ["long answer over", "other answer over"], done.stdout + done.stderr
