@@ -2,8 +2,9 @@
 
 After the envelope checks (:mod:`intake`) come the duplicate control the OSE manual makes an OSE
 duty (1033 accepted before, 1032 annulled or rejected), then the registered business checks.  The
-first error decides; observations ride in the CDR.  A rejection burns the number (stored as
-``rejected``); SUNAT production answers it with a rejection CDR, beta and OSEs with a fault.
+first error decides; observations ride in the CDR.  A rejection (2000-3999) burns the number (stored
+as ``rejected``); SUNAT production answers it with a rejection CDR, beta and OSEs with a fault.  An
+exception (0100-1999, a rule's 1079 or 1083 too) stores nothing and is a fault everywhere.
 """
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ def duplicate_error(status: str, reference: str, type_code: str = "") -> SunatEr
     return SunatError("1032", f"El comprobante {reference} fue {state}")
 
 
+def is_exception(code: str) -> bool:
+    """Whether ``code`` is in 0100-1999, SUNAT's exceptions (request not processed)."""
+    return code.isdigit() and int(code) < 2000
+
+
 def run_checks(engine: EngineState, received: Received, received_at: datetime) -> list[Finding]:
     """Every registered business check over the document, in registration order.  Deadlines count to
     ``received_at``: a ticket settled a day later judges its file as of the day it came."""
@@ -63,6 +69,11 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         raise duplicate_error(existing["status"], reference, name.type_code)
 
     error, observations = split_findings(run_checks(engine, received, received_at))
+    if error is not None and is_exception(error.code):
+        # 0100-1999 is an exception, not a rejection: the request was not processed, nothing is stored
+        # and the number stays free, at every service a fault (PROTOCOL.md §7) — a late boleta's 1079, a
+        # customer outside the padrón's 1083
+        raise SunatError(error.code, error.detail_in(engine.profile.fault_dialect))
     responded_at = engine.clock.now()
     content = cdr.CdrContent(
         cdr_id=engine.cdr_id(),

@@ -312,3 +312,25 @@ def test_every_request_is_journaled(mock):
     rows = mock.app.engine.store.query("SELECT operation, file_name, outcome, http_status FROM requests ORDER BY id")
     assert [(r["operation"], r["http_status"]) for r in rows] == [("sendBill", 200), ("sendBill", 500)]
     assert rows[1]["outcome"].startswith("fault")
+
+
+def test_an_exception_code_of_the_rules_is_a_fault_that_leaves_the_number_free(make_mock):
+    """0100-1999 is an exception, the request not processed (PROTOCOL.md §7): a fault at every service,
+    production included, and nothing stored.  A rule's 1083 (the customer outside a complete padrón)
+    was stored as rejected, answered with a rejection CDR at production, and the number corrected and
+    sent again was 1032."""
+    mock = make_mock("sunat-prod")
+    store = mock.app.engine.store
+    users = {"ruc": RUC, "users": [{"user": "FACTURA1", "password": "s"}]}
+    store.seed_registry({"emitters": [users], "taxpayers_complete": True})
+    url = mock.url("/ol-ti-itcpfegem/billService")
+
+    reply = send_bill(url, f"{BASE}.zip", factura_zip(), username=RUC + "FACTURA1", password="s")
+    assert reply.status == 500 and reply.text("faultcode") == "soap-env:Client.1083"
+    assert store.document(RUC, "01", "F001", 1) is None
+
+    store.seed_registry({"emitters": [users], "taxpayers_complete": False})
+    reply = send_bill(url, f"{BASE}.zip", factura_zip(), username=RUC + "FACTURA1", password="s")
+    assert reply.status == 200
+    _, xml = first_xml(base64.b64decode(reply.text("applicationResponse")))
+    assert etree.fromstring(xml).xpath("//*[local-name()='ResponseCode']")[0].text == "0"
