@@ -108,5 +108,13 @@ def document_base(ruc: str, type_code: str, serie: str, numero: int | str) -> st
 
 
 def xml_files(folder: Path) -> list[Path]:
-    """The documents of a folder: its files named ``*.xml`` or ``*.XML`` (both are SUNAT names), sorted."""
-    return sorted(path for path in folder.iterdir() if path.is_file() and _XML_SUFFIX.search(path.name))
+    """The documents of a folder: its files named ``*.xml`` or ``*.XML`` (both are SUNAT names), sorted.
+
+    A broken link of that name is kept: reading it fails and names it, where skipping it would leave a
+    document out without a word."""
+    return sorted(path for path in folder.iterdir()
+                  if _XML_SUFFIX.search(path.name) and (path.is_file() or _broken_link(path)))
+
+
+def _broken_link(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()

@@ -287,6 +287,24 @@ def test_an_unreadable_file_of_a_folder_is_named_and_the_others_still_go(make_mo
     assert (tmp_path / "out" / f"{RUC}-01-F001-1.zip").exists()
 
 
+def test_a_broken_link_of_a_folder_is_named_not_skipped(make_mock, tmp_path, capsys):
+    """validate, zip and send left a folder's broken link b.xml out without a word (exit 0)."""
+    mock = make_mock("ose", clock=CLOCK)
+    folder = tmp_path / "facturas"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    (folder / "b.xml").symlink_to(tmp_path / "gone.xml")
+    gone = f"cannot read {folder / 'b.xml'}: No such file or directory"
+    assert main(["validate", str(folder)]) == 1
+    assert f"Error: {gone}" in capsys.readouterr().err
+    assert main(["zip", str(folder), "-o", str(tmp_path / "out")]) == 1
+    assert f"Error: {gone}" in capsys.readouterr().err
+    code, out = run(capsys, "send", str(folder), "-e", mock.url(), "--json")
+    outcomes = json.loads(out)
+    assert code == 3 and [o["status"] for o in outcomes] == ["accepted", "exception"]
+    assert outcomes[1]["description"] == gone
+
+
 def test_a_document_that_is_no_xml_is_said_to_be_found_here(tmp_path, capsys):
     """It read as a server's 0306 fault, with SUNAT's http://xxx.xxx.xxx/… address in its detail."""
     junk = _write(tmp_path, "junk.xml", b"not xml")
