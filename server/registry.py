@@ -6,7 +6,6 @@ now the first problem is named by its place in the file, and nothing is stored.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from osemock.cpe.errors import InvalidInput
-from osemock.server.yaml_text import yaml_problem
+from osemock.server.yaml_text import read_yaml, yaml_problem
 
 SCHEMA = Path(__file__).with_name("registry.schema.yaml")
 
@@ -44,9 +43,9 @@ def is_date(value: Any) -> bool:
 
 
 def check(data: Any) -> dict[str, Any]:
-    """``data`` when it is a registry (a date YAML read unquoted made the ``YYYY-MM-DD`` text it was
-    written as); :class:`RegistryError` naming the first problem otherwise."""
-    data = _dates_as_text(data)
+    """``data`` when it is a registry (read by :func:`~osemock.server.yaml_text.read_yaml`, an unquoted
+    date is the ``YYYY-MM-DD`` text it was written as); :class:`RegistryError` naming the first
+    problem otherwise."""
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         place = error.json_path.removeprefix("$").lstrip(".") or "the registry"
@@ -55,18 +54,6 @@ def check(data: Any) -> dict[str, Any]:
         raise RegistryError(f"{place}: {message}")
     _check_ranges(data)
     return data
-
-
-def _dates_as_text(node: Any) -> Any:
-    """``node`` with every date YAML read (``from: 2026-01-01``) as its ISO text; a date with a time is
-    left to the schema to refuse."""
-    if isinstance(node, dict):
-        return {key: _dates_as_text(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_dates_as_text(item) for item in node]
-    if isinstance(node, date) and not isinstance(node, datetime):
-        return node.isoformat()
-    return node
 
 
 def _check_ranges(data: dict[str, Any]) -> None:
@@ -83,15 +70,13 @@ def load(path: Path) -> dict[str, Any]:
     """The registry file ``path`` (YAML or JSON), checked, its certificates' files read in; the error's
     message starts with the file."""
     try:
-        data = check(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        data = check(read_yaml(path.read_text(encoding="utf-8")) or {})
     except yaml.YAMLError as error:
         raise RegistryError(f"registry {path}: cannot read it: not YAML: {yaml_problem(error)}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     except RegistryError as error:
         raise RegistryError(f"registry {path}: {error}") from None
-    except ValueError as error:  # an impossible date YAML reads unquoted: from: 2026-02-30
-        raise RegistryError(f"registry {path}: cannot read it: {error}") from None
     _read_certificates(data, path)
     return data
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from osemock.server.clock import EARLIEST, LATEST
-from osemock.server.yaml_text import yaml_problem
+from osemock.server.yaml_text import read_yaml, yaml_problem
 
 #: The longest a ticket may be held at 98 (en proceso): the profile's ``ticket_after_polls`` /
 #: ``ticket_after_seconds`` and the admin API's ``after_polls`` / ``after_seconds`` alike.  A ticket
@@ -94,7 +94,7 @@ def _raw(name_or_path: str, chain: tuple[str, ...] = (), folder: Path | None = N
     if key in chain:
         raise ValueError(f"profile {name_or_path!r} extends itself: {' -> '.join((*chain, key))}")
     try:
-        data = yaml.safe_load(text) or {}
+        data = read_yaml(text) or {}
     except yaml.YAMLError as error:
         raise ValueError(f"profile {name_or_path!r} is not YAML: {yaml_problem(error)}") from None
     if not isinstance(data, dict):

@@ -66,6 +66,9 @@ def test_env_bool(text, value):
     ("ticket_after_seconds: .inf", "ticket_after_seconds must be a finite number, not inf"),
     ("ticket_after_seconds: 1.0e+12", r"ticket_after_seconds must be at most 86400 \(a day, as the admin API's after_seconds\)"),
     ("ticket_after_polls: 100000000000000000000", r"ticket_after_polls must be at most 1000000 \(as the admin API's"),
+    # an impossible date, or a tag its value cannot take, was PyYAML's ValueError, naming no key
+    ("ose_ruc: 2026-02-30", "ose_ruc must be an 11-digit RUC, not '2026-02-30'"),
+    ("max_days_late: !!int x", "is not YAML: line 2, column 16: not a valid !!int: 'x'"),
 ])
 def test_a_profile_value_of_the_wrong_kind_is_named(tmp_path, line, message):
     path = tmp_path / "typo.yaml"

@@ -11,13 +11,14 @@ import yaml
 
 from osemock.server.registry import RegistryError, check, load
 from osemock.server.settings import Settings, SettingError
+from osemock.server.yaml_text import read_yaml
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_readme_example_is_a_registry():
     block = re.search(r"A registry file .*?```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)[1]
-    assert check(yaml.safe_load(block))["emitters"][0]["ruc"] == "20123456789"
+    assert check(read_yaml(block))["emitters"][0]["ruc"] == "20123456789"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -38,7 +39,14 @@ def test_the_readme_example_is_a_registry():
     ("taxpayers:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: '2026-02-30'}]\n",
      "taxpayers[0].padrones[0].from: '2026-02-30' is not a date (YYYY-MM-DD)"),
     ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', to: y}]\n", "emitters[0].padrones[0].to: 'y' is not a date"),
-    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: 2026-02-30}]\n", "cannot read it: day is out of range"),
+    # unquoted, an impossible date stopped the server with PyYAML's "day is out of range for month" and no place
+    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: 2026-02-30}]\n",
+     "emitters[0].padrones[0].from: '2026-02-30' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: 20123456789\n    certificates: [{pem: x.pem, retired_at: 2026-02-30}]\n",
+     "emitters[0].certificates[0].retired_at: '2026-02-30' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: 20123456789\n    certificates: [{pem: x.pem, retired_at: 2026-01-01 10:00:00}]\n",
+     "emitters[0].certificates[0].retired_at: '2026-01-01 10:00:00' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: !!int x\n", "cannot read it: not YAML: line 2, column 10: not a valid !!int: 'x'"),
     ("emitters:\n  - ruc: 20123456789\n    contingency_receipts: [{serie: '0001', from: 50, to: 1}]\n",
      "emitters[0].contingency_receipts[0]: from 50 is after to 1"),
 ])
@@ -63,6 +71,8 @@ def test_unquoted_yaml_numbers_and_dates_are_taken(tmp_path):
     ("emitters:\n  - ruc: 20123456789\n    users:\n      - user: X\n", "emitters[0].users[0]: 'password' is a required property"),
     ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: x}]\n",
      "emitters[0].padrones[0].from: 'x' is not a date (YYYY-MM-DD)"),
+    ("emitters:\n  - ruc: 20123456789\n    padrones: [{padron: '02', from: 2026-02-30}]\n",
+     "emitters[0].padrones[0].from: '2026-02-30' is not a date (YYYY-MM-DD)"),
 ])
 def test_serve_refuses_a_registry_with_a_mistake_in_one_line(tmp_path, text, message):
     path = tmp_path / "registry.yaml"
