@@ -367,11 +367,27 @@ def ticket(ticket: str) -> Response:
         data = _object("after_polls", "after_seconds")
         polls, seconds = _progression(data)
         if not engine.release_ticket(ticket, polls, seconds):
-            raise AdminError(404, "not-found", "no pending ticket " + ticket)
+            raise AdminError(404, "not-found", _not_pending(engine, ticket))
     rows = engine.store.query(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE ticket=?", (ticket,))
     if not rows:
         raise AdminError(404, "not-found", "unknown ticket " + ticket)
     return jsonify(dict(rows[0]))
+
+
+def _not_pending(engine: Any, ticket: str) -> str:
+    """Why a ticket cannot be held or settled: unknown, or already settled (its state).  A ticket
+    settled before any poll is the usual surprise: the default progression settles it inside
+    sendSummary, so a hold has to be set for new tickets before the summary is sent."""
+    rows = engine.store.query("SELECT status_code, polls, processed_at FROM tickets WHERE ticket=?", (ticket,))
+    if not rows:
+        return "unknown ticket " + ticket
+    row = rows[0]
+    message = (f"no pending ticket {ticket}: it was already settled (status_code {row['status_code']}, "
+               f"processed_at {row['processed_at']}, after {row['polls']} polls)")
+    if not row["polls"]:
+        message += ("; new tickets settle at once unless held: set POST /_osemock/tickets/progression "
+                    "(e.g. {\"after_polls\": 1}) before sending the summary")
+    return message
 
 
 # -- scenarios -------------------------------------------------------------------------------------

@@ -244,6 +244,29 @@ def test_ticket_progression_and_release(mock):
         mock.admin.progression(after_polls=-1)
 
 
+def test_holding_a_settled_ticket_says_it_settled_and_how_to_hold_one(mock):
+    """The default progression settles a ticket inside sendSummary, and a hold then answered a bare
+    "no pending ticket", as if the ticket did not exist."""
+    client = mock.client()
+    client.send_bill(factura(1))
+    ticket = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket
+    with pytest.raises(AdminError) as refused:
+        mock.admin.release(ticket, after_polls=3)
+    settled = mock.admin.ticket(ticket)
+    assert refused.value.status == 404 and str(refused.value).endswith(
+        f"no pending ticket {ticket}: it was already settled (status_code {settled['status_code']}, processed_at "
+        f"{settled['processed_at']}, after 0 polls); new tickets settle at once unless held: set POST "
+        '/_osemock/tickets/progression (e.g. {"after_polls": 1}) before sending the summary')
+    with pytest.raises(AdminError, match="unknown ticket 123$"):
+        mock.admin.release("123")
+    mock.admin.progression(after_polls=1)  # what README says: hold new tickets, then the one
+    client.send_bill(factura(4))
+    held = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 4)], number=2)[1]).ticket
+    assert mock.admin.release(held, after_polls=3)["after_polls"] == 3
+    assert [client.get_status(held).code for _ in range(3)] == ["98", "98", "98"]
+    assert client.get_status(held).code != "98"
+
+
 def test_ticket_progression_is_shared_by_processes_on_one_store(mock, make_mock):
     second = make_mock("ose", clock=f"{DAY}T18:00:00-05:00", db=Path(mock.app.engine.store.path))
     mock.admin.progression(after_polls=1)               # set through one server…
