@@ -92,7 +92,7 @@ class OsemockApp:
 
     # -- SOAP ---------------------------------------------------------------------------------------
     def _soap(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
+        started = Arrival(time.perf_counter(), self.engine.clock.now().isoformat())
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
@@ -144,7 +144,7 @@ class OsemockApp:
             return None
 
     def _answer(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse, body: bytes,
-                started: float) -> Iterable[bytes]:
+                started: Arrival) -> Iterable[bytes]:
         """Everything after reading the request, in the process's engine turn (see :data:`ENGINE_TURN`)."""
         content_type = environ.get("CONTENT_TYPE", "")
         if self.engine.profile.strict_content_type and not content_type.lower().startswith("text/xml"):
@@ -198,7 +198,7 @@ class OsemockApp:
                              captured.get("status", 500), captured.get("headers", []), payload)
 
     def _deliver(self, decision: Decision | None, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
-                 start_response: StartResponse, started: float, peeked: tuple[str | None, str | None],
+                 start_response: StartResponse, started: Arrival, peeked: tuple[str | None, str | None],
                  status: int, headers: list[tuple[str, str]], payload: bytes,
                  answered: str | None = None) -> Iterable[bytes]:
         """Send the answer the request got (a fault included), late or never when a delay or lost scenario
@@ -216,7 +216,7 @@ class OsemockApp:
         return [payload]
 
     def _misbehave(self, decision: Decision, endpoint: Endpoint, environ: dict[str, Any], body: bytes,
-                   start_response: StartResponse, started: float, peeked: tuple[str | None, str | None]) -> Iterable[bytes]:
+                   start_response: StartResponse, started: Arrival, peeked: tuple[str | None, str | None]) -> Iterable[bytes]:
         """Answer a scenario that keeps the call from the engine: a code, an HTTP error, nothing at all."""
         ENGINE_TURN.wait_outside(decision.delay_seconds)
         outcome = f"scenario:{decision.scenario.id}:{decision.action}"
@@ -239,7 +239,7 @@ class OsemockApp:
         return _respond(start_response, status, payload, kind)
 
     def _journal(self, endpoint: Endpoint, environ: dict[str, Any], body: bytes, status: int, payload: bytes,
-                 outcome: str | None, file_name: str | None, started: float,
+                 outcome: str | None, file_name: str | None, started: Arrival,
                  peeked: tuple[str | None, str | None] | None = None) -> None:
         operation, name = peeked if peeked is not None else peek_target(body).journaled
         if outcome is None:
@@ -247,14 +247,14 @@ class OsemockApp:
         keep = self.settings.journal_bodies
         try:
             self.engine.store.journal({
-                "received_at": self.engine.clock.now().isoformat(),
+                "received_at": started.received_at,
                 "path": endpoint.path,
                 "operation": operation,
                 "username": _peek_username(body),
                 "file_name": file_name or name,
                 "outcome": outcome,
                 "http_status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "duration_ms": round((time.perf_counter() - started.counter) * 1000, 3),
                 "request_body": body if keep else None,
                 "response_body": payload if keep else None,
             }, keep_last=self.settings.journal_max_entries)
@@ -303,6 +303,16 @@ def _respond(start_response: StartResponse, status: int, body: bytes, content_ty
     start_response(render.status_line(status),
                    [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When a request arrived: the journal's ``received_at`` (the mock's clock) and the start of its
+    ``duration_ms``.  Taken before the body is read, as journaling at the end would date a delayed or
+    lost answer after the requests its client sent meanwhile."""
+
+    counter: float  # time.perf_counter()
+    received_at: str  # the mock's clock, ISO
 
 
 @dataclass(frozen=True)

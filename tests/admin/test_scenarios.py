@@ -231,6 +231,13 @@ def test_lost_with_the_emitter_client_timing_out(mock):
         time.sleep(0.1)
     assert operations[0] == ("getStatusCdr", "ok")
     assert [o for o in operations if o[0] == "sendBill"] == [("sendBill", "scenario:1:lost")]
+    # received_at is when each request arrived (it was when the lost one's line dropped, after the
+    # getStatusCdr its client sent because of it); duration_ms still covers the whole wait
+    from datetime import datetime
+
+    entries = {e["operation"]: e for e in mock.admin.journal()}
+    sent, asked = (datetime.fromisoformat(entries[o]["received_at"]) for o in ("sendBill", "getStatusCdr"))
+    assert sent < asked and entries["sendBill"]["duration_ms"] >= 6000
 
 
 def test_a_delay_answers_late_but_normally(mock):
