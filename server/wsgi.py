@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -408,10 +409,16 @@ def _peek_username(body: bytes) -> str | None:
 
 
 def _peek_outcome(payload: bytes) -> str:
-    if b"Fault>" in payload:
-        start = payload.find(b"<faultstring>")
-        return "fault:" + payload[start + 13:start + 17].decode("ascii", "replace") if start >= 0 else "fault"
-    return "ok"
+    """The journal's outcome of an answer: ``ok`` or ``fault:NNNN``, the code read where the dialect puts
+    it (SUNAT's ``faultcode`` ``soap-env:Client.1033``; an OSE's ``faultstring``).  Reading the
+    faultstring alone journaled a SUNAT fault as ``fault:El c``, its message's first letters."""
+    if b"Fault>" not in payload:
+        return "ok"
+    code = _FAULT_CODE.search(payload)
+    return "fault:" + (code[1] or code[2]).decode("ascii") if code else "fault"
+
+
+_FAULT_CODE = re.compile(rb"<faultcode>[^<]*\.(\d{4})</faultcode>|<faultstring>(\d{4})</faultstring>")
 
 
 def create_app(settings: Settings | None = None) -> OsemockApp:

@@ -1,16 +1,21 @@
 """Scenarios over real HTTP: each misbehaviour as the emitter's client sees it, and what the store keeps."""
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
 import requests
 
 from osemock.client import ClientError, Status
+from osemock.cpe.archive import write_document_zip
+from osemock.fixtures import signed_document
+from osemock.server.admin.client import AdminClient
 from osemock.server.admin.scenarios import Scenarios, Target
 from osemock.server.store import Store
 
-from tests.admin.conftest import RUC, factura, raw_send_bill, stored
+from tests.admin.conftest import CLOCK, DAY, RUC, factura, raw_send_bill, stored
+from tests.server.envelopes import envelope, security
 
 
 def test_a_code_for_one_serie_and_number_only(mock):
@@ -349,3 +354,18 @@ def test_a_held_answer_blocks_no_other_request(mock):
     assert time.perf_counter() - started < 2
     assert held.is_alive()  # still waiting for its answer
     held.join()
+
+
+def test_the_journal_reads_a_sunat_faults_code_from_its_faultcode(make_mock):
+    """SUNAT's dialect puts the code in faultcode (soap-env:Client.1033) and the message in faultstring,
+    where the journal read it: a resend at sunat-beta was journaled as 'fault:El c'."""
+    mock = make_mock("sunat-beta", clock=CLOCK)
+    name = f"{RUC}-01-F001-1"
+    zipped = write_document_zip(f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY))
+    body = envelope("sendBill", {"fileName": f"{name}.zip", "contentFile": base64.b64encode(zipped).decode()},
+                    security(f"{RUC}MODDATOS", "moddatos"))
+    for _ in range(2):
+        answer = requests.post(mock.url("/ol-ti-itcpfegem-beta/billService"), data=body,
+                               headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30)
+    assert b"Client.1033" in answer.content
+    assert AdminClient(mock.base_url).journal(limit=1)[0]["outcome"] == "fault:1033"
