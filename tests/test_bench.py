@@ -27,7 +27,8 @@ def test_several_runs_each_report_and_sum_up() -> None:
     assert len(each) == 2 and all(t > 0 for t in each)
     spread = re.search(r"^  throughput req/s: (\d+)–(\d+), median (\d+)", out, re.MULTILINE)
     assert spread, out
-    assert int(spread[1]) == round(min(each)) and int(spread[2]) == round(max(each))
+    # the spread rounds the measured figures, each run prints them to a tenth: 124.54 is "124.5" and "125"
+    assert abs(int(spread[1]) - min(each)) < 0.6 and abs(int(spread[2]) - max(each)) < 0.6
     assert "over 2 runs:" in out and "throughput × machine speed: median" in out
     assert re.search(r"^peak RSS MB: \d+", out, re.MULTILINE)
 
