@@ -152,7 +152,7 @@ class Subject:
     """The document a CDR answers, as the CDR names it (each ``None`` when it does not say)."""
 
     reference_id: str | None
-    """``cac:DocumentReference/cbc:ID``: ``F001-1``, ``RA-20261120-1``."""
+    """``cac:DocumentReference/cbc:ID`` (else ``cac:Response/cbc:ReferenceID``): ``F001-1``, ``RA-20261120-1``."""
     type_code: str | None
     """``cbc:DocumentTypeCode`` (OSE CDRs)."""
     issuer_ruc: str | None
@@ -175,7 +175,8 @@ def cdr_subject(cdr_xml: bytes | None) -> Subject:
         return found[0] if found and found[0] else None
 
     reference = ("DocumentResponse", "DocumentReference")
-    return Subject(first(*reference, "ID"), first(*reference, "DocumentTypeCode"),
+    return Subject(first(*reference, "ID") or first("DocumentResponse", "Response", "ReferenceID"),
+                   first(*reference, "DocumentTypeCode"),
                    first("DocumentResponse", "IssuerParty", "PartyLegalEntity", "CompanyID")
                    or first("ReceiverParty", "PartyIdentification", "ID"),
                    first(*reference, "Attachment", "ExternalReference", "DocumentHash"))
@@ -187,7 +188,7 @@ def document_hash(cdr_xml: bytes | None) -> str | None:
     return cdr_subject(cdr_xml).document_hash
 
 
-def _same_number(named: str, expected: str) -> bool:
+def same_number(named: str, expected: str) -> bool:
     """``F001-00000587`` names ``F001-587`` (SUNAT echoes the ID as written), ``RA-20261120-1`` itself."""
     named_prefix, _, named_number = named.strip().rpartition("-")
     prefix, _, number = expected.rpartition("-")
@@ -208,7 +209,7 @@ def other_document(cdr_xml: bytes | None, base: str, digest: str | None = None) 
     summary = type_code in ("RC", "RA", "RR")
     expected_id = f"{type_code}-{rest}" if summary else rest
     subject = cdr_subject(cdr_xml)
-    if subject.reference_id is not None and not _same_number(subject.reference_id, expected_id):
+    if subject.reference_id is not None and not same_number(subject.reference_id, expected_id):
         return f"the CDR answers {subject.reference_id}, not {base}"
     if subject.type_code is not None and subject.type_code != type_code:
         return f"the CDR answers a document of type {subject.type_code}, not {base}"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import requests
 import yaml
-from lxml import etree
 
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
+from osemock.client.outcome import cdr_subject, same_number
 from osemock.conformance.casetime import CaseClient
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import read_header
@@ -75,35 +75,15 @@ def cdr_problem(outcome: Outcome) -> str | None:
     sent = parse_base(outcome.document or "")
     if sent is None:  # a document that could not be read for its name: nothing to compare with
         return None
-    named, type_code = cdr_reference(outcome.cdr_xml)
+    subject = cdr_subject(outcome.cdr_xml)  # the client's reading: each part at its fixed place
+    named, type_code = subject.reference_id, subject.type_code
     if named is None:
         return f"the CDR does not name the document it answers (no DocumentReference ID); {sent.series_number} was sent"
-    if _comparable(named) != _comparable(sent.series_number):
+    if not same_number(named, sent.series_number):
         return f"the CDR answers {named}, not {sent.series_number} (the document sent)"
     if type_code and sent.kind == "document" and type_code != sent.type_code:
         return f"the CDR answers a document of type {type_code} {named}, not the {sent.type_code} sent"
     return None
-
-
-def cdr_reference(cdr_xml: bytes) -> tuple[str | None, str | None]:
-    """The document a CDR answers, ``F001-1`` or ``RA-20261125-1``, and its type where the CDR says it."""
-    try:
-        root = etree.fromstring(cdr_xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None, None
-    reference = root.find("{*}DocumentResponse/{*}DocumentReference")
-    type_code = reference.findtext("{*}DocumentTypeCode") if reference is not None else None
-    for path in ("{*}DocumentResponse/{*}DocumentReference/{*}ID", "{*}DocumentResponse/{*}Response/{*}ReferenceID"):
-        found = root.find(path)
-        if found is not None and (found.text or "").strip():
-            return found.text.strip(), (type_code or "").strip() or None
-    return None, None
-
-
-def _comparable(identifier: str) -> tuple[str, str]:
-    """``F001-00000587`` and ``F001-587`` name one document."""
-    prefix, _, number = identifier.strip().upper().rpartition("-")
-    return prefix, number.lstrip("0") if number.isdigit() else number
 
 
 def pending(outcome: Outcome) -> str:
