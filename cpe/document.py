@@ -13,6 +13,7 @@ from functools import lru_cache
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import iso_day
 
 #: Root element (local name) each document type must have.
 EXPECTED_ROOTS: dict[str, str] = {
@@ -27,7 +28,8 @@ _SERIE_NUMERO = re.compile(r"([A-Z0-9]{1,4})-0*([0-9]{1,8})")
 
 @dataclass(frozen=True)
 class DocumentHeader:
-    """The identity and headline data of a document."""
+    """The identity and headline data of a document.  ``issue_date`` and ``reference_date`` are the day
+    alone (``YYYY-MM-DD``, an xs:date's offset dropped: :mod:`osemock.cpe.dates`) when they are dates."""
 
     root: str
     type_code: str | None
@@ -109,9 +111,9 @@ def read_header(root: etree._Element) -> DocumentHeader:
         numero=numero,
         issuer_ruc=issuer,
         issuer_name=issuer_name,
-        issue_date=_text(root, "cbc:IssueDate"),
+        issue_date=iso_day(_text(root, "cbc:IssueDate")),
         issue_time=_text(root, "cbc:IssueTime"),
-        reference_date=_text(root, "cbc:ReferenceDate"),
+        reference_date=iso_day(_text(root, "cbc:ReferenceDate")),
         customer_doc_type=_text(root, f"{customer}/@schemeID") if customer else None,
         customer_doc_number=_text(root, customer) if customer else None,
         currency=_text(root, "cbc:DocumentCurrencyCode"),

@@ -16,6 +16,7 @@ from datetime import datetime
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import iso_day
 from osemock.cpe.numbers import correlativo
 
 #: Operation codes of an RC line (catalog 19).
@@ -83,8 +84,9 @@ def summary_lines(root: etree._Element) -> list[SummaryLine]:
 
 
 def reference_date(root: etree._Element) -> str:
-    """``cbc:ReferenceDate``: the issue date of the documents an RC informs or an RA voids."""
-    return _text(root, "cbc:ReferenceDate")
+    """``cbc:ReferenceDate``: the issue date of the documents an RC informs or an RA voids, the day alone
+    (``YYYY-MM-DD`` when it is an xs:date, as the store keeps issue dates)."""
+    return iso_day(_text(root, "cbc:ReferenceDate")) or ""
 
 
 def apply_summary(db: sqlite3.Connection, emitter_ruc: str, root: etree._Element, ticket: str,

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.workbook import WorkbookRow
 from osemock.server.rules.patterns import memo, xp
@@ -88,11 +89,8 @@ def emitter_not_habido(root: etree._Element, source: Any) -> Violations:
 
 
 def _issue_date(root: etree._Element) -> date | None:
-    text = root.findtext(f"{{{ns.CBC}}}IssueDate")
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
+    """The document's issue day (an xs:date's offset dropped: ``2026-11-26-05:00`` is the 26th)."""
+    return day_of(root.findtext(f"{{{ns.CBC}}}IssueDate"))
 
 
 def _serie_starts_with_digit(root: etree._Element) -> bool:
@@ -200,7 +198,8 @@ def note_older_than_its_document(root: etree._Element, source: Any) -> Violation
     if issued is None or (etree.QName(root).localname == "DebitNote" and _note_type(root) == "03"):
         return
     for _, stored in _note_references(root, source):
-        if stored is not None and stored["issue_date"] and issued < date.fromisoformat(stored["issue_date"]):
+        modified = day_of(stored["issue_date"]) if stored is not None else None
+        if modified is not None and issued < modified:
             yield "cbc:IssueDate", issued.isoformat()
 
 

@@ -9,20 +9,20 @@ beta's "any valid signature" is the default.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from osemock.cpe import signature
+from osemock.cpe.dates import day_of
 from osemock.server.engine.validation import CheckInput, Finding
 
 
 def _issue_moment(source: CheckInput) -> datetime | None:
-    try:
-        issued = date.fromisoformat(source.header.issue_date or "")
-    except ValueError:
+    issued = day_of(source.header.issue_date)
+    if issued is None:
         return None
     return datetime(issued.year, issued.month, issued.day, 12, tzinfo=timezone.utc)
 

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from lxml import etree
 
+from osemock.cpe import ns
 from osemock.cpe.archive import first_xml
 from osemock.fixtures import CERTS, other_keypair, signed_document
 
@@ -175,6 +176,41 @@ def test_note_dated_before_its_document_and_in_another_currency(make_mock, tmp_p
         b'currencyID="PEN"', b'currencyID="USD"').replace(b">PEN</cbc:DocumentCurrencyCode>", b">USD</cbc:DocumentCurrencyCode>")
         .replace(b"<cbc:ID>FC01-1</cbc:ID>", b"<cbc:ID>FC01-2</cbc:ID>"))  # FC01-1 was burnt by the rejection
     assert_fault(send_named(mock, f"{RUC}-07-FC01-2", dollars), "3209", mock)
+
+
+def with_offset(xml: bytes, offset: str = "-05:00") -> bytes:
+    """The document with its cbc:IssueDate carrying a timezone, as Java/JAXB emitters write an xs:date."""
+    root = etree.fromstring(xml)
+    issued = root.find(f"{{{ns.CBC}}}IssueDate")
+    issued.text = issued.text.strip() + offset
+    return resign(etree.tostring(root))
+
+
+def test_a_factura_dated_with_an_offset_is_kept_as_its_day(make_mock, tmp_path):
+    """An xs:date may carry a timezone; the day is the day as written.  The factura was stored as written
+    and every note on it was a fault 0100 (a ValueError reading it back for 2885)."""
+    mock = make_mock("ose", registry=registry(tmp_path), clock="2026-11-20T18:00:00-05:00")
+    reply = post(mock, with_offset(signed_document(f"{BASE}.xml", issue_date="2026-11-20")))
+    assert reply.status == 200 and not reply.is_fault
+    cdr = etree.fromstring(first_xml(base64.b64decode(reply.text("applicationResponse")))[1])
+    assert cdr.findtext(".//{*}DocumentReference/{*}IssueDate") == "2026-11-20"
+    assert mock.app.engine.store.document(RUC, "01", "F001", 1)["issue_date"] == "2026-11-20"
+    assert_fault(send_named(mock, NOTE, signed_document(f"{NOTE}.xml", issue_date="2026-11-19")), "2885", mock)
+    assert send_named(mock, DEBIT, with_offset(signed_document(f"{DEBIT}.xml", issue_date="2026-11-20"), "Z")).status == 200
+
+
+@pytest.mark.parametrize("clock, code", [("2026-11-24T12:00:00-05:00", "2108"), ("2026-11-17T12:00:00-05:00", "2329")])
+def test_deadlines_judge_an_issue_date_with_an_offset(make_mock, tmp_path, clock, code):
+    """2108, 2329 and a note's 2885 stayed silent on an issue date with a timezone."""
+    mock = make_mock("ose", registry=registry(tmp_path), clock=clock)
+    assert_fault(post(mock, with_offset(signed_document(f"{BASE}.xml", issue_date="2026-11-20"))), code, mock)
+
+
+def test_a_note_dated_with_an_offset_before_its_factura(make_mock, tmp_path):
+    mock = make_mock("ose", registry=registry(tmp_path), clock="2026-11-20T18:00:00-05:00")
+    assert post(mock, signed_document(f"{BASE}.xml", issue_date="2026-11-20")).status == 200
+    note = with_offset(signed_document(f"{NOTE}.xml", issue_date="2026-11-19"), "+14:00")
+    assert_fault(send_named(mock, NOTE, note), "2885", mock)
 
 
 def test_reference_checks_can_be_switched_off(make_mock, tmp_path):

@@ -616,6 +616,27 @@ def test_perception_needs_the_documents_it_collects_on(make_mock, tmp_path):
     assert_fault(bill(mock, f"{RUC}-40-P001-4", xml=on_cash), "3329", mock)
 
 
+def test_a_date_with_an_offset_is_compared_by_its_day(make_mock, tmp_path):
+    """An xs:date's timezone is no part of its day: a factura dated ``…-05:00`` is collected on by a
+    perception stating the day (it was 2610) and voided by an RA whose ReferenceDate is that day (it was
+    2375); a perception or an RA writing the offset itself is read the same."""
+    mock = make_mock(_profile(tmp_path, max_days_late=30), clock=CLOCK)
+    perception = f"{RUC}-40-P001-1"
+    with_offset = (b"<cbc:IssueDate>2026-11-12</cbc:IssueDate>", b"<cbc:IssueDate>2026-11-12-05:00</cbc:IssueDate>")
+    credit = _renamed(f"{RUC}-01-F001-7.xml", b"F001-7", b"F001-152", "2026-11-12", with_offset)
+    assert bill(mock, f"{RUC}-01-F001-152", xml=credit).status == 200
+    assert bill(mock, perception, xml=_renamed(f"{perception}.xml", b"P001-1", b"P001-1", DAY)).status == 200
+    stating_the_offset = _renamed(f"{perception}.xml", b"P001-1", b"P001-2", DAY, with_offset)
+    assert bill(mock, f"{RUC}-40-P001-2", xml=stating_the_offset).status == 200
+    for numero in (1, 2):
+        day = f"<cbc:IssueDate>{DAY}</cbc:IssueDate>".encode()
+        factura = _renamed(f"{RUC}-01-F001-1.xml", b"F001-1", f"F001-{numero}".encode(), DAY, (day, day.replace(b"</", b"Z</")))
+        assert bill(mock, f"{RUC}-01-F001-{numero}", xml=factura).status == 200
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 1)], reference_date=DAY)) == "0"
+    assert summary_code(mock, *comunicacion_baja(DAY, [("01", "F001", 2)], number=2, reference_date=f"{DAY}-05:00")) == "0"
+    assert consult(mock, "01", "F001", 1) == consult(mock, "01", "F001", 2) == "0003"
+
+
 def test_perception_references_can_be_switched_off(make_mock, tmp_path):
     mock = make_mock(_profile(tmp_path, check_note_references="false"), clock=CLOCK)
     assert bill(mock, f"{RUC}-40-P001-1").status == 200

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import decimal_of
 from osemock.server.rules import arithmetic
 from osemock.server.rules.backend import python_rule, python_rule_for
@@ -107,10 +108,7 @@ def _base_above_zero(node: Node | str) -> bool:
 
 
 def _issue_date(node: Node | str) -> date | None:
-    try:
-        return date.fromisoformat((root_of(node).findtext(f"{{{ns.CBC}}}IssueDate") or "").strip())
-    except ValueError:
-        return None
+    return day_of(root_of(node).findtext(f"{{{ns.CBC}}}IssueDate"))
 
 
 _FORBIDDEN_CODE = re.compile(r"[Ee]xiste un (?:ID|Id|'Código de tributo' \(cbc:ID\) con valor) (?P<codes>'\d+'(?: o '\d+')*)"

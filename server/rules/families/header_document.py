@@ -6,9 +6,9 @@ the sending deadlines and the signature block.  The sentences are this family's
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
+from osemock.cpe.dates import day_of
 from osemock.server.rules.backend import python_rule, sent_too_late
 from osemock.server.rules.catalogs import entries
 from osemock.server.rules.families.header import LISTING, family_sentence, fixed_path, quoted
@@ -149,11 +149,8 @@ def note_on_boleta_sent_too_late(root: Any, source: Any) -> Any:
     """A note of serie B received more than five days after its issue date (the workbook's figure)."""
     if source is None or source.now is None or not text((xp(root, "cbc:ID") or [""])[0]).startswith("B"):
         return
-    try:
-        issued = date.fromisoformat(text((xp(root, "cbc:IssueDate") or [""])[0]))
-    except ValueError:
-        return
-    if (source.now.date() - issued).days > NOTE_ON_BOLETA_DAYS:
+    issued = day_of(text((xp(root, "cbc:IssueDate") or [""])[0]))
+    if issued is not None and (source.now.date() - issued).days > NOTE_ON_BOLETA_DAYS:
         yield "cbc:IssueDate", issued.isoformat()
 
 

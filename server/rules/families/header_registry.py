@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from lxml import etree
 
+from osemock.cpe.dates import iso_day
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.patterns import memo, xp
@@ -52,7 +53,9 @@ def _padrones(root: etree._Element, source: Any) -> list[Any] | None:
 
 
 def _on_padron(padrones: list[Any], padron: str, issued: str) -> bool:
-    """Whether one of ``padrones`` is ``padron`` and in force on the issue date (open ends always are)."""
+    """Whether one of ``padrones`` is ``padron`` and in force on the issue date (open ends always are).
+    The registry writes its dates ``YYYY-MM-DD``; the issue date is compared as its day alone."""
+    issued = iso_day(issued) or ""
     return any(row["padron"] == padron and (not row["valid_from"] or not issued or row["valid_from"] <= issued)
                and (not row["valid_to"] or not issued or issued <= row["valid_to"]) for row in padrones)
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import iso_day
 from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.server.engine.summaries import ADD, MODIFY, VOID, reference_date, summary_lines
 from osemock.server.rules.backend import python_rule
@@ -177,7 +178,7 @@ def baja_with_another_issue_date(root: etree._Element, source: Any) -> Violation
         return
     issued = reference_date(root)
     for line, stored in _voided_lines(root, source):
-        if stored is not None and stored["issue_date"] and issued and stored["issue_date"] != issued:
+        if stored is not None and stored["issue_date"] and issued and iso_day(stored["issue_date"]) != issued:
             yield "cbc:ReferenceDate", issued
 
 
@@ -226,7 +227,7 @@ def perceived_document_other_date(root: etree._Element, source: Any) -> Violatio
     """The issue date a perception states for a document differs from the one the mock holds."""
     for reference, _, document_id, stored in _perception_references(root, source):
         issued = (reference.findtext(f"{{{ns.CBC}}}IssueDate") or "").strip()
-        if stored is not None and stored["issue_date"] and issued and issued != stored["issue_date"]:
+        if stored is not None and stored["issue_date"] and issued and iso_day(issued) != iso_day(stored["issue_date"]):
             yield "sac:SUNATPerceptionDocumentReference/cbc:IssueDate", issued
 
 

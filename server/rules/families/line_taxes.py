@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import cents, decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
@@ -414,9 +415,8 @@ def icbper_rate_in_force(root: Node, source: Any) -> Violations:
     """In soles, the per-bag amount is the rate in force on the issue date, an observation."""
     if text((xp(root, "cbc:DocumentCurrencyCode") or [""])[0]) != "PEN":
         return
-    try:
-        issued = date.fromisoformat(text((xp(root, "cbc:IssueDate") or [""])[0]))
-    except ValueError:
+    issued = day_of(text((xp(root, "cbc:IssueDate") or [""])[0]))
+    if issued is None:
         return
     expected = icbper_rate(issued)
     for line, subtotal, _ in _bag_subtotals(root):

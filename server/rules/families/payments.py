@@ -21,13 +21,13 @@ advance names the document it was invoiced on) are Python rules in :mod:`.paymen
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules.guards import path_steps, GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
@@ -268,11 +268,8 @@ def _positive(value: str, node: Node) -> bool:
 
 
 def _after_issue(value: str, node: Node) -> bool:
-    issued = (root_of(node).findtext(f"{{{ns.CBC}}}IssueDate") or "").strip()
-    try:
-        return date.fromisoformat(value) > date.fromisoformat(issued)
-    except ValueError:
-        return True  # a malformed date is the format rows' business
+    due, issued = day_of(value), day_of(root_of(node).findtext(f"{{{ns.CBC}}}IssueDate"))
+    return due is None or issued is None or due > issued  # a malformed date is the format rows' business
 
 
 def _not_above_total(value: str, node: Node) -> bool:

@@ -6,13 +6,13 @@ names the document it was invoiced on, a detracción comes with its account) or 
 """
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, Iterator
 
 from lxml import etree
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import correlativo, decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.payments import BUYER_SCHEME, CUOTA_ID
@@ -170,18 +170,16 @@ def instalment_due_before_the_invoice(root: Node, source: Any) -> Violations:
     document: silent offline, or when the reference is not one the mock can look up)."""
     from osemock.server.rules.backend import _note_references
 
-    dates = [date.fromisoformat(stored["issue_date"]) for _, stored in _note_references(root, source)
-             if stored is not None and stored["issue_date"]]
+    dates = [day for _, stored in _note_references(root, source)
+             if stored is not None and (day := day_of(stored["issue_date"])) is not None]
     if not dates:
         return
     issued = max(dates)
     for terms in _formas_de_pago(root):
         due = (terms.findtext(f"{{{ns.CBC}}}PaymentDueDate") or "").strip()
-        try:
-            if CUOTA_ID.fullmatch(_forma(terms)) and date.fromisoformat(due) <= issued:
-                yield "cac:PaymentTerms/cbc:PaymentDueDate", due
-        except ValueError:
-            continue
+        day = day_of(due)
+        if CUOTA_ID.fullmatch(_forma(terms)) and day is not None and day <= issued:
+            yield "cac:PaymentTerms/cbc:PaymentDueDate", due
 
 
 #: The document type an advance was invoiced on, by its 'Tipo de comprobante que se realizó el anticipo'.

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 from lxml import etree
 
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import decimal_of
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog, entries
@@ -279,10 +280,7 @@ def _within_tolerance(evaluate: Callable[[Node], Decimal | None]) -> Callable[[s
 
 
 def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    return day_of(value)
 
 
 def _period(day: date) -> tuple[int, int]:

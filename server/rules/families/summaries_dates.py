@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from osemock.cpe import ns
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.informed_documents import stored_document
@@ -20,10 +21,7 @@ from osemock.server.rules.patterns import xp
 
 # -- dates -------------------------------------------------------------------------------------------
 def _date(root: Node, tag: str) -> date | None:
-    try:
-        return date.fromisoformat((root.findtext(f"{{{ns.CBC}}}{tag}") or "").strip())
-    except ValueError:
-        return None
+    return day_of(root.findtext(f"{{{ns.CBC}}}{tag}"))
 
 
 def _received(source: Any) -> date | None:
@@ -101,16 +99,9 @@ def voided_too_late_in_summary(root: Node, source: Any) -> Violations:
             continue
         serie, _, numero = document_id.partition("-")
         stored = stored_document(root, source, child_text(line, "cbc:DocumentTypeCode"), serie, correlativo(numero))
-        issued = _iso_date(stored["issue_date"]) if stored is not None and stored["issue_date"] else None
+        issued = day_of(stored["issue_date"]) if stored is not None else None
         if late_reference or (issued is not None and received - issued > timedelta(days=7)):
             yield "cbc:DocumentTypeCode", document_id
-
-
-def _iso_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 @python_rule("2957", "DocumentNumberID", sheets=("comunicacion_baja",))

@@ -11,12 +11,13 @@ offline.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Iterator
 
 from lxml import etree
 
+from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.server.rules.backend import _issuer, python_rule
 from osemock.server.rules.patterns import xp
@@ -66,11 +67,8 @@ def liquidacion_reversed_too_late(root: etree._Element, source: Any) -> Violatio
     (the RR's ReferenceDate)."""
     if not at_sunat(source) or source.now is None:
         return
-    try:
-        generated = date.fromisoformat(_text(root, "cbc:ReferenceDate"))
-    except ValueError:
-        return
-    if source.now.date() - generated <= timedelta(days=7):
+    generated = day_of(_text(root, "cbc:ReferenceDate"))
+    if generated is None or source.now.date() - generated <= timedelta(days=7):
         return
     for line in _lines(root):
         serie = _text(line, "sac:DocumentSerialID")

@@ -243,6 +243,7 @@ def _stored(status="accepted", issue_date="2026-01-01", currency="PEN", xml=None
     (NC01, _stored("voided"), "2120"), (ND02, _stored("voided"), "2207"),
     (NC01, _stored("rejected"), "2121"), (ND02, _stored("rejected"), "2208"),
     (NC01, _stored(issue_date="2999-01-01"), "2885"), (ND02, _stored(issue_date="2999-01-01"), "2885"),
+    (NC01, _stored(issue_date="2999-01-01-05:00"), "2885"),  # a store written before issue dates were kept as days
     (NC01, _stored(currency="USD"), "3209"), (ND02, _stored(currency="USD"), "3209"),
     (NCB, _stored(currency="USD"), "4368"),
     (F50, _stored(None), "3218"), (F50, _stored("rejected"), "3218"),
