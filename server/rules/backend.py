@@ -136,7 +136,8 @@ def _note_references(root: etree._Element, source: Any, types: set[str] = _MODIF
     """Every document the note modifies that the rows about it judge, as (reference node, stored row
     or None): an electronic document of ``types`` of serie B/F/E, checked against the store of a
     running mock with reference checks on; a credit note of type 10 (otros conceptos) only
-    ``with_type_10``.  Each of them, not the first alone: a note may modify several.  Looked up once
+    ``with_type_10``: the rows that say "diferente de '10'" leave it out, the ones that name no type
+    (3209, 4368, 3321) ask for it.  Each of them, not the first alone: a note may modify several.  Looked up once
     per document, for the several rules that ask."""
     if source is None or source.store is None or etree.QName(root).localname not in _NOTE_TYPES:
         return []

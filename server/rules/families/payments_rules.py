@@ -167,10 +167,11 @@ def detraction_account_without_code(root: Node, source: Any) -> Violations:
 @python_rule("3321", "cac:PaymentTerms/cbc:PaymentDueDate", sheets=("nota_credito",))
 def instalment_due_before_the_invoice(root: Node, source: Any) -> Violations:
     """A credit note's cuota falls due after the issue date of the invoice it modifies (the stored
-    document: silent offline, or when the reference is not one the mock can look up)."""
+    document: silent offline, or when the reference is not one the mock can look up).  Whatever the
+    note's type: row 450 names none, so a type-10 note's cuotas are judged too."""
     from osemock.server.rules.backend import _note_references
 
-    dates = [day for _, stored in _note_references(root, source)
+    dates = [day for _, stored in _note_references(root, source, with_type_10=True)
              if stored is not None and (day := day_of(stored["issue_date"])) is not None]
     if not dates:
         return

@@ -472,9 +472,10 @@ def referential_values(row: WorkbookRow, path: str | None) -> Check | None:
 @python_rule("4368", "BillingReference")
 def note_on_a_boleta_in_another_currency(root: Node, source: Any) -> Violations:
     """A note on an electronic boleta (type 03, serie B/E) in a currency other than the boleta's (an
-    observation; the store of a running mock holds the boleta's currency)."""
+    observation; the store of a running mock holds the boleta's currency).  Whatever the note's type:
+    row 104 names none, unlike rows 96–102 that leave type 10 out."""
     currency = (root.findtext(f"{{{ns.CBC}}}DocumentCurrencyCode") or "").strip()
-    for reference, stored in backend._note_references(root, source):
+    for reference, stored in backend._note_references(root, source, with_type_10=True):
         kind = (reference.findtext(f"{{{ns.CBC}}}DocumentTypeCode") or "").strip()
         if (stored is not None and stored["currency"] and kind == "03"
                 and backend._reference_id(reference).startswith(("B", "E")) and currency != stored["currency"]):

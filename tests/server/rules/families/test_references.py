@@ -264,11 +264,25 @@ def test_every_modified_document_is_looked_up():
     assert "2119" not in codes(NC01, source=_stored())
 
 
+CUOTA = ("<cac:PaymentTerms><cbc:ID>FormaPago</cbc:ID><cbc:PaymentMeansID>Credito</cbc:PaymentMeansID>"
+         '<cbc:Amount currencyID="PEN">354.00</cbc:Amount></cac:PaymentTerms>'
+         "<cac:PaymentTerms><cbc:ID>FormaPago</cbc:ID><cbc:PaymentMeansID>Cuota001</cbc:PaymentMeansID>"
+         '<cbc:Amount currencyID="PEN">354.00</cbc:Amount><cbc:PaymentDueDate>{}</cbc:PaymentDueDate></cac:PaymentTerms>')
+
+
 def test_the_rows_that_name_no_note_type_judge_every_type():
-    """3209 (the note's currency) names no note type, so a type-10 credit note keeps its factura's
-    currency too; 2885 (dated before its document) leaves debit notes of type 03 out, as its row says."""
+    """3209 (the note's currency), 4368 (a note on a boleta in another currency, row 104) and 3321 (a
+    cuota due by the factura's date, row 450) name no note type, so a type-10 credit note is judged by
+    them too (4368 and 3321 skipped it, as rows 96–102 skip it by their words); 2885 (dated before its
+    document) leaves debit notes of type 03 out, as its row says."""
     assert "3209" in codes(NC10, source=_stored(currency="USD"))
     assert "3209" not in codes(NC10, source=_stored())
+    on_a_boleta = [("set", "/*/cac:DiscrepancyResponse/cbc:ResponseCode", "10")]
+    assert "4368" in codes(NCB, on_a_boleta, source=_stored(currency="USD"))
+    assert "4368" not in codes(NCB, on_a_boleta, source=_stored())
+    for due, judged in (("2026-01-01", True), ("2026-01-02", False)):  # the stored factura is of 2026-01-01
+        with_cuota = [("after", "/*/cac:AccountingCustomerParty", CUOTA.format(due))]
+        assert ("3321" in codes(NC10, with_cuota, source=_stored())) is judged, due
     assert "2885" not in codes(ND03, source=_stored(issue_date="2999-01-01"))
     assert "2885" in codes(ND02, source=_stored(issue_date="2999-01-01"))
 
