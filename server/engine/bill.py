@@ -15,6 +15,7 @@ from osemock.server import cdr
 from osemock.server.engine.answers import CdrAnswer
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import Received, receive
+from osemock.server.engine.summaries import REVERTIBLE
 from osemock.server.engine.validation import CheckInput, Finding, split_findings
 from osemock.server.store import DuplicateDocument
 
@@ -26,15 +27,10 @@ def send_bill(engine: EngineState, request: Request) -> CdrAnswer:
     return process_document(engine, received, received_at, request.file_name or "")
 
 
-#: Retenciones and percepciones: their sheets answer 1033 for a number accepted or reverted (estado 1
-#: or 2) and have no 1032 row; a rejected one may be sent again, corrected.
-_REVERTIBLE = {"20", "40"}
-
-
 def duplicate_error(status: str, reference: str, type_code: str = "") -> SunatError:
     """1033 for a number accepted before, 1032 for one annulled or rejected (a reverted retención or
     percepción is a 1033, as its sheet says)."""
-    if status == "accepted" or (status == "voided" and type_code in _REVERTIBLE):
+    if status == "accepted" or (status == "voided" and type_code in REVERTIBLE):
         return SunatError("1033", f"El comprobante {reference} fue informado anteriormente")
     state = "anulado" if status == "voided" else "rechazado"
     return SunatError("1032", f"El comprobante {reference} fue {state}")
@@ -64,7 +60,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
     # a rejected retención or percepción leaves its number free (its sheet's 1033 is for estado 1 or 2)
-    resend = existing is not None and existing["status"] == "rejected" and name.type_code in _REVERTIBLE
+    resend = existing is not None and existing["status"] == "rejected" and name.type_code in REVERTIBLE
     if existing is not None and not resend:
         raise duplicate_error(existing["status"], reference, name.type_code)
 

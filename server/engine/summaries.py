@@ -22,6 +22,11 @@ from osemock.cpe.numbers import correlativo
 #: Operation codes of an RC line (catalog 19).
 ADD, MODIFY, VOID = "1", "2", "3"
 
+#: What an RR reverses: retenciones and percepciones.  Their sheets answer 1033 for a number accepted or
+#: reverted (estado 1 or 2) and have no 1032 row: a rejected one leaves its number free, to be sent
+#: again corrected, and is no document an RR can reverse (2750).
+REVERTIBLE = frozenset({"20", "40"})
+
 
 @dataclass(frozen=True)
 class SummaryLine:

@@ -371,21 +371,38 @@ def test_reversion_voids_a_retention(make_mock):
     assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 9)], number=3)) == "2750"
 
 
+def _miscounted_retention() -> bytes:
+    """R001-1 with a total that is not its documents' (2628)."""
+    from osemock.fixtures import _PARSER, dated, document_bytes
+
+    unsigned = etree.tostring(dated(etree.fromstring(document_bytes(f"{RUC}-20-R001-1.xml"), _PARSER), DAY))
+    return resign(unsigned.replace(b'<cbc:TotalInvoiceAmount currencyID="PEN">70.80<',
+                                   b'<cbc:TotalInvoiceAmount currencyID="PEN">71.70<', 1))
+
+
 def test_a_rejected_retention_may_be_sent_again_corrected(make_mock):
     """Its sheet's 1033 is for a number accepted or reverted (estado 1 or 2): a rejected retención's
     number is free, and the corrected one replaces it; a factura's stays taken (1032)."""
-    from osemock.fixtures import _PARSER, dated, document_bytes
-
     mock = make_mock("ose", clock=CLOCK)
     retention = f"{RUC}-20-R001-1"
-    unsigned = etree.tostring(dated(etree.fromstring(document_bytes(f"{retention}.xml"), _PARSER), DAY))
-    wrong = resign(unsigned.replace(b'<cbc:TotalInvoiceAmount currencyID="PEN">70.80<',
-                                    b'<cbc:TotalInvoiceAmount currencyID="PEN">71.70<', 1))
-    assert_fault(bill(mock, retention, xml=wrong), "2628", mock)
+    assert_fault(bill(mock, retention, xml=_miscounted_retention()), "2628", mock)
     assert bill(mock, retention).status == 200
     assert consult(mock, "20", "R001", 1) == "0001"
     assert mock.app.engine.store.query("SELECT COUNT(*) AS n FROM documents WHERE type_code='20'")[0]["n"] == 1
     assert_fault(bill(mock, retention), "1033", mock)
+
+
+def test_a_rejected_retention_is_no_document_to_reverse(make_mock):
+    """A rejected retención is not in SUNAT's list (its number is free): an RR listing it is 2750 ("no
+    existe") and leaves it as it was.  The RR was accepted and turned it into a reverted one, and the
+    corrected retention was then 1033."""
+    mock = make_mock("ose", clock=CLOCK)
+    retention = f"{RUC}-20-R001-1"
+    assert_fault(bill(mock, retention, xml=_miscounted_retention()), "2628", mock)
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)])) == "2750"
+    assert consult(mock, "20", "R001", 1) == "0002"
+    assert bill(mock, retention).status == 200
+    assert summary_code(mock, *resumen_reversiones(DAY, [("20", "R001", 1)], number=2)) == "0"
 
 
 def test_retention_goes_to_otroscpe_at_sunat(make_mock):

@@ -15,7 +15,7 @@ from lxml import etree
 from osemock.cpe import ns
 from osemock.cpe.dates import iso_day
 from osemock.cpe.numbers import correlativo, decimal_of, digits
-from osemock.server.engine.summaries import ADD, MODIFY, VOID, reference_date, summary_lines
+from osemock.server.engine.summaries import ADD, MODIFY, REVERTIBLE, VOID, reference_date, summary_lines
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.patterns import xp
 
@@ -184,10 +184,13 @@ def baja_with_another_issue_date(root: etree._Element, source: Any) -> Violation
 
 @python_rule("2750", "DocumentNumberID", sheets=_RR)
 def reversal_of_an_unknown_document(root: etree._Element, source: Any) -> Violations:
-    """An RR reverses a retention or perception the store does not hold."""
+    """An RR reverses a retention or perception the list does not hold ("no existe"): one never sent,
+    or one rejected.  A rejected retención or percepción leaves its number free to be sent again,
+    corrected; the RR sheet has no row for estado 0 but the 04's (2398, not for an OSE), so a rejected
+    one is not in the list, and reversing it must not turn its number into a reverted one (1033)."""
     if _with_store(source):
         for line, stored in _voided_lines(root, source):
-            if stored is None:
+            if stored is None or (stored["status"] == "rejected" and line.type_code in REVERTIBLE):
                 yield "sac:DocumentNumberID", line.label
 
 
