@@ -30,3 +30,9 @@ def test_the_header_keeps_the_day_alone():
     root = etree.fromstring(signed_document("20123456789-01-F001-1.xml", issue_date="2026-11-20"))
     root.find("{*}IssueDate").text = "2026-11-20-05:00"
     assert read_header(root).issue_date == "2026-11-20"
+
+
+def test_digits_of_other_scripts_are_no_date():
+    """The plain form is read by the standard library, whose int() takes any script's digits; xs:date
+    takes ASCII digits only."""
+    assert day_of("٢٠٢٦-١١-٢٦") is None
