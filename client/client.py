@@ -7,8 +7,11 @@
 
 zeep talks to the bundled official WSDL with the service address overridden.  Calls are retried with
 backoff on what is worth retrying (system codes 0100, 0109, 0130–0138, HTTP 5xx without a SOAP
-fault, connection errors).  A sendBill that timed out is never sent again blindly: getStatusCdr is
-asked first, and a CDR found there is the answer.  1033 (already accepted) is answered with the CDR
+fault, connection errors).  A send whose request went out and whose answer never came whole (it timed
+out, the line dropped, the answer was cut short) is never sent again blindly, since the service may
+have taken it: a sendBill asks getStatusCdr first, and a CDR found there is the answer; a sendSummary
+or sendPack, whose ticket nothing can ask for, raises :class:`Unanswered`.  One that never reached the
+service (refused, connect timeout) is tried again.  1033 (already accepted) is answered with the CDR
 fetched by getStatusCdr when the service has it.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import (Outcome, Status, document_hash, fault_code, from_fault, other_document,
                                     read_cdr)
-from osemock.client.transport import CallBudget, SoapTransport
+from osemock.client.transport import AnswerLost, CallBudget, SoapTransport
 from osemock.cpe.archive import answer_entries
 from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
@@ -45,6 +48,20 @@ _CONSULT_BINDING = "{http://service.ws.consulta.comppago.electronico.registro.se
 
 class ClientError(Exception):
     """The call could not be completed (after the retries); the message says why."""
+
+
+class Unanswered(ClientError):
+    """A send went out and its answer never came whole: the service may have taken it, and what it
+    decided is unknown until asked (the message says what to check).  Sending it again blindly could
+    void, or refuse, what was taken."""
+
+
+def went_out(error: requests.RequestException) -> bool:
+    """Whether the request had gone out when ``error`` ended the call, so the server may have taken it:
+    an answer that timed out, or a connection that failed after the request was sent whole
+    (:class:`~osemock.client.transport.AnswerLost`); not a connection that was never made."""
+    return isinstance(error, AnswerLost) or (isinstance(error, requests.Timeout)
+                                              and not isinstance(error, requests.ConnectTimeout))
 
 
 def _first_line(error: Exception) -> str:
@@ -97,8 +114,10 @@ class OseClient:
     def _call(self, operation: Callable[[], T], idempotent: bool = True) -> T:
         """Run one SOAP call with the retry policy; SOAP faults that are not retryable propagate.
 
-        A timeout is retried only for calls that change nothing (getStatus, getStatusCdr); for a send
-        it propagates, since the server may have taken it."""
+        A send (not ``idempotent``) that :func:`went_out` and got no whole answer is not tried again:
+        the ``requests`` error propagates, since the server may have taken it.  One that never reached
+        the server (refused, connect timeout) is tried again, as every failure of a call that changes
+        nothing (getStatus, getStatusCdr) is."""
         delay = self.retry.backoff
         for attempt in range(1, self.retry.attempts + 1):
             try:
@@ -112,20 +131,24 @@ class OseClient:
                     raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}: {_first_line(error)}") from error
             except ZeepError as error:  # XML, but not the service's SOAP: a proxy's page, another service
                 raise ClientError(f"{self.endpoint.url} did not answer the service's SOAP: {_first_line(error)}") from error
-            except requests.Timeout as error:
-                if not idempotent:
+            except requests.RequestException as error:
+                if not idempotent and went_out(error):
                     raise
                 if attempt == self.retry.attempts:
-                    raise ClientError(f"no answer from {self.endpoint.url} within {self.timeout} s") from error
-            except requests.ConnectionError as error:
-                if attempt == self.retry.attempts:
-                    raise ClientError(f"cannot reach {self.endpoint.url}: {error}") from error
-            except requests.RequestException as error:  # an answer cut short, or that does not decode
-                if attempt == self.retry.attempts:
-                    raise ClientError(f"broken answer from {self.endpoint.url}: {error}") from error
+                    raise ClientError(self._failed(error)) from error
             self.retry.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")
+
+    def _failed(self, error: requests.RequestException) -> str:
+        """What a call that got no whole answer ran into."""
+        if isinstance(error, requests.Timeout):
+            return f"no answer from {self.endpoint.url} within {self.timeout} s"
+        if isinstance(error, AnswerLost) and isinstance(error.__cause__, requests.ConnectionError):
+            return f"no answer from {self.endpoint.url}: the line dropped after the request went out {error}"
+        if isinstance(error, requests.ConnectionError):
+            return f"cannot reach {self.endpoint.url}: {error}"
+        return f"broken answer from {self.endpoint.url}: {error}"  # cut short, or that does not decode
 
     def _outcome_of(self, operation: Callable[[], bytes], document: str, xml: bytes | None = None) -> Outcome:
         try:
@@ -145,15 +168,16 @@ class OseClient:
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
         try:
             outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-        except requests.Timeout:
+        except requests.RequestException:  # it went out (see _call): timed out, or the line dropped after it
             # The server may have accepted it and only the answer got lost: ask before sending again.
             known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
                 return known
             try:
                 outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-            except requests.Timeout as error:
-                raise ClientError(f"no answer from {self.endpoint.url} within {self.timeout} s, twice") from error
+            except requests.RequestException as error:
+                raise Unanswered(f"{self._failed(error)}, twice (getStatusCdr in between found no CDR of {doc.base}): "
+                                 "it may have been taken; ask getStatusCdr again before sending it once more") from error
         if outcome.code == "1033":
             known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
@@ -182,20 +206,31 @@ class OseClient:
         return found
 
     def send_summary(self, xml: bytes | Prepared) -> Outcome:
-        """sendSummary an RC/RA/RR: a pending outcome carrying the ticket (or the fault's outcome)."""
+        """sendSummary an RC/RA/RR: a pending outcome carrying the ticket (or the fault's outcome).
+
+        :class:`Unanswered` when it went out and no ticket came back: it may have been taken."""
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
-        return self._ticket(lambda: self._bill.sendSummary(doc.zip_name, doc.zip), doc.base)
+        return self._ticket(lambda: self._bill.sendSummary(doc.zip_name, doc.zip), doc.base,
+                            "the documents it names")
 
     def send_pack(self, lot_name: str, lot_zip: bytes) -> Outcome:
-        """sendPack a lot ``{RUC}-LT-{YYYYMMDD}-{n}.zip`` of several documents."""
-        return self._ticket(lambda: self._bill.sendPack(lot_name, lot_zip), lot_name.removesuffix(".zip"))
+        """sendPack a lot ``{RUC}-LT-{YYYYMMDD}-{n}.zip`` of several documents.
 
-    def _ticket(self, operation: Callable[[], str], document: str) -> Outcome:
+        :class:`Unanswered` when it went out and no ticket came back: it may have been taken."""
+        return self._ticket(lambda: self._bill.sendPack(lot_name, lot_zip), lot_name.removesuffix(".zip"),
+                            "each of its documents (getStatusCdr)")
+
+    def _ticket(self, operation: Callable[[], str], document: str, what_to_check: str) -> Outcome:
+        """A ticket's pending outcome.  A send that went out and got no ticket back is not sent again:
+        the service may have taken it and given a ticket nobody can ask for, and a second copy gets a
+        ticket of its own whose verdict is about the copy (2324 for a baja already presented, 1033 for a
+        lot's documents), not about the first."""
         try:
             ticket = self._call(operation, idempotent=False)
-        except requests.Timeout as error:
-            raise ClientError(f"no ticket from {self.endpoint.url} within {self.timeout} s; "
-                              "the summary may have been taken: check before sending it again") from error
+        except requests.RequestException as error:  # it went out (see _call)
+            raise Unanswered(f"{self._failed(error)}. {document} may have been taken under a ticket that never came "
+                             f"back: check the state of {what_to_check} before sending it again (a copy gets a "
+                             "ticket of its own, and a verdict on the copy)") from error
         except Fault as fault:
             outcome = from_fault(*fault_code(fault.code, fault.message, fault.detail))
             outcome.document = document

@@ -7,12 +7,20 @@ thread watches the clock: each read of the answer is given the time left as its 
 connection class hands http.client a socket whose file does that), and connecting and sending are
 given at most the time left.  A call past its deadline raises ``requests.ReadTimeout`` (a
 ``requests.Timeout``), whatever part of the answer it was waiting for.
+
+A call that fails otherwise after its request went out whole (the line dropped, reset, or the answer
+cut short or undecodable) raises :class:`AnswerLost`: like a timeout, the server may have taken it.  One
+that fails before (refused, no route, a name or TLS handshake that failed) raises what requests raised:
+nothing reached the service, so it can be sent again.  The connection says which, since the
+exceptions do not: urllib3 wraps a failed TLS handshake as it wraps a TLS error in the answer, and
+swallows a reset while sending to read whatever answer came.
 """
 from __future__ import annotations
 
 import io
 import time
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
@@ -23,8 +31,25 @@ from urllib3.exceptions import ReadTimeoutError
 from zeep.exceptions import TransportError
 from zeep.transports import Transport
 
-#: The monotonic time by which the call running in this context must be over (None: no call).
-_DEADLINE: ContextVar[float | None] = ContextVar("osemock_client_deadline", default=None)
+
+@dataclass
+class _Call:
+    """The call running in this context."""
+
+    deadline: float
+    """The monotonic time by which it must be over."""
+    went_out: bool = False
+    """Its request was handed whole to the socket: from then on, the server may have taken it."""
+
+
+_CALL: ContextVar[_Call | None] = ContextVar("osemock_client_call", default=None)
+
+
+class AnswerLost(requests.RequestException):
+    """The request went out whole, then the connection failed before a whole answer came (dropped,
+    reset, cut short): the server may have taken it, as when the answer times out.  Its message is
+    the failure's, which is its ``__cause__``."""
+
 
 #: What a SOAP answer's Content-Type may say.
 _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
@@ -32,10 +57,10 @@ _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "
 
 def _time_left(timeout: Any) -> Any:
     """``timeout`` cut to the time the current call has left (never 0, which would mean non-blocking)."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
+    call = _CALL.get()
+    if call is None:
         return timeout
-    left = max(deadline - time.monotonic(), 0.001)
+    left = max(call.deadline - time.monotonic(), 0.001)
     return left if not isinstance(timeout, (int, float)) else min(timeout, left)
 
 
@@ -91,12 +116,15 @@ class _Deadlined:
     def request(self, *args: Any, **kwargs: Any) -> None:
         self.timeout = _time_left(self.timeout)  # the socket's timeout while the request is sent
         super().request(*args, **kwargs)  # type: ignore[misc]
+        call = _CALL.get()
+        if call is not None:
+            call.went_out = True
 
     def getresponse(self) -> Any:
-        deadline, sock = _DEADLINE.get(), self.sock
-        if deadline is None or sock is None:
+        call, sock = _CALL.get(), self.sock
+        if call is None or sock is None:
             return super().getresponse()  # type: ignore[misc]
-        self.sock = wrapped = _DeadlineSocket(sock, deadline)
+        self.sock = wrapped = _DeadlineSocket(sock, call.deadline)
         try:
             return super().getresponse()  # type: ignore[misc]
         finally:
@@ -165,23 +193,29 @@ class SoapTransport(Transport):
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         limit = self.call_timeout if self.budget is None else min(self.call_timeout, self.budget.allowance())
         started = time.monotonic()
-        token = _DEADLINE.set(started + limit)
+        call = _Call(started + limit)
+        token = _CALL.set(call)
         try:
-            return self._post_within(address, message, headers, limit)
+            return self._post_within(address, message, headers, limit, call)
         except requests.Timeout as error:
             if self.budget is not None:
                 self.budget.waited_in_vain(time.monotonic() - started, error)
             raise
         finally:
-            _DEADLINE.reset(token)
+            _CALL.reset(token)
 
-    def _post_within(self, address: str, message: Any, headers: dict[str, str], limit: float) -> requests.Response:
+    def _post_within(self, address: str, message: Any, headers: dict[str, str], limit: float,
+                     call: _Call) -> requests.Response:
         try:
             return super().post(address, message, headers)
-        except requests.ConnectionError as error:
+        except requests.Timeout:
+            raise
+        except requests.RequestException as error:
             # requests reports a read that timed out in the body as a ConnectionError: it is the deadline
             if error.args and isinstance(error.args[0], ReadTimeoutError):
                 raise requests.ReadTimeout(f"no whole answer within {limit:g} s", request=error.request) from error
+            if call.went_out:
+                raise AnswerLost(error, request=error.request) from error
             raise
 
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:

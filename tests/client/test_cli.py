@@ -58,6 +58,23 @@ def test_send_a_summary_and_follow_its_ticket(make_mock, tmp_path, capsys):
     assert code == 0 and json.loads(out)[0]["status"] == "accepted"
 
 
+def test_a_summary_whose_line_dropped_is_an_exception_not_a_second_send(make_mock, tmp_path, capsys):
+    """The baja was taken and the line dropped: send sent it again and showed the copy's 2324 (exit 1)
+    for a baja that was accepted; now it says it may have been taken (exit 3) and sends it once."""
+    from .test_client import plan_scenario
+
+    mock = make_mock("ose", clock=CLOCK)
+    assert main(["send", "-e", mock.url(), "--json", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))]) == 0
+    capsys.readouterr()
+    plan_scenario(mock, action="lost", operation="sendSummary", delay_seconds=0.1, times=1)
+    code, out = run(capsys, "send", _write(tmp_path, "ra.xml", comunicacion_baja(DAY, [("01", "F001", 1)])[1]),
+                    "-e", mock.url(), "--json")
+    [outcome] = json.loads(out)
+    assert code == 3 and outcome["status"] == "exception" and outcome["ticket"] is None, outcome
+    assert "may have been taken under a ticket that never came back" in outcome["description"]
+    assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
+
+
 def test_cdr_sign_and_zip(make_mock, tmp_path, capsys):
     mock = make_mock("ose", clock=CLOCK)
     signed = tmp_path / "signed.xml"

@@ -10,7 +10,8 @@ import requests
 from cryptography import x509
 from lxml import etree
 
-from osemock.client import ClientError, Endpoint, OseClient, RetryPolicy, Status, fault_code, prepare, resolve
+from osemock.client import (ClientError, Endpoint, OseClient, RetryPolicy, Status, Unanswered, fault_code, prepare,
+                            resolve)
 from osemock.cpe.signature import SignatureMethod, verify
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair, other_keypair, signed_document
@@ -46,6 +47,10 @@ def served(request, make_mock):
 
 def plan_fault(mock, **fault) -> None:
     assert requests.post(mock.url("/_osemock/faults"), json=fault, timeout=10).status_code == 200
+
+
+def plan_scenario(mock, **scenario) -> None:
+    assert requests.post(mock.url("/_osemock/scenarios"), json=scenario, timeout=10).status_code == 201
 
 
 def test_unsigned_document_is_signed_named_zipped_and_accepted(served):
@@ -187,6 +192,65 @@ def test_timeout_with_nothing_stored_sends_again(make_mock):
     assert operations.count("sendBill") == 2 and "getStatusCdr" in operations
 
 
+def test_a_sendbill_whose_line_dropped_after_it_went_out_asks_before_sending_again(make_mock):
+    """A dropped line is a timeout's case: the mock took the factura and closed the connection without
+    an answer; the client sent it again at once (1033, then its CDR), where it asks getStatusCdr first."""
+    mock = make_mock("ose", clock=CLOCK)
+    plan_scenario(mock, action="lost", operation="sendBill", delay_seconds=0.1, times=1)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.status is Status.ACCEPTED and outcome.already_sent
+    operations = _operations(mock, 2)
+    assert operations.count("sendBill") == 1 and "getStatusCdr" in operations
+
+
+@pytest.mark.parametrize("operation", ["sendSummary", "sendPack"])
+def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(make_mock, operation):
+    """The mock took the baja (F001-1 voided) or the lot, then dropped the line. The client sent it
+    again, blindly, and followed the copy's ticket: REJECTED 2324 (a baja already presented), or 1033
+    for every document of a lot all accepted. No ticket of the first can be asked for: it says so."""
+    mock = make_mock("ose", clock=CLOCK)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
+    factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
+    plan_scenario(mock, action="lost", operation=operation, delay_seconds=0.1, times=1)
+    if operation == "sendSummary":
+        assert client.send_bill(factura).accepted
+        name = f"{RUC}-RA-20261120-1"
+        send = lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])  # noqa: E731
+    else:
+        name = f"{RUC}-LT-20261120-1"
+        send = lambda: client.send_pack(f"{name}.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))  # noqa: E731
+    with pytest.raises(Unanswered, match=f"the line dropped after the request went out .*{name} may have been taken "
+                                         "under a ticket that never came back: check the state of"):
+        send()
+    assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
+
+
+def test_a_send_that_never_reached_the_service_is_sent_again(tmp_path):
+    """Refused before anything went out: nothing can have been taken, so a send is tried again (here the
+    service comes up while the client backs off)."""
+    from osemock.server.settings import Settings
+    from osemock.server.threaded import ThreadedMock
+    from tests.serving import free_port
+
+    port, started = free_port(), []
+
+    def come_up(seconds: float) -> None:
+        if not started:
+            settings = Settings(profile="ose", data_dir=tmp_path / "keys", db=tmp_path / "ose.sqlite3", clock=CLOCK)
+            started.append(ThreadedMock(settings, port=port).start())
+
+    client = OseClient(f"http://127.0.0.1:{port}/ol-ti-itcpe/billService", RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5,
+                       retry=RetryPolicy(backoff=0.01, sleep=come_up))
+    try:
+        factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
+        sent = client.send_pack(f"{RUC}-LT-20261120-1.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))
+        assert started and sent.status is Status.PENDING and sent.ticket
+    finally:
+        for mock in started:
+            mock.stop()
+
+
 def test_unreachable_endpoint_is_a_clear_error():
     client = OseClient("http://127.0.0.1:9/ol-ti-itcpe/billService", RUC, "BIZLINKS", "TESTBIZLINKS", timeout=1,
                        retry=RetryPolicy(attempts=2, backoff=0.01))
@@ -306,6 +370,17 @@ def test_an_answer_that_is_no_soap_is_a_client_error_not_a_traceback(raw_ose, na
     with pytest.raises(ClientError, match=message):
         client.get_status("1234567890123")
     assert raw_ose.state["requests"] == tries
+
+
+@pytest.mark.parametrize("answer", [b"", RAW_ANSWERS["cut short"][0]], ids=["no answer", "cut short"])
+def test_a_summary_whose_answer_did_not_come_whole_is_sent_once(raw_ose, answer):
+    """A line closed without an answer, or an answer cut short, after the summary went out: retried
+    like a getStatus, it was sent three times."""
+    raw_ose.state["answer"] = answer
+    client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(backoff=0.01))
+    with pytest.raises(Unanswered, match="may have been taken"):
+        client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])
+    assert raw_ose.state["requests"] == 1
 
 
 @pytest.mark.parametrize("name", ["not a zip", "not xml", "bomb", "html", "no code"])
