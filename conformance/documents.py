@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, prepare
+from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, Unanswered, prepare
 from osemock.client.outcome import cdr_subject, same_number
 from osemock.conformance.casetime import CaseClient
 from osemock.cpe.archive import write_document_zip
@@ -94,8 +94,8 @@ def pending(outcome: Outcome) -> str:
 
 @dataclass
 class NoAnswer(Outcome):
-    """A document sent whose answer did not come within the timeout: whether the endpoint took it is
-    unknown (unlike a document that could not be sent at all)."""
+    """A document sent whose answer did not come (the timeout passed, or the line dropped after it went
+    out): whether the endpoint took it is unknown (unlike a document that could not be sent at all)."""
 
 
 def read_expectation(path: Path) -> Expectation:
@@ -218,7 +218,9 @@ def send(client: OseClient, document: CorpusDocument, keypair: KeyPair | None = 
             outcome = client.send_bill(prepared)
     except (ClientError, CpeError) as error:
         cause = error.__cause__
-        if isinstance(cause, requests.Timeout) and not isinstance(cause, requests.ConnectTimeout):
+        if isinstance(error, Unanswered):  # its message says it may have been taken
+            outcome = NoAnswer(Status.EXCEPTION, "", str(error))
+        elif isinstance(cause, requests.Timeout) and not isinstance(cause, requests.ConnectTimeout):
             outcome = NoAnswer(Status.EXCEPTION, "", f"{error} (sent: whether the endpoint took it is unknown)")
         else:
             outcome = Outcome(Status.EXCEPTION, "", str(error))

@@ -169,7 +169,7 @@ def test_a_case_at_an_endpoint_that_never_answers_costs_about_its_timeout():
     row = report.cases[0]
     assert (row.label, row.verdict) == ("Sin respuesta", "error"), row
     assert row.message.startswith(f"no answer from {url} within 1.0 s"), row.message
-    assert "(sent: whether the endpoint took it is unknown)" in row.message
+    assert "may have been taken" in row.message
     assert row.duration < 4, row.duration  # 1 s for the send, 1 s for getStatusCdr, backoffs; it was about 6 s
 
 
@@ -184,6 +184,20 @@ def test_the_client_of_a_case_still_finds_the_cdr_of_a_send_whose_answer_was_los
         client = make_client(Target(timeout=2.0), server.url, [server.certificate])
         outcome = client.send_bill(DocumentFactory("20123456789", start=1).factura()[1])
     assert (outcome.status, outcome.already_sent) == (Status.ACCEPTED, True), outcome.description
+
+
+def test_a_baja_whose_line_dropped_after_it_went_out_is_sin_respuesta_and_sent_once(make_mock):
+    """The mock took the baja and dropped the line: the client sent it again and the case was judged on
+    the copy's ticket; it is sent once now, and the case says no answer came."""
+    from osemock.conformance.admin import OseAdmin
+
+    server = make_mock("ose")
+    OseAdmin(server.base_url).scenario(action="lost", operation="sendSummary", delay_seconds=0.1, times=1)
+    baja = next(case for case in build_set("20123456789", (1, 14), seed=2) if case.type_code == "RA")
+    outcome = send(make_client(Target(), server.url()), CorpusDocument(Path(baja.file_name), baja.xml, Expectation()))
+    verdict, label, why = _verdict(outcome)
+    assert (verdict, label) == ("error", "Sin respuesta") and "may have been taken" in why, why
+    assert len(server.app.engine.store.query("SELECT ticket FROM tickets")) == 1
 
 
 def test_homologate_command_end_to_end(tmp_path):
