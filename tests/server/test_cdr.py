@@ -105,6 +105,37 @@ def test_identity_is_persisted(tmp_path):
     assert (tmp_path / "ose-20000000001-key.pem").stat().st_mode & 0o777 == 0o600
 
 
+def _public_key(pem: bytes):
+    return x509.load_pem_x509_certificate(pem).public_key()
+
+
+def test_a_key_left_without_its_certificate_gets_one_issued_from_it(tmp_path):
+    """A first start killed between the key file and the certificate left the key alone; every later
+    start waited 5 s and stopped ('cannot keep the CDR key there: No such file or directory') until the
+    key was deleted by hand.  The key signed CDRs already handed out, so it is kept and certified again."""
+    from osemock.server.settings import Settings
+
+    first = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    (tmp_path / "ose-20000000001-cert.pem").unlink()  # the half pair such a kill leaves
+    Settings(db=tmp_path / "osemock.sqlite3", profile="ose").check()  # what `osemock serve` checks first
+    again = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    assert again.key_pem == first.key_pem and again.cert_pem != first.cert_pem
+    assert _public_key(again.cert_pem) == _public_key(first.cert_pem)  # earlier CDRs verify with it
+    assert "20000000001" in _subject(again)
+    assert (tmp_path / "ose-20000000001-cert.pem").read_bytes() == again.cert_pem
+
+
+def test_a_certificate_of_another_key_is_issued_again_from_the_key(tmp_path):
+    """A certificate whose key was deleted stayed beside the new key: CDRs carried a certificate that
+    did not verify their signature."""
+    stale = load_or_create_identity(tmp_path / "before", "20000000001", "OSEMOCK")
+    first = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    (tmp_path / "ose-20000000001-cert.pem").write_bytes(stale.cert_pem)
+    again = load_or_create_identity(tmp_path, "20000000001", "OSEMOCK")
+    assert again.key_pem == first.key_pem
+    assert _public_key(again.cert_pem) == _public_key(first.cert_pem) != _public_key(stale.cert_pem)
+
+
 def _subject(pair) -> str:
     return x509.load_pem_x509_certificate(pair.cert_pem).subject.rfc4514_string()
 
