@@ -86,7 +86,8 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
     if problem:  # one line, as with one worker: gunicorn retries five times and logs eleven
         raise click.ClickException(f"cannot listen on {host_port(host, port)}: {problem}")
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
-    shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_worker_init")
+    shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_fork",
+              "post_worker_init")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
                "bind": host_port(host, port), "workers": workers, "threads": threads,
                "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads
@@ -102,6 +103,7 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
             return create_app()  # then gunicorn_conf.post_worker_init settles it
 
     def when_ready(arbiter) -> None:  # noqa: ANN001 - gunicorn's hook signature; it has bound the port
+        gunicorn_conf.when_ready(arbiter)  # the server's clock, before any worker
         bound = arbiter.LISTENERS[0].sock.getsockname()[1]
         _banner(f"osemock ({settings.profile})", f"http://{host_port(host, bound)}",
                 f"store={settings.db}  workers={workers}x{threads} threads")

@@ -100,6 +100,32 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
             sys.exit(1)
 
 
+def when_ready(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """The port is bound and no worker runs yet: the server's clock starts here, once (another
+    ``--clock`` than the store's starts it anew, none follows it: ``server/admin/shared_clock.py``)."""
+    import sqlite3
+
+    from osemock.server.admin.shared_clock import start_clock
+    from osemock.server.settings import Settings
+    from osemock.server.store import StoreError
+
+    settings = Settings.from_env()
+    try:
+        start_clock(settings.db, settings.clock)
+    except (StoreError, sqlite3.Error) as error:
+        server.log.error("cannot start the clock in the store %s: %s", settings.db, error)
+        sys.exit(1)
+
+
+def post_fork(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """A worker, the first ones or one gunicorn starts again after a crash or a timeout, follows the
+    store's clock as the master started it (:func:`when_ready`): a respawned worker with the server's
+    ``--clock`` started it anew, undoing for every worker a clock imported or set by another server since."""
+    from osemock.server.admin.shared_clock import SharedClock
+
+    SharedClock.started_by_master = True
+
+
 class _StalledClientLine(logging.Filter):
     """gunicorn logs a read that :func:`limit_reads` cut short as a socket error with a traceback;
     it is a client that stopped sending, so one warning line says so."""

@@ -8,10 +8,15 @@ process that made the change follows at once.  A change reads the row and writes
 transaction: two processes advancing a day each, a moment apart, advance two days (changing a copy up
 to a second old lost one of them).
 
-A process started with a clock (``--clock``) other than the one the row was started from starts the
+A server started with a clock (``--clock``) other than the one the row was started from starts the
 clock anew: that is a statement.  One started without follows the row as it stands: a server on the
 same store without ``--clock`` reset a running drill's clock to the real time.  ``restart`` puts the
 clock back to the start the answering process was configured with.
+
+Under gunicorn the server starts once, in the master (``gunicorn_conf.when_ready``, before any worker),
+and its workers follow the row whatever their ``--clock`` (:attr:`SharedClock.started_by_master`):
+gunicorn starts a worker again after a crash or a timeout, and one that started the clock anew undid,
+for every worker, a clock imported in a snapshot since, or set by another server.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable
 
 from osemock.server.clock import Clock, parse_moment
@@ -58,6 +64,10 @@ def state_problem(value: Any) -> str | None:
 class SharedClock(Clock):
     """The engine's clock, persisted in the store so every process reads the same time."""
 
+    #: Set in a gunicorn worker (``gunicorn_conf.post_fork``): its master started the store's clock, so
+    #: this process's clocks follow the row as they find it, never start it anew.
+    started_by_master = False
+
     def __init__(self, store: Store, start: str | None = None, refresh_seconds: float = 1.0) -> None:
         initial = Clock.starting_at(start)
         super().__init__(initial.offset)
@@ -72,9 +82,9 @@ class SharedClock(Clock):
         with store.transaction() as db:
             db.execute(STATE_TABLE)
         stored = self._read()
-        if stored is not None and (stored.get("start") == self._start or not self._start):
-            self._apply(stored)     # a worker (re)started with the same configuration, or none, adopts the shared state
-            if self._stored_start != self._start:
+        if stored is not None and (self.started_by_master or stored.get("start") == self._start or not self._start):
+            self._apply(stored)     # a worker, or a server started with the same configuration or none, adopts the shared state
+            if self._stored_start != self._start and not self.started_by_master:  # the master said so once
                 log.warning("started without --clock, this server follows the store's clock, started at %s: it "
                             "reads %s (POST /_osemock/clock/restart puts it back to the real time)",
                             self._stored_start, Clock.now(self).isoformat())
@@ -175,3 +185,13 @@ class SharedClock(Clock):
         return {"now": self.now().isoformat(), "frozen": frozen is not None,
                 "frozen_at": frozen.isoformat() if frozen else None, "offset_seconds": round(offset.total_seconds(), 3),
                 "start": self._start or None}
+
+
+def start_clock(db: Path, start: str | None) -> None:
+    """Start the clock of the store at ``db`` as a server started with ``--clock start`` does, from a
+    process that serves nothing (gunicorn's master, before its workers)."""
+    store = Store(db)
+    try:
+        SharedClock(store, start)
+    finally:
+        store.close()
