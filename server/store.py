@@ -273,6 +273,21 @@ class Store:
             finally:
                 self._local.writing -= 1
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads of one moment of the store (a read transaction: WAL keeps its snapshot while
+        other connections commit).  One autocommit query per table read each table at its own moment:
+        a summary settled between two of them was half in what they returned."""
+        db = self._connection()
+        if db.in_transaction:  # inside this thread's write transaction, which is one moment already
+            yield db
+            return
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
     def writing(self) -> bool:
         """Whether this thread is inside :meth:`transaction` (holds the process's writer)."""
         return bool(getattr(self._local, "writing", 0))

@@ -34,15 +34,18 @@ class SnapshotError(ValueError):
 
 
 def export_state(store: Store, journal: bool = True) -> dict[str, Any]:
-    """Every row of every table of :data:`TABLES` (the request journal only when ``journal``)."""
+    """Every row of every table of :data:`TABLES` (the request journal only when ``journal``), all read
+    at one moment: an RA settled between the documents and the tickets was exported with its ticket at 0
+    and its factura still accepted, a state no request leads to and none gets out of."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table in TABLES:
-        if table == "requests" and not journal:
-            continue
-        if not _exists(store, table):
-            continue
-        tables[table] = [{key: _encode(row[key]) for key in row.keys()}
-                         for row in store.query(f"SELECT * FROM {table}")]
+    with store.reading() as db:
+        for table in TABLES:
+            if table == "requests" and not journal:
+                continue
+            if not _exists(store, table):
+                continue
+            tables[table] = [{key: _encode(row[key]) for key in row.keys()}
+                             for row in db.execute(f"SELECT * FROM {table}")]
     return {"format": FORMAT, "tables": tables}
 
 

@@ -156,6 +156,35 @@ def test_a_413_from_the_http_server_names_the_setting(make_mock):
     assert "not the osemock admin API" not in error.value.message
 
 
+def test_a_snapshot_is_one_moment_of_the_store(mock):
+    """Every table is read at one moment.  An RA settles in one transaction (ticket 0, factura voided);
+    here it settles just as the export starts reading the tickets, after it read the documents: the
+    snapshot holds the ticket pending and the factura accepted, not the ticket at 0 with the factura
+    still accepted (imported, that state was stuck: consult 0001, ticket 0, the RA again 2324)."""
+    from osemock.server.admin.snapshot import export_state
+    from osemock.server.store import Store
+
+    client = mock.client()
+    assert client.send_bill(factura(1)).accepted
+    mock.admin.progression(after_polls=1)
+    ticket = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket
+    assert client.get_status(ticket).status is Status.PENDING   # the next poll settles it
+    reader = Store(mock.app.engine.store.path)   # as the admin API's thread reads it, on its own connection
+    settled = []
+
+    def settle_before_the_tickets(statement: str) -> None:
+        if statement.startswith("SELECT * FROM tickets") and not settled:
+            settled.append(client.get_status(ticket).code)   # over HTTP: a server thread settles it
+
+    reader._connection().set_trace_callback(settle_before_the_tickets)
+    tables = export_state(reader, journal=False)["tables"]
+    assert settled == ["0"] and stored(mock, 1)["status"] == "voided"
+    assert [row["status_code"] for row in tables["tickets"]] == ["98"]
+    assert [row["status"] for row in tables["documents"]] == ["accepted"]
+    assert [row["status_code"] for row in mock.admin.export_snapshot(journal=False)["tables"]["tickets"]] == ["0"]
+    reader.close()
+
+
 def test_a_snapshot_is_imported_whole_or_not_at_all(mock):
     """Each row is checked before any is stored: a bad one leaves the store as it was, the message says where."""
     mock.admin.scenario(action="empty", serie="F009")
