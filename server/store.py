@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 #: The largest integer an SQLite column holds: numbers from a request are bounded by it before a query.
 MAX_INTEGER = 2**63 - 1
@@ -145,6 +145,7 @@ MIGRATIONS = (
     ("documents", "informed_by", "TEXT"),                      # the ticket of the RC that informed it
     ("documents", "lot_ticket", "TEXT"),                       # the ticket of the sendPack it came in
     ("tickets", "injected", "TEXT"),                           # a scenario's verdict for its settling (JSON)
+    ("tickets", "claimed_by", "TEXT"),                         # the token of the settling that claimed it
 )
 
 
@@ -318,10 +319,12 @@ class Store:
         )
         return rows[0] if rows else None
 
-    def add_document(self, record: dict[str, Any], replacing_rejected: bool = False) -> int:
+    def add_document(self, record: dict[str, Any], replacing_rejected: bool = False,
+                     guard: Callable[[sqlite3.Connection], None] | None = None) -> int:
         """Store a processed document; :class:`DuplicateDocument` if its number is taken (with
         ``replacing_rejected``, by anything but a rejected document, which this one replaces in the
-        same transaction)."""
+        same transaction).  ``guard`` runs in the same transaction after the insert: what it raises
+        undoes the insert (a lot's document stored only while its settling still holds the ticket)."""
         record = dict(record)
         record["findings"] = json.dumps(record.get("findings", []), ensure_ascii=False)
         columns = ", ".join(record)
@@ -333,6 +336,8 @@ class Store:
                                "AND status='rejected'",
                                (record["emitter_ruc"], record["type_code"], record["serie"], record["numero"]))
                 cursor = db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", tuple(record.values()))
+                if guard is not None:
+                    guard(db)
                 return int(cursor.lastrowid or 0)
         except sqlite3.IntegrityError:
             existing = self.document(record["emitter_ruc"], record["type_code"], record["serie"], record["numero"])

@@ -13,6 +13,7 @@ from datetime import datetime
 from osemock.cpe.errors import SunatError
 from osemock.server import cdr
 from osemock.server.engine.answers import CdrAnswer
+from osemock.server.engine.claims import Claim
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import Received, receive
 from osemock.server.engine.summaries import REVERTIBLE
@@ -53,9 +54,9 @@ def run_checks(engine: EngineState, received: Received, received_at: datetime) -
 
 
 def process_document(engine: EngineState, received: Received, received_at: datetime, file_name: str,
-                     lot: str | None = None) -> CdrAnswer:
-    """Duplicates, business checks, CDR and storage of one received document (``lot``: the ticket of the
-    sendPack it came in, kept with it)."""
+                     lot: Claim | None = None) -> CdrAnswer:
+    """Duplicates, business checks, CDR and storage of one received document (``lot``: the claim of the
+    sendPack settling it came in, whose ticket is kept with it; stored only while the claim holds)."""
     header, name = received.header, received.name
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
@@ -119,9 +120,9 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         "responded_at": responded_at.isoformat(),
     }
     if lot is not None:
-        record["lot_ticket"] = lot
+        record["lot_ticket"] = lot.ticket
     try:
-        engine.store.add_document(record, replacing_rejected=resend)
+        engine.store.add_document(record, replacing_rejected=resend, guard=lot.hold if lot is not None else None)
     except DuplicateDocument as duplicate:
         raise duplicate_error(duplicate.status, reference, name.type_code) from None
     if cdr_zip is None:

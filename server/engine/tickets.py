@@ -6,13 +6,13 @@ checks, CDR, and the effects of an accepted summary on the documents it lists �
 due: at once by default, or at the first getStatus after ``after_polls`` polls and ``ready_at``
 (profile keys ``ticket_after_polls`` / ``ticket_after_seconds``, or per ticket through the admin API).
 
-No background thread is involved: whichever request finds a due ticket *claims* it in one UPDATE
-(so among several threads or server processes sharing the store exactly one processes it; a claim
-older than :data:`CLAIM_TIMEOUT` of real time is taken over, so a crash never leaves a ticket at 98
-forever, frozen mock clock or not), and the result and the summary's effects are committed in one
-transaction.  A lot's documents are stored one by one, each with the lot's ticket: a lot taken over
-after a crash counts the documents it had stored as its own results, not as duplicates — for the
-first entry of each number only, since a second entry of the same lot is a duplicate like any other.
+No background thread is involved: whichever request finds a due ticket *claims* it
+(:mod:`claims`: among several threads or server processes sharing the store exactly one settles it,
+a crashed settling is taken over, a stalled one that lost its claim writes nothing more), and the
+result and the summary's effects are committed in one transaction.  A lot's documents are stored one
+by one, each with the lot's ticket: a lot taken over after a crash counts the documents it had stored
+as its own results, not as duplicates — for the first entry of each number only, since a second entry
+of the same lot is a duplicate like any other.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import io
 import json
 import zipfile
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from lxml import etree
@@ -32,14 +32,13 @@ from osemock.server import cdr
 from osemock.server.engine.answers import StatusAnswer, TicketAnswer
 from osemock.server.engine.auth import Principal
 from osemock.server.engine.bill import process_document, run_checks
+from osemock.server.engine.claims import Claim, ClaimLost
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import (
     Received, check_content_matches_name, check_name, check_sender, parse_document, receive,
 )
 from osemock.server.engine.summaries import apply_summary
 from osemock.server.engine.validation import INJECTED, Finding, Injection, split_findings
-
-CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
 def _open_ticket(engine: EngineState, received_at: datetime, **columns: Any) -> str:
@@ -159,24 +158,23 @@ def release_ticket(engine: EngineState, ticket: str, after_polls: int | None = N
 
 
 def process_ticket(engine: EngineState, ticket: str) -> None:
-    """Settle a pending ticket once: claim it, process its summary or lot, commit the result."""
-    # real time, not the mock's clock: a frozen clock never ages a claim, an advanced one ages a live one
-    now = datetime.now(timezone.utc)
-    with engine.store.transaction() as db:
-        claimed = db.execute(
-            "UPDATE tickets SET claimed_at=? WHERE ticket=? AND status_code='98' AND (claimed_at IS NULL OR claimed_at<?)",
-            (now.isoformat(), ticket, (now - CLAIM_TIMEOUT).isoformat())).rowcount
-    if not claimed:
+    """Settle a pending ticket once: claim it, process its summary or lot, commit the result while the
+    claim is still this settling's (a poll that finds it settled or lost answers what the store says)."""
+    claim = Claim.take(engine.store, ticket)
+    if claim is None:
         return
     rows = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))
     if not rows:  # an admin reset forgot it between the claim and this read: nothing left to settle
         return
     row = rows[0]
-    with _injected(row):
-        if row["operation"] == "sendPack":
-            _process_pack(engine, row)
-        else:
-            _process_summary(engine, row)
+    try:
+        with _injected(row):
+            if row["operation"] == "sendPack":
+                _process_pack(engine, row, claim)
+            else:
+                _process_summary(engine, row, claim)
+    except ClaimLost:  # taken over (this settling stalled past the claim's timeout) or reset meanwhile
+        return
 
 
 @contextmanager
@@ -191,7 +189,7 @@ def _injected(row: Any) -> Iterator[None]:
         INJECTED.reset(token)
 
 
-def _process_summary(engine: EngineState, row: Any) -> None:
+def _process_summary(engine: EngineState, row: Any, claim: Claim) -> None:
     name = parse_zip_name(f"{row['file_name']}.zip")
     root, header = parse_document(row["xml"], name=name)
     received = Received(Principal(row["sender_ruc"], ""), name, row["zip"], f"{name.base}.xml", row["xml"], root, header)
@@ -199,6 +197,7 @@ def _process_summary(engine: EngineState, row: Any) -> None:
     # judged and applied in one write transaction: two summaries on the same document settled at once
     # by two processes (two RAs voiding one factura, two RCs adding one boleta) must see each other
     with engine.store.transaction() as db:
+        claim.hold(db)  # no one takes it over while this transaction holds the store's writer
         _settle_summary(engine, db, row, name, root, header, received, received_at)
 
 
@@ -230,11 +229,12 @@ def _settle_summary(engine: EngineState, db: Any, row: Any, name: Any, root: etr
                ("0" if code == "0" else "99", code, cdr_zip, engine.clock.now().isoformat(), row["ticket"]))
 
 
-def _process_pack(engine: EngineState, row: Any) -> None:
+def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
     """Every XML of the lot is processed as a sendBill would be.  The ticket's content is a ZIP holding
     the CDR ZIP of each accepted document (and of each rejected one, where the profile answers
     rejections as CDRs); status 0 when every document was accepted, 99 otherwise (each rejection listed
-    in ``R-…-errors.txt``)."""
+    in ``R-…-errors.txt``).  Each document is stored, and the result written, only while ``claim`` holds
+    (:class:`ClaimLost` otherwise), which renews it."""
     received_at = datetime.fromisoformat(row["created_at"])
     principal = Principal(row["sender_ruc"], "")
     results = io.BytesIO()
@@ -263,7 +263,7 @@ def _process_pack(engine: EngineState, row: Any) -> None:
                         raise SunatError(stored["response_code"])
                     continue
                 one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
-                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=row["ticket"])
+                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=claim)
                 bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
                 if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
                     raise SunatError(answer.response_code)
@@ -273,6 +273,7 @@ def _process_pack(engine: EngineState, row: Any) -> None:
         if errors:
             bundle.writestr(f"R-{row['file_name']}-errors.txt", "\n".join(text for _, text in errors))
     with engine.store.transaction() as db:
+        claim.hold(db)
         db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
                    ("99" if errors else "0", errors[0][0] if errors else "0", results.getvalue(),
                     engine.clock.now().isoformat(), row["ticket"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any, Callable
 
 import pytest
 import requests
@@ -502,6 +503,7 @@ def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mo
 
     from osemock.server.admin.client import AdminClient
     from osemock.server.engine.bill import process_document
+    from osemock.server.engine.claims import Claim
     from osemock.server.engine.intake import Received, parse_document
     from osemock.cpe.naming import parse_xml_name
     from osemock.server.engine.auth import Principal
@@ -516,7 +518,7 @@ def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mo
     root, header = parse_document(xml)
     name = parse_xml_name(f"{first}.xml")
     process_document(engine, Received(Principal(RUC, ""), name, xml, f"{first}.xml", xml, root, header),
-                     engine.clock.now(), f"{first}.zip", lot=ticket)
+                     engine.clock.now(), f"{first}.zip", lot=Claim.take(engine.store, ticket))
     with engine.store.transaction() as db:
         db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
                    ((datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat(), ticket))
@@ -587,6 +589,7 @@ def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_numb
     from osemock.cpe.naming import parse_xml_name
     from osemock.server.engine.auth import Principal
     from osemock.server.engine.bill import process_document
+    from osemock.server.engine.claims import Claim
     from osemock.server.engine.intake import Received, parse_document
 
     mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
@@ -597,7 +600,7 @@ def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_numb
     engine = mock.app.engine  # the state a crash leaves: the first entry stored, the claim stale
     root, header = parse_document(xml)
     process_document(engine, Received(Principal(RUC, ""), parse_xml_name(f"{first}.xml"), xml, f"{first}.xml", xml,
-                                      root, header), engine.clock.now(), f"{first}.zip", lot=ticket)
+                                      root, header), engine.clock.now(), f"{first}.zip", lot=Claim.take(engine.store, ticket))
     with engine.store.transaction() as db:
         db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
                    ((datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(), ticket))
@@ -606,6 +609,110 @@ def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_numb
     results = _lot_results(final)
     assert set(results) == {f"R-{first}.zip", f"R-{RUC}-LT-20261120-1-errors.txt"}
     assert f"{_OTHER_F001_1[0]}: 1033 - " in results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode()
+
+
+def _two_servers_and_a_lot(make_mock, tmp_path, during: dict[int, Callable[[Any], None]]) -> tuple[Any, Any, str]:
+    """Two mocks on one store (two server processes, as far as the store can tell) and a lot of F001-1..3
+    held for a poll; the first runs ``during[n](second)`` when it judges F001-n (a check of its own, after
+    the workbook's: the document is not stored yet and the settling holds no transaction)."""
+    db, profile = tmp_path / "shared.sqlite3", _profile(tmp_path, ticket_after_polls=1)
+    first, second = make_mock(profile, db=db, clock=CLOCK), make_mock(profile, db=db, clock=CLOCK)
+
+    def meanwhile(source: Any) -> list[Any]:
+        if source.file_name.numero in during:
+            during.pop(source.file_name.numero)(second)
+        return []
+
+    first.app.engine.checks.append(meanwhile)
+    names = [f"{RUC}-01-F001-{n}" for n in (1, 2, 3)]
+    ticket = _send_lot(first, [(f"{name}.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY, numero=n))
+                               for n, name in enumerate(names, 1)])
+    assert get_status(first, ticket).text("statusCode") == "98"
+    return first, second, ticket
+
+
+def _age_the_claim(mock, ticket: str) -> None:
+    """The claim's last renewal a minute of real time ago, as a stopped or starved process leaves it."""
+    from datetime import datetime, timedelta, timezone
+
+    with mock.app.engine.store.transaction() as db:
+        db.execute("UPDATE tickets SET claimed_at=? WHERE ticket=?",
+                   ((datetime.now(timezone.utc) - timedelta(seconds=61)).isoformat(), ticket))
+
+
+def test_a_lot_settling_that_stalled_and_was_taken_over_writes_nothing_more(make_mock, tmp_path):
+    """The settling of a lot stalls past the claim's timeout after it stored F001-1 (a SIGSTOPped or
+    starved worker); the other server takes it over and settles it at 0.  When the first resumes it
+    stores nothing and writes no result of its own: the ticket stays at 0 with the other's CDRs (the
+    first overwrote it with 99, F001-2 'informado anteriormente', its CDR missing from the result)."""
+    from osemock.server.engine.tickets import process_ticket
+
+    taken_over = {}
+
+    def stall_and_take_over(second) -> None:
+        _age_the_claim(second, ticket)
+        process_ticket(second.app.engine, ticket)   # the other server's poll
+        taken_over.update(second.app.engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0])
+
+    first, second, ticket = _two_servers_and_a_lot(make_mock, tmp_path, {2: stall_and_take_over})
+    final = get_status(first, ticket)   # the first server's poll settles it, stalls at F001-2, resumes
+    assert taken_over["status_code"] == "0"
+    assert final.text("statusCode") == "0", final.body
+    assert base64.b64decode(final.text("content")) == taken_over["cdr_zip"]
+    assert sorted(_lot_results(final)) == [f"R-{RUC}-01-F001-{n}.zip" for n in (1, 2, 3)]
+    row = first.app.engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))[0]
+    assert (row["status_code"], row["response_code"], row["processed_at"]) == ("0", "0", taken_over["processed_at"])
+
+
+def test_a_lot_settling_slow_but_alive_keeps_its_claim(make_mock, tmp_path):
+    """A settling renews its claim with each document it stores: a lot whose F001-2 took a minute to judge
+    is still its settler's after storing it, and another server's poll leaves it alone (it took the lot
+    over, and the first then turned its 0 into 99)."""
+    from osemock.server.engine.tickets import process_ticket
+
+    others_poll = {}
+
+    def poll_from_the_other(second) -> None:
+        process_ticket(second.app.engine, ticket)
+        others_poll.update(second.app.engine.store.query("SELECT status_code FROM tickets WHERE ticket=?", (ticket,))[0])
+
+    first, second, ticket = _two_servers_and_a_lot(
+        make_mock, tmp_path, {2: lambda second: _age_the_claim(second, ticket), 3: poll_from_the_other})
+    final = get_status(first, ticket)
+    assert others_poll == {"status_code": "98"}
+    assert final.text("statusCode") == "0", final.body
+    assert sorted(_lot_results(final)) == [f"R-{RUC}-01-F001-{n}.zip" for n in (1, 2, 3)]
+
+
+def test_a_summary_settling_that_stalled_and_was_taken_over_changes_nothing(make_mock, tmp_path):
+    """The same for an RA: its settling stalls between its claim and its transaction, the other server
+    takes it over and voids the factura at 0; the first, resumed, neither judges it again nor writes
+    (it found its own file presented, and turned the ticket's 0 into a 2324)."""
+    from osemock.server.engine.tickets import process_ticket
+
+    db, profile = tmp_path / "shared.sqlite3", _profile(tmp_path, ticket_after_polls=1)
+    first, second = make_mock(profile, db=db, clock=CLOCK), make_mock(profile, db=db, clock=CLOCK)
+    assert bill(first, f"{RUC}-01-F001-1").status == 200
+    ticket = send_summary(first, *comunicacion_baja(DAY, [("01", "F001", 1)]))
+    assert get_status(first, ticket).text("statusCode") == "98"
+
+    def stall_after_the_claim(statement: str) -> None:
+        if statement.startswith("SELECT * FROM tickets") and not taken_over:
+            taken_over.append(True)
+            _age_the_claim(second, ticket)
+            process_ticket(second.app.engine, ticket)
+
+    taken_over: list[bool] = []
+    store = first.app.engine.store
+    store.query("SELECT 1")  # this thread's connection, which the first server's settling uses here
+    store._connection().set_trace_callback(stall_after_the_claim)
+    try:
+        process_ticket(first.app.engine, ticket)   # the first server's poll, in this thread
+    finally:
+        store._connection().set_trace_callback(None)
+    assert taken_over
+    assert settled(get_status(first, ticket))[:2] == ("0", "0")
+    assert consult(first, "01", "F001", 1) == "0003"
 
 
 # -- perceptions collect on the agent's own documents -------------------------------------------------------

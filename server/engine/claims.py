@@ -1,0 +1,57 @@
+"""Claims: which request settles a pending ticket, for as long as it works on it.
+
+Whichever request finds a due ticket claims it in one UPDATE, so among several threads or server
+processes sharing the store one settles it.  A claim not renewed for :data:`CLAIM_TIMEOUT` of real time
+is taken over, so a crash never leaves a ticket at 98 for good; a settling renews its claim with each
+write it makes (a lot with each document it stores), so one that is slow but alive keeps it.
+
+A settling that stalled past the timeout (a stopped or starved process) finds on its next write that
+the ticket is no longer its own: :class:`ClaimLost` undoes that write, and the settling ends without
+storing anything more.  Its final write checked nothing and a lot taken over at 0 became 99 when the
+first resumed, naming as a duplicate the document the other had stored meanwhile.
+"""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from osemock.server.store import Store
+
+CLAIM_TIMEOUT = timedelta(seconds=60)
+
+
+class ClaimLost(Exception):
+    """The ticket is no longer this settling's: another request took it over after the claim aged past
+    :data:`CLAIM_TIMEOUT`, or an admin reset forgot it.  The transaction it is raised in is undone."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One settling's hold on a pending ticket: its number and the token its claim wrote."""
+
+    ticket: str
+    token: str
+
+    @classmethod
+    def take(cls, store: Store, ticket: str) -> Claim | None:
+        """The ticket's claim, if it is pending and nobody holds it (or the holder's claim aged out)."""
+        # real time, not the mock's clock: a frozen clock never ages a claim, an advanced one ages a live one
+        now = datetime.now(timezone.utc)
+        token = uuid.uuid4().hex
+        with store.transaction() as db:
+            taken = db.execute(
+                "UPDATE tickets SET claimed_at=?, claimed_by=? WHERE ticket=? AND status_code='98' "
+                "AND (claimed_at IS NULL OR claimed_at<?)",
+                (now.isoformat(), token, ticket, (now - CLAIM_TIMEOUT).isoformat())).rowcount
+        return cls(ticket, token) if taken else None
+
+    def hold(self, db: sqlite3.Connection) -> None:
+        """In the caller's write transaction: the ticket is still this settling's, its claim renewed to
+        now; :class:`ClaimLost` otherwise (nothing of that transaction may be committed)."""
+        renewed = db.execute(
+            "UPDATE tickets SET claimed_at=? WHERE ticket=? AND status_code='98' AND claimed_by=?",
+            (datetime.now(timezone.utc).isoformat(), self.ticket, self.token)).rowcount
+        if not renewed:
+            raise ClaimLost(self.ticket)
