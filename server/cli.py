@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -27,7 +29,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     from waitress import create_server
 
     from osemock.server.threaded import waitress_body_limit
-    from osemock.server.wsgi import create_app, settle_for_serving
+    from osemock.server.wsgi import create_app, leave_serving, settle_for_serving
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:  # a mistake stops here in one line, named, not in every worker
@@ -52,7 +54,17 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
     listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
     _banner(f"osemock ({app.engine.profile.name})", f"http://{host_port(host, listening[0][1])}", f"store={settings.db}")
     server.print_listen("Serving on http://{}:{}")
-    server.run()
+    # SIGTERM (docker stop, systemd, kill) stops as Ctrl-C does: waitress ends its loop on SystemExit and
+    # lets its threads finish; SIGTERM's default ended the process on the spot, the store left in -wal
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    finally:
+        leave_serving(app)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _banner(name: str, base: str, details: str) -> None:
@@ -87,7 +99,7 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
         raise click.ClickException(f"cannot listen on {host_port(host, port)}: {problem}")
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
     shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_fork",
-              "post_worker_init")
+              "post_worker_init", "worker_exit")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
                "bind": host_port(host, port), "workers": workers, "threads": threads,
                "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads

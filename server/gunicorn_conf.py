@@ -71,6 +71,13 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signatur
     logging.getLogger("gunicorn.error").addFilter(_StalledClientLine(seconds))
 
 
+def worker_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """A worker that stops writes the store's ``-wal`` into its file (``wsgi.leave_serving``)."""
+    from osemock.server.wsgi import leave_serving
+
+    leave_serving(getattr(worker, "wsgi", None))
+
+
 def limit_reads(listeners, seconds: int) -> None:  # noqa: ANN001 - gunicorn's listener objects
     """A gthread worker reads a request's headers (and the app its body) in a thread, with no deadline:
     four clients that stopped half-way held every thread of two workers.  ``SO_RCVTIMEO`` on the

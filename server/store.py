@@ -219,6 +219,27 @@ class Store:
             return f"cannot write it: {error}"
         return None
 
+    def checkpoint(self) -> bool:
+        """Write what the ``-wal`` file holds into the store's own file and empty it (a server process
+        that stops cleanly); whether it all went.  SQLite does so when the last connection to a file
+        closes, but a server's connections live as long as it: after a clean stop everything was still
+        in ``-wal``, and a copy of the file named by ``--db`` alone held no document.  Another process's
+        checkpoint at the same moment (the workers of one server stop together) makes it busy for a
+        moment: it tries again for a few seconds."""
+        deadline = time.monotonic() + 5
+        try:
+            db = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+            try:
+                while True:
+                    busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy or time.monotonic() >= deadline:
+                        return not busy
+                    time.sleep(0.05)
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return False
+
     def touch(self) -> None:
         """Read a row of the store's own tables (``/_osemock/health``): ``SELECT 1`` never reads the file."""
         self.query("SELECT id FROM documents ORDER BY id DESC LIMIT 1")

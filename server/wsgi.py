@@ -441,6 +441,17 @@ def create_app(settings: Settings | None = None) -> OsemockApp:
     return app
 
 
+def leave_serving(app: Any) -> None:
+    """Called by a server process that stops cleanly (``osemock serve`` on SIGTERM or Ctrl-C, a gunicorn
+    worker as it exits): the store's content goes into its file (:meth:`Store.checkpoint`), so the file
+    alone is the whole store once every server on it has stopped.  ``app`` may be ``None`` (a worker
+    that never built it)."""
+    store = getattr(getattr(app, "engine", None), "store", None)
+    if store is not None and not store.checkpoint():
+        log.warning("the store %s was busy at this stop: part of it is still in %s-wal, which belongs with it",
+                    store.path, store.path)
+
+
 def settle_for_serving() -> None:
     """Called by a server process once its app is built: what exists now (rules, schemas, catalogs)
     lives as long as the process, so it is kept out of the garbage collector's full passes, which

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 from contextlib import contextmanager
@@ -99,3 +100,41 @@ def test_health_reads_the_store(make_mock):
     answer = requests.get(mock.url("/_osemock/health"), timeout=10)
     assert answer.status_code == 503
     assert answer.json()["status"] == "unavailable" and "no such table: documents" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("workers, stop", [("1", signal.SIGTERM), ("1", signal.SIGINT), ("2", signal.SIGTERM)],
+                         ids=["waitress-term", "waitress-ctrl-c", "gunicorn-term"])
+def test_a_clean_stop_leaves_the_whole_store_in_its_file(tmp_path, workers, stop):
+    """SIGTERM (docker stop, systemd) or Ctrl-C, with one worker or several: once the server has stopped,
+    the file named by --db holds everything, and a copy of it alone is the store.  Before, every
+    document was still in its -wal file (SIGTERM ended waitress on the spot, and nothing closed the
+    store's connections), so the copy held none.  The workers of one server checkpoint together, and
+    neither finds the store too busy to."""
+    from osemock.cpe.archive import write_document_zip
+    from osemock.fixtures import signed_document
+    from tests.serving import serve as serving
+
+    from .envelopes import send_bill
+
+    db, day = tmp_path / "osemock.sqlite3", "2026-11-20"
+    process, base = serving("--db", str(db), "--clock", f"{day}T18:00:00-05:00", "--workers", workers,
+                            output=subprocess.PIPE)
+    try:
+        for number in (1, 2, 3):
+            name = f"20123456789-01-F001-{number}"
+            xml = signed_document("20123456789-01-F001-1.xml", issue_date=day, numero=number)
+            reply = send_bill(f"{base}/ol-ti-itcpe/billService", f"{name}.zip", write_document_zip(f"{name}.xml", xml),
+                              username="20123456789BIZLINKS", password="TESTBIZLINKS")
+            assert reply.status == 200 and not reply.is_fault, reply.body
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == 0
+        output = process.stdout.read().decode(errors="replace")
+        assert "busy" not in output and "Traceback" not in output, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(db, copy)
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
