@@ -20,10 +20,12 @@ from osemock.conformance.target import Target
 
 
 def make_client(target: Target, url: str, trusted: list[x509.Certificate] | None = None,
-                sign: bool = True) -> CaseClient:
+                sign: bool = True, password: str | None = None) -> CaseClient:
     """An OseClient for ``target`` at ``url`` (the in-process mock's URL when the target is ``mock``)
-    whose calls of one case share the target's timeout (:mod:`~osemock.conformance.casetime`)."""
-    user, password = target.credentials
+    whose calls of one case share the target's timeout (:mod:`~osemock.conformance.casetime`);
+    ``password`` instead of the target's for a case that must be refused."""
+    user, own_password = target.credentials
+    password = own_password if password is None else password
     return CaseClient(url, target.ruc, user, password, trusted=trusted, certificate=target.keypair() if sign else None,
                      retry=RetryPolicy(attempts=3, backoff=0.2), timeout=target.timeout)
 
@@ -60,8 +62,8 @@ class Connection:
         """The in-process mock's CDR certificate (a real endpoint's CDRs are checked for integrity only)."""
         return [self.server.certificate] if self.server is not None else None
 
-    def client(self, sign: bool = True) -> CaseClient:
-        return make_client(self.target, self.url, self.trusted, sign)
+    def client(self, sign: bool = True, password: str | None = None) -> CaseClient:
+        return make_client(self.target, self.url, self.trusted, sign, password)
 
     def reset(self) -> None:
         if self.server is not None:

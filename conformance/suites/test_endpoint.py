@@ -74,10 +74,7 @@ def test_boleta_and_its_credit_note_are_accepted(ose_client, ose_documents, ose_
 
 
 def test_wrong_password_is_refused_with_an_auth_code(ose_connection, ose_documents, ose_case):
-    target = ose_connection.target
-    user, _ = target.credentials
-    client = OseClient(ose_connection.url, target.ruc, user, "not-the-password", certificate=target.keypair(),
-                       timeout=target.timeout)
+    client = ose_connection.client(password="not-the-password")  # its calls share the timeout, as every case's
     _, xml = ose_documents.factura()
     outcome = record(ose_case, client.send_bill(xml), "auth fault")
     assert_fault(outcome, AUTH_CODES)

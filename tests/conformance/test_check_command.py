@@ -67,23 +67,26 @@ def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why
     """An endpoint that takes the connection and never answers: a case's calls share --timeout (the
     factura's send, getStatusCdr tried three times and a resend each waited all of it: about six
     times it a case), the terminal gets one line a case, and the reports say why each case failed,
-    not where the exception was raised."""
+    not where the exception was raised.  The wrong-password case shares it too: its client of its own
+    waited the whole timeout on each call, about seven times it."""
     from tests.conformance.helpers import report_cases, silent_endpoint
 
     with silent_endpoint() as url:
         result = run(["osemock", "check", "--target", url, "--timeout", "1", "--report", "report",
-                      "--", "-k", "wsdl or unknown_ticket or factura_is_accepted"], tmp_path)
+                      "--", "-k", "wsdl or unknown_ticket or factura_is_accepted or wrong_password"], tmp_path)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Traceback" not in result.stdout + result.stderr
     assert [line.split(": ", 1)[0] for line in _failure_lines(result.stdout)] == [
         "test_endpoint.py::test_wsdl_describes_the_billservice_operations",
-        "test_endpoint.py::test_factura_is_accepted_with_a_signed_cdr", "test_endpoint.py::test_unknown_ticket_is_0127"]
+        "test_endpoint.py::test_factura_is_accepted_with_a_signed_cdr",
+        "test_endpoint.py::test_wrong_password_is_refused_with_an_auth_code", "test_endpoint.py::test_unknown_ticket_is_0127"]
     cases = report_cases(tmp_path / "report")
     assert "Read timed out" in cases["test_wsdl_describes_the_billservice_operations"]["message"]
     assert "no answer from" in cases["test_unknown_ticket_is_0127"]["message"]
     # the factura's day asked of the (would-be) osemock's clock: 1 s more, once a run
     assert cases["test_factura_is_accepted_with_a_signed_cdr"]["duration"] < 5.5  # it was about 7 s
     assert cases["test_unknown_ticket_is_0127"]["duration"] < 3.5  # three tries of 1 s, and backoffs
+    assert cases["test_wrong_password_is_refused_with_an_auth_code"]["duration"] < 3.5  # it was about 6.5 s
     junit = (tmp_path / "report" / "junit.xml").read_text(encoding="utf-8")
     assert "no answer from" in junit
 
