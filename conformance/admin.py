@@ -8,7 +8,9 @@ scenarios) plus the kit's shorthands.
     admin.hold(ticket, after_polls=3)       # …or answers 98 three more times
     admin.scenario(action="lost", operation="sendBill", delay_seconds=3)
 
-A real OSE has none of this: :meth:`available` says whether the target is an osemock.
+A real OSE has none of this: :meth:`available` says whether the target is an osemock.  Each call
+ends within ``timeout`` in all (:class:`~osemock.client.transport.DeadlineSession`): a target that
+drips its answer a byte at a time would otherwise hold the kit for good.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography import x509
 
+from osemock.client.transport import DeadlineSession
 from osemock.server.admin.client import AdminClient, AdminError
 
 __all__ = ["OseAdmin", "AdminError"]
@@ -30,7 +33,7 @@ class OseAdmin(AdminClient):
     def __init__(self, url: str, reset: Callable[[], None] | None = None, timeout: float = 10.0,
                  mock: Any = None) -> None:
         parts = urlsplit(url)
-        super().__init__(f"{parts.scheme}://{parts.netloc}", timeout=timeout)
+        super().__init__(f"{parts.scheme}://{parts.netloc}", session=DeadlineSession(), timeout=timeout)
         self.endpoint = url if parts.path not in ("", "/") else f"{self.base_url}/ol-ti-itcpe/billService"
         self.mock = mock
         """The in-process mock when the kit started it, ``None`` for a mock running elsewhere."""

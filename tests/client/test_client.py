@@ -454,6 +454,23 @@ def test_the_timeout_bounds_the_whole_call(trickling, part):
     assert time.monotonic() - started < 4.5
 
 
+@pytest.mark.parametrize("part", ["body", "headers"])
+def test_a_deadline_session_bounds_a_plain_call_whole(trickling, part):
+    """The same deadline for plain HTTP (the kit's admin API and WSDL fetches): requests' own session
+    waited on the trickle for hours, each read well within its timeout."""
+    import time
+
+    import requests
+
+    from osemock.client.transport import DeadlineSession
+
+    trickling.state["part"] = part
+    started = time.monotonic()
+    with DeadlineSession() as http, pytest.raises(requests.ReadTimeout):
+        http.get(trickling.url + "?wsdl", timeout=1)
+    assert time.monotonic() - started < 1.8
+
+
 def test_an_answer_without_its_content_is_an_exception_outcome(raw_ose):
     """An operation's answer with nothing inside: getStatus and getStatusCdr raised AttributeError, and
     sendSummary reported a pending ticket with no ticket to follow."""

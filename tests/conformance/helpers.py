@@ -1,5 +1,5 @@
 """Running pytest and the CLI in a child process (a fresh interpreter, as a user runs them), the
-deliberately broken emitter corpus, and broken endpoints: silent, closed, forging CDRs."""
+deliberately broken emitter corpus, and broken endpoints: silent, trickling, closed, forging CDRs."""
 from __future__ import annotations
 
 import base64
@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,6 +90,40 @@ def silent_endpoint() -> Iterator[str]:
         silent.bind(("127.0.0.1", 0))
         silent.listen(64)
         yield f"http://127.0.0.1:{silent.getsockname()[1]}/ol-ti-itcpe/billService"
+
+
+@contextmanager
+def trickling_endpoint(seconds: float = 6.0) -> Iterator[str]:
+    """A billService URL whose server answers every request at once with a 200 whose chunked body
+    comes a byte every 0.25 s (a stuck proxy), and closes it after ``seconds``: a call bounded only
+    per read lasts that long instead of its timeout."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def trickle(connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
+                ends = time.monotonic() + seconds
+                while time.monotonic() < ends:
+                    connection.sendall(b"1\r\n \r\n")
+                    time.sleep(0.25)
+            except OSError:  # the client gave up
+                pass
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener closed
+                return
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/ol-ti-itcpe/billService"
+    finally:
+        listener.close()
 
 
 def closed_endpoint() -> str:

@@ -91,6 +91,24 @@ def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why
     assert "no answer from" in junit
 
 
+def test_check_against_an_endpoint_that_drips_its_answers_ends_within_its_timeout(tmp_path):
+    """A 200 whose body comes a byte at a time never trips requests' per-read timeout: the WSDL fetch and
+    the probe of scenario control (whether the target is an osemock) waited as long as the dripping
+    lasted (for ever at a stuck proxy).  Each is bounded whole by --timeout now."""
+    from tests.conformance.helpers import report_cases, trickling_endpoint
+
+    with trickling_endpoint(seconds=8) as url:
+        result = run(["osemock", "check", "--target", url, "--timeout", "1", "--report", "report",
+                      "--", "-k", "wsdl or a_system_fault"], tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    cases = report_cases(tmp_path / "report")
+    wsdl, admin = cases["test_wsdl_describes_the_billservice_operations"], cases["test_a_system_fault_is_retried"]
+    assert wsdl["verdict"] == "failed" and f"no whole answer from {url}?wsdl within 1 s" in wsdl["message"], wsdl
+    assert admin["verdict"] == "skipped" and "is not an osemock" in admin["message"], admin
+    assert wsdl["duration"] < 2.5 and admin["duration"] < 2.5, (wsdl["duration"], admin["duration"])  # were 8 s
+
+
 def test_check_says_one_line_a_failure_at_a_closed_port(tmp_path):
     """pytest's --tb=line printed urllib3's and requests' whole chain of exceptions behind the client's
     "cannot reach": some twenty lines for one case."""

@@ -94,6 +94,34 @@ def test_admin_is_unavailable_at_a_server_that_is_not_an_osemock():
     assert OseAdmin("http://127.0.0.1:9/ol-ti-itcpe/billService", timeout=2).available() is False
 
 
+def test_the_kits_own_calls_end_within_their_timeout_at_an_endpoint_that_drips_its_answers():
+    """The probe of the target's clock (the day documents are issued on) and the admin API read the
+    answer with requests' per-read timeout: a body dripping a byte every 0.25 s held ``homologate
+    --timeout 2`` as long as it lasted.  Each call is bounded whole by its timeout now."""
+    import time
+    from datetime import datetime
+
+    import requests
+
+    from osemock.conformance.connection import connect
+    from osemock.server.clock import LIMA
+    from tests.conformance.helpers import trickling_endpoint
+
+    with trickling_endpoint(seconds=6) as url:
+        with connect(Target(endpoint=url, timeout=1)) as connection:
+            started = time.monotonic()
+            assert connection.issue_day() == datetime.now(LIMA).date()  # not an osemock: Lima's today
+            assert time.monotonic() - started < 1.8
+        admin = OseAdmin(url, timeout=1)
+        started = time.monotonic()
+        assert admin.available() is False
+        assert time.monotonic() - started < 1.8
+        started = time.monotonic()
+        with pytest.raises(requests.ReadTimeout, match="no whole answer from .* within 1 s"):
+            admin.reset()
+        assert time.monotonic() - started < 1.8
+
+
 @pytest.mark.parametrize("content_type, page", [
     ("text/html", b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"),
     ("application/json", b'{"status": "UP"}'),  # another service's health answer
