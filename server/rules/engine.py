@@ -15,7 +15,7 @@ from lxml import etree
 from osemock.server.engine.validation import BETWEEN_CHECKS, CheckInput, Finding
 from osemock.server.rules.backend import python_rule_for
 from osemock.server.rules.patterns import Check, Runner, child_index, compile_row, one_document
-from osemock.server.rules.workbook import SHEETS, rows
+from osemock.server.rules.workbook import SHEETS, WorkbookRow, rows
 
 #: Rows the protocol layer already decides: file name against content and duplicates at reception,
 #: an unknown ticket at getStatus (0127).  Not run twice.  (A summary's ID against its file name,
@@ -24,6 +24,9 @@ DECIDED_BY_INTAKE = {"1003", "1032", "1033", "1034", "1035", "1036", "1049", "01
 
 
 _COMPILE_LOCK = threading.Lock()
+
+#: What a check needs present, its runner, code and severity, per check, in order (see :func:`_plan`).
+_Plan = tuple[tuple[frozenset[str] | None, Runner, str, str], ...]
 
 
 def compiled(sheet: str) -> tuple[Check, ...]:
@@ -49,27 +52,28 @@ def _compiled(sheet: str) -> tuple[Check, ...]:
 def findings(root: etree._Element, type_code: str, source: CheckInput | None = None,
              signature: bool = True) -> Iterator[Finding]:
     """Every finding over ``root``: the Firma sheet first (as SUNAT checks the signature before the
-    content; left out with ``signature=False``, for a document linted before it is signed), then the
-    rules of ``type_code``'s sheet, each in workbook order."""
+    content; with ``signature=False``, for a document linted before it is signed, only its rows on the
+    UBL ``cac:Signature`` block, which the emitter writes and signing does not add), then the rules of
+    ``type_code``'s sheet, each in workbook order."""
     sheet = SHEETS.get(type_code)
     if sheet is None:
         return
+    firma = _plan("firma") if signature else _unsigned_firma_plan()
     with one_document():
-        yield from _findings(root, sheet, source, signature)
+        yield from _findings(root, firma + _plan(sheet), source)
 
 
 def signature_findings(root: etree._Element, source: CheckInput | None = None) -> Iterator[Finding]:
     """The Firma sheet's findings alone (what the signature's structure lacks)."""
     with one_document():
-        yield from _findings(root, "firma", source, signature=False)
+        yield from _findings(root, _plan("firma"), source)
 
 
-def _findings(root: etree._Element, sheet: str, source: CheckInput | None, signature: bool = True) -> Iterator[Finding]:
+def _findings(root: etree._Element, plan: _Plan, source: CheckInput | None) -> Iterator[Finding]:
     seen: set[tuple[object, ...]] = set()
     # the tags the document has, read off the walk the rules' child paths share (a walk of its own
     # costs as much again: a Python object for every element)
     present = {path[-1] for path in child_index(root) if path} | {root.tag}
-    plan = (_plan("firma") if signature else ()) + _plan(sheet)
     pause = BETWEEN_CHECKS.get()
     for start in range(0, len(plan), _PAUSE_EVERY):
         if pause is not None:
@@ -90,11 +94,24 @@ _PAUSE_EVERY = 16
 
 
 @lru_cache(maxsize=None)
-def _plan(sheet: str) -> tuple[tuple[frozenset[str] | None, Runner, str, str], ...]:
+def _plan(sheet: str) -> _Plan:
     """:func:`_distinct` as plain tuples (what the loop above reads for every check of every
     document, without attribute lookups: the loop is run some 400 times a document)."""
     return tuple((getattr(check.run, "needs", None), check.run, check.row.code, check.row.severity)
                  for check in _distinct(sheet))
+
+
+def added_by_signing(row: WorkbookRow) -> bool:
+    """Whether a Firma row judges the ``ds:Signature`` that signing adds (rows 3–19, under
+    ``ext:UBLExtensions``), not the ``cac:Signature`` block the emitter writes itself (rows 21–28):
+    only the first kind has nothing to judge before the document is signed."""
+    return row.tag.startswith("ext:UBLExtensions")
+
+
+@lru_cache(maxsize=None)
+def _unsigned_firma_plan() -> _Plan:
+    """The Firma sheet's plan without the rows on the signature to come (:func:`added_by_signing`)."""
+    return tuple(step for step, check in zip(_plan("firma"), _distinct("firma")) if not added_by_signing(check.row))
 
 
 @lru_cache(maxsize=None)

@@ -5,9 +5,9 @@ so an emitter sees all of them at once instead of one fault per attempt.  Offlin
 (registry, sent documents) and, unless a reception moment is given, no clock: the rows that need them
 stay silent.  A signed document's signature is verified as the server verifies it (2335, 2336; the
 certificate against a registry only online).  An unsigned document is judged as it will be once
-signed: the Firma rows are left out
-(sent as it is, the server refuses it: 2085, or 0306 where the schema wants the signature's place
-filled).
+signed: the Firma rows on the ds:Signature that signing adds are left out, those on the cac:Signature
+block the emitter writes are not (sent as it is, the server refuses it: 2085, or 0306 where the schema
+wants the signature's place filled).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class LintResult:
     header: DocumentHeader | None = None
     findings: list[Finding] = field(default_factory=list)
     signed: bool = False
-    """Whether the document carries a ds:Signature (the Firma rows judge one only where there is one)."""
+    """Whether the document carries a ds:Signature (the Firma rows on it judge one only where there is one)."""
 
     @property
     def accepted(self) -> bool:

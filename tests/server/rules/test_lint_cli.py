@@ -19,6 +19,31 @@ def test_validate_accepts_a_valid_document(tmp_path, capsys):
     assert out == f"{path}: ACEPTADO (sin firma: se juzga como quedará firmado)\n"
 
 
+def test_validate_judges_an_unsigned_documents_cac_signature_block(tmp_path, capsys):
+    """Signing adds the ds:Signature, never the UBL cac:Signature block the emitter writes: an unsigned
+    document without the block (or its DigitalSignatureAttachment) gets the verdict it gets once signed
+    (Firma rows 21–28), not ACEPTADO."""
+    from osemock.cpe import ns
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import document_bytes, emitter_keypair
+
+    def without(path: str) -> bytes:
+        root = etree.fromstring(document_bytes("20123456789-01-F001-1.xml"))
+        node = root.find(path, {"cac": ns.CAC})
+        node.getparent().remove(node)
+        return etree.tostring(root)
+
+    for path, code in (("cac:Signature", "2076"), ("cac:Signature/cac:DigitalSignatureAttachment", "2083")):
+        unsigned = without(path)
+        verdicts = []
+        for data in (unsigned, etree.tostring(sign(etree.fromstring(unsigned), emitter_keypair()))):
+            (tmp_path / "f.xml").write_bytes(data)
+            assert main(["validate", "--json", str(tmp_path / "f.xml")]) == 1
+            (result,) = json.loads(capsys.readouterr().out)
+            verdicts.append((result["signed"], result["verdict"]))
+        assert verdicts == [(False, code), (True, code)]
+
+
 def test_validate_judges_deadlines_only_when_told_when_the_document_arrives(tmp_path, capsys):
     """Offline there is no clock: a factura of the 20th is fine on its own; received on the 24th it is
     late (2108, over three days at an OSE) and on the 18th it is dated in the future (2329)."""
