@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_FACTURA_FAMILY = frozenset({"01", "03", "04", "07", "08"})
+_FACTURA_FAMILY = frozenset({"01", "03", "07", "08"})
+#: SUNAT's own billService takes liquidaciones de compra (04) too; an OSE does not (the workbook's
+#: LiquidacionCompra sheet: "COMPROBANTE NO APLICA PARA SEE-OSE"; PROTOCOL.md §5.1 lists no 04), so a
+#: -04- file is 0151 there, as any type a path does not take.
+_SUNAT_FACTURA_FAMILY = _FACTURA_FAMILY | {"04"}
 _OTROS_FAMILY = frozenset({"20", "40"})
 
 _SENDING = frozenset({"sendBill", "sendSummary", "sendPack", "getStatus"})
@@ -46,9 +50,9 @@ ENDPOINTS: dict[str, Endpoint] = {
                  _FACTURA_FAMILY | _OTROS_FAMILY, frozenset({"RC", "RA", "RR"}), lots=True,
                  operations=OSE_OPERATIONS),
         Endpoint("/ol-ti-itcpfegem-beta/billService", "bill", "sunat-beta",
-                 _FACTURA_FAMILY, frozenset({"RC", "RA"}), lots=True),
+                 _SUNAT_FACTURA_FAMILY, frozenset({"RC", "RA"}), lots=True),
         Endpoint("/ol-ti-itcpfegem/billService", "bill", "sunat-prod",
-                 _FACTURA_FAMILY, frozenset({"RC", "RA"}), lots=True),
+                 _SUNAT_FACTURA_FAMILY, frozenset({"RC", "RA"}), lots=True),
         Endpoint("/ol-ti-itemision-otroscpe-gem-beta/billService", "bill", "sunat-otroscpe-beta",
                  _OTROS_FAMILY, frozenset({"RR"})),
         Endpoint("/ol-ti-itemision-otroscpe-gem/billService", "bill", "sunat-otroscpe-prod",

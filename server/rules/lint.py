@@ -24,6 +24,10 @@ from osemock.cpe.errors import SunatError
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.rules.engine import findings
+from osemock.server.rules.workbook import SHEETS
+
+#: Where each root states its type (the node a 1003 names).
+_TYPE_NODES = {"Invoice": "cbc:InvoiceTypeCode", "DespatchAdvice": "cbc:DespatchAdviceTypeCode"}
 
 
 @dataclass
@@ -76,6 +80,12 @@ def lint(data: bytes, name: str = "", received_at: datetime | None = None, profi
     # An Invoice that lost its InvoiceTypeCode is still judged by the factura sheet (which says 1004).
     type_code = result.header.type_code or ("01" if result.header.root == "Invoice" else "")
     result.signed = root.find(f".//{{{ns.DS}}}Signature") is not None
+    if type_code not in SHEETS:
+        # A sendBill refuses a type its path does not take by the file name (0151), or a type other than
+        # the name's (1003); offline there is no name, and no sheet to judge the document by: the type
+        # itself is refused as the workbook's row on it says (factura row 21, Catálogo 01: 1003).
+        result.findings.append(Finding("1003", "error", _TYPE_NODES.get(result.header.root), type_code))
+        return result
     source = None
     if received_at is not None:
         from osemock.server.profiles import load_profile

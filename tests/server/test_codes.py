@@ -165,6 +165,18 @@ def test_0151_type_sent_to_the_wrong_sunat_endpoint(make_mock):
     assert f'Error de nombre archivo "{RUC}-20-R001-1.zip codigo cpe: 20" no es un cpe valido' in reply.text("faultstring")
 
 
+def test_0151_liquidacion_de_compra_at_the_ose(make_mock):
+    """SUNAT's billService takes liquidaciones de compra (04), an OSE does not: the workbook's
+    LiquidacionCompra sheet says "COMPROBANTE NO APLICA PARA SEE-OSE".  An Invoice typed 04 was accepted
+    there, judged by no sheet ('La Liquidacion de compra numero F001-1, ha sido aceptada')."""
+    mock = make_mock("ose")
+    base = f"{RUC}-04-F001-1"
+    typed = resign(signed_document(f"{BASE}.xml").replace(b">01</cbc:InvoiceTypeCode>", b">04</cbc:InvoiceTypeCode>"))
+    reply = send(mock, f"{base}.zip", write_document_zip(f"{base}.xml", typed))
+    assert_fault(reply, "0151", mock)
+    assert f'"{base}.zip codigo cpe: 04" no es un cpe valido' in reply.text("message")
+
+
 @pytest.mark.parametrize("build, code", [
     (lambda: b"", "0155"),
     (lambda: b"not a zip at all", "0156"),

@@ -44,6 +44,27 @@ def test_validate_judges_an_unsigned_documents_cac_signature_block(tmp_path, cap
         assert verdicts == [(False, code), (True, code)]
 
 
+def test_validate_refuses_a_type_it_has_no_sheet_for(tmp_path, capsys):
+    """An Invoice typed 99 (no such type) or 04 (a liquidación de compra, a SelfBilledInvoice that no
+    OSE takes) is 1003, as the factura sheet's row on cbc:InvoiceTypeCode says; it was ACEPTADO with no
+    finding, as no sheet judged it, where a sendBill refuses it (1003 named -01-, 0151 named -99-)."""
+    from osemock.cpe.catalog import lookup
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import emitter_keypair
+
+    for code in ("99", "04"):
+        retyped = signed_document("20123456789-01-F001-1.xml").replace(
+            b">01</cbc:InvoiceTypeCode>", f">{code}</cbc:InvoiceTypeCode>".encode())
+        path = tmp_path / f"{code}.xml"
+        path.write_bytes(etree.tostring(sign(etree.fromstring(retyped), emitter_keypair())))
+        assert main(["validate", "--json", str(path)]) == 1
+        (result,) = json.loads(capsys.readouterr().out)
+        assert (result["accepted"], result["verdict"]) == (False, "1003")
+        assert result["findings"][0] == {"code": "1003", "severity": "error", "node": "cbc:InvoiceTypeCode",
+                                         "value": code, "message": lookup("1003").message,
+                                         "detail": f'1003 (nodo: "cbc:InvoiceTypeCode" valor: "{code}")'}
+
+
 def test_validate_judges_deadlines_only_when_told_when_the_document_arrives(tmp_path, capsys):
     """Offline there is no clock: a factura of the 20th is fine on its own; received on the 24th it is
     late (2108, over three days at an OSE) and on the 18th it is dated in the future (2329)."""
