@@ -12,7 +12,7 @@ import time
 from typing import Callable
 from datetime import date, datetime
 
-from osemock.fixtures.builder import Emitter, Line, credit_note, debit_note, invoice
+from osemock.fixtures.builder import Emitter, Line, Party, credit_note, debit_note, invoice, returned_item
 from osemock.fixtures.faker_cpe import cpe_faker
 from osemock.server.clock import LIMA
 
@@ -30,7 +30,8 @@ class DocumentFactory:
         self._day = day
         """Where today is read when ``issued`` is not given (the target's clock: ``Connection.issue_day``)."""
         self._numbers = itertools.count(start if start is not None else (int(time.time()) % 1_000_000) * 10 + 1)
-        self._customers: dict[str, object] = {}
+        self._made: dict[str, tuple[Party, list[Line]]] = {}
+        """The customer and lines of each document made here, by ID: what a note on it is built from."""
         self._summaries = 0
 
     @property
@@ -53,26 +54,26 @@ class DocumentFactory:
         return [self.fake.cpe_line(affectation) for _ in range(count)]
 
     def factura(self, lines: int = 2, serie: str = "F001", affectation: str = "10") -> tuple[str, bytes]:
-        number = self.next_id(serie)
-        customer = self.fake.company_party()
-        self._customers[number] = customer
-        return number, invoice(self.emitter, number, customer, self.lines(lines, affectation), issued=self.today)
+        return self._invoice(self.next_id(serie), self.fake.company_party(), self.lines(lines, affectation))
 
     def boleta(self, lines: int = 2, serie: str = "B001") -> tuple[str, bytes]:
-        number = self.next_id(serie)
-        customer = self.fake.person_party()
-        self._customers[number] = customer
-        return number, invoice(self.emitter, number, customer, self.lines(lines), issued=self.today)
+        return self._invoice(self.next_id(serie), self.fake.person_party(), self.lines(lines))
+
+    def _invoice(self, number: str, customer: Party, lines: list[Line]) -> tuple[str, bytes]:
+        self._made[number] = (customer, lines)
+        return number, invoice(self.emitter, number, customer, lines, issued=self.today)
 
     def credit_note(self, reference: tuple[str, str], serie: str | None = None) -> tuple[str, bytes]:
-        """A credit note (devolución por ítem) on ``reference`` = (type, ID) made by this factory."""
+        """A credit note (devolución por ítem) on ``reference`` = (type, ID) made by this factory: one unit
+        of its first item, as the homologation set's, no more than the document it modifies.  On a
+        document made elsewhere (one the target never saw: 2119), a fresh item for a fresh customer."""
         number = self.next_id(serie or ("FC01" if reference[0] == "01" else "BC01"))
-        customer = self._customers.get(reference[1]) or self.fake.company_party()
-        return number, credit_note(self.emitter, number, customer, self.lines(1), reference, "07",  # type: ignore[arg-type]
-                                   issued=self.today)
+        made = self._made.get(reference[1])
+        customer, lines = (made[0], returned_item(made[1])) if made else (self.fake.company_party(), self.lines(1))
+        return number, credit_note(self.emitter, number, customer, lines, reference, "07", issued=self.today)
 
     def debit_note(self, reference: tuple[str, str], serie: str | None = None) -> tuple[str, bytes]:
         number = self.next_id(serie or ("FD01" if reference[0] == "01" else "BD01"))
-        customer = self._customers.get(reference[1]) or self.fake.company_party()
-        return number, debit_note(self.emitter, number, customer, self.lines(1), reference, "02",  # type: ignore[arg-type]
-                                  issued=self.today)
+        made = self._made.get(reference[1])
+        customer = made[0] if made else self.fake.company_party()
+        return number, debit_note(self.emitter, number, customer, self.lines(1), reference, "02", issued=self.today)

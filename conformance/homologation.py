@@ -27,7 +27,7 @@ from osemock.conformance.documents import (CorpusDocument, Expectation, NoAnswer
                                            preflight, send)
 from osemock.conformance.report import ERROR, FAILED, PASSED, CaseResult, Report
 from osemock.cpe.signature import KeyPair
-from osemock.fixtures.builder import Emitter, Line, Party, credit_note, debit_note, invoice
+from osemock.fixtures.builder import Emitter, Line, Party, credit_note, debit_note, invoice, returned_item
 from osemock.fixtures.faker_cpe import cpe_faker
 from osemock.server.clock import LIMA
 
@@ -166,7 +166,7 @@ class SetBuilder:
         first = base.lines[0]
         modified = (group.type_code, reference)
         if note_type == "07":
-            lines = [replace(first, quantity=Decimal(1))]
+            lines = returned_item(base.lines)
             xml = credit_note(self.emitter, note_id, base.customer, lines, modified, "07", currency=group.currency,
                               issued=self.today)
             title = f"Nota de crédito (devolución por ítem) de {reference}"

@@ -65,7 +65,8 @@ def broken_corpus(folder: Path) -> dict[str, str]:
     number, xml = factory.credit_note(("01", good))
     put(number, "07", xml, "0")
     number, xml = factory.factura(lines=2)
-    put(number, "01", xml.replace(b"<cbc:Percent>18</cbc:Percent>", b"<cbc:Percent>19</cbc:Percent>", 1), "3103")  # IGV at 19 %
+    # IGV at 19 % on every line: 3103 needs a line whose IGV is then off by more than 1 (a base above 100)
+    put(number, "01", xml.replace(b"<cbc:Percent>18</cbc:Percent>", b"<cbc:Percent>19</cbc:Percent>"), "3103")
     number, xml = factory.factura(lines=2)
     put(number, "01", _without_customer_name(xml), "2021")
     number, xml = factory.factura(lines=1)
