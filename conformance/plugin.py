@@ -14,7 +14,7 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TYPE_CHECKING, Iterator
 
@@ -83,13 +83,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def target_from_config(config: pytest.Config, endpoint: str | None = None) -> Target:
     """The target the ``--ose-*`` options (then ``OSE_*`` variables) describe; ``endpoint`` overrides
-    ``--ose-target`` (the second target of a comparison)."""
-    return Target.from_env(endpoint=endpoint or config.getoption("--ose-target"), ruc=config.getoption("--ose-ruc"),
-                           user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
-                           profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
-                           cert_password=config.getoption("--ose-cert-password"),
-                           registry=config.getoption("--ose-registry"), timeout=config.getoption("--ose-timeout"),
-                           clock=config.getoption("--ose-clock"))
+    ``--ose-target`` (the second target of a comparison).
+
+    In a comparison (``--ose-compare``) the in-process mock is sent as its own test user: the SOL
+    user and password given are the real endpoint's, which the mock does not know (every document
+    was 0103 there, and every comparison a difference)."""
+    target = Target.from_env(endpoint=endpoint or config.getoption("--ose-target"), ruc=config.getoption("--ose-ruc"),
+                             user=config.getoption("--ose-user"), password=config.getoption("--ose-password"),
+                             profile=config.getoption("--ose-profile"), cert=config.getoption("--ose-cert"),
+                             cert_password=config.getoption("--ose-cert-password"),
+                             registry=config.getoption("--ose-registry"), timeout=config.getoption("--ose-timeout"),
+                             clock=config.getoption("--ose-clock"))
+    if target.is_mock and config.getoption("--ose-compare", default=None):
+        target = replace(target, user=None, password=None)
+    return target
 
 
 @pytest.fixture(scope="session")

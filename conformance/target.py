@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,9 @@ MOCK = "mock"
 #: SOL credentials each mock profile takes for any RUC.
 PROFILE_CREDENTIALS = {"ose": ("BIZLINKS", "TESTBIZLINKS"), "sunat-beta": ("MODDATOS", "moddatos"),
                        "sunat-prod": ("MODDATOS", "moddatos")}
+#: The test user of SUNAT beta, for any RUC (shared/design/ANCHORS.md §1.2): sent to a SUNAT endpoint
+#: when the user gives none, where the OSE test user (``BIZLINKS``) is an unknown user (0103).
+SUNAT_TEST_USER = PROFILE_CREDENTIALS["sunat-beta"]
 #: The billService path of each profile on the mock.
 PROFILE_PATHS = {"ose": "/ol-ti-itcpe/billService", "sunat-beta": "/ol-ti-itcpfegem-beta/billService",
                  "sunat-prod": "/ol-ti-itcpfegem/billService"}
@@ -33,7 +37,7 @@ class Target:
     """``mock`` (an in-process mock started for the run), a known name (``ose-test``, ``sunat-beta``…) or a billService URL."""
     ruc: str = "20123456789"
     user: str | None = None
-    """SOL user; ``None``: the profile's test user (``BIZLINKS`` at an OSE, ``MODDATOS`` at SUNAT)."""
+    """SOL user; ``None``: the target's test user (:meth:`test_user`)."""
     password: str | None = None
     profile: str = "ose"
     """Profile of the in-process mock (and the default credentials)."""
@@ -55,8 +59,25 @@ class Target:
 
     @property
     def credentials(self) -> tuple[str, str]:
-        default_user, default_password = PROFILE_CREDENTIALS.get(self.profile, PROFILE_CREDENTIALS["ose"])
+        """The SOL user and password sent: the ones given, else the target's test user."""
+        if self.user and self.password:
+            return self.user, self.password
+        default_user, default_password = self.test_user()
         return self.user or default_user, self.password or default_password
+
+    def test_user(self) -> tuple[str, str]:
+        """Who the kit is where the user says nothing: the in-process mock's own test user (its
+        profile's, or for a profile without one, ``sunat-prod``, the registry's first user of the
+        RUC); ``MODDATOS``/``moddatos`` at a SUNAT endpoint (a name or URL of SUNAT's billService,
+        as beta takes for any RUC); the profile's (``BIZLINKS`` by default) at an OSE.
+        :class:`ValueError` when the mock has none."""
+        if self.is_mock:
+            return _mock_test_user(self.profile, self.registry, self.ruc)
+        from osemock.client.endpoints import resolve
+
+        if resolve(self.endpoint).wsdl_set.startswith("sunat"):
+            return SUNAT_TEST_USER
+        return PROFILE_CREDENTIALS.get(self.profile, PROFILE_CREDENTIALS["ose"])
 
     def keypair(self) -> "KeyPair":
         """The certificate documents are signed with."""
@@ -117,3 +138,23 @@ class Target:
 
             resolve(target.endpoint)  # raises ValueError for what is neither a known name nor a URL
         return target
+
+
+@lru_cache(maxsize=None)
+def _mock_test_user(profile: str, registry: Path | None, ruc: str) -> tuple[str, str]:
+    """The SOL user an in-process mock of ``profile`` (loaded with ``registry``) takes for ``ruc``."""
+    from osemock.server.profiles import load_profile
+    from osemock.server.registry import load as load_registry
+
+    loaded = load_profile(profile)
+    if loaded.wildcard_user is not None:
+        return loaded.wildcard_user, loaded.wildcard_password or ""
+    if registry is not None:
+        for emitter in load_registry(registry).get("emitters") or []:
+            if str(emitter.get("ruc")) != ruc:
+                continue
+            for user in emitter.get("users") or []:
+                if user.get("active", True) and user.get("can_send", True):
+                    return str(user["user"]), str(user["password"])
+    raise ValueError(f"profile {profile} has no test user and the registry lists no SOL user of RUC {ruc} "
+                     "that may send: give --user and --password")

@@ -72,3 +72,25 @@ def test_a_second_target_that_cannot_be_reached_says_so():
     down = Outcome(Status.EXCEPTION, "", "cannot reach http://127.0.0.1:9/ol-ti-itcpe/billService: refused")
     assert differences(accepted, down)[-1] == "second target: cannot reach http://127.0.0.1:9/ol-ti-itcpe/billService: refused"
     assert differences(accepted, accepted) == []
+
+
+def test_comparison_with_the_mock_sends_it_as_its_own_test_user(tmp_path, make_mock):
+    """README's ``--target ose-test --user … --password … --compare mock``: the in-process mock got the
+    real endpoint's SOL user, answered 0103 to every document, and every comparison was a difference."""
+    from osemock.conformance.factory import DocumentFactory
+
+    registry = tmp_path / "emitters.yaml"
+    registry.write_text('emitters:\n  - ruc: "20123456789"\n    users:\n      - {user: USUARIO, password: CLAVE}\n',
+                        encoding="utf-8")
+    endpoint = make_mock("ose", registry=registry)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    number, xml = DocumentFactory("20123456789", start=1).factura()
+    (corpus / f"20123456789-01-{number}.xml").write_bytes(xml)
+    result = run(["osemock", "check", "--suite", "documents", "--emitter-xml", str(corpus), "--sign",
+                  "--target", endpoint.url("/ol-ti-itcpe/billService"), "--user", "USUARIO", "--password", "CLAVE",
+                  "--compare", "mock", "--report", "report", "-v"], tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    agree = [c for name, c in report_cases(tmp_path / "report").items() if name.startswith("test_targets_agree")]
+    assert [(c["verdict"], c["other"]["code"]) for c in agree] == [("passed", "0")]
+
