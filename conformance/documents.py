@@ -21,7 +21,7 @@ from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, Un
 from osemock.client.outcome import cdr_subject, same_number
 from osemock.conformance.casetime import CaseClient
 from osemock.cpe.archive import write_document_zip
-from osemock.cpe.document import read_header
+from osemock.cpe.document import DocumentHeader, read_header
 from osemock.cpe.errors import CpeError
 from osemock.cpe.naming import parse_base, xml_files
 from osemock.cpe.signature import KeyPair
@@ -31,6 +31,7 @@ from osemock.server.rules.lint import LintResult, lint
 #: Sending order (by the type the document's content says): documents before the notes that modify
 #: them, summaries last (an RA voids what was sent).
 _ORDER = {"01": 0, "03": 0, "07": 1, "08": 1, "20": 2, "40": 2, "RC": 3, "RA": 4, "RR": 4}
+_SUMMARIES = ("RC", "RA", "RR")
 
 
 @dataclass(frozen=True)
@@ -145,17 +146,43 @@ class CorpusDocument:
         return self.path.name
 
     @cached_property
+    def header(self) -> DocumentHeader | None:
+        """What its content says it is; ``None`` when the XML cannot be read."""
+        try:
+            return read_header(parse_xml(self.xml))
+        except CpeError:
+            return None
+
+    @cached_property
     def type_code(self) -> str:
         """The type its content says (the root, the InvoiceTypeCode: what names its ZIP); the file
         name's (SUNAT's ``RUC-TT-SERIE-N``) only when the XML cannot be read."""
-        try:
-            code = read_header(parse_xml(self.xml)).type_code
-        except CpeError:
-            code = None
-        if code:
-            return code
+        if self.header is not None and self.header.type_code:
+            return self.header.type_code
         parts = self.path.stem.split("-")
         return parts[1] if len(parts) > 1 else ""
+
+    @cached_property
+    def sending_key(self) -> tuple[int, str, str, str, int, str]:
+        """Where it goes in the run, by what its content says: documents before the notes on them,
+        summaries last (:data:`_ORDER`); a serie's documents by their number and a day's summaries by
+        their correlativo, as numbers (RC-…-2 before RC-…-10, F001-9 before F001-10), whatever the
+        files are called.  A document that cannot be read goes by its SUNAT file name, if it has one,
+        after the others of its kind."""
+        group = _ORDER.get(self.type_code, len(_ORDER))
+        header = self.header
+        if header is not None and header.id:
+            if self.type_code in _SUMMARIES:
+                number = re.search(r"([0-9]+)$", header.id)
+                return (group, "", header.issue_date or "", self.type_code, int(number[1]) if number else 0, self.name)
+            if header.serie is not None and header.numero is not None:
+                return (group, "", "", f"{self.type_code}-{header.serie}", header.numero, self.name)
+        named = parse_base(self.path.stem)
+        if named is not None and named.kind == "summary":
+            return (group, "~", named.issue_date.isoformat(), named.type_code, named.correlativo, self.name)
+        if named is not None:
+            return (group, "~", "", f"{named.type_code}-{named.serie}", named.numero, self.name)
+        return (group, "~", "", "", 0, self.name)
 
 
 def load_corpus(folder: str | Path) -> list[CorpusDocument]:
@@ -170,7 +197,7 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
         except OSError as error:
             raise ValueError(f"{path}: cannot read it ({error.strerror or error})") from None
         documents.append(CorpusDocument(path, xml, read_expectation(path)))
-    documents.sort(key=lambda d: (_ORDER.get(d.type_code, 5), d.path.name))
+    documents.sort(key=lambda d: d.sending_key)
     return documents
 
 

@@ -92,3 +92,34 @@ def test_fixtures_ship_a_valid_sample_of_every_type():
     for path in samples:
         result = lint(signed_document(path.name), path.name)
         assert result.accepted, (path.name, [(f.code, f.message) for f in result.findings])
+
+
+@pytest.mark.parametrize("named", ["as SUNAT names them", "otherwise"])
+def test_numbers_and_correlativos_go_in_the_order_of_their_numbers(tmp_path, named):
+    """RC-…-10 sorted before RC-…-2 by file name: the resumen that modifies a boleta went before the
+    one that informs it (2663); F001-10 went before F001-9 likewise."""
+    from osemock.conformance.factory import DocumentFactory
+    from osemock.fixtures.summaries import RcLine, resumen_diario
+
+    factory = DocumentFactory("20123456789", seed=4, start=9)
+    day = factory.today
+    files = {}
+    for _ in range(2):
+        number, files[number] = factory.factura()
+    files["RC-2"] = resumen_diario(day, [RcLine("03", "B002-1", "1", "118.00")], number=2, reference_date=day)[1]
+    files["RC-10"] = resumen_diario(day, [RcLine("03", "B002-1", "2", "100.00")], number=10, reference_date=day)[1]
+    names = {"F001-9": "20123456789-01-F001-9", "F001-10": "20123456789-01-F001-10",
+             "RC-2": f"20123456789-RC-{day:%Y%m%d}-2", "RC-10": f"20123456789-RC-{day:%Y%m%d}-10"}
+    if named != "as SUNAT names them":
+        names = {"F001-9": "z-factura", "F001-10": "a-factura", "RC-2": "z-first-summary", "RC-10": "a-second-summary"}
+    for key, xml in files.items():
+        (tmp_path / f"{names[key]}.xml").write_bytes(xml)
+    assert [d.path.stem for d in load_corpus(tmp_path)] == [names[k] for k in ("F001-9", "F001-10", "RC-2", "RC-10")]
+
+
+def test_a_document_that_cannot_be_read_goes_by_its_file_names_number(tmp_path):
+    for name in ("20123456789-01-F001-10", "20123456789-01-F001-9", "20123456789-RC-20261120-10",
+                 "20123456789-RC-20261120-2"):
+        (tmp_path / f"{name}.xml").write_bytes(b"<Invoice")
+    assert [d.path.stem for d in load_corpus(tmp_path)] == [
+        "20123456789-01-F001-9", "20123456789-01-F001-10", "20123456789-RC-20261120-2", "20123456789-RC-20261120-10"]
