@@ -67,16 +67,19 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
     import pytest
 
     from osemock.conformance.target import Target
-    from osemock.server.registry import load as load_registry
 
     try:  # a bad RUC, target, certificate or registry is a usage error, said before pytest starts
         spec = Target.from_env(endpoint=target, ruc=ruc, profile=profile, cert=cert, cert_password=cert_password,
                                registry=registry, timeout=timeout, clock=clock)
         spec.keypair()
-        if spec.registry is not None:
-            load_registry(spec.registry)
+        spec.check_files()
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    if compare:
+        try:  # the plugin would say it too, after pytest started, in its words (--ose-compare)
+            Target.from_env(endpoint=compare, ruc=ruc, profile=profile, registry=registry, clock=clock)
+        except ValueError as error:
+            raise click.UsageError(f"--compare: {error}") from error
     wanted = set(suites) or ({"endpoint", "documents"} if emitter_xml else {"endpoint"})
     if "all" in wanted:
         wanted = set(SUITES)
@@ -127,7 +130,6 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
     from osemock.conformance.report import report_folder
     from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
-    from osemock.server.registry import load as load_registry
 
     try:
         if groups == "all":
@@ -140,9 +142,8 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
                                cert_password=cert_password, registry=registry, timeout=timeout, clock=clock)
         if first_number is None:
             first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
+        spec.check_files()
         keypair = spec.keypair()
-        if spec.registry is not None:
-            load_registry(spec.registry)
         if report_dir:
             report_folder(report_dir)
     except ValueError as error:

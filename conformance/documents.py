@@ -197,6 +197,8 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
         except OSError as error:
             raise ValueError(f"{path}: cannot read it ({error.strerror or error})") from None
         documents.append(CorpusDocument(path, xml, read_expectation(path)))
+    if not documents:
+        raise ValueError(f"no *.xml file in the folder {folder}")
     documents.sort(key=lambda d: d.sending_key)
     return documents
 

@@ -64,8 +64,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     try:  # a bad option is a usage error at start, not a traceback in every test
         target = target_from_config(config)
+        target.check_files()  # only the files given: the default certificate waits for a fixture
+        target.credentials  # a mock without a test user (sunat-prod) needs one of the registry's
     except ValueError as error:
         raise pytest.UsageError(f"osemock: {error}") from error
+    compared = config.getoption("--ose-compare", default=None)
+    if compared:
+        try:  # said before the first run of the corpus, not after it in every comparison
+            target_from_config(config, compared).credentials
+        except ValueError as error:
+            raise pytest.UsageError(f"osemock --ose-compare: {error}") from error
     if config.getoption("--ose-report", default=None):
         try:
             report_folder(config.getoption("--ose-report"))

@@ -90,6 +90,22 @@ class Target:
             return emitter_keypair(self.ruc)
         return emitter_keypair()
 
+    def check_files(self) -> None:
+        """Read the certificate and the registry given, so a missing or broken file is one usage error
+        at start rather than the same error in every case; :class:`ValueError` names the file."""
+        if self.cert is not None:
+            try:
+                self.keypair()
+            except OSError as error:
+                raise ValueError(f"cannot read the certificate {self.cert}: {error.strerror or error}") from None
+            except ValueError as error:  # a PFX's "wrong password?" does not name its file
+                named = str(self.cert) in str(error)
+                raise ValueError(str(error) if named else f"certificate {self.cert}: {error}") from None
+        if self.registry is not None:
+            from osemock.server.registry import load as load_registry
+
+            load_registry(self.registry)  # a RegistryError names the file
+
     def describe(self) -> str:
         where = f"in-process mock ({self.profile})" if self.is_mock else self.endpoint
         return f"{where}, RUC {self.ruc}, user {self.credentials[0]}"

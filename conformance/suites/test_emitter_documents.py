@@ -23,8 +23,7 @@ def _corpus(config: pytest.Config) -> list[CorpusDocument]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "corpus_document" in metafunc.fixturenames:
         documents = _corpus(metafunc.config)
-        folder = metafunc.config.getoption("--emitter-xml")
-        reason = f"no *.xml in {folder}" if folder else "no --emitter-xml DIR given"
+        reason = "no --emitter-xml DIR given"  # a folder without documents stopped the run at start
         if metafunc.function.__name__ == "test_targets_agree" and documents and not metafunc.config.getoption("--ose-compare"):
             # one skipped case says there is no comparison, not one per document
             documents, reason = [], "no second target to compare with (osemock check --compare, pytest --ose-compare)"
