@@ -156,13 +156,16 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
         except ValueError as error:  # a group the set does not have
             raise click.UsageError(str(error)) from error
         report = run(connection.client(), cases, spec.describe())
-    if report_dir:
-        for path in report.write(report_dir):
-            click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         _table(report)
+    if report_dir:  # after the verdicts are shown: a folder taken away meanwhile loses only the files
+        try:
+            for path in report.write(report_dir):
+                click.echo(f"wrote {path}", err=True)
+        except OSError as error:
+            raise click.ClickException(f"cannot write the reports in {report_dir}: {error}") from error
     sys.exit(0 if report.ok else 1)
 
 

@@ -255,8 +255,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     collected = session.config.stash.get(_REPORT, None)
     folder = session.config.getoption("--ose-report", default=None)
     if collected is not None and folder:
-        written = collected.write(Path(folder))
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        try:
+            said = "osemock report: " + ", ".join(str(p) for p in collected.write(Path(folder)))
+        except OSError as error:  # the folder was checked at start; something took it away since
+            said = f"osemock report: cannot write the reports in {folder}: {error}"
+            session.exitstatus = session.exitstatus or pytest.ExitCode.TESTS_FAILED
         if reporter is not None:
-            reporter.write_line("osemock report: " + ", ".join(str(p) for p in written))
+            reporter.write_line(said)
 

@@ -7,8 +7,10 @@ findings; no CDN, no script), and JSON for machines.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from junitparser import JUnitXml
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+#: What :meth:`Report.write` puts in a report folder.
+REPORT_FILES = ("junit.xml", "report.html", "report.json")
 
 
 @dataclass
@@ -99,12 +103,6 @@ class Report:
         xml.update_statistics()
         return xml
 
-    def write_junit(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.junit().write(str(path), pretty=True)
-        return path
-
     def html(self) -> str:
         from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -113,23 +111,30 @@ class Report:
         environment.filters["pretty_xml"] = _pretty_xml
         return environment.get_template("report.html").render(report=self, counts=self.counts())
 
-    def write_html(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(), encoding="utf-8")
-        return path
-
-    def write_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-        return path
-
     def write(self, folder: str | Path) -> list[Path]:
-        """``junit.xml``, ``report.html`` and ``report.json`` in ``folder``."""
-        folder = Path(folder)
-        return [self.write_junit(folder / "junit.xml"), self.write_html(folder / "report.html"),
-                self.write_json(folder / "report.json")]
+        """``junit.xml``, ``report.html`` and ``report.json`` in ``folder``: all three made first, then
+        each put in place whole (:func:`_replace`), so a run that fails to write leaves the reports
+        it had, not half a set or half a file."""
+        junit = io.BytesIO()
+        self.junit().write(junit, pretty=True)
+        contents = {"junit.xml": junit.getvalue(), "report.html": self.html().encode("utf-8"),
+                    "report.json": json.dumps(self.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")}
+        return [_replace(Path(folder) / name, contents[name]) for name in REPORT_FILES]
+
+
+def _replace(path: Path, data: bytes) -> Path:
+    """``path`` holding ``data``, written beside it under another name and renamed over it: whole or
+    not at all (a reader, or a run stopped half-way, never sees half a report)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        with open(partial, "xb") as out:  # the mode the umask gives, as a file written in place had
+            out.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _pretty_xml(text: str) -> str:
@@ -145,8 +150,9 @@ def _pretty_xml(text: str) -> str:
 
 
 def report_folder(folder: str | Path) -> Path:
-    """``folder``, made if missing, once it is known the reports can be written there: said before a
-    run of many minutes, not by a traceback at its end.  :class:`ValueError` says why not."""
+    """``folder``, made if missing, once it is known the reports can be written there (and that none
+    of them would replace a folder): said before a run of many minutes, not by a traceback at its
+    end.  :class:`ValueError` says why not."""
     path = Path(folder)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -154,4 +160,7 @@ def report_folder(folder: str | Path) -> Path:
         raise ValueError(f"cannot make the report folder {path}: {error.strerror or error}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ValueError(f"cannot write in the report folder {path}")
+    for name in REPORT_FILES:
+        if (path / name).is_dir():
+            raise ValueError(f"cannot write the report {path / name}: a folder has its name")
     return path
