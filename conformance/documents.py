@@ -20,6 +20,7 @@ import yaml
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, Unanswered, prepare
 from osemock.client.outcome import cdr_subject, same_number
 from osemock.conformance.casetime import CaseClient
+from osemock.cpe import ns
 from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import DocumentHeader, read_header
 from osemock.cpe.errors import CpeError
@@ -146,12 +147,27 @@ class CorpusDocument:
         return self.path.name
 
     @cached_property
+    def _read(self) -> tuple[DocumentHeader | None, bool]:
+        """Its header (``None`` when the XML cannot be read) and whether it is readable and unsigned."""
+        try:
+            root = parse_xml(self.xml)
+        except CpeError:
+            return None, False
+        unsigned = root.find(f".//{{{ns.DS}}}Signature") is None
+        try:
+            return read_header(root), unsigned
+        except CpeError:
+            return None, unsigned
+
+    @property
     def header(self) -> DocumentHeader | None:
         """What its content says it is; ``None`` when the XML cannot be read."""
-        try:
-            return read_header(parse_xml(self.xml))
-        except CpeError:
-            return None
+        return self._read[0]
+
+    @property
+    def unsigned(self) -> bool:
+        """Readable, and without a ds:Signature: sent as it is, the endpoint refuses it (0306, 2085)."""
+        return self._read[1]
 
     @cached_property
     def type_code(self) -> str:
@@ -205,9 +221,13 @@ def load_corpus(folder: str | Path) -> list[CorpusDocument]:
 
 def preflight(document: CorpusDocument, keypair: KeyPair | None = None) -> LintResult:
     """Lint offline with the mock's own checks (every finding, not only the first) what will be sent:
-    signed first when ``keypair`` is given and the document is unsigned (else its missing signature
-    would be a finding that sending does not meet)."""
-    document.preflight = lint(_prepared(document, keypair).xml if keypair else document.xml, document.name)
+    signed first when ``keypair`` is given and the document is unsigned; as it is otherwise, so an
+    unsigned document sent without ``--sign`` is found unsigned (0306, 2085) before the endpoint
+    says so."""
+    if keypair is not None:
+        document.preflight = lint(_prepared(document, keypair).xml, document.name)
+    else:
+        document.preflight = lint(document.xml, document.name, sent_unsigned=True)
     return document.preflight
 
 

@@ -252,7 +252,7 @@ def run(client: OseClient, cases: list[HomologationCase], target: str = "", keyp
     report = Report("Homologación SUNAT (dry-run)", target or client.endpoint.url)
     for case in cases:
         document = CorpusDocument(Path(case.file_name), case.xml, Expectation())
-        findings = findings_of(preflight(document))
+        findings = findings_of(preflight(document, keypair))  # signed, as it is sent
         started = time.perf_counter()
         outcome = send(client, document, keypair)
         verdict, label, why = _verdict(outcome)

@@ -44,8 +44,14 @@ def corpus(pytestconfig: pytest.Config, ose_target) -> list[CorpusDocument]:
             capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
             with capture.global_and_fixture_disabled():  # shown now, before anything is sent
                 reporter.write("\n")
-                reporter.write_line(f"pre-flight {document.name}: {verdict} ({found})")
+                unsigned = _unsigned(document, keypair is not None)
+                reporter.write_line(f"pre-flight {document.name}: {verdict} ({found}){unsigned}")
     return documents
+
+
+def _unsigned(document: CorpusDocument, signing: bool) -> str:
+    """What the pre-flight adds for an unsigned document sent as it is: why it is refused."""
+    return "; unsigned, and sent so (no --sign)" if not signing and document.unsigned else ""
 
 
 def _keypair(config: pytest.Config, target):
@@ -77,13 +83,14 @@ def _record(case, document: CorpusDocument, outcome) -> None:
     case.cdr_xml = outcome.cdr_xml.decode("utf-8", "replace") if outcome.cdr_xml else ""
 
 
-def test_document_gets_its_expected_answer(corpus_document, corpus, primary_run, ose_case):
+def test_document_gets_its_expected_answer(corpus_document, corpus, primary_run, ose_case, pytestconfig):
     outcome = primary_run.answers[corpus_document.name]
     _record(ose_case, corpus_document, outcome)
     problem = corpus_document.expectation.judge(outcome)
     if problem:
         lint = corpus_document.preflight
-        found = "; ".join(f"{f['code']} {f['severity']} {f['node']}" for f in findings_of(lint)) or "none"
+        found = "; ".join(f"{f['code']} {f['severity']} {f['node']}".strip() for f in findings_of(lint)) or "none"
+        found += _unsigned(corpus_document, pytestconfig.getoption("--ose-sign"))
         pytest.fail(f"{corpus_document.name}: {problem}. Offline pre-flight found: {found}", pytrace=False)
 
 

@@ -94,3 +94,21 @@ def test_comparison_with_the_mock_sends_it_as_its_own_test_user(tmp_path, make_m
     agree = [c for name, c in report_cases(tmp_path / "report").items() if name.startswith("test_targets_agree")]
     assert [(c["verdict"], c["other"]["code"]) for c in agree] == [("passed", "0")]
 
+
+def test_preflight_of_a_document_sent_unsigned_finds_what_the_endpoint_will(tmp_path):
+    """Without --sign an unsigned document was linted as it would be once signed: "Offline pre-flight
+    found: none", then the endpoint refused it (0306)."""
+    from osemock.conformance.factory import DocumentFactory
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    number, xml = DocumentFactory("20123456789", start=1).factura()
+    name = f"20123456789-01-{number}.xml"
+    (corpus / name).write_bytes(xml)
+    result = run(["osemock", "check", "--suite", "documents", "--emitter-xml", str(corpus), "--report", "report"],
+                 tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert f"pre-flight {name}: rejected 0306 (0306 error); unsigned, and sent so (no --sign)" in result.stdout
+    case = report_cases(tmp_path / "report")[f"test_document_gets_its_expected_answer[{name}]"]
+    assert case["code"] == "0306" and [f["code"] for f in case["findings"]] == ["0306"]
+    assert "Offline pre-flight found: 0306 error; unsigned, and sent so (no --sign)" in case["message"]
