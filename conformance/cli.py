@@ -116,17 +116,17 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
               help="Comma-separated groups (default the 2017 set: 1-4, 7-14; 'all' adds the ISC groups 5 and 21).")
 @click.option("--seed", default=None, type=int, help="Seed Faker for a reproducible set.")
 @click.option("--first-number", default=None, type=click.IntRange(1, 99_999_900),
-              help="Correlativo of each serie's first document (default 1 on the mock, from the clock elsewhere; "
-                   "a correlativo has 8 digits and a serie takes a few numbers from this one).")
+              help="Correlativo of each serie's first document, and (up to 99999) of the resumen and the baja "
+                   "(default 1 on the mock, from the clock elsewhere; a correlativo has 8 digits and a serie "
+                   "takes a few numbers from this one).")
 @_report
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def homologate(ruc, target, user, password, profile, cert, cert_password, registry, timeout, clock, groups, seed,
                first_number, report_dir, as_json) -> None:
     """Homologation dry-run: build SUNAT's historical test set for RUC, send it, report each case."""
     import json
-    import time
 
-    from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, run
+    from osemock.conformance.homologation import ALL_GROUPS, KNOWN_GROUPS, build_set, clock_numbers, run
     from osemock.conformance.report import report_folder
     from osemock.conformance.connection import connect
     from osemock.conformance.target import Target
@@ -140,8 +140,11 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
             chosen = tuple(int(g) for g in groups.split(",")) if groups else ALL_GROUPS
         spec = Target.from_env(endpoint=target, ruc=ruc, user=user, password=password, profile=profile, cert=cert,
                                cert_password=cert_password, registry=registry, timeout=timeout, clock=clock)
-        if first_number is None:
-            first_number = 1 if spec.is_mock else (int(time.time()) % 1_000_000) * 10 + 1
+        summary_number = None  # from first_number: the same numbers, the same names
+        if first_number is None and spec.is_mock:
+            first_number = 1
+        elif first_number is None:  # a real endpoint remembers earlier runs: numbers no run took yet
+            first_number, summary_number = clock_numbers()
         spec.check_files()
         keypair = spec.keypair()
         if report_dir:
@@ -151,8 +154,8 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
     with connect(spec) as connection:
         # issued on the target's day: an osemock started with --clock judges deadlines by its own clock
         try:
-            cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, keypair=keypair,
-                              issued=connection.issue_day())
+            cases = build_set(spec.ruc, chosen, seed=seed, first_number=first_number, summary_number=summary_number,
+                              keypair=keypair, issued=connection.issue_day())
         except ValueError as error:  # a group the set does not have
             raise click.UsageError(str(error)) from error
         report = run(connection.client(), cases, spec.describe())

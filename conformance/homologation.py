@@ -78,6 +78,8 @@ GROUPS: tuple[Group, ...] = (
           isc_rate=Decimal("0.17")),
 )
 _GRAVADO_BOLETAS = next(group for group in GROUPS if group.number == 8)
+#: A summary's correlativo has five digits at most (RC-20261120-99999).
+MAX_SUMMARY_NUMBER = 99_999
 RESUMEN_GROUP, BAJA_GROUP = 13, 14
 EXTRA_GROUPS = (5, 21)
 #: The groups of the 2017 assignment, the default set.
@@ -119,6 +121,9 @@ class SetBuilder:
     issued: date | None = None
     first_number: int = 1
     """Correlativo of each serie's first document (a real endpoint remembers earlier runs)."""
+    summary_number: int | None = None
+    """Correlativo of the resumen diario and the baja; ``None``: from ``first_number`` (1 for 1), so
+    the seed, the numbers and the day make the whole set, names included."""
     keypair: KeyPair | None = None
     """Signs the summaries (documents are signed by the client)."""
     built: dict[str, _Built] = field(default_factory=dict)
@@ -127,6 +132,8 @@ class SetBuilder:
         self.fake = cpe_faker(self.seed)
         self.emitter = Emitter(self.ruc, self.name)
         self.today = self.issued or datetime.now(LIMA).date()
+        if self.summary_number is None:
+            self.summary_number = (self.first_number - 1) % MAX_SUMMARY_NUMBER + 1
 
     def _lines(self, group: Group, count: int) -> list[Line]:
         return [self.fake.cpe_line(group.affectations[i % len(group.affectations)], group.isc_rate if i == 0 else None)
@@ -188,15 +195,15 @@ class SetBuilder:
         for offset in range(3):
             total = sum((line.value + line.tax for line in self._lines(_GRAVADO_BOLETAS, 2)), Decimal("0.00"))
             lines.append(RcLine("03", f"BR01-{self.first_number + offset}", "1", f"{total:.2f}"))
-        name, xml = resumen_diario(self.today, lines, number=_summary_number(), reference_date=self.today,
-                                   ruc=self.ruc, keypair=self.keypair)
+        name, xml = resumen_diario(self.today, lines, number=self.summary_number,
+                                   reference_date=self.today, ruc=self.ruc, keypair=self.keypair)
         return HomologationCase(99, RESUMEN_GROUP, "Resumen diario de 3 boletas (BR01)", name, "RC", xml)
 
     def baja(self) -> HomologationCase:
         """Case 100: a comunicación de baja of factura FF11 #1 (no note depends on it)."""
         from osemock.fixtures.summaries import comunicacion_baja
 
-        name, xml = comunicacion_baja(self.today, [("01", "FF11", self.first_number)], number=_summary_number(),
+        name, xml = comunicacion_baja(self.today, [("01", "FF11", self.first_number)], number=self.summary_number,
                                       reference_date=self.today, ruc=self.ruc, keypair=self.keypair)
         return HomologationCase(100, BAJA_GROUP, f"Comunicación de baja de FF11-{self.first_number}", name, "RA", xml)
 
@@ -217,10 +224,12 @@ class SetBuilder:
         return sorted(cases, key=lambda case: (case.type_code in ("RC", "RA"), case.number))
 
 
-def _summary_number() -> int:
-    """A summary's correlativo: the second of the day, so reruns at a real endpoint do not collide."""
-    now = datetime.now(LIMA)
-    return now.hour * 3600 + now.minute * 60 + now.second + 1
+def clock_numbers(now: datetime | None = None) -> tuple[int, int]:
+    """The correlativos of a run at a real endpoint that names none: its documents' from the clock's
+    second, its summaries' the second of the day (their names hold the day), so reruns a second
+    apart or more reuse no name (1033)."""
+    now = now or datetime.now(LIMA)
+    return (int(now.timestamp()) % 1_000_000) * 10 + 1, now.hour * 3600 + now.minute * 60 + now.second + 1
 
 
 def build_set(ruc: str, groups: tuple[int, ...] = ALL_GROUPS, **options: object) -> list[HomologationCase]:

@@ -232,3 +232,30 @@ def test_homologate_rejects_unknown_groups(tmp_path):
     result = run_module(["osemock", "homologate", "--groups", "1,x"], tmp_path)
     assert result.returncode == 2 and "group numbers such as" in result.stderr
     assert ALL_GROUPS[-2:] == (13, 14)
+
+
+def test_a_seed_reproduces_the_set_names_of_its_summaries_included():
+    """The resumen's and the baja's correlativo was the second of the day the set was built, so two
+    builds with one seed differed in those two names (and their content)."""
+    import time
+    from datetime import date
+
+    first = build_set("20123456789", (1, 13, 14), seed=9, issued=date(2026, 11, 20))
+    time.sleep(1.1)  # another second of the clock
+    again = build_set("20123456789", (1, 13, 14), seed=9, issued=date(2026, 11, 20))
+    assert [(c.document_id, c.xml) for c in first] == [(c.document_id, c.xml) for c in again]
+    assert [c.document_id for c in first[-2:]] == ["20123456789-RC-20261120-1", "20123456789-RA-20261120-1"]
+    moved = build_set("20123456789", (1, 13, 14), seed=9, issued=date(2026, 11, 20), first_number=100)
+    assert [c.document_id for c in moved[-2:]] == ["20123456789-RC-20261120-100", "20123456789-RA-20261120-100"]
+
+
+def test_a_run_at_a_real_endpoint_numbers_its_summaries_by_the_second_of_the_day():
+    """Without --first-number a real endpoint's run takes numbers from the clock, so a rerun a second
+    later reuses no name (1033): the documents' from the epoch's second, the summaries' the day's."""
+    from datetime import datetime
+
+    from osemock.conformance.homologation import clock_numbers
+    from osemock.server.clock import LIMA
+
+    moment = datetime(2026, 11, 20, 13, 5, 7, tzinfo=LIMA)
+    assert clock_numbers(moment) == ((int(moment.timestamp()) % 1_000_000) * 10 + 1, 13 * 3600 + 5 * 60 + 7 + 1)
