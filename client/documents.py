@@ -70,6 +70,7 @@ def prepare(xml: bytes, keypair: KeyPair | None = None, method: SignatureMethod 
         raise InvalidInput(f"{error.code} (found here, not by a server): {error.message} - {reason}") from None
     if keypair is not None and (resign or not is_signed(root)):
         root = sign(root, keypair, method=method)  # replaces any previous signature
-        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        # the tree: processing instructions beside the root (<?xml-stylesheet?>) are signed with it
+        xml = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
     base, kind = base_name(root)
     return Prepared(base, xml, write_document_zip(f"{base}.xml", xml), kind)

@@ -224,6 +224,33 @@ def _c14n(element: etree._Element) -> bytes:
     return octets
 
 
+def _beside_root(root: etree._Element) -> bool:
+    """Whether processing instructions stand beside the document's root (``<?xml-stylesheet?>`` before
+    it, say): ``URI=""`` signs the document, and its C14N keeps them (comments it leaves out), where a
+    copy or the C14N of the root element alone has none.  Checked first, so a document without any
+    keeps the root-only path."""
+    if root.getparent() is not None or (root.getprevious() is None and root.getnext() is None):
+        return False
+    return any(isinstance(node, etree._ProcessingInstruction)
+               for node in (*root.itersiblings(preceding=True), *root.itersiblings()))
+
+
+def _document_copy(root: etree._Element) -> etree._Element:
+    """A copy of what ``URI=""`` signs, to take the signature out of: the root, in a copy of its whole
+    tree when processing instructions stand beside it (:func:`_beside_root`)."""
+    if _beside_root(root):
+        return copy.deepcopy(root.getroottree()).getroot()
+    return copy.deepcopy(root)
+
+
+def _document_c14n(root: etree._Element) -> bytes:
+    """Inclusive C14N 1.0 without comments of the document ``root`` is the root of: the processing
+    instructions beside it included, each on its own line (C14N §2.1)."""
+    if _beside_root(root):
+        return etree.tostring(root.getroottree(), method="c14n", exclusive=False, with_comments=False)
+    return _c14n(root)
+
+
 def signing_certificate(root: etree._Element) -> x509.Certificate:
     """The certificate in the document's ``ds:Signature`` (:class:`MissingSignature` or
     :class:`MalformedSignature` when there is none to read), before anything is verified: SUNAT judges
@@ -253,13 +280,18 @@ def sign(root: etree._Element, keypair: KeyPair, *, method: SignatureMethod = Si
     whitespace, the certificate in 64-column lines): one ``Reference URI=""`` with the enveloped and
     inclusive C14N 1.0 transforms.  Its digest is the C14N of the document before the signature is
     put in, which is what the enveloped transform gives back on the receiving side.
+
+    Processing instructions beside the root (``<?xml-stylesheet?>``) are part of the document
+    ``URI=""`` signs: they are kept, in the returned root's tree, and signed.  Write that tree
+    (``etree.tostring(signed.getroottree())``) to keep them; the root alone leaves them out and its
+    digest no longer matches.
     """
     digest_uri, hash_class = _RSA_METHODS[method.value]
-    document = copy.deepcopy(root)
+    document = _document_copy(root)
     for old in document.findall(f".//{{{ns.DS}}}Signature"):
         old.getparent().remove(old)
     content = _extension_content(document)
-    digest = _HASHLIB[hash_class](_c14n(document)).digest()
+    digest = _HASHLIB[hash_class](_document_c14n(document)).digest()
 
     signature = etree.SubElement(content, _ds("Signature"), Id=signature_id)
     signed_info = etree.SubElement(signature, _ds("SignedInfo"), nsmap={"ds": ns.DS})
@@ -425,7 +457,8 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
 
     Then, on a copy standing as its own document the way signxml works: SignatureValue over the C14N
     of SignedInfo in its context (inclusive C14N carries the ancestors' namespace declarations), and the
-    digest of the C14N of the document with the signature taken out (enveloped transform).
+    digest of the C14N of the document with the signature taken out (enveloped transform), processing
+    instructions beside the root included (:func:`_document_c14n`).
     """
     content = signature.getparent()
     ancestors = [content, content.getparent() if content is not None else None]
@@ -487,20 +520,37 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
             or certificate.not_valid_after_utc < certificate.not_valid_before_utc + timedelta(seconds=1)):
         return None
 
-    document = copy.deepcopy(root)
+    document = _document_copy(root)
     copied = next(document.iter(_SIGNATURE_TAG))
     try:
         public_key.verify(signature_bytes, _c14n(copied[0]), PKCS1v15(), hash_class())
     except _BadSignature:
         return None
     _remove_enveloped(copied)
-    if _HASHLIB[hash_class](_c14n(document)).digest() != expected_digest:
+    if _HASHLIB[hash_class](_document_c14n(document)).digest() != expected_digest:
         return None
     return Verified(certificate, digest_value(root) or "", signature_id, method)
 
 
 #: References a signature may carry: the document, and what XAdES or an ERP adds to it.
 _MOST_REFERENCES = 4
+
+
+class _DocumentVerifier(XMLVerifier):
+    """signxml's verifier, where ``URI=""`` is the whole document: signxml copies (serialises and parses
+    again) and canonicalises the root element alone, which leaves out the processing instructions
+    beside it, so a document signed with them (the JDK's, .NET's signers keep them) was "altered" and
+    one they were added to after signing was not.  Where there are none, it is signxml untouched."""
+
+    def _tostring(self, xml_node, **kwargs):
+        if isinstance(xml_node, etree._Element) and _beside_root(xml_node):
+            return etree.tostring(xml_node.getroottree(), **kwargs)
+        return super()._tostring(xml_node, **kwargs)
+
+    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):
+        if isinstance(nodes, etree._Element) and _beside_root(nodes):
+            nodes = nodes.getroottree()
+        return super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
 
 
 def _signxml_verdict(root: etree._Element, signature: etree._Element, certificate: x509.Certificate, *,
@@ -519,7 +569,7 @@ def _signxml_verdict(root: etree._Element, signature: etree._Element, certificat
                                     signature_methods=frozenset(methods), digest_algorithms=frozenset(digests),
                                     verification_time=certificate.not_valid_before_utc + timedelta(seconds=1))
     try:
-        XMLVerifier().verify(copy.deepcopy(root), x509_cert=certificate, expect_config=config)
+        _DocumentVerifier().verify(_document_copy(root), x509_cert=certificate, expect_config=config)
     except _SignxmlInvalidDigest as exc:
         reference = signature.find(f".//{{{ns.DS}}}Reference")
         uri = reference.get("URI", "") if reference is not None else ""

@@ -95,6 +95,24 @@ def test_cdr_sign_and_zip(make_mock, tmp_path, capsys):
     assert code == 3  # 0127 at an OSE: an exception
 
 
+def test_sign_keeps_and_signs_a_stylesheet_beside_the_root(tmp_path):
+    """``<?xml-stylesheet?>`` before the root is part of the document ``URI=""`` signs: osemock sign
+    kept it out of the file (and of the digest); now it writes it and signs it, as the JDK's signer does."""
+    from osemock.cpe.signature import InvalidDigest
+
+    stylesheet = b'<?xml-stylesheet type="text/xsl" href="factura.xsl"?>'
+    document = unsigned(f"{RUC}-01-F001-1.xml")
+    start = document.index(b"<Invoice")
+    signed = tmp_path / "signed.xml"
+    assert main(["sign", _write(tmp_path, "u.xml", document[:start] + stylesheet + b"\n" + document[start:]),
+                 "--cert", PEM, "-o", str(signed)]) == 0
+    data = signed.read_bytes()
+    assert data.index(stylesheet) < data.index(b"<Invoice")
+    verify(parse_xml(data))
+    with pytest.raises(InvalidDigest):
+        verify(parse_xml(data.replace(stylesheet, b"")))
+
+
 def test_unreachable_endpoint_exits_3(tmp_path, capsys):
     code, out = run(capsys, "send", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml")),
                     "-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "--timeout", "1", "--json")

@@ -65,7 +65,7 @@ def fast(root: etree._Element, allow_sha1: bool = True) -> Verified | None:
 def outcome(check, root: etree._Element, **kwargs):
     """A comparable verdict: what was accepted, or which exception with which message."""
     try:
-        result = check(copy.deepcopy(root), **kwargs)
+        result = check(copy.deepcopy(root.getroottree()).getroot(), **kwargs)  # the tree: what is beside the root too
     except Exception as exc:  # noqa: BLE001 - any exception is a verdict to compare, lxml's included
         return ("raised", type(exc), str(exc))
     return ("verified", result.certificate.fingerprint(hashes.SHA256()), result.digest_value,
@@ -96,9 +96,10 @@ def resign(root: etree._Element, keypair=None) -> etree._Element:
 
 
 def redigest(root: etree._Element) -> etree._Element:
-    """Recompute DigestValue for the document as it now stands (then :func:`resign`)."""
-    document = copy.deepcopy(root)
-    signature = signature_of(document)
+    """Recompute DigestValue for the document as it now stands (then :func:`resign`): the whole tree,
+    processing instructions beside the root included, as the document node's C14N has them."""
+    document = copy.deepcopy(root.getroottree())
+    signature = signature_of(document.getroot())
     assert signature.tail is None  # so a plain remove() is the enveloped transform
     signature.getparent().remove(signature)
     digest = signature_of(root).find("ds:SignedInfo/ds:Reference/ds:DigestValue", DS)
@@ -231,6 +232,33 @@ def test_sign_matches_signxml_on_odd_inputs_and_verifies(make):
     reparsed = parse(etree.tostring(ours))
     XMLVerifier().verify(etree.tostring(ours), x509_cert=keypair.certificate, expect_config=plain_signxml_config())
     assert assert_same_verdict(reparsed)[0] == "verified"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_sign_signs_the_processing_instructions_beside_the_root(where):
+    """``URI=""`` is the document, whose C14N has the processing instructions outside the root, each on
+    its own line (C14N §2.1): sign() keeps and signs them, as the JDK's signer does, and taking one out
+    or adding one after signing is an altered document."""
+    stylesheet = b'<?xml-stylesheet type="text/xsl" href="factura.xsl"?>'
+    unsigned_bytes = document_bytes(SAMPLE)
+    body = unsigned_bytes[unsigned_bytes.index(b"<Invoice"):]
+    root = parse(stylesheet + b"\n" + body if where == "before" else body + b"\n" + stylesheet)
+    signed = sign(root, emitter_keypair())
+    data = etree.tostring(signed.getroottree())
+    assert stylesheet in data
+
+    # the digest, spelled out: the root's C14N without the signature, and the instruction on its own line
+    alone = copy.deepcopy(signed)
+    signature_of(alone).getparent().remove(signature_of(alone))
+    octets = etree.tostring(alone, method="c14n", with_comments=False)
+    octets = stylesheet + b"\n" + octets if where == "before" else octets + b"\n" + stylesheet
+    assert sig.digest_value(signed) == base64.b64encode(hashlib.sha256(octets).digest()).decode()
+
+    assert assert_same_verdict(parse(data))[0] == "verified"
+    assert fast(parse(data)) is not None
+    assert assert_same_verdict(parse(data.replace(stylesheet, b"")))[1] is sig.InvalidDigest
+    assert assert_same_verdict(parse(data.replace(stylesheet, stylesheet + b"<?p x?>")))[1] is sig.InvalidDigest
+    assert etree.tostring(root.getroottree()).count(b"<?xml-stylesheet") == 1  # the argument is left alone
 
 
 def test_resigning_replaces_the_signature():
@@ -411,6 +439,11 @@ def _pi_before_root(root):
     return root
 
 
+def _pi_after_root(root):
+    root.addnext(etree.ProcessingInstruction("q", "y"))
+    return root
+
+
 SIGNED_INFO = f"{SIGNATURE}/ds:SignedInfo"
 MUTATIONS = {
     "untouched": lambda root: root,
@@ -498,6 +531,11 @@ MUTATIONS = {
     "ds as default namespace, re-signed": _rebound(None),
     "prefix dsig, re-signed": _rebound("dsig"),
     "processing instruction before the root": _pi_before_root,
+    "processing instruction after the root": _pi_after_root,
+    "processing instruction before the root, re-digested": lambda root: redigest(_pi_before_root(root)),
+    "processing instructions around the root, re-digested": lambda root: redigest(_pi_after_root(_pi_before_root(root))),
+    "processing instruction before the root, re-digested, KeyName beside X509Data": lambda root: redigest(
+        _pi_before_root(_edit(f"{SIGNATURE}/ds:KeyInfo", lambda e, r: e.insert(0, etree.Element(ns.q(ns.DS, "KeyName"))))(root))),
 }
 
 
@@ -542,7 +580,8 @@ def test_named_verdicts_are_what_signxml_says():
     verdicts = {name: assert_same_verdict(MUTATIONS[name](parse(signed_bytes())))[:2] for name in (
         "untouched", "body text changed", "DigestValue changed", "SignatureValue changed", "signature wrapping",
         "certificate of someone else", "certificate valid for no time", "text split around the signature",
-        "enveloped transform only, re-signed")}
+        "enveloped transform only, re-signed", "processing instruction before the root",
+        "processing instruction after the root", "processing instruction before the root, re-digested, KeyName beside X509Data")}
     assert verdicts["untouched"][0] == "verified"
     assert verdicts["body text changed"][1] is sig.InvalidDigest
     assert verdicts["signature wrapping"][1] is sig.InvalidDigest
@@ -552,6 +591,10 @@ def test_named_verdicts_are_what_signxml_says():
     assert verdicts["certificate valid for no time"][1] is sig.UntrustedCertificate
     assert verdicts["text split around the signature"][0] == "verified"
     assert verdicts["enveloped transform only, re-signed"][0] == "verified"
+    # URI="" is the document: a processing instruction beside the root, added after signing, altered it
+    assert verdicts["processing instruction before the root"][1] is sig.InvalidDigest
+    assert verdicts["processing instruction after the root"][1] is sig.InvalidDigest
+    assert verdicts["processing instruction before the root, re-digested, KeyName beside X509Data"][0] == "verified"
 
 
 # random edits anywhere in the signed document, half of them inside the signature: texts, tails,
@@ -633,7 +676,8 @@ def test_fast_path_accepts_sunat_shaped_documents(method):
 SHAPED = ["enveloped transform only, re-signed", "whitespace in SignedInfo, re-signed", "SignatureValue wrapped at 64",
           "SignatureValue wrapped at 76 CRLF", "certificate rewrapped CRLF", "certificate on one line",
           "text split around the signature", "comment in the body", "comments in the signed document",
-          "no Id", "prefix dsig, re-signed", "processing instruction before the root"]
+          "no Id", "prefix dsig, re-signed", "processing instruction before the root, re-digested",
+          "processing instructions around the root, re-digested"]
 
 
 @pytest.mark.parametrize("name", SHAPED)
@@ -656,7 +700,8 @@ def test_verify_does_not_call_signxml_for_a_plain_sunat_document(monkeypatch):
                                   "exclusive CanonicalizationMethod, re-signed", "KeyName beside X509Data",
                                   "Signature moved to the root's end, re-digested", "Id not an NCName",
                                   "certificate valid for no time", "EC certificate",
-                                  "ds as default namespace, re-signed"])
+                                  "ds as default namespace, re-signed", "processing instruction before the root",
+                                  "processing instruction after the root"])
 def test_fast_path_hands_the_rest_to_signxml(name):
     assert fast(MUTATIONS[name](parse(signed_bytes()))) is None
 

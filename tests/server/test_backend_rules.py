@@ -79,6 +79,25 @@ def test_2336_a_signature_that_cannot_be_read(make_mock, tmp_path):
     assert_fault(post(other, emptied), "2098", other)
 
 
+def test_a_stylesheet_beside_the_root_is_signed_with_the_document(make_mock, tmp_path):
+    """URI="" signs the document, the <?xml-stylesheet?> before its root included: signed with it, the
+    document is accepted; one added after signing altered it (2335), where both went the other way."""
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import emitter_keypair
+
+    stylesheet = b'<?xml-stylesheet type="text/xsl" href="factura.xsl"?>'
+    signed = signed_document(f"{BASE}.xml")
+    added = signed.replace(b"?>\n", b"?>\n" + stylesheet + b"\n", 1)
+    assert added.index(stylesheet) < added.index(b"<Invoice")
+    mock = make_mock("ose", registry=registry(tmp_path))
+    assert_fault(post(mock, added), "2335", mock)
+    with_it = etree.tostring(sign(etree.fromstring(added), emitter_keypair()).getroottree(), xml_declaration=True,
+                             encoding="UTF-8")
+    assert stylesheet in with_it
+    other = make_mock("ose", registry=registry(tmp_path))  # the number is taken (rejected) at the first
+    assert post(other, with_it).status == 200
+
+
 def test_the_certificate_is_judged_before_the_signature(make_mock, tmp_path):
     """The General sheet's order: a certificate SUNAT was not told of (2325) is the answer even when the
     document was also altered after signing (2335)."""
