@@ -55,6 +55,13 @@ class SignatureMethod(enum.Enum):
 
 
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#: XPath filtering (XMLDSig §6.6.3): the JDK's and .NET's way to take the signature out before the
+#: enveloped transform existed, still written as ``not(ancestor-or-self::dsig:Signature)``.
+_XPATH_FILTER = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+_NOT_IN_A_SIGNATURE = re.compile(r"\s*not\s*\(\s*ancestor-or-self\s*::\s*([A-Za-z_][\w.-]*)\s*:\s*Signature\s*\)\s*")
+#: The transforms a Reference may name: the ones signxml applies (the signature filter aside).
+_KNOWN_TRANSFORMS = frozenset({_ENVELOPED, "http://www.w3.org/2000/09/xmldsig#base64"}
+                              | {method.value for method in CanonicalizationMethod})
 
 #: The RSA signature methods of the SUNAT shape: URI -> (the DigestMethod that goes with it, the hash).
 _RSA_METHODS: dict[str, tuple[str, type[hashes.HashAlgorithm]]] = {
@@ -536,11 +543,38 @@ def _verify_sunat_shape(root: etree._Element, signature: etree._Element, certifi
 _MOST_REFERENCES = 4
 
 
+def _filters_out_signatures(transform: etree._Element) -> bool:
+    """Whether ``transform`` is the XPath filter ``not(ancestor-or-self::dsig:Signature)``, its prefix
+    bound to XMLDSig's namespace: it keeps every node but the ``ds:Signature`` elements and what they
+    hold, which is what the enveloped transform gives on a document with one signature."""
+    if transform.get("Algorithm") != _XPATH_FILTER or len(transform) != 1 or transform[0].tag != _ds("XPath"):
+        return False
+    match = _NOT_IN_A_SIGNATURE.fullmatch(transform[0].text or "")
+    return match is not None and transform[0].nsmap.get(match[1]) == ns.DS
+
+
+def _check_transforms(signature: etree._Element) -> None:
+    """:class:`MalformedSignature` (2336: the signature cannot be processed) for a Transform no
+    verifier here applies.  signxml skips an algorithm it does not know, so ``xml-exc-c14n`` without its
+    ``#`` or ``urn:x-bogus`` was accepted, and an XPath filter left the signature in, which read as an
+    altered document (2335); the JDK refuses both (NoSuchAlgorithmException)."""
+    for transform in signature.iterfind(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}Reference/{{{ns.DS}}}Transforms/{{{ns.DS}}}Transform"):
+        algorithm = transform.get("Algorithm")
+        if algorithm in _KNOWN_TRANSFORMS or _filters_out_signatures(transform):
+            continue
+        if algorithm == _XPATH_FILTER:
+            expression = " ".join(transform.itertext()).strip()
+            raise MalformedSignature(f"Unsupported XPath transform: {expression[:100]!r} (only "
+                                     "not(ancestor-or-self::dsig:Signature), the enveloped signature)")
+        raise MalformedSignature(f"Unrecognized Transform: {algorithm}")
+
+
 class _DocumentVerifier(XMLVerifier):
     """signxml's verifier, where ``URI=""`` is the whole document: signxml copies (serialises and parses
     again) and canonicalises the root element alone, which leaves out the processing instructions
     beside it, so a document signed with them (the JDK's, .NET's signers keep them) was "altered" and
-    one they were added to after signing was not.  Where there are none, it is signxml untouched."""
+    one they were added to after signing was not.  Where there are none, and no Reference names the
+    XPath signature filter, it is signxml untouched."""
 
     def _tostring(self, xml_node, **kwargs):
         if isinstance(xml_node, etree._Element) and _beside_root(xml_node):
@@ -551,6 +585,16 @@ class _DocumentVerifier(XMLVerifier):
         if isinstance(nodes, etree._Element) and _beside_root(nodes):
             nodes = nodes.getroottree()
         return super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+
+    def _apply_transforms(self, payload, *, transforms_node, signature):
+        """The XPath signature filter (:func:`_filters_out_signatures`) as what it selects: the payload
+        without its ``ds:Signature`` elements (their tails stay, as the text around them is kept);
+        signxml applies the other transforms and skips this one."""
+        if (transforms_node is not None and isinstance(payload, etree._Element)
+                and any(_filters_out_signatures(t) for t in transforms_node.iterfind(_ds("Transform")))):
+            for each in [e for e in payload.iter(_SIGNATURE_TAG) if e is not payload]:
+                _remove_enveloped(each)
+        return super()._apply_transforms(payload, transforms_node=transforms_node, signature=signature)
 
 
 def _signxml_verdict(root: etree._Element, signature: etree._Element, certificate: x509.Certificate, *,
@@ -568,6 +612,7 @@ def _signxml_verdict(root: etree._Element, signature: etree._Element, certificat
                                     expect_references=min(max(1, len(_references(signature))), _MOST_REFERENCES),
                                     signature_methods=frozenset(methods), digest_algorithms=frozenset(digests),
                                     verification_time=certificate.not_valid_before_utc + timedelta(seconds=1))
+    _check_transforms(signature)
     try:
         _DocumentVerifier().verify(_document_copy(root), x509_cert=certificate, expect_config=config)
     except _SignxmlInvalidDigest as exc:

@@ -308,6 +308,22 @@ def _transforms(*algorithms):
     return mutate
 
 
+_XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+
+
+def _xpath_filter(expression: str, prefix: str = "dsig", namespace: str = ns.DS):
+    """The Reference's transforms made an XPath filter (as the JDK's XPathFilterParameterSpec writes it),
+    then inclusive C14N; SignedInfo signed again."""
+    def mutate(root):
+        # in the text: lxml would drop an xmlns:dsig inserted in a tree that binds the namespace to ds already
+        enveloped = f'<ds:Transform Algorithm="{sig._ENVELOPED}"/>'.encode()
+        data = etree.tostring(root)
+        assert data.count(enveloped) == 1
+        return resign(parse(data.replace(enveloped, f'<ds:Transform Algorithm="{_XPATH}"><ds:XPath xmlns:{prefix}='
+                                                    f'"{namespace}">{expression}</ds:XPath></ds:Transform>'.encode())))
+    return mutate
+
+
 def _move_signature(to_root_end: bool):
     def mutate(root):
         signature = signature_of(root)
@@ -474,6 +490,17 @@ MUTATIONS = {
     "enveloped twice, re-signed": lambda root: resign(_transforms(sig._ENVELOPED, sig._ENVELOPED)(root)),
     "no transforms, re-signed": lambda root: resign(_transforms()(root)),
     "unknown transform": _transforms("urn:x-unknown"),
+    "unknown transform after the enveloped one, re-signed": lambda root: resign(
+        _transforms(sig._ENVELOPED, "urn:x-bogus-transform")(root)),
+    "exclusive C14N without its '#', re-signed": lambda root: resign(
+        _transforms(sig._ENVELOPED, "http://www.w3.org/2001/10/xml-exc-c14n")(root)),
+    "XPath signature filter, re-signed": _xpath_filter("not(ancestor-or-self::dsig:Signature)"),
+    "XPath signature filter spaced, prefix ds, re-signed": _xpath_filter("\n not( ancestor-or-self :: ds:Signature ) ", "ds"),
+    "XPath signature filter, re-signed, body changed": lambda root: _set_text("/*/cbc:ID", "F001-2")(
+        _xpath_filter("not(ancestor-or-self::dsig:Signature)")(root)),
+    "XPath filter of something else, re-signed": _xpath_filter("not(ancestor-or-self::dsig:Object)"),
+    "XPath signature filter in another namespace, re-signed": _xpath_filter(
+        "not(ancestor-or-self::dsig:Signature)", namespace="urn:x-not-xmldsig"),
     "URI=#x": _edit(f"{SIGNED_INFO}/ds:Reference", lambda e, r: e.set("URI", "#x")),
     "URI=#x, re-signed": lambda root: resign(_edit(f"{SIGNED_INFO}/ds:Reference", lambda e, r: e.set("URI", "#x"))(root)),
     "URI removed, re-signed": lambda root: resign(_edit(f"{SIGNED_INFO}/ds:Reference", lambda e, r: e.attrib.pop("URI"))(root)),
@@ -595,6 +622,22 @@ def test_named_verdicts_are_what_signxml_says():
     assert verdicts["processing instruction before the root"][1] is sig.InvalidDigest
     assert verdicts["processing instruction after the root"][1] is sig.InvalidDigest
     assert verdicts["processing instruction before the root, re-digested, KeyName beside X509Data"][0] == "verified"
+
+
+@pytest.mark.parametrize(("name", "verdict"), [
+    # a transform no verifier here applies cannot be processed (2336), as the JDK refuses it; signxml skipped it
+    ("unknown transform after the enveloped one, re-signed", sig.MalformedSignature),
+    ("exclusive C14N without its '#', re-signed", sig.MalformedSignature),
+    ("XPath filter of something else, re-signed", sig.MalformedSignature),
+    ("XPath signature filter in another namespace, re-signed", sig.MalformedSignature),
+    # the XPath filter that takes the signature out is the enveloped transform (the same digest), not "altered"
+    ("XPath signature filter, re-signed", "verified"),
+    ("XPath signature filter spaced, prefix ds, re-signed", "verified"),
+    ("XPath signature filter, re-signed, body changed", sig.InvalidDigest),
+])
+def test_transforms_are_applied_or_refused_never_skipped(name, verdict):
+    outcome_ = assert_same_verdict(MUTATIONS[name](parse(signed_bytes())))
+    assert (outcome_[0] if verdict == "verified" else outcome_[1]) == verdict, outcome_[:3]
 
 
 # random edits anywhere in the signed document, half of them inside the signature: texts, tails,

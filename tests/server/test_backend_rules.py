@@ -79,6 +79,35 @@ def test_2336_a_signature_that_cannot_be_read(make_mock, tmp_path):
     assert_fault(post(other, emptied), "2098", other)
 
 
+def _signed_info_signed_again(xml: bytes) -> bytes:
+    """SignatureValue computed again over SignedInfo as it now stands (an emitter whose signer wrote it so)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
+    from osemock.fixtures import emitter_keypair
+
+    root = etree.fromstring(xml)
+    signature = root.find(f".//{{{ns.DS}}}Signature")
+    octets = etree.tostring(signature.find(f"{{{ns.DS}}}SignedInfo"), method="c14n", exclusive=False, with_comments=False)
+    value = emitter_keypair().private_key.sign(octets, PKCS1v15(), hashes.SHA256())
+    signature.find(f"{{{ns.DS}}}SignatureValue").text = base64.b64encode(value).decode()
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_2336_a_transform_no_verifier_applies(make_mock, tmp_path):
+    """Exclusive C14N named without its '#' is no transform anyone knows (the JDK: NoSuchAlgorithmException):
+    the signature cannot be processed (2336); it was skipped, and the document accepted."""
+    inclusive = b'<ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>'
+    signed = signed_document(f"{BASE}.xml")
+    assert signed.count(inclusive) == 1
+    typo = _signed_info_signed_again(signed.replace(
+        inclusive, b'<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n"/>'))
+    mock = make_mock("ose", registry=registry(tmp_path))
+    reply = post(mock, typo)
+    assert_fault(reply, "2336", mock)
+    assert "Unrecognized Transform: http://www.w3.org/2001/10/xml-exc-c14n" in reply.text("message")
+
+
 def test_a_stylesheet_beside_the_root_is_signed_with_the_document(make_mock, tmp_path):
     """URI="" signs the document, the <?xml-stylesheet?> before its root included: signed with it, the
     document is accepted; one added after signing altered it (2335), where both went the other way."""
