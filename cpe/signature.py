@@ -198,16 +198,34 @@ def load_keypair(path: str | Path, password: str | bytes | None = None) -> KeyPa
     return load_pem(keys[0], certs[0], password)
 
 
+_EXTENSION_CONTENTS = f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent"
+
+
+def signature_slot(root: etree._Element) -> etree._Element | None:
+    """The ``ext:ExtensionContent`` left empty for the signature, which :func:`sign` fills (Greenter and
+    SUNAT's SFS fill the only empty one too); None when there is none, and :func:`sign` adds a
+    ``UBLExtension`` for it.
+
+    A legacy template with two empty ones (one for the signature, one for data never written) is an
+    :class:`InvalidInput`: the signature fills one, and the schema refuses the other (0306 at the
+    server, "Missing child element(s)"), so there is no signed document to make of it that a server
+    takes; dropping the other silently would change the document behind its emitter's back."""
+    empty = [content for content in root.iterfind(_EXTENSION_CONTENTS) if len(content) == 0]
+    if len(empty) > 1:
+        raise InvalidInput(f"the document has {len(empty)} empty ext:UBLExtension/ext:ExtensionContent: the signature "
+                           "fills one and the schema refuses an empty one (0306); remove the extra ext:UBLExtension")
+    return empty[0] if empty else None
+
+
 def _extension_content(root: etree._Element) -> etree._Element:
     """The ``ext:ExtensionContent`` that receives the signature (created when missing)."""
+    content = signature_slot(root)
+    if content is not None:
+        return content
     extensions = root.find(ns.q(ns.EXT, "UBLExtensions"))
     if extensions is None:
         extensions = etree.Element(ns.q(ns.EXT, "UBLExtensions"))
         root.insert(0, extensions)
-    for extension in reversed(extensions.findall(ns.q(ns.EXT, "UBLExtension"))):
-        content = extension.find(ns.q(ns.EXT, "ExtensionContent"))
-        if content is not None and len(content) == 0:
-            return content
     extension = etree.SubElement(extensions, ns.q(ns.EXT, "UBLExtension"))
     return etree.SubElement(extension, ns.q(ns.EXT, "ExtensionContent"))
 

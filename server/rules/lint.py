@@ -18,13 +18,15 @@ from typing import Any
 
 from lxml import etree
 
-from osemock.cpe import ns, xsd
+from osemock.cpe import ns, signature, xsd
 from osemock.cpe.document import DocumentHeader, read_header
-from osemock.cpe.errors import SunatError
+from osemock.cpe.errors import InvalidInput, SunatError
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.engine.validation import CheckInput, Finding
 from osemock.server.rules.engine import findings
 from osemock.server.rules.workbook import SHEETS
+
+_EXTENSION_CONTENTS = f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent"
 
 #: Where each root states its type (the node a 1003 names).
 _TYPE_NODES = {"Invoice": "cbc:InvoiceTypeCode", "DespatchAdvice": "cbc:DespatchAdviceTypeCode"}
@@ -51,17 +53,23 @@ class LintResult:
 
 
 def _schema_view(root: etree._Element) -> etree._Element:
-    """The document as the schema should see it: an unsigned document's empty ExtensionContent (left
-    for the signature) gets a placeholder, so a document linted before signing is judged on its
-    content instead of a schema error about the signature to come."""
-    empty = [c for c in root.iterfind(f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent")
-             if len(c) == 0]
-    if not empty:
+    """The document as the schema should see it: an unsigned document's ExtensionContent left empty for
+    the signature (the one signing fills, :func:`signature.signature_slot`) gets a placeholder, so a
+    document linted before signing is judged on its content instead of a schema error about the
+    signature to come.  Only that one: a signed document is judged as it stands, and an unsigned one
+    with a second empty ExtensionContent keeps both empty, as no signature fills it (0306 at the
+    server either way; every empty one got a placeholder, and both were ACEPTADO)."""
+    if root.find(f".//{{{ns.DS}}}Signature") is not None:
+        return root
+    try:
+        slot = signature.signature_slot(root)
+    except InvalidInput:
+        return root  # the schema names the empty ExtensionContent no signature fills
+    if slot is None:
         return root
     view = copy.deepcopy(root)
-    for content in view.iterfind(f"{{{ns.EXT}}}UBLExtensions/{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent"):
-        if len(content) == 0:
-            etree.SubElement(content, "{urn:osemock:lint}unsigned")
+    place = root.findall(_EXTENSION_CONTENTS).index(slot)
+    etree.SubElement(view.findall(_EXTENSION_CONTENTS)[place], "{urn:osemock:lint}unsigned")
     return view
 
 

@@ -261,6 +261,25 @@ def test_sign_signs_the_processing_instructions_beside_the_root(where):
     assert etree.tostring(root.getroottree()).count(b"<?xml-stylesheet") == 1  # the argument is left alone
 
 
+def test_sign_refuses_a_template_with_two_empty_extension_contents():
+    """The signature fills one empty ExtensionContent and the schema refuses the other (0306): sign()
+    filled the last and left the first empty, a signed document no server takes."""
+    from osemock.cpe.errors import InvalidInput
+
+    root = unsigned()
+    extensions = root.find("ext:UBLExtensions", DS)
+    extensions.insert(0, copy.deepcopy(extensions[0]))
+    assert len(root.findall("ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent", DS)) == 2
+    with pytest.raises(InvalidInput, match="2 empty ext:UBLExtension/ext:ExtensionContent.*remove the extra"):
+        sign(root, emitter_keypair())
+    # one of them holding something, the signature takes the empty one, wherever it stands
+    etree.SubElement(extensions[1][0], "{urn:x-erp}data")
+    signed = sign(root, emitter_keypair())
+    contents = signed.findall("ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent", DS)
+    assert [child.tag for content in contents for child in content] == [f"{{{ns.DS}}}Signature", "{urn:x-erp}data"]
+    verify(signed)
+
+
 def test_resigning_replaces_the_signature():
     keypair = other_keypair()
     root = sign(parse(signed_bytes()), keypair)

@@ -138,3 +138,45 @@ def test_validate_verifies_a_signed_documents_signature(tmp_path, capsys):
     assert main(["validate", "--json", str(path)]) == 1
     (result,) = json.loads(capsys.readouterr().out)
     assert result["verdict"] == "2335" and result["signed"]
+
+
+def _two_extensions(data: bytes) -> etree._Element:
+    """A legacy template: an empty ext:UBLExtension before the one the signature goes in."""
+    return etree.fromstring(data.replace(b"<ext:UBLExtensions>", b"<ext:UBLExtensions><ext:UBLExtension>"
+                                         b"<ext:ExtensionContent/></ext:UBLExtension>", 1))
+
+
+def test_validate_fills_only_the_place_the_signature_takes(tmp_path, capsys):
+    """Every empty ExtensionContent got a placeholder, a signed document's too: one signed with another
+    empty ExtensionContent beside the signature was ACEPTADO where a sendBill answers 0306, and so was an
+    unsigned template with two (the signature fills one). The unsigned document's one place is still filled."""
+    from signxml import DigestAlgorithm, SignatureMethod, XMLSigner
+
+    from osemock.cpe import ns
+    from osemock.cpe.signature import INCLUSIVE_C14N, verify
+    from osemock.fixtures import document_bytes, emitter_keypair
+
+    keypair = emitter_keypair()
+    unsigned = document_bytes("20123456789-01-F001-1.xml")
+    # signed by signxml in the second (last) place, as the JDK's helper and others do: the first stays empty
+    template = _two_extensions(unsigned)
+    contents = template.findall(f".//{{{ns.EXT}}}ExtensionContent")
+    etree.SubElement(contents[1], f"{{{ns.DS}}}Signature", Id="placeholder")
+    signer = XMLSigner(signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
+                       c14n_algorithm=INCLUSIVE_C14N)
+    signed = signer.sign(template, key=keypair.private_key, cert=[keypair.certificate])
+    signed.find(f".//{{{ns.DS}}}Signature").set("Id", "SignatureSP")  # not signed: the enveloped transform drops it
+    signed = etree.tostring(signed)
+    verify(etree.fromstring(signed))  # a good signature: only the empty sibling is wrong
+
+    verdicts = {}
+    for name, data in (("signed, an empty one beside", signed), ("unsigned, two empty", etree.tostring(_two_extensions(unsigned))),
+                       ("unsigned, one empty", unsigned)):
+        path = tmp_path / "f.xml"
+        path.write_bytes(data)
+        main(["validate", "--json", str(path)])
+        (result,) = json.loads(capsys.readouterr().out)
+        verdicts[name] = result["verdict"]
+        if result["verdict"] == "0306":
+            assert "ExtensionContent': Missing child element(s)" in result["findings"][0]["detail"]
+    assert verdicts == {"signed, an empty one beside": "0306", "unsigned, two empty": "0306", "unsigned, one empty": "0"}
