@@ -279,8 +279,10 @@ def _document_c14n(root: etree._Element) -> bytes:
 def signing_certificate(root: etree._Element) -> x509.Certificate:
     """The certificate in the document's ``ds:Signature`` (:class:`MissingSignature` or
     :class:`MalformedSignature` when there is none to read), before anything is verified: SUNAT judges
-    the certificate (2325–2328) before the signature (2335)."""
-    return _signature_and_certificate(root, None)[1]
+    the certificate (2325–2328) before the signature (2335).  Among several, the signer's
+    (:func:`_signer_among`)."""
+    signature, first = _signature_and_certificate(root, None)
+    return _signer_among(signature, first)
 
 
 def _references(signature: etree._Element) -> list[etree._Element]:
@@ -344,10 +346,64 @@ def digest_value(root: etree._Element) -> str | None:
 
 
 def _embedded_certificate(signature: etree._Element) -> x509.Certificate:
-    text = signature.findtext(f".//{{{ns.DS}}}X509Certificate")
+    text = signature.findtext(f".//{_X509_CERTIFICATE}")
     if not text:
         raise MalformedSignature("ds:KeyInfo has no ds:X509Certificate")
     return _certificate_from_base64("".join(text.split()))
+
+
+def _signer_among(signature: etree._Element, first: x509.Certificate) -> x509.Certificate:
+    """The certificate whose key verifies SignatureValue when the signature carries several, ``first``
+    (the first ``ds:X509Certificate``) tried first: XMLDSig §4.4.4 puts no order on an X509Data's
+    certificates, and a chain written CA first (some PKCS#12 exports) was read as signed by its CA, so
+    a good signature was 2335 and the CA was what 2325–2328 judged.  ``first`` when it is the only one,
+    when none verifies, or when SignedInfo names what this cannot check (the verdict is then the
+    verifier's, with it).  Only asked when the first did not verify, or before the registry judges
+    the certificate: one certificate, or the signer's first, costs nothing more on the way."""
+    others = [element.text for element in signature.iter(_X509_CERTIFICATE)][1:]
+    if not others:
+        return first
+    octets_and_hash = _signed_info_octets(signature)
+    if octets_and_hash is None:
+        return first
+    octets, hash_class = octets_and_hash
+    try:
+        value = base64.b64decode("".join((signature.findtext(_ds("SignatureValue")) or "").split()), validate=True)
+    except ValueError:
+        return first
+    for candidate in (first, *others):
+        if candidate is not first:
+            try:
+                candidate = _certificate_from_base64("".join((candidate or "").split()))
+            except MalformedSignature:
+                continue
+        try:
+            key = candidate.public_key()
+            if isinstance(key, rsa.RSAPublicKey):
+                key.verify(value, octets, PKCS1v15(), hash_class())
+                return candidate
+        except (_BadSignature, ValueError, UnsupportedAlgorithm):
+            continue
+    return first
+
+
+def _signed_info_octets(signature: etree._Element) -> tuple[bytes, type[hashes.HashAlgorithm]] | None:
+    """What an RSA SignatureValue signs (the C14N of SignedInfo by its CanonicalizationMethod, as signxml
+    computes it), and the hash of its method; None for a method that is not RSA or a C14N not known."""
+    signed_info = signature.find(_ds("SignedInfo"))
+    c14n_method = signed_info.find(_ds("CanonicalizationMethod"))
+    method = signed_info.find(_ds("SignatureMethod"))
+    if c14n_method is None or method is None or method.get("Algorithm") not in _RSA_METHODS:
+        return None
+    hash_class = _RSA_METHODS[method.get("Algorithm")][1]
+    if c14n_method.get("Algorithm") == _C14N_10:
+        return _c14n(signed_info), hash_class
+    try:
+        algorithm = CanonicalizationMethod(c14n_method.get("Algorithm"))
+    except ValueError:  # signxml's InvalidInput is one too
+        return None
+    verifier = XMLVerifier()
+    return verifier._c14n(signed_info, algorithm, verifier._get_inclusive_ns_prefixes(c14n_method)), hash_class
 
 
 @lru_cache(maxsize=256)
@@ -369,11 +425,20 @@ def _signature_and_certificate(root: etree._Element,
     if signature.find(f"{{{ns.DS}}}SignedInfo") is None or signature.find(f"{{{ns.DS}}}SignatureValue") is None:
         raise MalformedSignature("ds:Signature lacks ds:SignedInfo or ds:SignatureValue")
     certificate = _embedded_certificate(signature)
-    if trusted is not None:
-        wanted = certificate.fingerprint(hashes.SHA256())
-        if not any(c.fingerprint(hashes.SHA256()) == wanted for c in trusted):
-            raise UntrustedCertificate(f"certificate {certificate.subject.rfc4514_string()} is not trusted")
+    if trusted is not None and not _is_trusted(certificate, trusted):
+        certificate = _signer_among(signature, certificate)  # the first may be a CA beside the signer's
+        _check_trusted(certificate, trusted)
     return signature, certificate
+
+
+def _is_trusted(certificate: x509.Certificate, trusted: list[x509.Certificate]) -> bool:
+    wanted = certificate.fingerprint(hashes.SHA256())
+    return any(c.fingerprint(hashes.SHA256()) == wanted for c in trusted)
+
+
+def _check_trusted(certificate: x509.Certificate, trusted: list[x509.Certificate] | None) -> None:
+    if trusted is not None and not _is_trusted(certificate, trusted):
+        raise UntrustedCertificate(f"certificate {certificate.subject.rfc4514_string()} is not trusted")
 
 
 def verify(root: etree._Element, *, trusted: list[x509.Certificate] | None = None, allow_sha1: bool = True) -> Verified:
@@ -385,12 +450,21 @@ def verify(root: etree._Element, *, trusted: list[x509.Certificate] | None = Non
     That path only ever *accepts*: if the shape differs in any way, or the digest or the signature
     value does not check, the document goes to signxml exactly as before, so signxml stays the arbiter
     of every failure (which exception, which message) and of every other shape.  The trusted
-    certificates are checked before either path.
+    certificates are checked before either path.  Where the first certificate's key does not verify
+    and there are others, the signer's is looked for among them (:func:`_signer_among`), and both
+    paths go again with it.
     """
     signature, certificate = _signature_and_certificate(root, trusted)
     verified = _verify_sunat_shape(root, signature, certificate, allow_sha1=allow_sha1)
     if verified is not None:
         return verified
+    signer = _signer_among(signature, certificate)
+    if signer is not certificate:
+        _check_trusted(signer, trusted)
+        certificate = signer
+        verified = _verify_sunat_shape(root, signature, certificate, allow_sha1=allow_sha1)
+        if verified is not None:
+            return verified
     verified = _signxml_verdict(root, signature, certificate, allow_sha1=allow_sha1)
     _covers_the_document(root, signature)  # signxml verifies whatever the Reference names
     return verified
@@ -400,6 +474,8 @@ def _verify_with_signxml(root: etree._Element, *, trusted: list[x509.Certificate
                          allow_sha1: bool = True) -> Verified:
     """:func:`verify` without its fast path: signxml judges everything (the reference the tests compare with)."""
     signature, certificate = _signature_and_certificate(root, trusted)
+    certificate = _signer_among(signature, certificate)
+    _check_trusted(certificate, trusted)
     return _signxml_verdict(root, signature, certificate, allow_sha1=allow_sha1)
 
 
@@ -408,6 +484,7 @@ _XML_SPACE = " \t\n\r"
 _DROP_XML_SPACE = str.maketrans("", "", _XML_SPACE)
 _PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _SIGNATURE_TAG = f"{{{ns.DS}}}Signature"
+_X509_CERTIFICATE = f"{{{ns.DS}}}X509Certificate"
 _SHAPE_PATH = (f"{{{ns.EXT}}}ExtensionContent", f"{{{ns.EXT}}}UBLExtension", f"{{{ns.EXT}}}UBLExtensions")
 _TRANSFORM_LISTS = ([_ENVELOPED], [_ENVELOPED, _C14N_10])
 _X509_PARTS = {_ds(name) for name in ("X509Certificate", "X509SubjectName", "X509IssuerSerial")}

@@ -280,6 +280,26 @@ def test_sign_refuses_a_template_with_two_empty_extension_contents():
     verify(signed)
 
 
+def test_the_signers_certificate_is_the_one_whose_key_verifies(monkeypatch):
+    """XMLDSig §4.4.4 puts no order on an X509Data's certificates: the signer's may come after its CA's.
+    The first was taken as the signer's, and a good signature was "Incorrect signature value"."""
+    root = MUTATIONS["someone else's certificate first"](parse(signed_bytes()))
+    with monkeypatch.context() as patched:  # the fast path, once with the signer's certificate
+        patched.setattr(sig, "_signxml_verdict", lambda *args, **kwargs: pytest.fail("fell back to signxml"))
+        assert verify(copy.deepcopy(root)).certificate == emitter_keypair().certificate
+    assert [sig._certificate_from_base64("".join(e.text.split())) for e in root.iter(f"{{{ns.DS}}}X509Certificate")] \
+        == [other_keypair().certificate, emitter_keypair().certificate]
+    assert sig.signing_certificate(root) == emitter_keypair().certificate  # what 2325–2328 judge
+    assert assert_same_verdict(root)[0] == "verified"
+    assert verify(root, trusted=[emitter_keypair().certificate]).certificate == emitter_keypair().certificate
+    with pytest.raises(sig.UntrustedCertificate):
+        verify(root, trusted=[other_keypair().certificate])
+    # no certificate's key verifies a changed value: judged with the first, as before
+    changed = MUTATIONS["someone else's certificate first, the signature value changed"](parse(signed_bytes()))
+    assert sig.signing_certificate(changed) == other_keypair().certificate
+    assert assert_same_verdict(changed)[1] is sig.InvalidSignatureValue
+
+
 def test_resigning_replaces_the_signature():
     keypair = other_keypair()
     root = sign(parse(signed_bytes()), keypair)
@@ -469,6 +489,17 @@ def _second_certificate(root):
     return root
 
 
+def _certificate_first(keypair):
+    """Another certificate before the signer's in X509Data (a chain written CA first)."""
+    def mutate(root):
+        signers = signature_of(root).find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", DS)
+        other = etree.Element(ns.q(ns.DS, "X509Certificate"))
+        other.text = _certificate_of(keypair)
+        signers.addprevious(other)
+        return root
+    return mutate
+
+
 def _pi_before_root(root):
     root.addprevious(etree.ProcessingInstruction("p", "x"))
     return root
@@ -560,6 +591,10 @@ MUTATIONS = {
     "EC certificate": _ec_certificate,
     "certificate valid for no time": _instant_certificate,
     "second certificate": _second_certificate,
+    "someone else's certificate first": _certificate_first(other_keypair()),
+    "someone else's certificate first, the signature value changed": lambda root: _edit(
+        f"{SIGNATURE}/ds:SignatureValue", lambda e, r: setattr(e, "text", _flip_base64(e.text)))(
+        _certificate_first(other_keypair())(root)),
     "KeyName beside X509Data": _edit(f"{SIGNATURE}/ds:KeyInfo", lambda e, r: e.insert(0, etree.Element(ns.q(ns.DS, "KeyName")))),
     "KeyValue of someone else": _edit(f"{SIGNATURE}/ds:KeyInfo", lambda e, r: etree.SubElement(e, ns.q(ns.DS, "KeyValue"))),
     "Object after KeyInfo": _edit(SIGNATURE, lambda e, r: etree.SubElement(e, ns.q(ns.DS, "Object"))),

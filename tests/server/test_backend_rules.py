@@ -137,6 +137,21 @@ def test_the_certificate_is_judged_before_the_signature(make_mock, tmp_path):
     assert_fault(post(other, signed_document(f"{BASE}.xml").replace(b"TECLADO", b"TECLADA", 1)), "2335", other)
 
 
+def test_the_signers_certificate_is_judged_wherever_it_stands_in_x509data(make_mock, tmp_path):
+    """XMLDSig puts no order on an X509Data's certificates: with another certificate (a CA's, say) before
+    the signer's, the signer's is the one the registry judges and the signature verifies with; the first
+    was taken, so a registered emitter's good signature was 2325 (and 2335 without the registry)."""
+    from cryptography.hazmat.primitives import serialization
+
+    certificate = base64.b64encode(other_keypair().certificate.public_bytes(serialization.Encoding.DER))
+    signed = signed_document(f"{BASE}.xml")
+    assert signed.count(b"<ds:X509Certificate>") == 1  # KeyInfo is not signed: nothing to sign again
+    before = signed.replace(b"<ds:X509Certificate>", b"<ds:X509Certificate>" + certificate + b"</ds:X509Certificate>"
+                            b"<ds:X509Certificate>")
+    mock = make_mock("ose", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
+    assert post(mock, before).status == 200
+
+
 def test_beta_takes_any_valid_signature(make_mock, tmp_path):
     mock = make_mock("sunat-beta", registry=registry(tmp_path, certificates=[{"pem": str(CERTS / "emitter-20123456789.cert.pem")}]))
     xml = signed_document(f"{BASE}.xml", keypair=other_keypair())
