@@ -209,8 +209,17 @@ def needing(names: frozenset[str], run: Runner, identity: str | None = None) -> 
     return run
 
 
+#: Steps that are one of several alternatives under their parent: XMLDSig's KeyInfo may carry several
+#: X509Data (the certificate in one, its subject name in another, as the JDK and .NET may write them),
+#: so a tag the workbook wants under X509Data (Firma row 18, 2101) is wanted in one of them, not in each.
+_ALTERNATIVES = ("ds:X509Data",)
+
+
 def _required(path: str, allow_empty: bool, anchored: bool = False) -> Runner:
     parent_path, _, child = path.rpartition("/")
+    if parent_path.rpartition("/")[2] in _ALTERNATIVES:  # the holder is the alternatives' parent
+        parent_path, _, alternative = parent_path.rpartition("/")
+        child = f"{alternative}/{child}"
     parent = _xpath(parent_path or "/*")
     step = _xpath(child if not child.startswith("@") else child)
     assert parent is not None and step is not None

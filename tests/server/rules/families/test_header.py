@@ -45,6 +45,7 @@ def _customer(scheme: str, number: str) -> list[tuple]:
     return [("set", f"{CUSTOMER_ID}/@schemeID", scheme), ("set", CUSTOMER_ID, number)]
 
 
+_SUBJECT_ONLY = "<ds:X509Data><ds:X509SubjectName>CN=EMPRESA DEMO SAC</ds:X509SubjectName></ds:X509Data>"
 _AGENT = "<cac:AgentParty><cac:PartyIdentification><cbc:ID{}>20100070970</cbc:ID></cac:PartyIdentification></cac:AgentParty>"
 _DELIVERY = ("<cac:Delivery><cac:DeliveryLocation><cac:Address><cac:AddressLine><cbc:Line>AV. LOS OLIVOS 123"
              "</cbc:Line></cac:AddressLine></cac:Address></cac:DeliveryLocation></cac:Delivery>")
@@ -120,6 +121,9 @@ EDITS = [
          why="line value in dollars"),
     Edit("2098", FACTURA, [("set", f"{SIGNATURE}/ds:SignatureValue", "")], why="empty signature value"),
     Edit("2100", BOLETA, [("set", f"{SIGNATURE}/ds:KeyInfo/ds:X509Data/ds:X509Certificate", "")], why="empty certificate"),
+    Edit("2101", FACTURA, [("before", f"{SIGNATURE}/ds:KeyInfo/ds:X509Data", _SUBJECT_ONLY),
+                           ("remove", f"{SIGNATURE}/ds:KeyInfo/ds:X509Data[ds:X509Certificate]")],
+         why="no X509Data holds a certificate"),
     Edit("2092", FACTURA, [("set", f"{SIGNATURE}/ds:SignedInfo/ds:Reference/ds:Transforms/ds:Transform/@Algorithm", "")],
          why="empty transform algorithm"),
 ]
@@ -157,6 +161,8 @@ SILENT = [
     (CREDIT, _customer("-", "-"), "note to a customer without document"),
     (BOLETA, [("set", f"{ADDRESS}/cbc:AddressTypeCode", "0003")], "another establishment"),
     (PASSPORT, [("set", "/*/cbc:InvoiceTypeCode/@listID", "0113")], "boleta of a NRUS"),
+    # Firma row 18 wants a certificate in KeyInfo's X509Data: one X509Data holds it, another the subject (2101 before)
+    (FACTURA, [("before", f"{SIGNATURE}/ds:KeyInfo/ds:X509Data", _SUBJECT_ONLY)], "the subject in an X509Data of its own"),
 ]
 
 
@@ -164,7 +170,7 @@ SILENT = [
 def test_valid_variation_is_silent(base, steps, why):
     header_codes = {"1001", "3089", "3090", "2017", "2801", "2802", "2800", "4207", "4208", "2016", "2511", "3014", "3027",
                     "3006", "4264", "4265", "4266", "3205", "3206", "3030", "4198", "4242", "3157", "3158", "2071",
-                    "2098", "2100", "2092", "2022", "2014", "2021", "1037"}
+                    "2098", "2100", "2101", "2092", "2022", "2014", "2021", "1037"}
     result = lint(edited(Edit("0", base, steps)), base)
     assert [f.code for f in result.findings if f.code in header_codes or f.code == "0306"] == [], why
 
