@@ -18,7 +18,7 @@ from osemock.cpe.naming import xml_files
 _target = click.option("--target", "-t", default=None,
                        help="mock (in-process, default), a known endpoint (ose-test, sunat-beta…) or a billService URL [env OSE_TARGET].")
 _ruc = click.option("--ruc", default=None, help="Emitter RUC [env OSE_RUC; default 20123456789].")
-_user = click.option("--user", "-u", default=None, help="SOL user [env OSE_USER; default the profile's test user].")
+_user = click.option("--user", "-u", default=None, help="SOL user [env OSE_USER; default the target's test user: MODDATOS at SUNAT beta, BIZLINKS at an OSE].")
 _password = click.option("--password", "-p", default=None, help="SOL password [env OSE_PASSWORD].")
 _profile = click.option("--profile", default=None, help="Profile of the in-process mock: ose, sunat-beta, sunat-prod [env OSE_PROFILE].")
 _cert = click.option("--cert", default=None, type=click.Path(exists=True, dir_okay=False),
@@ -146,6 +146,7 @@ def homologate(ruc, target, user, password, profile, cert, cert_password, regist
         elif first_number is None:  # a real endpoint remembers earlier runs: numbers no run took yet
             first_number, summary_number = clock_numbers()
         spec.check_files()
+        spec.credentials  # SUNAT production, or the mock's sunat-prod without a registry user, has no test user
         keypair = spec.keypair()
         if report_dir:
             report_folder(report_dir)

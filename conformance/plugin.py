@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="mock (an in-process mock, the default), a known endpoint (ose-test, sunat-beta…) "
                          "or a billService URL [env OSE_TARGET]")
     group.addoption("--ose-ruc", default=None, help="Emitter RUC [env OSE_RUC; default 20123456789]")
-    group.addoption("--ose-user", default=None, help="SOL user [env OSE_USER; default the profile's test user]")
+    group.addoption("--ose-user", default=None, help="SOL user [env OSE_USER; default the target's test user: MODDATOS at SUNAT beta, BIZLINKS at an OSE]")
     group.addoption("--ose-password", default=None, help="SOL password [env OSE_PASSWORD]")
     group.addoption("--ose-profile", default=None, help="Profile of the in-process mock: ose, sunat-beta, "
                                                         "sunat-prod [env OSE_PROFILE]")

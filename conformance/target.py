@@ -68,16 +68,22 @@ class Target:
     def test_user(self) -> tuple[str, str]:
         """Who the kit is where the user says nothing: the in-process mock's own test user (its
         profile's, or for a profile without one, ``sunat-prod``, the registry's first user of the
-        RUC); ``MODDATOS``/``moddatos`` at a SUNAT endpoint (a name or URL of SUNAT's billService,
-        as beta takes for any RUC); the profile's (``BIZLINKS`` by default) at an OSE.
-        :class:`ValueError` when the mock has none."""
+        RUC); ``MODDATOS``/``moddatos`` at SUNAT beta (a name or URL of its billServices, as beta
+        takes for any RUC); ``BIZLINKS``/``TESTBIZLINKS`` at an OSE, whatever ``profile`` (which is the
+        in-process mock's).  :class:`ValueError` when there is none: the mock's ``sunat-prod`` without a
+        registry user, and SUNAT production, which has no test user (MODDATOS is an unknown user there,
+        0103, in every case)."""
         if self.is_mock:
             return _mock_test_user(self.profile, self.registry, self.ruc)
         from osemock.client.endpoints import resolve
 
-        if resolve(self.endpoint).wsdl_set.startswith("sunat"):
+        wsdl_set = resolve(self.endpoint).wsdl_set
+        if wsdl_set.startswith("sunat") and wsdl_set.endswith("beta"):
             return SUNAT_TEST_USER
-        return PROFILE_CREDENTIALS.get(self.profile, PROFILE_CREDENTIALS["ose"])
+        if wsdl_set.startswith("sunat"):
+            raise ValueError(f"SUNAT production ({self.endpoint}) has no test user: give the emitter's SOL "
+                             "user and password (--user, --password)")
+        return PROFILE_CREDENTIALS["ose"]
 
     def keypair(self) -> "KeyPair":
         """The certificate documents are signed with."""

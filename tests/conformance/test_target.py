@@ -26,6 +26,22 @@ def test_an_ose_target_keeps_the_ose_test_user(endpoint, user):
     assert Target.from_env(environ={}, endpoint=endpoint).credentials[0] == user
 
 
+def test_an_ose_target_is_sent_as_the_ose_test_user_whatever_the_mocks_profile():
+    """--profile is the in-process mock's: an OSE URL run with --profile sunat-beta was sent as MODDATOS
+    (0103 in every case)."""
+    target = Target.from_env(environ={}, endpoint="ose-test", profile="sunat-beta")
+    assert target.credentials == ("BIZLINKS", "TESTBIZLINKS")
+
+
+@pytest.mark.parametrize("endpoint", ["sunat-prod", "sunat-prod-otroscpe",
+                                      "https://e-factura.sunat.gob.pe/ol-ti-itcpfegem/billService"])
+def test_sunat_production_without_a_user_is_a_usage_error(endpoint):
+    """SUNAT production has no test user: MODDATOS there was an unknown user (0103) in every case."""
+    with pytest.raises(ValueError, match="has no test user: give the emitter's SOL user"):
+        Target.from_env(environ={}, endpoint=endpoint).credentials
+    assert Target.from_env(environ={}, endpoint=endpoint, user="U", password="P").credentials == ("U", "P")
+
+
 def test_given_credentials_are_sent_as_given():
     target = Target.from_env(environ={}, endpoint="sunat-beta", user="USUARIO", password="CLAVE")
     assert target.credentials == ("USUARIO", "CLAVE")

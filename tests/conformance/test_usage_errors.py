@@ -33,3 +33,12 @@ def test_check_refuses_a_second_target_that_is_no_endpoint_before_running(tmp_pa
     result = run(["osemock", "check", "--emitter-xml", "corpus", "--compare", "notaurl"], tmp_path)
     assert result.returncode == 2 and "--compare: unknown endpoint 'notaurl'" in result.stderr, result.stderr
     assert "passed" not in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "homologate"])
+def test_sunat_production_without_a_user_is_one_usage_error(tmp_path, command):
+    """SUNAT production has no test user; homologate sent as one reached the first call and ended in a
+    ValueError traceback."""
+    result = run(["osemock", command, "--target", "sunat-prod"], tmp_path)
+    assert result.returncode == 2 and "has no test user: give the emitter's SOL user" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
