@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import threading
 import zipfile
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 
 def zip_of(*entries: tuple[str, bytes]) -> bytes:
@@ -19,3 +23,24 @@ def examples(count: int) -> int:
     """A property test's number of examples: ``count`` in the suite, times ``OSEMOCK_FUZZ_FACTOR`` for a
     long campaign (``make fuzz``). Campaigns of hundreds of thousands of inputs found what 60 did not."""
     return count * max(1, int(os.environ.get("OSEMOCK_FUZZ_FACTOR", "1")))
+
+
+@contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A real server on loopback that hands each connection to ``answer`` in a thread of its own (a
+    server that misbehaves on the wire as no WSGI app can: trickling, cutting short); yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener closed
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()

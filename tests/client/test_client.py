@@ -16,7 +16,7 @@ from osemock.cpe.signature import SignatureMethod, verify
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair, other_keypair, signed_document
 from osemock.fixtures.summaries import comunicacion_baja
-from tests.helpers import zip_of
+from tests.helpers import raw_server, zip_of
 
 RUC = "20123456789"
 DAY = "2026-11-20"
@@ -403,12 +403,10 @@ def trickling():
     """A real server on loopback that answers every request a byte at a time, one every 0.2 s: in its
     headers (``state["part"] = "headers"``) or, after whole headers, in its body."""
     import socket
-    import threading
     import time
     from types import SimpleNamespace
 
     state = {"part": "body"}
-    listener = socket.create_server(("127.0.0.1", 0))
 
     def trickle(connection: socket.socket) -> None:
         with connection:
@@ -423,17 +421,8 @@ def trickling():
             except OSError:  # the client gave up
                 pass
 
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield SimpleNamespace(state=state, url=f"http://127.0.0.1:{listener.getsockname()[1]}/ol-ti-itcpe/billService")
-    listener.close()
+    with raw_server(trickle) as port:
+        yield SimpleNamespace(state=state, url=f"http://127.0.0.1:{port}/ol-ti-itcpe/billService")
 
 
 @pytest.mark.parametrize("part", ["body", "headers"])

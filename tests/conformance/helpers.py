@@ -22,6 +22,7 @@ import requests
 from osemock.client import prepare
 from osemock.conformance.factory import DocumentFactory
 from osemock.fixtures import emitter_keypair
+from tests.helpers import raw_server
 
 RUC = "20123456789"
 
@@ -98,8 +99,6 @@ def trickling_endpoint(seconds: float = 6.0) -> Iterator[str]:
     """A billService URL whose server answers every request at once with a 200 whose chunked body
     comes a byte every 0.25 s (a stuck proxy), and closes it after ``seconds``: a call bounded only
     per read lasts that long instead of its timeout."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
     def trickle(connection: socket.socket) -> None:
         with connection:
             try:
@@ -112,19 +111,8 @@ def trickling_endpoint(seconds: float = 6.0) -> Iterator[str]:
             except OSError:  # the client gave up
                 pass
 
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:  # the listener closed
-                return
-            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/ol-ti-itcpe/billService"
-    finally:
-        listener.close()
+    with raw_server(trickle) as port:
+        yield f"http://127.0.0.1:{port}/ol-ti-itcpe/billService"
 
 
 def closed_endpoint() -> str:
