@@ -146,6 +146,7 @@ MIGRATIONS = (
     ("documents", "lot_ticket", "TEXT"),                       # the ticket of the sendPack it came in
     ("tickets", "injected", "TEXT"),                           # a scenario's verdict for its settling (JSON)
     ("tickets", "claimed_by", "TEXT"),                         # the token of the settling that claimed it
+    ("tickets", "path", "TEXT"),                               # the service path it came in on
 )
 
 

@@ -16,6 +16,7 @@ from osemock.cpe.errors import SunatError
 from osemock.cpe.xmlparse import DETAIL_PREFIX, parse_xml
 from osemock.server.engine.auth import Principal
 from osemock.server.engine.core import EngineState, Request
+from osemock.server.engine.endpoints import Endpoint
 
 
 @dataclass(frozen=True)
@@ -34,26 +35,30 @@ class Received:
 def check_name(engine: EngineState, request: Request, operation: str) -> naming.CpeName:
     """Parse ``fileName`` and check the method and endpoint take that kind of file."""
     name = naming.parse_zip_name(request.file_name)
-    endpoint = request.endpoint
+    if operation == "sendBill" and name.kind == "summary":
+        raise SunatError("0152", f"{request.file_name} es un resumen")
+    if operation in ("sendBill", "sendSummary") and name.kind == "lot":
+        raise SunatError("0153", f"{request.file_name} es un lote")
+    check_path_takes(request.endpoint, operation, name.type_code, request.file_name)
+    return name
+
+
+def check_path_takes(endpoint: Endpoint, operation: str, type_code: str, file_name: str) -> None:
+    """0151 unless ``operation`` at ``endpoint`` takes files of ``type_code``: a path takes only its
+    family's documents and summaries (PROTOCOL.md §1).  The settling of a lot asks it of each entry as
+    of a sendBill at the path the lot came in on, so a document is refused at a path in a lot as alone."""
     if operation == "sendBill":
-        if name.kind == "summary":
-            raise SunatError("0152", f"{request.file_name} es un resumen")
-        if name.kind == "lot":
-            raise SunatError("0153", f"{request.file_name} es un lote")
         allowed = endpoint.document_types
     elif operation == "sendSummary":
-        if name.kind == "lot":
-            raise SunatError("0153", f"{request.file_name} es un lote")
         allowed = endpoint.summary_types
     else:
         allowed = frozenset({"LT"}) if endpoint.lots else frozenset()
-    if name.type_code not in allowed:
+    if type_code not in allowed:
         raise SunatError(
             "0151",
             # the quote closes after the type, as SUNAT writes it (reference/wire/soap/observed_faults.csv)
-            f"Error de nombre archivo \"{request.file_name} codigo cpe: {name.type_code}\" no es un cpe valido",
+            f"Error de nombre archivo \"{file_name} codigo cpe: {type_code}\" no es un cpe valido",
         )
-    return name
 
 
 def check_sender(engine: EngineState, principal: Principal, ruc: str) -> None:

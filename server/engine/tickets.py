@@ -35,8 +35,9 @@ from osemock.server.engine.bill import process_document, run_checks
 from osemock.server.engine.claims import Claim, ClaimLost
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import (
-    Received, check_content_matches_name, check_name, check_sender, parse_document, receive,
+    Received, check_content_matches_name, check_name, check_path_takes, check_sender, parse_document, receive,
 )
+from osemock.server.engine.endpoints import ENDPOINTS
 from osemock.server.engine.summaries import apply_summary
 from osemock.server.engine.validation import INJECTED, Finding, Injection, split_findings
 
@@ -75,7 +76,8 @@ def send_summary(engine: EngineState, request: Request) -> TicketAnswer:
     received = receive(engine, request, "sendSummary")
     return TicketAnswer(_open_ticket(
         engine, received_at, emitter_ruc=received.name.ruc, sender_ruc=received.principal.ruc,
-        operation="sendSummary", file_name=received.name.base, zip=received.zip_bytes, xml=received.xml))
+        operation="sendSummary", file_name=received.name.base, zip=received.zip_bytes, xml=received.xml,
+        path=request.endpoint.path))
 
 
 def send_pack(engine: EngineState, request: Request) -> TicketAnswer:
@@ -86,8 +88,9 @@ def send_pack(engine: EngineState, request: Request) -> TicketAnswer:
     check_sender(engine, principal, name.ruc)
     lot = engine.decode_content(request.content)
     archive.read_lot(lot)  # 0155–0161 now, not at processing time
+    # the path is kept with the ticket: its entries are judged when it settles, each as a sendBill there
     return TicketAnswer(_open_ticket(engine, received_at, emitter_ruc=name.ruc, sender_ruc=principal.ruc,
-                                     operation="sendPack", file_name=name.base, zip=lot))
+                                     operation="sendPack", file_name=name.base, zip=lot, path=request.endpoint.path))
 
 
 def get_status(engine: EngineState, request: Request) -> StatusAnswer:
@@ -234,8 +237,13 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
     the CDR ZIP of each accepted document (and of each rejected one, where the profile answers
     rejections as CDRs); status 0 when every document was accepted, 99 otherwise (each rejection listed
     in ``R-…-errors.txt``).  Each document is stored, and the result written, only while ``claim`` holds
-    (:class:`ClaimLost` otherwise), which renews it."""
+    (:class:`ClaimLost` otherwise), which renews it.
+
+    An entry of a type the lot's path does not take is 0151, as that sendBill would be (a -04- at the
+    OSE's path, a -20- at SUNAT's factura path): the ticket keeps its path for this.  A ticket without
+    one (opened by an osemock before it was kept) is settled without that check."""
     received_at = datetime.fromisoformat(row["created_at"])
+    endpoint = ENDPOINTS.get(row["path"] or "")
     principal = Principal(row["sender_ruc"], "")
     results = io.BytesIO()
     errors: list[tuple[str, str]] = []
@@ -246,6 +254,8 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
             try:
                 if doc_name is None or doc_name.kind != "document":
                     raise SunatError("0159", entry.name)
+                if endpoint is not None:
+                    check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name)
                 if doc_name.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
                     raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
                 root, header = parse_document(entry.content)

@@ -534,8 +534,9 @@ def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mo
     assert_fault(bill(mock, first), "1033", mock)  # to anyone else it is a duplicate
 
 
-def _send_lot(mock, entries: list[tuple[str, bytes]], number: int = 1) -> str:
-    """A lot of the given ``(entry name, XML)`` pairs, in that order (a name may come twice)."""
+def _send_lot(mock, entries: list[tuple[str, bytes]], number: int = 1, path: str | None = None) -> str:
+    """A lot of the given ``(entry name, XML)`` pairs, in that order (a name may come twice), at ``path``
+    (the OSE's by default)."""
     import io
     import warnings
     import zipfile
@@ -546,8 +547,8 @@ def _send_lot(mock, entries: list[tuple[str, bytes]], number: int = 1) -> str:
         for name, xml in entries:
             archive.writestr(name, xml)
     username, password = _credentials(mock)
-    reply = call(mock.url(), "sendPack", {"fileName": f"{RUC}-LT-20261120-{number}.zip",
-                                          "contentFile": base64.b64encode(lot.getvalue()).decode()},
+    reply = call(mock.url(*filter(None, [path])), "sendPack", {"fileName": f"{RUC}-LT-20261120-{number}.zip",
+                                                               "contentFile": base64.b64encode(lot.getvalue()).decode()},
                  username=username, password=password)
     return reply.text("ticket")
 
@@ -580,6 +581,41 @@ def test_a_second_entry_with_the_number_of_an_earlier_one_is_a_duplicate(make_mo
     assert set(results) == {f"R-{first}.zip", f"R-{RUC}-LT-20261120-1-errors.txt"}
     assert results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode().startswith(f"{second[0]}: 1033 - ")
     assert mock.app.engine.store.document(RUC, "01", "F001", 1)["file_name"] == f"{first}.zip"
+
+
+def _liquidacion() -> tuple[str, bytes]:
+    """A liquidación de compra (04): an Invoice typed 04, which SUNAT's factura path takes and an OSE's not."""
+    name = f"{RUC}-04-F001-1"
+    return f"{name}.xml", resign(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY).replace(
+        b">01</cbc:InvoiceTypeCode>", b">04</cbc:InvoiceTypeCode>"))
+
+
+def _retention() -> tuple[str, bytes]:
+    name = f"{RUC}-20-R001-1"
+    return f"{name}.xml", signed_document(f"{name}.xml", issue_date=DAY)
+
+
+@pytest.mark.parametrize("profile, path, entry, type_code", [
+    ("ose", PATHS["ose"], _liquidacion, "04"),
+    ("sunat-beta", PATHS["sunat-beta"], _retention, "20"),
+], ids=["liquidacion-at-the-ose", "retention-at-sunat-factura-path"])
+def test_a_lot_entry_of_a_type_its_path_does_not_take_is_0151(make_mock, profile, path, entry, type_code):
+    """An entry is judged as a sendBill at the lot's path would be: a type that path does not take is 0151
+    in the lot's errors, and is not stored; it was processed (accepted) whatever the path."""
+    mock = make_mock(profile, clock=CLOCK)
+    good = f"{RUC}-01-F001-4"
+    untaken, xml = entry()
+    ticket = _send_lot(mock, [(f"{good}.xml", signed_document(f"{good}.xml", issue_date=DAY)), (untaken, xml)],
+                       path=path)
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99", final.body
+    results = _lot_results(final)
+    assert set(results) == {f"R-{good}.zip", f"R-{RUC}-LT-20261120-1-errors.txt"}
+    errors = results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode()
+    assert errors.startswith(f'{untaken}: 0151 - '), errors
+    assert f'"{untaken} codigo cpe: {type_code}" no es un cpe valido' in errors
+    assert mock.app.engine.store.document(RUC, type_code, untaken.split("-")[2], 1) is None
+    assert mock.app.engine.store.document(RUC, "01", "F001", 4)["status"] == "accepted"
 
 
 def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_number(make_mock, tmp_path):
