@@ -83,6 +83,9 @@ def lint(data: bytes, name: str = "", received_at: datetime | None = None, profi
     result = LintResult(name)
     try:
         root = parse_xml(data)
+        # what the document is, decided before the schema judges it: a signed document the schema refuses
+        # (0306) is still a signed one (it was reported unsigned, as if its signature were still to come)
+        result.signed = root.find(f".//{{{ns.DS}}}Signature") is not None
         xsd.validate(root if sent_unsigned else _schema_view(root))
     except SunatError as error:
         result.findings.append(Finding(error.code, "error", None, None, error.detail))
@@ -90,7 +93,6 @@ def lint(data: bytes, name: str = "", received_at: datetime | None = None, profi
     result.header = read_header(root)
     # An Invoice that lost its InvoiceTypeCode is still judged by the factura sheet (which says 1004).
     type_code = result.header.type_code or ("01" if result.header.root == "Invoice" else "")
-    result.signed = root.find(f".//{{{ns.DS}}}Signature") is not None
     if type_code not in SHEETS:
         # A sendBill refuses a type its path does not take by the file name (0151), or a type other than
         # the name's (1003); offline there is no name, and no sheet to judge the document by: the type

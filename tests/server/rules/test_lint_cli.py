@@ -140,6 +140,17 @@ def test_validate_verifies_a_signed_documents_signature(tmp_path, capsys):
     assert result["verdict"] == "2335" and result["signed"]
 
 
+def test_validate_says_a_signed_document_the_schema_refuses_is_signed(tmp_path, capsys):
+    """Signed-ness is read from the parsed document before the schema judges it: a signed document that
+    fails the schema (0306) was reported ``"signed": false``, as if its signature were still to come."""
+    path = tmp_path / "20123456789-01-F001-1.xml"
+    path.write_bytes(signed_document("20123456789-01-F001-1.xml").replace(
+        b"<cbc:IssueDate>", b"<cbc:Unknown>x</cbc:Unknown><cbc:IssueDate>", 1))
+    assert main(["validate", "--json", str(path)]) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "0306" and result["signed"] is True
+
+
 def _two_extensions(data: bytes) -> etree._Element:
     """A legacy template: an empty ext:UBLExtension before the one the signature goes in."""
     return etree.fromstring(data.replace(b"<ext:UBLExtensions>", b"<ext:UBLExtensions><ext:UBLExtension>"
