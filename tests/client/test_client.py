@@ -226,6 +226,50 @@ def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(m
     assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
 
 
+@pytest.mark.parametrize("status", [502, 504])
+@pytest.mark.parametrize("operation", ["sendSummary", "sendPack"])
+def test_a_ticket_send_answered_by_a_gateways_502_or_504_is_not_sent_again(make_mock, operation, status):
+    """A gateway's 502 or 504 says the service behind it failed or timed out answering, not that it never
+    got the send: retried as any 5xx, a baja or a lot the service had taken was sent twice, and the copy's
+    ticket read 2324 or 1033. Like a dropped line, it raises Unanswered after one request."""
+    mock = make_mock("ose", clock=CLOCK)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
+    factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
+    plan_scenario(mock, action="http_status", http_status=status, operation=operation, times=3)
+    if operation == "sendSummary":
+        name = f"{RUC}-RA-20261120-1"
+        send = lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])  # noqa: E731
+    else:
+        name = f"{RUC}-LT-20261120-1"
+        send = lambda: client.send_pack(f"{name}.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))  # noqa: E731
+    with pytest.raises(Unanswered, match=f"HTTP {status} from .* after the request went out .*{name} may have been "
+                                         "taken under a ticket that never came back"):
+        send()
+    assert _operations(mock, 1) == [operation]
+
+
+def test_a_sendbill_answered_by_a_gateways_504_asks_before_sending_again(make_mock):
+    """A 504 after a sendBill went out is a timeout's case: getStatusCdr first (nothing stored here, as
+    the mock's HTTP error processes nothing), then sent once more."""
+    mock = make_mock("ose", clock=CLOCK)
+    plan_scenario(mock, action="http_status", http_status=504, operation="sendBill", times=1)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
+    outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    assert outcome.accepted and not outcome.already_sent
+    assert _operations(mock, 3) == ["sendBill", "getStatusCdr", "sendBill"]
+
+
+def test_a_ticket_send_answered_503_is_sent_again(make_mock):
+    """503: the service was unavailable and took nothing, so a sendSummary is tried again."""
+    mock = make_mock("ose", clock=CLOCK)
+    plan_scenario(mock, action="http_status", http_status=503, operation="sendSummary", times=1)
+    client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
+    assert client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)).accepted
+    sent = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])
+    assert sent.status is Status.PENDING and sent.ticket
+    assert _operations(mock, 3) == ["sendBill", "sendSummary", "sendSummary"]
+
+
 def test_a_send_that_never_reached_the_service_is_sent_again(tmp_path):
     """Refused before anything went out: nothing can have been taken, so a send is tried again (here the
     service comes up while the client backs off)."""
