@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import requests
 
 from osemock.cli import Number, write_output
 from osemock.server.admin.client import AdminClient, AdminError
@@ -23,10 +24,13 @@ def _out(data: Any) -> None:
 @click.group()
 @click.option("--url", envvar="OSEMOCK_URL", default="http://127.0.0.1:8080", show_default=True,
               help="The mock's base URL [env OSEMOCK_URL].")
+@click.option("--timeout", default=30.0, show_default=True,
+              type=Number("number of seconds", minimum=0, above_minimum=True, maximum=3600),
+              help="Seconds each call may take in all, its whole answer included.")
 @click.pass_context
-def admin(ctx: click.Context, url: str) -> None:
+def admin(ctx: click.Context, url: str, timeout: float) -> None:
     """Drive a running mock: reset, seed, journal, snapshots, clock, tickets, scenarios."""
-    ctx.obj = AdminClient(url)
+    ctx.obj = AdminClient(url, timeout=timeout)
 
 
 def _run(ctx: click.Context, call: Any) -> None:
@@ -34,6 +38,9 @@ def _run(ctx: click.Context, call: Any) -> None:
         _out(call(ctx.obj))
     except AdminError as error:
         raise click.ClickException(error.message) from None
+    except requests.Timeout:  # the whole call, not a read: a server that drips its answer ends here too
+        raise click.ClickException(f"no whole answer from {ctx.obj.base_url} within {ctx.obj.timeout:g} s "
+                                   "(--timeout gives a big snapshot longer)") from None
     except OSError as error:  # requests' connection errors are OSErrors
         raise click.ClickException(f"cannot reach {ctx.obj.base_url}: {error}") from None
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from osemock.client.transport import DeadlineSession
 from osemock.server.admin.api import PREFIX
 
 
@@ -23,11 +24,15 @@ class AdminError(RuntimeError):
 
 
 class AdminClient:
-    """One mock's admin API at ``base_url`` (``http://host:port``, no path)."""
+    """One mock's admin API at ``base_url`` (``http://host:port``, no path).
+
+    Each call ends within ``timeout`` seconds in all (a :class:`~osemock.client.transport.DeadlineSession`,
+    unless another ``session`` is given), raising ``requests.ReadTimeout`` past it: requests' own timeout
+    is per read, and a server that dripped its answer held ``osemock admin`` for ever."""
 
     def __init__(self, base_url: str, session: requests.Session | None = None, timeout: float = 30) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or DeadlineSession()
         self.timeout = timeout
 
     def call(self, method: str, path: str, json: Any = None, **params: Any) -> Any:

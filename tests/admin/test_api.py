@@ -610,6 +610,38 @@ def test_a_wrong_method_is_405_with_allow_and_a_negative_id_is_404(mock):
     assert unknown.status_code == 404 and "openapi.json" in unknown.json()["message"]
 
 
+def test_the_admin_cli_gives_up_on_an_answer_that_drips_in(capsys):
+    """A server that sends its answer a byte every 0.2 s kept each read within requests' timeout, and
+    `osemock admin` waited for ever (here some 20 s; for hours, a bigger answer): each call now ends
+    within --timeout in all."""
+    import socket
+    import time
+
+    from tests.helpers import raw_server
+
+    def drip(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+            try:
+                for byte in head + b" " * 10:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.2)
+            except OSError:  # the client gave up
+                pass
+
+    with raw_server(drip) as port:
+        url = f"http://127.0.0.1:{port}"
+        started = time.monotonic()
+        with pytest.raises(requests.ReadTimeout):
+            AdminClient(url, timeout=1).health()
+        assert time.monotonic() - started < 1.8
+        started = time.monotonic()
+        assert main(["admin", "--url", url, "--timeout", "1", "journal"]) == 1
+        assert time.monotonic() - started < 1.8
+        assert f"no whole answer from {url} within 1 s" in capsys.readouterr().err
+
+
 def test_the_admin_cli_pointed_at_another_server_says_so_in_one_line(tmp_path, capsys):
     """It printed that server's whole HTML error page (or "cannot reach" for a 200 that is no JSON)."""
     import threading
