@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 import requests
@@ -24,25 +25,33 @@ def _out(data: Any) -> None:
 @click.group()
 @click.option("--url", envvar="OSEMOCK_URL", default="http://127.0.0.1:8080", show_default=True,
               help="The mock's base URL [env OSEMOCK_URL].")
-@click.option("--timeout", default=30.0, show_default=True,
+@click.option("--timeout", default=None,
               type=Number("number of seconds", minimum=0, above_minimum=True, maximum=3600),
-              help="Seconds each call may take in all, its whole answer included.")
+              help="Seconds each call may take in all, its whole answer included [default: 30; 600 for a "
+                   "snapshot's export or import].")
 @click.pass_context
-def admin(ctx: click.Context, url: str, timeout: float) -> None:
+def admin(ctx: click.Context, url: str, timeout: float | None) -> None:
     """Drive a running mock: reset, seed, journal, snapshots, clock, tickets, scenarios."""
-    ctx.obj = AdminClient(url, timeout=timeout)
+    ctx.obj = AdminClient(url, timeout=timeout or 30, snapshot_timeout=timeout or 600)
 
 
-def _run(ctx: click.Context, call: Any) -> None:
+@contextmanager
+def _answering(ctx: click.Context, timeout: float) -> Iterator[None]:
+    """An admin call's failure as one line: the API's refusal, no whole answer in time, no server."""
     try:
-        _out(call(ctx.obj))
+        yield
     except AdminError as error:
         raise click.ClickException(error.message) from None
     except requests.Timeout:  # the whole call, not a read: a server that drips its answer ends here too
-        raise click.ClickException(f"no whole answer from {ctx.obj.base_url} within {ctx.obj.timeout:g} s "
-                                   "(--timeout gives a big snapshot longer)") from None
+        raise click.ClickException(f"no whole answer from {ctx.obj.base_url} within {timeout:g} s "
+                                   "(--timeout gives it longer)") from None
     except OSError as error:  # requests' connection errors are OSErrors
         raise click.ClickException(f"cannot reach {ctx.obj.base_url}: {error}") from None
+
+
+def _run(ctx: click.Context, call: Any) -> None:
+    with _answering(ctx, ctx.obj.timeout):
+        _out(call(ctx.obj))
 
 
 @admin.command()
@@ -87,10 +96,8 @@ def snapshot() -> None:
 @click.option("--no-journal", is_flag=True, help="Leave the request journal out.")
 @click.pass_context
 def snapshot_export(ctx: click.Context, output: str | None, no_journal: bool) -> None:
-    try:
+    with _answering(ctx, ctx.obj.snapshot_timeout):
         data = ctx.obj.export_snapshot(journal=not no_journal)
-    except AdminError as error:
-        raise click.ClickException(error.message) from None
     text = json.dumps(data)
     if output:
         write_output(output, text)
@@ -107,7 +114,8 @@ def snapshot_import(ctx: click.Context, snapshot_file: str) -> None:
         data = json.loads(Path(snapshot_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise click.ClickException(f"{snapshot_file} is not a snapshot's JSON: {error}") from None
-    _run(ctx, lambda c: c.import_snapshot(data))
+    with _answering(ctx, ctx.obj.snapshot_timeout):
+        _out(ctx.obj.import_snapshot(data))
 
 
 @admin.command()

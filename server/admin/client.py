@@ -30,15 +30,19 @@ class AdminClient:
     unless another ``session`` is given), raising ``requests.ReadTimeout`` past it: requests' own timeout
     is per read, and a server that dripped its answer held ``osemock admin`` for ever."""
 
-    def __init__(self, base_url: str, session: requests.Session | None = None, timeout: float = 30) -> None:
+    def __init__(self, base_url: str, session: requests.Session | None = None, timeout: float = 30,
+                 snapshot_timeout: float = 600) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or DeadlineSession()
         self.timeout = timeout
+        self.snapshot_timeout = snapshot_timeout
+        """A snapshot's export or import moves the whole store (up to ``OSE_MAX_ADMIN_BYTES``): it gets longer."""
 
-    def call(self, method: str, path: str, json: Any = None, **params: Any) -> Any:
+    def call(self, method: str, path: str, json: Any = None, timeout: float | None = None, **params: Any) -> Any:
         """One request to ``/_osemock{path}``; the decoded JSON answer, :class:`AdminError` otherwise."""
         response = self.session.request(method, f"{self.base_url}{PREFIX}{path}", json=json,
-                                        params={k: v for k, v in params.items() if v is not None}, timeout=self.timeout)
+                                        params={k: v for k, v in params.items() if v is not None},
+                                        timeout=timeout or self.timeout)
         try:
             answer = response.json()
         except ValueError:  # not JSON: another server at that URL (its HTML error page, say)
@@ -69,10 +73,10 @@ class AdminClient:
         return self.call("GET", "/emitters")
 
     def export_snapshot(self, journal: bool = True) -> dict[str, Any]:
-        return self.call("GET", "/snapshot", journal=str(journal).lower())
+        return self.call("GET", "/snapshot", timeout=self.snapshot_timeout, journal=str(journal).lower())
 
     def import_snapshot(self, snapshot: dict[str, Any]) -> dict[str, Any]:
-        return self.call("PUT", "/snapshot", snapshot)
+        return self.call("PUT", "/snapshot", snapshot, timeout=self.snapshot_timeout)
 
     def journal(self, limit: int = 100, **filters: Any) -> list[dict[str, Any]]:
         return self.call("GET", "/journal", limit=limit, **filters)

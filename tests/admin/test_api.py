@@ -640,6 +640,10 @@ def test_the_admin_cli_gives_up_on_an_answer_that_drips_in(capsys):
         assert main(["admin", "--url", url, "--timeout", "1", "journal"]) == 1
         assert time.monotonic() - started < 1.8
         assert f"no whole answer from {url} within 1 s" in capsys.readouterr().err
+        # a snapshot's export (600 s by default, a whole store) ends in the same line, not a traceback
+        assert main(["admin", "--url", url, "--timeout", "1", "snapshot", "export"]) == 1
+        assert f"no whole answer from {url} within 1 s" in capsys.readouterr().err
+    assert AdminClient(url).snapshot_timeout == 600 and AdminClient(url).timeout == 30
 
 
 def test_the_admin_cli_pointed_at_another_server_says_so_in_one_line(tmp_path, capsys):
