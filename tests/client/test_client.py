@@ -204,6 +204,15 @@ def test_a_sendbill_whose_line_dropped_after_it_went_out_asks_before_sending_aga
     assert operations.count("sendBill") == 1 and "getStatusCdr" in operations
 
 
+def _ticket_send(client, operation, factura):
+    """The name of what a ticket send sends, and the send: a baja of F001-1 (sendSummary) or a lot
+    holding ``factura`` (sendPack)."""
+    if operation == "sendSummary":
+        return f"{RUC}-RA-20261120-1", lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])
+    name = f"{RUC}-LT-20261120-1"
+    return name, lambda: client.send_pack(f"{name}.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))
+
+
 @pytest.mark.parametrize("operation", ["sendSummary", "sendPack"])
 def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(make_mock, operation):
     """The mock took the baja (F001-1 voided) or the lot, then dropped the line. The client sent it
@@ -215,11 +224,7 @@ def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(m
     plan_scenario(mock, action="lost", operation=operation, delay_seconds=0.1, times=1)
     if operation == "sendSummary":
         assert client.send_bill(factura).accepted
-        name = f"{RUC}-RA-20261120-1"
-        send = lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])  # noqa: E731
-    else:
-        name = f"{RUC}-LT-20261120-1"
-        send = lambda: client.send_pack(f"{name}.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))  # noqa: E731
+    name, send = _ticket_send(client, operation, factura)
     with pytest.raises(Unanswered, match=f"the line dropped after the request went out .*{name} may have been taken "
                                          "under a ticket that never came back: check the state of"):
         send()
@@ -236,12 +241,7 @@ def test_a_ticket_send_answered_by_a_gateways_502_or_504_is_not_sent_again(make_
     client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
     factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
     plan_scenario(mock, action="http_status", http_status=status, operation=operation, times=3)
-    if operation == "sendSummary":
-        name = f"{RUC}-RA-20261120-1"
-        send = lambda: client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1])  # noqa: E731
-    else:
-        name = f"{RUC}-LT-20261120-1"
-        send = lambda: client.send_pack(f"{name}.zip", zip_of((f"{RUC}-01-F001-1.xml", factura)))  # noqa: E731
+    name, send = _ticket_send(client, operation, factura)
     with pytest.raises(Unanswered, match=f"HTTP {status} from .* after the request went out .*{name} may have been "
                                          "taken under a ticket that never came back"):
         send()
