@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import io
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -165,6 +166,36 @@ class _DeadlineAdapter(HTTPAdapter):
         return manager
 
 
+def _mount_deadlines(session: requests.Session) -> None:
+    """``session``'s connections read the deadline of the call they serve (:class:`_Deadlined`)."""
+    adapter = _DeadlineAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+
+
+def _deadline_passed(error: requests.RequestException) -> bool:
+    """Whether ``error`` is a read the deadline cut (requests reports one in the body as a ConnectionError)."""
+    return bool(error.args) and isinstance(error.args[0], ReadTimeoutError)
+
+
+@contextmanager
+def _whole_call(limit: float, answer_from: str = "") -> Iterator[_Call]:
+    """The call made inside ends within ``limit`` seconds (or by an enclosing call's deadline, when
+    sooner): its connection reads the deadline (:class:`_Deadlined`), and a read it cut is raised as
+    the ``requests.ReadTimeout`` it is."""
+    deadline, outer = time.monotonic() + limit, _CALL.get()
+    call = _Call(deadline if outer is None else min(deadline, outer.deadline))
+    token = _CALL.set(call)
+    try:
+        yield call
+    except requests.ConnectionError as error:
+        if _deadline_passed(error):
+            raise requests.ReadTimeout(f"no whole answer{answer_from} within {limit:g} s", request=error.request) from error
+        raise
+    finally:
+        _CALL.reset(token)
+
+
 class CallBudget(Protocol):
     """Time several calls share (the conformance kit's case): what the next call may wait at most,
     and what a call that timed out waited in vain."""
@@ -186,36 +217,22 @@ class SoapTransport(Transport):
         super().__init__(timeout=timeout, operation_timeout=timeout)
         self.call_timeout = timeout
         self.budget = budget
-        adapter = _DeadlineAdapter()
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        _mount_deadlines(self.session)
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         limit = self.call_timeout if self.budget is None else min(self.call_timeout, self.budget.allowance())
         started = time.monotonic()
-        call = _Call(started + limit)
-        token = _CALL.set(call)
         try:
-            return self._post_within(address, message, headers, limit, call)
+            with _whole_call(limit) as call:
+                try:
+                    return super().post(address, message, headers)
+                except requests.RequestException as error:
+                    if call.went_out and not isinstance(error, requests.Timeout) and not _deadline_passed(error):
+                        raise AnswerLost(error, request=error.request) from error
+                    raise
         except requests.Timeout as error:
             if self.budget is not None:
                 self.budget.waited_in_vain(time.monotonic() - started, error)
-            raise
-        finally:
-            _CALL.reset(token)
-
-    def _post_within(self, address: str, message: Any, headers: dict[str, str], limit: float,
-                     call: _Call) -> requests.Response:
-        try:
-            return super().post(address, message, headers)
-        except requests.Timeout:
-            raise
-        except requests.RequestException as error:
-            # requests reports a read that timed out in the body as a ConnectionError: it is the deadline
-            if error.args and isinstance(error.args[0], ReadTimeoutError):
-                raise requests.ReadTimeout(f"no whole answer within {limit:g} s", request=error.request) from error
-            if call.went_out:
-                raise AnswerLost(error, request=error.request) from error
             raise
 
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
@@ -240,23 +257,11 @@ class DeadlineSession(requests.Session):
 
     def __init__(self) -> None:
         super().__init__()
-        adapter = _DeadlineAdapter()
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
+        _mount_deadlines(self)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         limit = kwargs.get("timeout")
         if not isinstance(limit, (int, float)) or isinstance(limit, bool):
             return super().request(method, url, *args, **kwargs)
-        deadline, outer = time.monotonic() + limit, _CALL.get()
-        token = _CALL.set(_Call(deadline if outer is None else min(deadline, outer.deadline)))
-        try:
+        with _whole_call(limit, f" from {url!s}"):
             return super().request(method, url, *args, **kwargs)
-        except requests.ConnectionError as error:
-            # requests reports a read that timed out in the body as a ConnectionError: it is the deadline
-            if error.args and isinstance(error.args[0], ReadTimeoutError):
-                raise requests.ReadTimeout(f"no whole answer from {url!s} within {limit:g} s",
-                                           request=error.request) from error
-            raise
-        finally:
-            _CALL.reset(token)
