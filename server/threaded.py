@@ -11,7 +11,7 @@ from types import TracebackType
 from waitress.server import create_server
 
 from osemock.server.settings import Settings
-from osemock.server.wsgi import OsemockApp, create_app
+from osemock.server.wsgi import OsemockApp, create_app, leave_serving
 
 
 def waitress_body_limit(max_request_bytes: int) -> int:
@@ -61,10 +61,14 @@ class ThreadedMock:
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
     def stop(self) -> None:
-        """Stop serving, close every connection and wait for the thread."""
+        """Stop serving, close every connection and wait for the thread; then write the store's ``-wal``
+        into its file, as ``osemock serve`` does when it stops (:func:`~osemock.server.wsgi.leave_serving`):
+        the store's connections live as long as the process that ran the mock (a test session), so its
+        file alone held none of what the mock stored, for whoever copies or opens it after the run."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        leave_serving(self.app)
 
     def __enter__(self) -> "ThreadedMock":
         return self.start()

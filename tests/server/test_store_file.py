@@ -138,3 +138,30 @@ def test_a_clean_stop_leaves_the_whole_store_in_its_file(tmp_path, workers, stop
     shutil.copyfile(db, copy)
     with sqlite3.connect(copy) as connection:
         assert connection.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
+
+
+def test_a_threaded_mock_that_stops_leaves_the_whole_store_in_its_file(make_mock, tmp_path):
+    """The mock the tests and the pytest plugin run (:class:`ThreadedMock`) stops as ``osemock serve`` does:
+    its store checkpointed, the ``-wal`` empty and the file alone the whole store.  Before, every document
+    stayed in ``-wal`` after stop(), so a copy of the file a test (or a kit's run) left held none."""
+    from osemock.cpe.archive import write_document_zip
+    from osemock.fixtures import signed_document
+
+    from .envelopes import send_bill
+
+    day = "2026-11-20"
+    mock = make_mock("ose", clock=f"{day}T18:00:00-05:00")
+    for number in (1, 2, 3):
+        name = f"20123456789-01-F001-{number}"
+        xml = signed_document("20123456789-01-F001-1.xml", issue_date=day, numero=number)
+        reply = send_bill(mock.url(), f"{name}.zip", write_document_zip(f"{name}.xml", xml),
+                          username="20123456789BIZLINKS", password="TESTBIZLINKS")
+        assert reply.status == 200 and not reply.is_fault, reply.body
+    db = Path(mock.app.engine.store.path)
+    assert Path(f"{db}-wal").stat().st_size > 0   # what a running server wrote is in -wal
+    mock.stop()
+    assert Path(f"{db}-wal").stat().st_size == 0   # the store's own connections are still open: -wal stays, empty
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(db, copy)
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
