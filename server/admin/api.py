@@ -30,7 +30,8 @@ bp = Blueprint("admin", __name__, url_prefix=PREFIX)
 
 #: Journal columns listed without the bodies (those come with one entry).
 JOURNAL_COLUMNS = "id, received_at, path, operation, username, file_name, outcome, http_status, duration_ms"
-TICKET_COLUMNS = ("ticket, emitter_ruc, sender_ruc, operation, file_name, status_code, response_code, polls,"
+#: A ticket's columns in the admin views (``path``: the service path it came in on, which decides a lot's 0151).
+TICKET_COLUMNS = ("ticket, emitter_ruc, sender_ruc, operation, path, file_name, status_code, response_code, polls,"
                   " after_polls, ready_at, created_at, processed_at")
 
 

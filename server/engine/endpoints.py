@@ -42,6 +42,16 @@ class Endpoint:
     operations: frozenset[str] = SUNAT_OPERATIONS
     """The operations the path's WSDL declares; any other is answered as an unknown operation."""
 
+    def opens_tickets(self, operation: str) -> bool:
+        """Whether a ticket of ``operation`` (sendSummary, sendPack) can have been opened at this path: its
+        WSDL declares the operation and the path takes some file of it (lots; a summary type).  A sendPack
+        at SUNAT's otroscpe path is 0151 before any ticket, so no ticket names that path."""
+        if self.service != "bill" or operation not in self.operations:
+            return False
+        if operation == "sendPack":
+            return self.lots
+        return operation == "sendSummary" and bool(self.summary_types)
+
 
 ENDPOINTS: dict[str, Endpoint] = {
     e.path: e
@@ -62,3 +72,8 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 
 DEFAULT_PATH = "/ol-ti-itcpe/billService"
+
+
+def ticket_paths(operation: str) -> list[str]:
+    """The paths a ticket of ``operation`` can have come in on, in :data:`ENDPOINTS`' order."""
+    return [path for path, endpoint in ENDPOINTS.items() if endpoint.opens_tickets(operation)]

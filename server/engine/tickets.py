@@ -241,7 +241,8 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
 
     An entry of a type the lot's path does not take is 0151, as that sendBill would be (a -04- at the
     OSE's path, a -20- at SUNAT's factura path): the ticket keeps its path for this.  A ticket without
-    one (opened by an osemock before it was kept) is settled without that check."""
+    one (opened by an osemock before it was kept, or imported from a snapshot of one) is settled without
+    that check."""
     received_at = datetime.fromisoformat(row["created_at"])
     endpoint = ENDPOINTS.get(row["path"] or "")
     principal = Principal(row["sender_ruc"], "")

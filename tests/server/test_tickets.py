@@ -618,6 +618,50 @@ def test_a_lot_entry_of_a_type_its_path_does_not_take_is_0151(make_mock, profile
     assert mock.app.engine.store.document(RUC, "01", "F001", 4)["status"] == "accepted"
 
 
+def test_a_lot_keeps_its_path_through_a_snapshot_and_the_admin_views_show_it(make_mock, tmp_path, capsys):
+    """The path a lot came in on decides its entries' 0151, so the admin views show it, and a snapshot
+    carries it: imported as exported, the -04- at the OSE's path is 0151 when the lot settles.  An import
+    names a path no lot comes in on (it took any text, and the lot then settled without the check, or by
+    another path's types).  A ticket without one, from a snapshot exported before tickets kept it, is
+    imported as a store of that osemock is opened: without a path, settled without the check."""
+    import json
+
+    from osemock.cli import main
+    from osemock.server.admin.client import AdminClient, AdminError
+
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    admin = AdminClient(mock.base_url)
+    untaken, xml = _liquidacion()
+    ticket = _send_lot(mock, [(untaken, xml)])
+    assert admin.ticket(ticket)["path"] == PATHS["ose"]
+    assert [shown["path"] for shown in admin.tickets()["tickets"]] == [PATHS["ose"]]
+    assert main(["admin", "--url", mock.base_url, "ticket", ticket]) == 0
+    assert json.loads(capsys.readouterr().out)["path"] == PATHS["ose"]
+    snapshot = admin.export_snapshot(journal=False)
+    (row,) = snapshot["tables"]["tickets"]
+    assert row["path"] == PATHS["ose"]
+
+    def with_ticket(ticket_row: dict[str, Any]) -> dict[str, Any]:
+        return {**snapshot, "tables": {**snapshot["tables"], "tickets": [ticket_row]}}
+
+    lot_paths = "/ol-ti-itcpe/billService, /ol-ti-itcpfegem-beta/billService, /ol-ti-itcpfegem/billService"
+    for wrong in ("/nowhere", "/ol-it-wsconscpegem/billConsultService", "/ol-ti-itemision-otroscpe-gem/billService"):
+        with pytest.raises(AdminError) as refused:
+            admin.import_snapshot(with_ticket({**row, "path": wrong}))
+        assert refused.value.status == 400
+        assert refused.value.message == (f"table 'tickets', row 0: path is the service path a sendPack came in on "
+                                         f"({lot_paths}), not {wrong!r}")
+    assert admin.import_snapshot(with_ticket(row))["imported"]["tickets"] == 1
+    settled = admin.release(ticket)
+    assert (settled["status_code"], settled["response_code"]) == ("99", "0151")
+    for older in ({name: value for name, value in row.items() if name != "path"}, {**row, "path": None}):
+        admin.import_snapshot(with_ticket(older))
+        assert admin.ticket(ticket)["path"] is None
+        settled = admin.release(ticket)
+        assert (settled["status_code"], settled["response_code"]) == ("0", "0")   # as that osemock settled it
+        assert mock.app.engine.store.document(RUC, "04", "F001", 1)["status"] == "accepted"
+
+
 def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_number(make_mock, tmp_path):
     """The takeover counts the stored document as the result of the first entry with its number only."""
     from datetime import datetime, timedelta, timezone
