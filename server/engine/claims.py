@@ -36,16 +36,22 @@ class Claim:
 
     @classmethod
     def take(cls, store: Store, ticket: str) -> Claim | None:
-        """The ticket's claim, if it is pending and nobody holds it (or the holder's claim aged out)."""
+        """The ticket's claim, if it is pending and nobody holds it (or the holder's claim aged out).
+
+        The holder's claim is read and aged as a moment, in this write transaction (no one claims or
+        renews meanwhile): compared as text with the UTC moment written here, a claim in another ISO
+        form a snapshot imported (Lima's offset, ``Z``) aged wrongly, taken over while live or held for
+        hours after its settling died."""
         # real time, not the mock's clock: a frozen clock never ages a claim, an advanced one ages a live one
         now = datetime.now(timezone.utc)
         token = uuid.uuid4().hex
         with store.transaction() as db:
-            taken = db.execute(
-                "UPDATE tickets SET claimed_at=?, claimed_by=? WHERE ticket=? AND status_code='98' "
-                "AND (claimed_at IS NULL OR claimed_at<?)",
-                (now.isoformat(), token, ticket, (now - CLAIM_TIMEOUT).isoformat())).rowcount
-        return cls(ticket, token) if taken else None
+            pending = db.execute("SELECT claimed_at FROM tickets WHERE ticket=? AND status_code='98'",
+                                 (ticket,)).fetchone()
+            if pending is None or not _aged_out(pending["claimed_at"], now):
+                return None
+            db.execute("UPDATE tickets SET claimed_at=?, claimed_by=? WHERE ticket=?", (now.isoformat(), token, ticket))
+        return cls(ticket, token)
 
     def hold(self, db: sqlite3.Connection) -> None:
         """In the caller's write transaction: the ticket is still this settling's, its claim renewed to
@@ -55,3 +61,18 @@ class Claim:
             (datetime.now(timezone.utc).isoformat(), self.ticket, self.token)).rowcount
         if not renewed:
             raise ClaimLost(self.ticket)
+
+
+def _aged_out(claimed_at: str | None, now: datetime) -> bool:
+    """Whether a claim made at ``claimed_at`` (ISO text, ``None``: never claimed) no longer holds at ``now``.
+    A moment without an offset is UTC's, as every claim is written; one that is no date-time at all (a
+    store edited by hand) holds nothing, rather than the ticket at 98 for good."""
+    if claimed_at is None:
+        return True
+    try:
+        moment = datetime.fromisoformat(claimed_at)
+    except (TypeError, ValueError):
+        return True
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment < now - CLAIM_TIMEOUT

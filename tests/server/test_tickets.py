@@ -764,6 +764,46 @@ def test_a_lot_settling_slow_but_alive_keeps_its_claim(make_mock, tmp_path):
     assert sorted(_lot_results(final)) == [f"R-{RUC}-01-F001-{n}.zip" for n in (1, 2, 3)]
 
 
+def _claimed_in_lima_time_5_s_ago() -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) - timedelta(seconds=5)).astimezone(timezone(timedelta(hours=-5))).isoformat()
+
+
+def _claimed_in_another_offset_90_s_ago() -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) - timedelta(seconds=90)).astimezone(timezone(timedelta(hours=5))).isoformat()
+
+
+def _claimed_with_z_a_fraction_of_a_second_past_the_timeout() -> str:
+    """The claim's timeout ends within this second, after the claim: ``…:05Z`` against ``…:05.3+00:00``."""
+    from datetime import datetime, timedelta, timezone
+
+    while datetime.now(timezone.utc).microsecond > 300_000:  # room in this second for the poll that follows
+        time.sleep(0.05)
+    moment = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=60)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("claimed_at, taken_over", [
+    (_claimed_in_lima_time_5_s_ago, False),
+    (_claimed_in_another_offset_90_s_ago, True),
+    (_claimed_with_z_a_fraction_of_a_second_past_the_timeout, True),
+], ids=["live-in-lima-time", "stale-in-another-offset", "stale-written-with-z"])
+def test_a_claim_ages_by_its_moment_whatever_its_iso_form(make_mock, tmp_path, claimed_at, taken_over):
+    """A claim's age is its moment's, in any ISO form a snapshot imports (an offset, ``Z``, any precision).
+    Compared as text with the UTC moment the claims write, a live claim written in Lima time was taken
+    over (``03:…-05:00`` sorts before ``08:…+00:00``), a stale one in another offset held the ticket at
+    98 for hours, and a stale ``…:05Z`` was live against ``…:05.3+00:00``."""
+    mock = make_mock(_profile(tmp_path, ticket_after_polls=1), clock=CLOCK)
+    ticket = _lot(mock, [f"{RUC}-01-F001-1"])
+    assert get_status(mock, ticket).text("statusCode") == "98"   # due from the next poll on
+    with mock.app.engine.store.transaction() as db:   # another process's claim, as a snapshot brought it
+        db.execute("UPDATE tickets SET claimed_at=?, claimed_by='another' WHERE ticket=?", (claimed_at(), ticket))
+    assert get_status(mock, ticket).text("statusCode") == ("0" if taken_over else "98")
+
+
 def test_a_summary_settling_that_stalled_and_was_taken_over_changes_nothing(make_mock, tmp_path):
     """The same for an RA: its settling stalls between its claim and its transaction, the other server
     takes it over and voids the factura at 0; the first, resumed, neither judges it again nor writes
