@@ -3,7 +3,9 @@
 Whichever request finds a due ticket claims it in one UPDATE, so among several threads or server
 processes sharing the store one settles it.  A claim not renewed for :data:`CLAIM_TIMEOUT` of real time
 is taken over, so a crash never leaves a ticket at 98 for good; a settling renews its claim with each
-write it makes (a lot with each document it stores), so one that is slow but alive keeps it.
+write it makes, and a lot with each entry it judges, stored or refused, so one that is slow but alive
+keeps it (renewed only by what it stored, a run of refused entries let a lot's claim age, and another
+process settled the lot a second time).
 
 A settling that stalled past the timeout (a stopped or starved process) finds on its next write that
 the ticket is no longer its own: :class:`ClaimLost` undoes that write, and the settling ends without
@@ -27,12 +29,15 @@ class ClaimLost(Exception):
     :data:`CLAIM_TIMEOUT`, or an admin reset forgot it.  The transaction it is raised in is undone."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
     """One settling's hold on a pending ticket: its number and the token its claim wrote."""
 
     ticket: str
     token: str
+    renewals: int = 0
+    """How often :meth:`hold` renewed it: a lot's settling renews it on its own after an entry whose
+    judging stored nothing (and so renewed nothing)."""
 
     @classmethod
     def take(cls, store: Store, ticket: str) -> Claim | None:
@@ -61,6 +66,13 @@ class Claim:
             (datetime.now(timezone.utc).isoformat(), self.ticket, self.token)).rowcount
         if not renewed:
             raise ClaimLost(self.ticket)
+        self.renewals += 1
+
+    def renew(self, store: Store) -> None:
+        """:meth:`hold` in a write transaction of its own: between two steps of a settling that write
+        nothing, so the claim does not age while the settling is alive."""
+        with store.transaction() as db:
+            self.hold(db)
 
 
 def _aged_out(claimed_at: str | None, now: datetime) -> bool:

@@ -237,7 +237,8 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
     the CDR ZIP of each accepted document (and of each rejected one, where the profile answers
     rejections as CDRs); status 0 when every document was accepted, 99 otherwise (each rejection listed
     in ``R-…-errors.txt``).  Each document is stored, and the result written, only while ``claim`` holds
-    (:class:`ClaimLost` otherwise), which renews it.
+    (:class:`ClaimLost` otherwise), which renews it; an entry that stores nothing (refused before, or as
+    an exception) renews it too, so a long run of them does not let it age while the settling is alive.
 
     An entry of a type the lot's path does not take is 0151, as that sendBill would be (a -04- at the
     OSE's path, a -20- at SUNAT's factura path): the ticket keeps its path for this.  A ticket without
@@ -252,6 +253,7 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
     with zipfile.ZipFile(results, "w", zipfile.ZIP_DEFLATED) as bundle:
         for entry in archive.read_lot(row["zip"]):
             doc_name = parse_xml_name(entry.name)
+            renewals = claim.renewals
             try:
                 if doc_name is None or doc_name.kind != "document":
                     raise SunatError("0159", entry.name)
@@ -272,15 +274,17 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
                         bundle.writestr(f"R-{doc_name.base}.zip", stored["cdr_zip"])
                     if stored["response_code"] != "0":
                         raise SunatError(stored["response_code"])
-                    continue
-                one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
-                answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=claim)
-                bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
-                if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
-                    raise SunatError(answer.response_code)
+                else:
+                    one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
+                    answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=claim)
+                    bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
+                    if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
+                        raise SunatError(answer.response_code)
             except SunatError as error:
                 errors.append((error.code, f"{entry.name}: {error.code} - {error.message}"
                                + (f" - {error.detail}" if error.detail else "")))
+            if claim.renewals == renewals:  # judged without storing (which renews): renewed all the same
+                claim.renew(engine.store)
         if errors:
             bundle.writestr(f"R-{row['file_name']}-errors.txt", "\n".join(text for _, text in errors))
     with engine.store.transaction() as db:

@@ -694,13 +694,14 @@ def test_a_lot_taken_over_after_a_crash_still_refuses_its_second_entry_of_a_numb
 def _two_servers_and_a_lot(make_mock, tmp_path, during: dict[int, Callable[[Any], None]]) -> tuple[Any, Any, str]:
     """Two mocks on one store (two server processes, as far as the store can tell) and a lot of F001-1..3
     held for a poll; the first runs ``during[n](second)`` when it judges F001-n (a check of its own, after
-    the workbook's: the document is not stored yet and the settling holds no transaction)."""
+    the workbook's: the document is not stored yet and the settling holds no transaction), whose findings,
+    if it returns any, are F001-n's."""
     db, profile = tmp_path / "shared.sqlite3", _profile(tmp_path, ticket_after_polls=1)
     first, second = make_mock(profile, db=db, clock=CLOCK), make_mock(profile, db=db, clock=CLOCK)
 
     def meanwhile(source: Any) -> list[Any]:
         if source.file_name.numero in during:
-            during.pop(source.file_name.numero)(second)
+            return during.pop(source.file_name.numero)(second) or []
         return []
 
     first.app.engine.checks.append(meanwhile)
@@ -762,6 +763,35 @@ def test_a_lot_settling_slow_but_alive_keeps_its_claim(make_mock, tmp_path):
     assert others_poll == {"status_code": "98"}
     assert final.text("statusCode") == "0", final.body
     assert sorted(_lot_results(final)) == [f"R-{RUC}-01-F001-{n}.zip" for n in (1, 2, 3)]
+
+
+def test_a_lot_settling_slow_but_alive_keeps_its_claim_through_entries_it_does_not_store(make_mock, tmp_path):
+    """A settling renews its claim with each entry it judges, whatever the verdict: a lot whose F001-2 took
+    a minute to judge and was refused without being stored (an exception, 1083) is still its settler's,
+    and another server's poll leaves it alone.  Before, only a stored document renewed the claim: a run
+    of refused entries let it age, the other server took the live settling over and settled the lot a
+    second time (F001-2 accepted there, the first's work thrown away)."""
+    from osemock.server.engine.tickets import process_ticket
+    from osemock.server.engine.validation import Finding
+
+    others_poll = {}
+
+    def slow_and_refused(second) -> list[Finding]:
+        _age_the_claim(second, ticket)
+        return [Finding("1083", "error")]
+
+    def poll_from_the_other(second) -> None:
+        process_ticket(second.app.engine, ticket)
+        others_poll.update(second.app.engine.store.query("SELECT status_code FROM tickets WHERE ticket=?", (ticket,))[0])
+
+    first, second, ticket = _two_servers_and_a_lot(make_mock, tmp_path, {2: slow_and_refused, 3: poll_from_the_other})
+    final = get_status(first, ticket)
+    assert others_poll == {"status_code": "98"}
+    assert final.text("statusCode") == "99", final.body
+    results = _lot_results(final)
+    assert sorted(results) == [f"R-{RUC}-01-F001-1.zip", f"R-{RUC}-01-F001-3.zip", f"R-{RUC}-LT-20261120-1-errors.txt"]
+    assert results[f"R-{RUC}-LT-20261120-1-errors.txt"].decode().startswith(f"{RUC}-01-F001-2.xml: 1083 - ")
+    assert first.app.engine.store.document(RUC, "01", "F001", 2) is None
 
 
 def _claimed_in_lima_time_5_s_ago() -> str:
