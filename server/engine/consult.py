@@ -59,7 +59,9 @@ def _state_problem(ruc: str, tipo: str, serie: str, numero: str) -> StatusAnswer
         return StatusAnswer("0005", message="Formato del tipo de comprobante no es válido (debe de contener 2 caracteres).")
     if not _SERIE.fullmatch(serie):
         return StatusAnswer("0006", message="Formato de serie inválido (debe de contener 4 caracteres).")
-    if not digits(numero) or int(numero) == 0:
+    # zero read off the digits: int() of more than 4,300 digits raises, and a number that long is only
+    # one no document carries (0011), as a 21-digit one is
+    if not digits(numero) or not numero.strip("0"):
         return StatusAnswer("0007", message="El numero de comprobante debe de ser mayor que cero.")
     return None
 

@@ -28,6 +28,7 @@ def test_documents_list_and_filters(filled):
     assert listed(filled, outcome="accepted") == [f"{RUC}-01-F001-1"]
     assert listed(filled, numero="4") == [f"{RUC}-01-F001-4"]
     assert listed(filled, numero="9" * 25) == []  # past SQLite's integers: no document, not a 500
+    assert listed(filled, numero="9" * 5000) == []  # past int()'s 4,300 digits too
     assert listed(filled, ruc="20999999999") == []
     assert len(listed(filled, type="01", serie="f001", **{"from": DAY, "to": DAY})) == 3
     assert listed(filled, **{"from": "2026-11-21"}) == []
@@ -83,6 +84,7 @@ def test_downloads(filled):
     ({"numero": "uno"}, "error"),
     ({"numero": "\u00b2"}, "error"),
     ({"numero": "9" * 25}, "not-found"),
+    ({"numero": "9" * 5000}, "not-found"),
     ({"ruc": "123"}, "error"),
 ])
 def test_consult_like_sunat(filled, data, state):

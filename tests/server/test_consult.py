@@ -30,6 +30,8 @@ def _ask(mock, path: str, operation: str, ruc: str = RUC, tipo: str = "01", seri
     ({"numero": "\u00b2"}, "0007"),  # passes str.isdigit, then breaks int()
     ({"numero": "\u0661"}, "0007"),  # would be read as 1
     ({"numero": "9" * 25}, "0011"),  # greater than zero, and no document has such a number
+    ({"numero": "9" * 5000}, "0011"),  # past int()'s 4,300 digits: it was a traceback and fault 0100
+    ({"numero": "0" * 5000}, "0007"),
 ])
 def test_get_status_answers_a_question_it_cannot_read_in_codes_that_are_no_state(make_mock, question, code):
     """billConsultService's getStatus tells the state in 0001 accepted, 0002 rejected, 0003 voided: an
@@ -49,3 +51,17 @@ def test_get_status_ar_keeps_the_manuals_codes(make_mock):
     assert _ask(mock, path, "getStatusAR", ruc="").text("statusCode") == "0001"
     assert _ask(mock, path, "getStatusAR", ruc="2012345678").text("statusCode") == "0002"
     assert _ask(mock, path, "getStatusAR", numero="\u00b2").text("statusCode") == "0010"
+
+
+def test_numbers_past_int_limit_get_their_codes_on_every_lookup(make_mock, caplog):
+    """int() refuses more than 4,300 digits: getStatus raised there (logged a traceback, answered fault
+    0100, which clients retry).  The other lookups of a number answer its family's code for a number
+    that is too long, and nothing is logged as unexpected."""
+    huge = "9" * 5000
+    sunat = make_mock("sunat-beta", clock=CLOCK)
+    assert _ask(sunat, "/ol-ti-itcpfegem-beta/billService", "getStatusAR", numero=huge).text("statusCode") == "0010"
+    assert _ask(sunat, CONSULT, "getStatusCdr", numero=huge).text("statusCode") == "0010"
+    ose = make_mock("ose", clock=CLOCK)
+    reply = _ask(ose, "/ol-ti-itcpe/billService", "getStatusCdr", numero=huge)
+    assert reply.is_fault and reply.code() == "0127", reply.body
+    assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]
