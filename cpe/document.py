@@ -44,7 +44,12 @@ class DocumentHeader:
     customer_doc_type: str | None
     customer_doc_number: str | None
     currency: str | None
+    """DocumentCurrencyCode; a retención's or percepción's, which has none, its total's currencyID."""
     payable_amount: str | None
+    total_amount: str | None
+    """The importe total a printed representation shows: ``payable_amount`` (PayableAmount) of an
+    invoice or note; a retención's or percepción's ``cbc:TotalInvoiceAmount`` (the amount retained or
+    perceived), as it has no PayableAmount.  What the store keeps and the buyer's consult compares."""
     igv_amount: str | None
     digest_value: str | None
     ubl_version: str | None
@@ -103,6 +108,13 @@ def read_header(root: etree._Element) -> DocumentHeader:
         customer = "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID"
     digest = _text(root, "ext:UBLExtensions//ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue") or _text(
         root, ".//ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue")
+    payable = _text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") or _text(
+        root, "cac:RequestedMonetaryTotal/cbc:PayableAmount")
+    currency = _text(root, "cbc:DocumentCurrencyCode")
+    total = payable
+    if local in ("Retention", "Perception"):  # no PayableAmount, no DocumentCurrencyCode
+        total = _text(root, "cbc:TotalInvoiceAmount")
+        currency = currency or _text(root, "cbc:TotalInvoiceAmount/@currencyID")
     return DocumentHeader(
         root=local,
         type_code=_type_code(root, local, doc_id),
@@ -116,9 +128,9 @@ def read_header(root: etree._Element) -> DocumentHeader:
         reference_date=iso_day(_text(root, "cbc:ReferenceDate")),
         customer_doc_type=_text(root, f"{customer}/@schemeID") if customer else None,
         customer_doc_number=_text(root, customer) if customer else None,
-        currency=_text(root, "cbc:DocumentCurrencyCode"),
-        payable_amount=_text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount")
-        or _text(root, "cac:RequestedMonetaryTotal/cbc:PayableAmount"),
+        currency=currency,
+        payable_amount=payable,
+        total_amount=total,
         igv_amount=_text(root, "cac:TaxTotal/cbc:TaxAmount"),
         digest_value=digest,
         ubl_version=_text(root, "cbc:UBLVersionID"),

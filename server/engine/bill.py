@@ -113,7 +113,7 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         "document_hash": header.digest_value,
         "issue_date": header.issue_date,
         "customer": f"{header.customer_doc_type or '-'}-{header.customer_doc_number or ''}",
-        "payable_amount": header.payable_amount,
+        "payable_amount": header.total_amount,  # the importe total as printed (a 20/40's TotalInvoiceAmount)
         "currency": header.currency,
         "sender_ruc": received.principal.ruc,
         "received_at": received_at.isoformat(),

@@ -76,7 +76,6 @@ def read_printed(xml: bytes) -> Printed:
     customer_type = (_attr(root, "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID", "schemeID")
                      or _attr(root, "cac:ReceiverParty/cac:PartyIdentification/cbc:ID", "schemeID")
                      or header.customer_doc_type or "")
-    total = header.payable_amount or _text(root, "cbc:TotalInvoiceAmount") or "0.00"
     lines = []
     for path in LINE_PATHS:
         for line in root.findall(path, NS):
@@ -91,7 +90,7 @@ def read_printed(xml: bytes) -> Printed:
         numero=header.numero or 0, issuer_name=header.issuer_name or "", issue_date=header.issue_date or "",
         customer_doc_type=customer_type, customer_doc_number=header.customer_doc_number or "",
         customer_name=customer_name, currency=header.currency or "PEN", igv=header.igv_amount or "0.00",
-        total=total, digest=header.digest_value or "", lines=tuple(lines),
+        total=header.total_amount or "0.00", digest=header.digest_value or "", lines=tuple(lines),
     )
 
 

@@ -8,8 +8,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from osemock.cpe.document import read_header
+from osemock.cpe.errors import CpeError
 from osemock.cpe.naming import document_base
 from osemock.cpe.numbers import correlativo, decimal_of, digits
+from osemock.cpe.xmlparse import parse_xml
 from osemock.server.store import MAX_INTEGER, Store
 
 STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
@@ -85,11 +88,12 @@ def search_documents(store: Store, search: DocumentFilter) -> Page:
     page = min(max(search.page, 1), MAX_PAGE, last)  # a page past the end shows the last one, not "3 de 2"
     rows = store.query(f"SELECT {LIST_COLUMNS} FROM documents{where} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
                        (*params, search.per_page, (page - 1) * search.per_page))
-    return Page([_listed(row) for row in rows], total, page, search.per_page)
+    return Page([_listed(store, row) for row in rows], total, page, search.per_page)
 
 
-def _listed(row: Any) -> dict[str, Any]:
+def _listed(store: Store, row: Any) -> dict[str, Any]:
     item = dict(row)
+    item["payable_amount"], item["currency"] = total_of(store, item)
     findings = json.loads(item.pop("findings") or "[]")
     item["observations"] = sum(1 for f in findings if f.get("severity") != "error")
     item["outcome"] = outcome_of(item["status"], item["observations"])
@@ -110,6 +114,7 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
     if not rows:
         return None
     item = dict(rows[0])
+    item["payable_amount"], item["currency"] = total_of(store, item)
     item["findings"] = json.loads(item["findings"] or "[]")
     item["base"] = document_base(item["emitter_ruc"], item["type_code"], item["serie"], item["numero"])
     item["outcome"] = outcome_of(item["status"], sum(1 for f in item["findings"] if f.get("severity") != "error"))
@@ -160,14 +165,37 @@ def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, iss
         return ConsultAnswer(False, "not-found", "El comprobante no existe: no fue informado a SUNAT.")
     if issue_date and row["issue_date"] != issue_date:
         return ConsultAnswer(False, "mismatch", "Los datos ingresados no coinciden con el comprobante informado (fecha de emisión).")
-    if total and not _same_amount(total, row["payable_amount"]):
+    amount, currency = total_of(store, row)
+    if total and not _same_amount(total, amount):
         return ConsultAnswer(False, "mismatch", "Los datos ingresados no coinciden con el comprobante informado (importe total).")
     messages = {"accepted": "El comprobante es válido: fue informado y aceptado.",
                 "rejected": "El comprobante no es válido: fue rechazado.",
                 "voided": "El comprobante fue comunicado de baja (anulado)."}
     return ConsultAnswer(True, row["status"], messages.get(row["status"], row["status"]), row["id"],
-                         {"issue_date": row["issue_date"], "total": row["payable_amount"], "currency": row["currency"],
+                         {"issue_date": row["issue_date"], "total": amount, "currency": currency,
                           "response_code": row["response_code"]}, printable=bool(row["xml"]))
+
+
+#: The types an osemock before this one stored without an amount (they have no PayableAmount).
+_TOTAL_FROM_XML = ("20", "40")
+
+
+def total_of(store: Store, row: Any) -> tuple[str | None, str | None]:
+    """The importe total and currency of a stored document, as its printed representation shows them
+    (:attr:`DocumentHeader.total_amount`).  The store keeps them since sendBill; a retención or
+    percepción stored by an earlier osemock (or imported from its snapshot) has none kept, and gets
+    them from its XML by the same definition, so an old store's portal still shows and compares them."""
+    amount, currency = row["payable_amount"], row["currency"]
+    if amount is not None or row["type_code"] not in _TOTAL_FROM_XML:
+        return amount, currency
+    found = store.query("SELECT xml FROM documents WHERE id=?", (row["id"],))
+    if not found or found[0]["xml"] is None:
+        return amount, currency
+    try:
+        header = read_header(parse_xml(bytes(found[0]["xml"])))
+    except CpeError:  # it was parsed before it was stored: this is for a damaged file
+        return amount, currency
+    return header.total_amount, currency or header.currency
 
 
 def _same_amount(given: str, stored: str | None) -> bool:

@@ -145,3 +145,40 @@ def test_a_page_past_the_end_shows_the_last_one(filled):
     assert (shown.page, shown.pages, len(shown.rows)) == (2, 2, 1)
     text = page(filled, "/", page="3").text_content()
     assert "página 3" not in text
+
+
+def _answer_card(mock, **data) -> tuple[str, str]:
+    answer = requests.post(mock.url("/consult"), data=data, timeout=10)
+    assert answer.status_code == 200
+    card = html.fromstring(answer.text).xpath('//div[@id="answer"]')[0]
+    return card.xpath("string(span/@class)"), " ".join(card.text_content().split())
+
+
+@pytest.mark.parametrize("name, total", [("20-R001-1", "70.80"), ("40-P001-1", "23.60")])
+def test_retention_and_perception_carry_the_total_they_print(filled, name, total):
+    """A retención's or percepción's importe total is its TotalInvoiceAmount (it has no PayableAmount):
+    the store kept no amount, so the consult printed "None None" and matched no total, and the list and
+    the document page showed none; the PDF printed TotalInvoiceAmount.  One amount now, stored, compared
+    and printed; a store written before (the amount NULL) reads it from the XML."""
+    from osemock.fixtures import signed_document
+    from osemock.server.portal.printed import read_printed
+
+    filled.client().send_bill(signed_document(f"{RUC}-{name}.xml", issue_date=DAY))
+    type_code, serie, numero = name.split("-")
+    store = filled.app.engine.store
+    row = store.document(RUC, type_code, serie, int(numero))  # the perception is rejected (2609): it shows all the same
+    assert read_printed(row["xml"]).total == total
+
+    def shown() -> None:
+        badge, text = _answer_card(filled, ruc=RUC, type=type_code, serie=serie, numero=numero, issue_date=DAY, total=total)
+        assert badge == f"badge {row['status']}" and f"PEN {total}" in text and "None" not in text, text
+        listed_row = page(filled, "/", type=type_code).xpath('//table[@id="documents"]/tbody/tr')[0]
+        assert " ".join(listed_row.xpath("string(td[5])").split()) == f"PEN {total}"
+        facts = page(filled, f"/documents/{row['id']}").xpath('string(//dl[@class="facts"])')
+        assert f"PEN {total}" in " ".join(facts.split())
+
+    shown()
+    with store.transaction() as db:  # as an osemock before this one stored it
+        db.execute("UPDATE documents SET payable_amount = NULL, currency = NULL WHERE id = ?", (row["id"],))
+    shown()
+    assert _answer_card(filled, ruc=RUC, type=type_code, serie=serie, numero=numero, total="1.00")[0] == "badge mismatch"
