@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from osemock.cpe.document import read_header
@@ -123,9 +124,11 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
 
 
 def timeline(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The journal's requests about this document, oldest first: its sendBill (``{base}.zip``, any case)
-    and the lookups of its number (journaled as ``{base}``), then the summaries that voided or informed
-    it.  Only this number: F001-10 is not about F001-1."""
+    """What happened to this document, oldest first: the journal's requests about it (its sendBill,
+    ``{base}.zip`` in any case, and the lookups of its number, journaled as ``{base}``) and the
+    summaries that voided or informed it, each when its ticket was settled, which is when it took
+    effect (not when the document was answered, days before a baja).  Only this number: F001-10 is not
+    about F001-1."""
     base = item["base"]
     rows = store.query(
         "SELECT id, received_at, operation, file_name, outcome, http_status, duration_ms FROM requests"
@@ -133,9 +136,26 @@ def timeline(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
     events = [dict(row) for row in rows]
     for ticket_column, label in (("voided_by", "dado de baja por el ticket"), ("informed_by", "informado en el resumen del ticket")):
         if item.get(ticket_column):
-            events.append({"id": None, "received_at": item["responded_at"], "operation": label,
-                           "file_name": item[ticket_column], "outcome": "", "http_status": None, "duration_ms": None})
-    return events
+            events.append({"id": None, "received_at": _settled_at(store, item[ticket_column]) or item["responded_at"],
+                           "operation": label, "file_name": item[ticket_column], "outcome": "", "http_status": None,
+                           "duration_ms": None})
+    return sorted(events, key=lambda event: _moment(event["received_at"]))  # stable: the journal's order kept
+
+
+def _settled_at(store: Store, ticket: str) -> str | None:
+    """When the summary of ``ticket`` was settled (``None`` for a ticket the store no longer holds)."""
+    rows = store.query("SELECT processed_at, created_at FROM tickets WHERE ticket=?", (ticket,))
+    return (rows[0]["processed_at"] or rows[0]["created_at"]) if rows else None
+
+
+def _moment(stamp: str) -> datetime:
+    """An ISO timestamp as an instant to order by: the journal's and the tickets' need not share an
+    offset or a precision, which text order would compare wrongly; one without an offset is UTC."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,28 @@ def test_timeline_holds_this_number_only_with_its_lookups(filled):
     assert all(f"{RUC}-01-F001-10" not in " ".join(row) for row in rows)
 
 
+def test_timeline_dates_a_void_when_its_ticket_settled_and_keeps_date_order(filled):
+    """The baja's event carried the document's own response time (two days before the RA) and came
+    last, after lookups made once it was voided: it carries its ticket's processed_at now, in date order."""
+    from osemock.fixtures.summaries import comunicacion_baja
+
+    client = filled.client()
+    filled.admin.advance(days=1)
+    client.get_status_cdr(RUC, "01", "F001", 1)  # on the 21st, before the baja
+    filled.admin.advance(days=1)
+    _, baja = comunicacion_baja("2026-11-22", [("01", "F001", 1)], reference_date=DAY)
+    ticket = client.send_summary(baja).ticket
+    assert client.get_status(ticket, wait=True, interval=0.1).accepted
+    filled.admin.advance(hours=1)
+    client.get_status_cdr(RUC, "01", "F001", 1)
+    doc = page(filled, f"/documents/{filled.ids[1]}")
+    rows = [[cell.text_content().strip() for cell in row.xpath("td")] for row in doc.xpath('//table[@id="timeline"]//tr[td]')]
+    assert [row[1] for row in rows] == ["sendBill", "getStatusCdr", "dado de baja por el ticket", "getStatusCdr"], rows
+    processed = filled.app.engine.store.query("SELECT processed_at FROM tickets WHERE ticket=?", (ticket,))[0][0]
+    assert rows[2][0] == processed[:19].replace("T", " ") and rows[2][0].startswith("2026-11-22"), rows
+    assert rows[2][2] == ticket
+
+
 def test_downloads(filled):
     base = f"{RUC}-01-F001-1"
     sent = requests.get(filled.url(f"/documents/{filled.ids[1]}/zip"), timeout=10)
