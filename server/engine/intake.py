@@ -39,14 +39,19 @@ def check_name(engine: EngineState, request: Request, operation: str) -> naming.
         raise SunatError("0152", f"{request.file_name} es un resumen")
     if operation in ("sendBill", "sendSummary") and name.kind == "lot":
         raise SunatError("0153", f"{request.file_name} es un lote")
-    check_path_takes(request.endpoint, operation, name.type_code, request.file_name)
+    check_path_takes(request.endpoint, operation, name.type_code, request.file_name, engine.profile.channel)
     return name
 
 
-def check_path_takes(endpoint: Endpoint, operation: str, type_code: str, file_name: str) -> None:
+def check_path_takes(endpoint: Endpoint, operation: str, type_code: str, file_name: str, channel: str = "ose") -> None:
     """0151 unless ``operation`` at ``endpoint`` takes files of ``type_code``: a path takes only its
     family's documents and summaries (PROTOCOL.md §1).  The settling of a lot asks it of each entry as
-    of a sendBill at the path the lot came in on, so a document is refused at a path in a lot as alone."""
+    of a sendBill at the path the lot came in on, so a document is refused at a path in a lot as alone.
+
+    SUNAT (``channel`` ``sunat``) answers a guía at its billService 1085 instead: it moved guías to the
+    GRE system, and says so (§1.1: a 31 in beta); an OSE never took them, and keeps its 0151."""
+    if operation == "sendBill" and channel == "sunat" and type_code in endpoint.moved_types:
+        raise SunatError("1085", f"{file_name} codigo cpe: {type_code}")
     if operation == "sendBill":
         allowed = endpoint.document_types
     elif operation == "sendSummary":

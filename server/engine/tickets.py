@@ -258,7 +258,7 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
                 if doc_name is None or doc_name.kind != "document":
                     raise SunatError("0159", entry.name)
                 if endpoint is not None:
-                    check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name)
+                    check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name, engine.profile.channel)
                 if doc_name.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
                     raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
                 root, header = parse_document(entry.content)

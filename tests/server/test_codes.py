@@ -148,7 +148,6 @@ def test_0154_user_of_another_ruc(mock):
 @pytest.mark.parametrize("file_name, code", [
     ("factura.zip", "0151"),
     (f"{BASE}.xml", "0151"),
-    (f"{RUC}-09-T001-1.zip", "0151"),
     (f"{RUC}-RC-20261120-1.zip", "0152"),
     (f"{RUC}-LT-20261120-1.zip", "0153"),
 ])
@@ -163,6 +162,29 @@ def test_0151_type_sent_to_the_wrong_sunat_endpoint(make_mock):
     assert_fault(reply, "0151", mock)
     # SUNAT's words (reference/wire/soap/observed_faults.csv): the quote closes after the type
     assert f'Error de nombre archivo "{RUC}-20-R001-1.zip codigo cpe: 20" no es un cpe valido' in reply.text("faultstring")
+
+
+@pytest.mark.parametrize("profile, path, code", [
+    ("sunat-beta", "/ol-ti-itcpfegem-beta/billService", "1085"),
+    ("sunat-beta", "/ol-ti-itemision-otroscpe-gem-beta/billService", "1085"),
+    ("sunat-prod", "/ol-ti-itcpfegem/billService", "1085"),
+    ("sunat-prod", "/ol-ti-itemision-otroscpe-gem/billService", "1085"),
+    ("sunat-beta", "/ol-ti-itcpe/billService", "0151"),          # no SUNAT path: a type it never took
+    ("ose", "/ol-ti-itcpe/billService", "0151"),                 # an OSE as before
+    ("ose", "/ol-ti-itcpfegem-beta/billService", "0151"),
+])
+@pytest.mark.parametrize("guia", [f"{RUC}-09-T001-1", f"{RUC}-31-V001-1"])
+def test_a_guia_sent_to_sunats_billservice_is_1085(make_mock, tmp_path, profile, path, code, guia):
+    """SUNAT moved guías (09 remitente, 31 transportista) to its GRE system: a 31 sent to billService in
+    beta answered 1085 "Debe enviar las guias de remisión por el nuevo sistema…" (PROTOCOL.md §1.1,
+    xhandler-java's live test).  Both SUNAT profiles answer it at their billService paths, factura and
+    otroscpe, where they answered the 0151 of a type the path does not take; an OSE keeps its 0151."""
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(REGISTRY)
+    mock = make_mock(profile, registry=registry)
+    reply = send_bill(mock.url(path), f"{guia}.zip", factura_zip(guia), username=RUC + "FACTURA1", password="secreto")
+    assert_fault(reply, code, mock)
+    assert mock.app.engine.store.query("SELECT count(*) FROM documents")[0][0] == 0
 
 
 def test_0151_liquidacion_de_compra_at_the_ose(make_mock):

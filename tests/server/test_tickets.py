@@ -534,6 +534,18 @@ def test_a_lot_taken_over_after_a_crash_counts_what_it_stored_as_its_own(make_mo
     assert_fault(bill(mock, first), "1033", mock)  # to anyone else it is a duplicate
 
 
+def test_a_guia_in_a_lot_at_sunat_is_1085_as_alone(make_mock):
+    """A lot's entry is judged as a sendBill at its path: a guía at SUNAT's billService is 1085 there too."""
+    mock = make_mock("sunat-beta", clock=CLOCK)
+    good, guia = f"{RUC}-01-F001-4", f"{RUC}-09-T001-1"
+    ticket = _send_lot(mock, [(f"{good}.xml", signed_document(f"{good}.xml", issue_date=DAY)),
+                              (f"{guia}.xml", signed_document(f"{good}.xml", issue_date=DAY))], path=PATHS["sunat-beta"])
+    final = get_status(mock, ticket)
+    assert final.text("statusCode") == "99", final.body
+    errors = _lot_results(final)[f"R-{RUC}-LT-20261120-1-errors.txt"].decode()
+    assert errors.startswith(f"{guia}.xml: 1085 - Debe enviar las guias de remisión por el nuevo sistema"), errors
+
+
 def _send_lot(mock, entries: list[tuple[str, bytes]], number: int = 1, path: str | None = None) -> str:
     """A lot of the given ``(entry name, XML)`` pairs, in that order (a name may come twice), at ``path``
     (the OSE's by default)."""
