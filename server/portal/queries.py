@@ -5,13 +5,14 @@ Plain functions over :class:`Store`; the views only unpack the query string and 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from osemock.cpe.document import read_header
 from osemock.cpe.errors import CpeError
-from osemock.cpe.naming import document_base
+from osemock.cpe.naming import document_base, parse_base
 from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.store import MAX_INTEGER, Store
@@ -45,10 +46,12 @@ class DocumentFilter:
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        numero = self.numero.strip()
-        if digits(numero):
-            clauses.append("numero = ?")
-            params.append(-1 if (number := correlativo(numero)) is None else number)  # past eight digits: no document
+        named = self.named_number()
+        if named is None:
+            clauses.append("0")  # no number it could mean: nothing, and numero_problem says why
+        for column, value in (named or {}).items():
+            clauses.append(f"{column} = ?")
+            params.append(value)
         if self.date_from:
             clauses.append("issue_date >= ?")
             params.append(self.date_from)
@@ -63,6 +66,41 @@ class DocumentFilter:
             clauses.append("status = ?")
             params.append(self.outcome)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def named_number(self) -> dict[str, Any] | None:
+        """The columns the Número field fixes: ``123``, ``F001-123`` (serie and number, as a document
+        writes its ID) or a file's base name ``20123456789-01-F001-123``; ``{}`` when empty, ``None``
+        when it names no number (anything else matched every document, as if empty)."""
+        text = self.numero.strip().upper()
+        if not text:
+            return {}
+        if digits(text):
+            return {"numero": _number(text)}
+        written = _SERIE_NUMERO.fullmatch(text)
+        if written:
+            return {"serie": written["serie"], "numero": _number(written["numero"])}
+        name = parse_base(text)
+        if name is not None and name.kind == "document":
+            return {"emitter_ruc": name.ruc, "type_code": name.type_code, "serie": name.serie, "numero": name.numero}
+        return None
+
+    @property
+    def numero_problem(self) -> str | None:
+        """What the list says when the Número field names no number (it lists nothing)."""
+        if self.named_number() is not None:
+            return None
+        return f"«{self.numero.strip()}» no es un número de comprobante: escriba 123, F001-123 o {_EXAMPLE_BASE}."
+
+
+#: ``SERIE-NUMERO`` as a document's ID writes it (spaces around the dash forgiven); ASCII only.
+_SERIE_NUMERO = re.compile(r"(?P<serie>[A-Z0-9]{4})\s*-\s*(?P<numero>[0-9]+)", re.ASCII)
+_EXAMPLE_BASE = "20123456789-01-F001-123"
+
+
+def _number(text: str) -> int:
+    """A correlativo's value; -1 (no document) past eight digits, read without int() on the rest."""
+    number = correlativo(text)
+    return -1 if number is None else number
 
 
 #: The last page a query string may ask for.

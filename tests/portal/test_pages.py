@@ -34,6 +34,26 @@ def test_documents_list_and_filters(filled):
     assert listed(filled, **{"from": "2026-11-21"}) == []
 
 
+@pytest.mark.parametrize("numero, shown", [
+    ("F001-4", [4]), ("f001-4", [4]), ("F001 - 00000004", [4]), (f"{RUC}-01-F001-4", [4]),
+    ("F002-4", []), (f"{RUC}-03-F001-4", []), ("F001-" + "9" * 5000, []),
+])
+def test_the_number_filter_takes_serie_and_number(filled, numero, shown):
+    """The Número field skipped anything but digits, so "F001-4" listed every document."""
+    found = page(filled, "/", numero=numero)
+    assert [a.text for a in found.xpath('//table[@id="documents"]//td[1]/a')] == [f"{RUC}-01-F001-{n}" for n in shown]
+    assert not found.xpath('//*[@id="filter-problem"]')
+
+
+@pytest.mark.parametrize("numero", ["abc", "F001-", "F001-4x", "F0001-4", "\u00b2"])
+def test_a_number_filter_that_names_no_number_lists_nothing_and_says_why(filled, numero):
+    """"abc" listed every document, as if the field were empty."""
+    found = page(filled, "/", numero=numero)
+    assert found.xpath('//table[@id="documents"]//td[1]/a') == []
+    problem = found.xpath('string(//*[@id="filter-problem"])')
+    assert numero in problem and "F001-123" in problem, problem
+
+
 def test_document_page_shows_findings_xml_cdr_and_timeline(filled):
     doc = page(filled, f"/documents/{filled.ids[5]}")
     assert doc.xpath('//table[@id="findings"]//td[1]/text()') == ["2017"]
