@@ -158,7 +158,19 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
     item["base"] = document_base(item["emitter_ruc"], item["type_code"], item["serie"], item["numero"])
     item["outcome"] = outcome_of(item["status"], sum(1 for f in item["findings"] if f.get("severity") != "error"))
     item["timeline"] = timeline(store, item)
+    item["not_printable"] = not_printable(item)
     return item
+
+
+def not_printable(row: Any) -> str | None:
+    """Why the portal offers no printed representation (PDF with SUNAT's QR) of a stored document;
+    ``None`` when it offers one.  A rejected CPE has no valid printed form: a QR'd page of it would
+    pass for a valid one.  A boleta informed only in a resumen diario has no XML to draw it from."""
+    if row["status"] == "rejected":
+        return "Fue rechazado: un comprobante rechazado no tiene representación impresa válida."
+    if not row["xml"]:
+        return "Informado en un resumen diario, sin su XML: la representación impresa la entrega el emisor."
+    return None
 
 
 def timeline(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,9 +217,12 @@ class ConsultAnswer:
     message: str
     document_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    printable: bool = False
-    """Whether the mock holds the document's XML, which its printed representation is drawn from (a
-    boleta informed only in a resumen diario has none: the RC line carries no items, names or hash)."""
+    not_printable: str | None = None
+    """Why the answer offers no printed representation (:func:`not_printable`); ``None`` when it does."""
+
+    @property
+    def printable(self) -> bool:
+        return self.found and self.not_printable is None
 
 
 def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, issue_date: str, total: str) -> ConsultAnswer:
@@ -231,7 +246,7 @@ def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, iss
                 "voided": "El comprobante fue comunicado de baja (anulado)."}
     return ConsultAnswer(True, row["status"], messages.get(row["status"], row["status"]), row["id"],
                          {"issue_date": row["issue_date"], "total": amount, "currency": currency,
-                          "response_code": row["response_code"]}, printable=bool(row["xml"]))
+                          "response_code": row["response_code"]}, not_printable=not_printable(row))
 
 
 #: The types an osemock before this one stored without an amount (they have no PayableAmount).

@@ -60,7 +60,9 @@ def download(document_id: int, kind: str) -> Response:
     stored = _stored_file(item, base, kind)
     if stored is not None:
         return stored
-    if kind == "pdf" and item["xml"]:
+    if kind == "pdf" and item["not_printable"]:
+        abort(404, f"El documento {base} no tiene representación impresa. {item['not_printable']}")
+    if kind == "pdf":
         try:
             printed = read_printed(item["xml"])
         except etree.XMLSyntaxError:

@@ -46,6 +46,7 @@ def test_filter_open_a_document_and_download_its_pdf(filled, tab):
     assert rows.count() == 1 and "F001-5" in rows.first.inner_text()
     tab.click(f"text={RUC}-01-F001-5")
     assert "2017" in tab.locator("#findings").inner_text()
+    assert tab.locator("a", has_text="Representación impresa").count() == 0  # rejected: no valid printed form
     assert "sendBill" in tab.locator("#timeline").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / "document.png"), full_page=False)

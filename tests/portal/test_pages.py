@@ -142,6 +142,22 @@ def test_consult_reports_a_rejected_document(filled):
     assert "fue rechazado" in answer.text
 
 
+def test_a_rejected_document_offers_no_printed_representation(filled):
+    """A rejected CPE has no valid printed form, but the consult and the document page offered its PDF,
+    with SUNAT's QR, and the route served it."""
+    answer = requests.post(filled.url("/consult"), data={"ruc": RUC, "type": "01", "serie": "F001", "numero": "5"}, timeout=10)
+    card = html.fromstring(answer.text).xpath('//div[@id="answer"]')[0]
+    assert not card.xpath('.//a[contains(., "Representación impresa")]')
+    assert "rechazado" in card.xpath('string(.//*[@id="not-printable"])')
+    doc = page(filled, f"/documents/{filled.ids[5]}")
+    assert not doc.xpath('//a[contains(., "Representación impresa")]') and doc.xpath('//a[contains(., "XML")]')
+    printed = requests.get(filled.url(f"/documents/{filled.ids[5]}/pdf"), timeout=10)
+    assert printed.status_code == 404 and "application/pdf" not in printed.headers["Content-Type"]
+    assert "rechazado" in printed.text
+    accepted = page(filled, f"/documents/{filled.ids[1]}")
+    assert accepted.xpath('//a[contains(., "Representación impresa")]')
+
+
 def test_emitters_and_journal(filled):
     filled.admin.seed({"emitters": [{"ruc": "20999999999", "name": "PSE DE PRUEBA SAC", "pse_for": [RUC],
                                      "users": [{"user": "ENVIOS", "password": "secreto"}]}]})

@@ -60,9 +60,11 @@ def test_every_document_type_prints(name, title):
 
 
 def test_a_rejected_document_with_fields_no_page_can_hold_still_prints(mock):
-    """A rejected document is stored as sent, so its PDF meets what SUNAT would never accept: a currency
+    """A rejected document is stored as sent, so its XML holds what SUNAT would never accept: a currency
     outside the PDF fonts' Latin-1, a description taller than a page, a buyer's number too long for any
-    QR.  The page prints what fits and says what it left out."""
+    QR.  The portal serves no printed form of a rejected document; the renderer, given one, prints what
+    fits and says what it left out."""
+    from osemock.server.portal.printed import render_pdf
     from lxml import etree
 
     from osemock.cpe import ns
@@ -76,10 +78,9 @@ def test_a_rejected_document_with_fields_no_page_can_hold_still_prints(mock):
     outcome = mock.client().send_bill(etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8"))
     assert outcome.status == "rejected", outcome
 
-    document_id = mock.app.engine.store.query("SELECT id FROM documents")[0]["id"]
-    answer = requests.get(mock.url(f"/documents/{document_id}/pdf"), timeout=30)
-    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
-    reader = pypdf.PdfReader(io.BytesIO(answer.content))
+    stored = mock.app.engine.store.query("SELECT id, xml FROM documents")[0]
+    assert requests.get(mock.url(f"/documents/{stored['id']}/pdf"), timeout=30).status_code == 404
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(read_printed(stored["xml"]), "RECHAZADO")))
     text = " ".join(page.extract_text() for page in reader.pages)
     unwrapped = "".join(text.split())
     assert "IMPORTETOTAL?UR354.00" in unwrapped and "SincódigoQR" in unwrapped
