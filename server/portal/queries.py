@@ -227,13 +227,16 @@ class ConsultAnswer:
 
 def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, issue_date: str, total: str) -> ConsultAnswer:
     """Look a document up by its printed data, as SUNAT's "Consulta de validez del CPE" does: the issue
-    date and total must agree with what the emitter sent, or the buyer is told they do not."""
+    date and total must agree with what the emitter sent, or the buyer is told they do not.  Each field
+    is read without the spaces around it, as the SOAP lookups read theirs (" 01" was no type at all)."""
+    ruc, type_code, serie, numero, issue_date, total = (
+        value.strip() for value in (ruc, type_code, serie, numero, issue_date, total))
     if not (digits(ruc) and len(ruc) == 11):
         return ConsultAnswer(False, "error", "El RUC del emisor debe tener 11 dígitos.")
-    if not digits(numero.strip()):
+    if not digits(numero):
         return ConsultAnswer(False, "error", "El número del comprobante debe ser numérico.")
     number = correlativo(numero)
-    row = store.document(ruc, type_code, serie.strip().upper(), number) if number is not None else None
+    row = store.document(ruc, type_code, serie.upper(), number) if number is not None else None
     if row is None:
         return ConsultAnswer(False, "not-found", "El comprobante no existe: no fue informado a SUNAT.")
     if issue_date and row["issue_date"] != issue_date:

@@ -122,6 +122,7 @@ def test_downloads(filled):
     ({"issue_date": DAY, "total": "3.5400E+02"}, "mismatch"),   # no amount SUNAT writes: it matched
     ({"issue_date": DAY, "total": "3_54.00"}, "mismatch"),
     ({"issue_date": DAY, "total": "\u0663\u0665\u0664.\u0660\u0660"}, "mismatch"),
+    ({"type": " 01 ", "serie": " F001 ", "numero": " 1 ", "ruc": f" {RUC} "}, "accepted"),  # " 01" was "no existe"
     ({"numero": "77"}, "not-found"),
     ({"numero": "uno"}, "error"),
     ({"numero": "\u00b2"}, "error"),
