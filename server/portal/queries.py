@@ -159,7 +159,15 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
     item["outcome"] = outcome_of(item["status"], sum(1 for f in item["findings"] if f.get("severity") != "error"))
     item["timeline"] = timeline(store, item)
     item["not_printable"] = not_printable(item)
+    item["informed_in"] = informed_in(item)
     return item
+
+
+def informed_in(row: Any) -> str | None:
+    """The ticket of the resumen diario that informed a document which has no CDR of its own (a boleta
+    or its note an RC added): getStatusCdr answers that it does not exist, so the portal must not call
+    it accepted without saying how.  ``None`` for a document answered with its own CDR."""
+    return row["informed_by"] if row["informed_by"] and row["cdr_zip"] is None else None
 
 
 def not_printable(row: Any) -> str | None:
@@ -247,6 +255,9 @@ def consult(store: Store, ruc: str, type_code: str, serie: str, numero: str, iss
     messages = {"accepted": "El comprobante es válido: fue informado y aceptado.",
                 "rejected": "El comprobante no es válido: fue rechazado.",
                 "voided": "El comprobante fue comunicado de baja (anulado)."}
+    if row["status"] == "accepted" and (ticket := informed_in(row)):
+        messages["accepted"] = (f"El comprobante es válido: fue informado en el resumen diario del ticket {ticket},"
+                                " sin CDR propio (una consulta de su CDR, getStatusCdr, no lo encuentra).")
     return ConsultAnswer(True, row["status"], messages.get(row["status"], row["status"]), row["id"],
                          {"issue_date": row["issue_date"], "total": amount, "currency": currency,
                           "response_code": row["response_code"]}, not_printable=not_printable(row))

@@ -159,6 +159,26 @@ def test_a_rejected_document_offers_no_printed_representation(filled):
     assert accepted.xpath('//a[contains(., "Representación impresa")]')
 
 
+def test_a_boleta_informed_only_in_a_resumen_is_said_so(filled):
+    """A boleta an RC informed has no CDR of its own (getStatusCdr: 0127 "El comprobante no existe"),
+    yet the portal called it "informado y aceptado" with nothing more; it now says where it was informed
+    and that it has no CDR of its own.  The SOAP answer stays as it was."""
+    from osemock.fixtures.summaries import RcLine, resumen_diario
+
+    client = filled.client()
+    _, summary = resumen_diario(DAY, [RcLine("03", "B001-7", "1", "59.00")])
+    ticket = client.send_summary(summary).ticket
+    assert client.get_status(ticket, wait=True, interval=0.1).accepted
+    assert client.get_status_cdr(RUC, "03", "B001", 7).code == "0127"
+    badge, text = _answer_card(filled, ruc=RUC, type="03", serie="B001", numero="7", issue_date=DAY, total="59.00")
+    assert badge == "badge accepted" and "resumen diario" in text and ticket in text and "sin CDR propio" in text, text
+    document_id = filled.app.engine.store.document(RUC, "03", "B001", 7)["id"]
+    facts = " ".join(page(filled, f"/documents/{document_id}").xpath('string(//dl[@class="facts"])').split())
+    assert "sin CDR propio" in facts and ticket in facts, facts
+    badge, text = _answer_card(filled, ruc=RUC, type="01", serie="F001", numero="1")
+    assert "sin CDR propio" not in text and "informado y aceptado" in text
+
+
 def test_emitters_and_journal(filled):
     filled.admin.seed({"emitters": [{"ruc": "20999999999", "name": "PSE DE PRUEBA SAC", "pse_for": [RUC],
                                      "users": [{"user": "ENVIOS", "password": "secreto"}]}]})
