@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from lxml import etree
 
 from osemock.cpe.archive import first_xml
-from osemock.cpe.errors import ArchiveError
+from osemock.cpe.errors import ArchiveError, CpeError
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.portal import queries
 from osemock.server.portal.printed import read_printed, render_pdf
@@ -65,7 +65,7 @@ def download(document_id: int, kind: str) -> Response:
     if kind == "pdf":
         try:
             printed = read_printed(item["xml"])
-        except etree.XMLSyntaxError:
+        except CpeError:  # parse_xml's 0306: the stored file was damaged after sendBill parsed it
             abort(422, "El XML guardado no se puede leer.")
         status = queries.STATUS_LABELS.get(item["status"], item["status"]).upper()
         return _file(render_pdf(printed, status), f"{base}.pdf", "application/pdf", inline=True)

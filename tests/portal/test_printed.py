@@ -86,3 +86,23 @@ def test_a_rejected_document_with_fields_no_page_can_hold_still_prints(mock):
     assert "IMPORTETOTAL?UR354.00" in unwrapped and "SincódigoQR" in unwrapped
     assert "X" * 490 + "..." in unwrapped and "X" * 500 not in unwrapped
     assert not any(page.images for page in reader.pages)
+
+
+def test_a_stored_xml_damaged_after_it_was_taken_is_a_clear_422_not_a_500(mock):
+    """The store's XML was parsed when sendBill took it; a file damaged since (a hand-edited store, a
+    truncated import) is said to be unreadable, not answered with a traceback's 500."""
+    from lxml import etree
+
+    from osemock.cpe.signature import sign
+    from osemock.fixtures import dated, document_bytes, emitter_keypair
+
+    root = dated(etree.fromstring(document_bytes(f"{RUC}-01-F001-1.xml")), DAY)
+    outcome = mock.client().send_bill(etree.tostring(sign(root, emitter_keypair()), xml_declaration=True, encoding="UTF-8"))
+    assert outcome.status == "accepted", outcome
+    store = mock.app.engine.store
+    stored = store.query("SELECT id, xml FROM documents")[0]
+    with store.transaction() as db:
+        db.execute("UPDATE documents SET xml=? WHERE id=?", (bytes(stored["xml"])[:200], stored["id"]))
+
+    answer = requests.get(mock.url(f"/documents/{stored['id']}/pdf"), timeout=30)
+    assert answer.status_code == 422 and "no se puede leer" in answer.text
