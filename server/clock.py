@@ -93,6 +93,10 @@ class Clock:
             return frozen
         return datetime.now(LIMA) + offset
 
+    def sync(self) -> None:
+        """Catch up with a clock other processes share, as a request arrives: one process's clock has
+        nothing to catch up with (see ``admin/shared_clock.py``)."""
+
     def state(self) -> tuple[timedelta, datetime | None]:
         """``(offset, frozen_at)``, read together."""
         with self._lock:

@@ -78,6 +78,9 @@ class OsemockApp:
         """Another WSGI app (the portal and admin API) for paths the SOAP side does not own."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # every request answers on the store's clock as it is now: a reset or freeze another worker
+        # answered a moment ago is in force here too (one indexed read)
+        self.engine.clock.sync()
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path in ENDPOINTS:

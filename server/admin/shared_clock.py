@@ -2,11 +2,14 @@
 
 gunicorn runs several workers over one SQLite file; a test that freezes the clock through one of them
 must see the others agree.  The state (offset, frozen instant) is one row of ``osemock_state``; a
-change is written at once, and each process re-reads the row at most every ``refresh_seconds`` (one
-small read, never a write, on the request path).  So another process follows within that delay; the
-process that made the change follows at once.  A change reads the row and writes it back in one write
-transaction: two processes advancing a day each, a moment apart, advance two days (changing a copy up
-to a second old lost one of them).
+change is written at once, and every process reads the row as each request arrives (:meth:`sync`,
+called by ``wsgi.OsemockApp``: one read by primary key, the JSON parsed only when it changed), so the
+request after any admin call that changed the clock finds it changed whichever worker answers.  A
+worker that re-read it at most once a second answered the facturas of the test after a reset on the
+previous test's frozen clock (2329, the numbers used up).  Within a request the row is re-read at most
+every ``refresh_seconds``.  A change reads the row and writes it back in one write transaction: two
+processes advancing a day each, a moment apart, advance two days (changing a copy up to a second old
+lost one of them).
 
 A server started with a clock (``--clock``) other than the one the row was started from starts the
 clock anew: that is a statement.  One started without follows the row as it stands: a server on the
@@ -77,6 +80,8 @@ class SharedClock(Clock):
         """The start the shared state was configured from (kept through freezes and advances)."""
         self._refresh_seconds = refresh_seconds
         self._checked = 0.0
+        self._seen: str | None = None
+        """The row's text this process's copy was last read from or written as."""
         self._refresh_lock = threading.RLock()  # a change holds it and reads the clock on the way
         self._changing = False
         with store.transaction() as db:
@@ -92,16 +97,23 @@ class SharedClock(Clock):
             self._write()           # a new configuration starts the clock anew
 
     # -- persistence ------------------------------------------------------------------------------
-    def _read(self) -> dict | None:
+    def _read_value(self) -> str | None:
         rows = self._store.query("SELECT value FROM osemock_state WHERE key=?", (KEY,))
-        if not rows:
+        return rows[0]["value"] if rows else None
+
+    def _read(self) -> dict | None:
+        return self._parse(self._read_value())
+
+    @staticmethod
+    def _parse(value: str | None) -> dict | None:
+        if value is None:
             return None
         try:
-            stored = json.loads(rows[0]["value"])
+            stored = json.loads(value)
         except (TypeError, ValueError):
             stored = None
         if not isinstance(stored, dict):
-            log.warning("the shared clock state %r is unusable; this process keeps its own", rows[0]["value"])
+            log.warning("the shared clock state %r is unusable; this process keeps its own", value)
             return None
         return stored
 
@@ -120,9 +132,10 @@ class SharedClock(Clock):
                            "frozen_at": frozen.isoformat() if frozen else None})
 
     def _write(self) -> None:
+        value = self._value()
         with self._store.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, self._value()))
-        self._checked = time.monotonic()
+            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, value))
+        self._seen, self._checked = value, time.monotonic()
 
     def _change(self, change: Callable[[], datetime]) -> datetime:
         """``change`` applied to the stored state, not to this process's copy of it, and written back
@@ -136,7 +149,9 @@ class SharedClock(Clock):
                 moment = change()
             finally:
                 self._changing = False
-            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, self._value()))
+            value = self._value()
+            db.execute("INSERT OR REPLACE INTO osemock_state (key, value) VALUES (?, ?)", (KEY, value))
+            self._seen = value
         self._checked = time.monotonic()
         return moment
 
@@ -146,15 +161,24 @@ class SharedClock(Clock):
         with self._refresh_lock:
             if self._changing or time.monotonic() - self._checked < self._refresh_seconds:
                 return
-            stored = self._read()
+            self._follow()
+
+    def _follow(self) -> None:
+        """Take the stored state, under ``_refresh_lock``; parsed only when its text changed."""
+        value = self._read_value()
+        if value is not None and value != self._seen:
+            stored = self._parse(value)
             if stored is not None:
                 self._apply(stored)
-            self._checked = time.monotonic()
+            self._seen = value  # an unusable row is warned about once, not at every request
+        self._checked = time.monotonic()
 
     def sync(self) -> None:
-        """Read the shared state now (after a snapshot import changed it)."""
-        self._checked = 0.0
-        self._refresh()
+        """Read the shared state now: as each request arrives, and after a snapshot import changed it.
+        A change in progress in another thread of this process is waited for (it holds the lock)."""
+        with self._refresh_lock:
+            if not self._changing:  # this thread's own change, reading the clock on the way
+                self._follow()
 
     # -- the clock ------------------------------------------------------------------------------
     def now(self) -> datetime:
