@@ -42,3 +42,15 @@ def serve(*options: str, port: int | None = None, output: IO[Any] | int = subpro
     base = f"http://127.0.0.1:{port}"
     wait_until_healthy(base, process)
     return process, base
+
+
+def wait_until_both_workers_serve(base: str, seconds: float = 30.0) -> None:
+    """Until the second worker of ``serve("--workers", "2", "--threads", "1", …)`` answers too: healthy
+    says one does, and a test of what two workers do at once passed unseen while the other still built
+    its app.  Such a worker takes one connection at a time: one held half-sent keeps a worker busy,
+    so the health check that comes back is the other's."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=seconds) as held:
+        held.sendall(b"GET /_osemock/health HTTP/1.1\r\nHost: osemock\r\n")  # no blank line: not whole yet
+        time.sleep(0.3)  # taken by a worker
+        assert requests.get(base + "/_osemock/health", timeout=seconds).ok

@@ -97,15 +97,22 @@ def get_status(engine: EngineState, request: Request) -> StatusAnswer:
     """State of a ticket; 0127 unknown, 0126 someone else's (a status at SUNAT, a fault at an OSE)."""
     principal = engine.principal(request)
     ticket = (request.ticket or "").strip()
-    rows = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))
+    rows = engine.store.query("SELECT emitter_ruc, sender_ruc FROM tickets WHERE ticket=?", (ticket,))
     if not rows:
         return _ticket_problem(engine, "0127")
-    row = rows[0]
-    if principal.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
+    if principal.ruc not in (rows[0]["emitter_ruc"], rows[0]["sender_ruc"]):
         return _ticket_problem(engine, "0126")
+    # this poll counted and the ticket read in one write transaction, which no other poll enters before
+    # it ends: judged on a count read before and counted after, two workers polling at once both found
+    # the count of one poll and both answered 98.  (Not UPDATE … RETURNING: SQLite 3.35 or later, and a
+    # Python on Debian 11 or Ubuntu 20.04 has an older one.)
     with engine.store.transaction() as db:
         db.execute("UPDATE tickets SET polls = polls + 1 WHERE ticket=?", (ticket,))
-    if row["status_code"] == "98" and _due(row, engine.clock.now()):
+        row = db.execute("SELECT status_code, response_code, cdr_zip, operation, polls, after_polls, ready_at "
+                         "FROM tickets WHERE ticket=?", (ticket,)).fetchone()  # not the summary or lot itself
+    if row is None:  # an admin reset forgot it meanwhile
+        return _ticket_problem(engine, "0127")
+    if row["status_code"] == "98" and _due(row, engine.clock.now(), polls_before=row["polls"] - 1):
         process_ticket(engine, ticket)
         rows = engine.store.query("SELECT * FROM tickets WHERE ticket=?", (ticket,))
         if not rows:  # an admin reset forgot it meanwhile
@@ -130,9 +137,9 @@ def _rejection_detail(cdr_zip: bytes | None) -> str | None:
     return detail if found else None
 
 
-def _due(row: Any, now: datetime) -> bool:
-    """Whether a ticket at 98 may be settled by this poll (``polls`` counts the polls before it)."""
-    if row["polls"] < (row["after_polls"] or 0):
+def _due(row: Any, now: datetime, polls_before: int) -> bool:
+    """Whether a ticket at 98 may be settled by a poll that ``polls_before`` polls came before."""
+    if polls_before < (row["after_polls"] or 0):
         return False
     return not row["ready_at"] or now >= datetime.fromisoformat(row["ready_at"])
 
@@ -155,7 +162,8 @@ def release_ticket(engine: EngineState, ticket: str, after_polls: int | None = N
             ready = (now + timedelta(seconds=after_seconds)).isoformat() if after_seconds else None
             db.execute("UPDATE tickets SET ready_at=? WHERE ticket=?", (ready, ticket))
     current = engine.store.query("SELECT * FROM tickets WHERE ticket=? AND status_code='98'", (ticket,))
-    if current and _due(current[0], now):  # {"after_seconds": 0} leaves a hold of polls standing
+    # {"after_seconds": 0} leaves a hold of polls standing
+    if current and _due(current[0], now, polls_before=current[0]["polls"]):
         process_ticket(engine, ticket)
     return True
 

@@ -15,7 +15,7 @@ from osemock.cpe.archive import write_document_zip
 from osemock.fixtures import signed_document
 from osemock.fixtures.summaries import comunicacion_baja
 
-from tests.serving import serve
+from tests.serving import serve, wait_until_both_workers_serve
 
 from .envelopes import call, send_bill
 
@@ -96,6 +96,41 @@ def test_serve_with_several_workers(tmp_path):
         zipped = write_document_zip(f"{NAME}.xml", signed_document(f"{NAME}.xml", issue_date=DAY))
         outcomes = _race([f"{base}/ol-ti-itcpe/billService"], zipped, clients=8)
         assert outcomes.count("accepted") == 1 and outcomes.count("1033") == 7, (outcomes, _logs(tmp_path))
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_polls_at_once_on_several_workers_answer_98_as_many_times_as_held(tmp_path):
+    """``ticket_after_polls: 4`` answers 98 four times, with polls on both workers at once: five polls
+    of a ticket fired together are four 98s and its settling.  getStatus read the ticket, counted the
+    poll in another transaction and judged the count it had read: two workers reading the same count
+    both answered 98 (a ticket held for 2 polls answered it up to 4 times).  A trigger of the real store
+    makes counting a poll take ~40 ms, as a busy disk would, so that the polls of both workers meet."""
+    import sqlite3
+
+    db = tmp_path / "store.sqlite3"
+    process, base = serve("--workers", "2", "--threads", "1", "--db", str(db), "--clock", CLOCK,
+                          output=(tmp_path / "serve-workers.log").open("w"))
+    url = f"{base}/ol-ti-itcpe/billService"
+    try:
+        wait_until_both_workers_serve(base)
+        with sqlite3.connect(db) as store:
+            store.execute("CREATE TRIGGER slow_count AFTER UPDATE OF polls ON tickets "
+                          "BEGIN SELECT length(hex(zeroblob(10000000))); END")
+        held = requests.post(f"{base}/_osemock/tickets/progression", json={"after_polls": 4}, timeout=10)
+        assert held.status_code == 200, held.text
+        for number in range(1, 11):
+            factura = write_document_zip(f"{RUC}-01-F001-{number}.xml",
+                                         signed_document(f"{NAME}.xml", issue_date=DAY, numero=number))
+            assert _outcome(send_bill(url, f"{RUC}-01-F001-{number}.zip", factura, **AUTH)) == "accepted"
+            name, xml = comunicacion_baja(DAY, [("01", "F001", number)], number=number)
+            ticket = call(url, "sendSummary", {"fileName": f"{name}.zip", "contentFile": base64.b64encode(
+                write_document_zip(f"{name}.xml", xml)).decode()}, **AUTH).text("ticket")
+            with ThreadPoolExecutor(5) as pool:
+                replies = list(pool.map(lambda _: call(url, "getStatus", {"ticket": ticket}, **AUTH), range(5)))
+            codes = sorted(reply.text("statusCode") for reply in replies)
+            assert codes == ["0", "98", "98", "98", "98"], (number, codes, _logs(tmp_path))
     finally:
         process.terminate()
         process.wait(timeout=15)
