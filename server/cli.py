@@ -99,7 +99,7 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
         raise click.ClickException(f"cannot listen on {host_port(host, port)}: {problem}")
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
     shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_fork",
-              "post_worker_init", "worker_exit")
+              "post_worker_init", "worker_exit", "control_socket_disable")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
                "bind": host_port(host, port), "workers": workers, "threads": threads,
                "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads
@@ -107,6 +107,8 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
     class Mock(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
+                if key == "control_socket_disable" and key not in self.cfg.settings:
+                    continue  # a gunicorn before 25.1, which has no control socket (set, the name is an error)
                 self.cfg.set(key, value)
 
         def load(self):

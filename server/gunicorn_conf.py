@@ -57,6 +57,10 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "*"
 limit_request_line = 8190
+# gunicorn 25.1 and later open a control socket by default, ~/.gunicorn/gunicorn.ctl: every server of
+# the machine shared it (one that stopped removed it for the others), and a HOME that cannot be written
+# logged an ERROR at each start.  osemock does not use it.  An older gunicorn ignores the name here.
+control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature

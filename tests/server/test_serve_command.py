@@ -193,3 +193,26 @@ def _banner(process: subprocess.Popen) -> str:
         if line.startswith("osemock ("):
             return line
     return "".join(lines)
+
+
+@pytest.mark.parametrize("command", ["serve", "container"])
+def test_several_workers_start_without_gunicorns_control_socket(tmp_path, command):
+    """osemock does not use gunicorn's control socket (gunicorn 25.1 and later open one by default):
+    every server shared ~/.gunicorn/gunicorn.ctl, one that stopped removed it for the others, and where
+    HOME cannot be written (a container user without a home) each start logged an ERROR line."""
+    from tests.serving import wait_until_healthy
+
+    port = free_port()
+    environ = {key: value for key, value in os.environ.items() if key != "XDG_RUNTIME_DIR"}
+    environ.update(HOME="/proc/self", OSE_DB=str(tmp_path / "s.db"), PORT=str(port), HOST="127.0.0.1")
+    argv = {"serve": ["osemock", "serve", "--workers", "2", "--port", str(port), "--db", str(tmp_path / "s.db")],
+            "container": ["osemock.server.gunicorn_conf"]}[command]
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", *argv], env=environ, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    output = (tmp_path / "serve.log").read_text()
+    assert "[ERROR]" not in output and "Control" not in output, output
