@@ -178,12 +178,14 @@ def build_application(engine: Engine, endpoint: Endpoint) -> Application:
 
     It knows only the operations the path's WSDL declares (``endpoint.operations``): anything else is
     spyne's unknown resource, answered as the unknown operation it is (SUNAT's billService has no
-    getStatusCdr, an OSE's no getStatusAR; PROTOCOL.md §1.3)."""
+    getStatusCdr, an OSE's no getStatusAR; PROTOCOL.md §1.3).  Its parser takes text nodes past
+    libxml2's 10 MB (``huge_tree``), as the screen's does: a lot's base64 is one, and the screen has
+    bounded the body and refused DTDs before spyne sees it."""
     lookups = [service for operation, service in (("getStatusCdr", StatusCdr), ("getStatusAR", StatusAR))
                if operation in endpoint.operations]
     services = [Exchange if endpoint.service == "bill" else ConsultStatus, *lookups]
     app = Application(services, tns=TNS, name="billService" if endpoint.service == "bill" else "billConsultService",
-                      in_protocol=Soap11(), out_protocol=SunatSoap11())
+                      in_protocol=Soap11(huge_tree=True), out_protocol=SunatSoap11())
     app.osemock_engine = engine
     app.osemock_endpoint = endpoint
     return app
