@@ -34,7 +34,7 @@ from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import (Outcome, Status, document_hash, fault_code, from_fault, other_document,
                                     read_cdr)
 from osemock.client.transport import AnswerLost, CallBudget, SoapTransport
-from osemock.cpe.archive import answer_entries
+from osemock.cpe.archive import LOT_ANSWER_LIMITS, answer_entries
 from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
 
@@ -378,8 +378,9 @@ _SEVERITY = (Status.EXCEPTION, Status.REJECTED, Status.PENDING, Status.OBSERVED,
 
 
 def _cdr_or_lot(content: bytes, trusted: list[x509.Certificate] | None) -> Outcome:
-    """A ticket's content: one CDR ZIP (summaries) or a ZIP of CDR ZIPs (lots)."""
-    entries = answer_entries(content)
+    """A ticket's content: one CDR ZIP (summaries) or a ZIP of CDR ZIPs (lots), read within the limits
+    of the largest lot's answer (a summary's CDR is then read again within one CDR's)."""
+    entries = answer_entries(content, LOT_ANSWER_LIMITS)
     inner = [name for name in entries if name.lower().endswith(".zip")]
     errors = [name for name in entries if name.endswith("-errors.txt")]
     if not inner and not errors:

@@ -214,6 +214,13 @@ def write_document_zip(xml_name: str, xml: bytes) -> bytes:
 #: answer cannot make the emitter's process expand hundreds of MB.
 CDR_LIMITS = ZipLimits(max_entries=100, max_xml_bytes=10 * 1024 * 1024, max_total_bytes=10 * 1024 * 1024)
 
+#: What a lot's answer (getStatus of a sendPack ticket) may expand to when a client reads it: a CDR ZIP
+#: for each document of the largest lot (``ZipLimits.max_entries``, a rejected one's too where rejections
+#: are CDRs) and the error list, each within a CDR's size, 64 KB a document on average in all (SUNAT's
+#: CDRs are 3–5 KB).  A lot's answer read within one CDR's limits failed past 100 documents.
+LOT_ANSWER_LIMITS = ZipLimits(max_entries=ZipLimits.max_entries + 1, max_xml_bytes=CDR_LIMITS.max_xml_bytes,
+                              max_total_bytes=(ZipLimits.max_entries + 1) * 64 * 1024)
+
 
 def first_xml(content: bytes, limits: ZipLimits = CDR_LIMITS) -> tuple[str, bytes]:
     """The first ``.xml`` entry of a ZIP, skipping folders such as ``dummy/`` (how clients read CDRs);

@@ -16,7 +16,8 @@ from osemock.cpe.signature import SignatureMethod, verify
 from osemock.cpe.xmlparse import parse_xml
 from osemock.fixtures import _PARSER, dated, document_bytes, emitter_keypair, other_keypair, signed_document
 from osemock.fixtures.summaries import comunicacion_baja
-from tests.helpers import raw_server, zip_of
+from tests.helpers import raw_server, signed_facturas, zip_of
+from tests.server.test_codes import resign
 
 RUC = "20123456789"
 DAY = "2026-11-20"
@@ -381,6 +382,31 @@ def test_a_lot_is_followed_to_its_cdrs(make_mock):
     assert sent.status is Status.PENDING and sent.ticket
     settled = client.get_status(sent.ticket, wait=True, timeout=10, interval=0.05)
     assert (settled.status, settled.description) == (Status.ACCEPTED, "2 documents: 2 accepted"), settled
+
+
+def test_the_answer_of_the_largest_lot_is_read_document_by_document(make_mock, tmp_path):
+    """The largest answer a lot gets: 1000 documents (the most a lot may hold) at a service that answers
+    a rejection with a CDR too (sunat-prod), one of them rejected: 1000 CDRs and the error list.  The
+    client read a lot's answer within the limits of one CDR (100 entries): past 100 documents, or 100
+    and an error list, its outcome was an exception ('more than 100 entries') naming no document, and
+    `osemock status`, `osemock send` and the kit said so."""
+    profile = tmp_path / "prod-like.yaml"
+    profile.write_text("extends: sunat-prod\nname: prod-like\nwildcard_user: MODDATOS\nwildcard_password: moddatos\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    entries = list(signed_facturas(1000, DAY))
+    name, xml = entries[-1]
+    entries[-1] = name, resign(xml.replace(b'<cbc:PayableAmount currencyID="PEN">', b'<cbc:PayableAmount currencyID="PEN">1'))
+    client = OseClient(mock.url("/ol-ti-itcpfegem/billService"), RUC, "MODDATOS", "moddatos",
+                       retry=RetryPolicy(attempts=1), timeout=60,
+                       trusted=[x509.load_pem_x509_certificate(mock.app.engine.identity.cert_pem)])
+    sent = client.send_pack(f"{RUC}-LT-20261120-1.zip", zip_of(*entries))
+    assert sent.status is Status.PENDING and sent.ticket, sent
+    settled = client.get_status(sent.ticket, wait=True, timeout=60, interval=0.05)
+    assert (settled.status, settled.code) == (Status.REJECTED, "3280"), settled
+    assert settled.description == "1000 documents: 1 rejected, 999 accepted"
+    assert settled.signature_verified is True
+    assert {d.document for d in settled.documents} == {n[:-4] for n, _ in entries}
+    assert next(d for d in settled.documents if d.document == name[:-4]).code == "3280"
 
 
 # -- answers that are no service's SOAP: what a down OSE, its gateway or a wrong URL sends ----------------

@@ -6,8 +6,8 @@ import pytest
 
 from ..helpers import zip_of
 
-from osemock.cpe.archive import ZipLimits, answer_entries, first_xml, read_lot, read_single_xml, write_cdr_zip, write_document_zip
-from osemock.cpe.errors import SunatError
+from osemock.cpe.archive import LOT_ANSWER_LIMITS, ZipLimits, answer_entries, first_xml, read_lot, read_single_xml, write_cdr_zip, write_document_zip
+from osemock.cpe.errors import ArchiveError, SunatError
 from osemock.cpe.naming import parse_zip_name
 
 NAME = parse_zip_name("20123456789-01-F001-1.zip")
@@ -75,6 +75,15 @@ def test_a_zip_of_a_thousand_entries_is_read_in_one_pass(read):
     entries = read(lot, ZipLimits())
     assert len(entries) == 1000
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_lots_answer_is_read_within_the_largest_lots_and_no_further():
+    """1000 CDRs and the error list are read; one entry more is no lot's answer (ArchiveError)."""
+    cdr = write_cdr_zip("R-20123456789-01-F001-1.xml", XML, datetime(2026, 11, 20, 10, 30, 0))
+    answer = [(f"R-20123456789-01-F001-{n}.zip", cdr) for n in range(1, 1001)] + [("R-errors.txt", b"x: 2017 - y")]
+    assert len(answer_entries(zip_of(*answer), LOT_ANSWER_LIMITS)) == 1001
+    with pytest.raises(ArchiveError, match="more than 1001 entries"):
+        answer_entries(zip_of(*answer, ("R-more.txt", b"z")), LOT_ANSWER_LIMITS)
 
 
 def test_cdr_zip_layout_is_sunats():
