@@ -8,7 +8,9 @@ exception (0100-1999, a rule's 1079 or 1083 too) stores nothing and is a fault e
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from osemock.cpe.errors import SunatError
 from osemock.server import cdr
@@ -37,6 +39,19 @@ def duplicate_error(status: str, reference: str, type_code: str = "") -> SunatEr
     return SunatError("1032", f"El comprobante {reference} fue {state}")
 
 
+def stored_rejection(stored: Any, dialect: str) -> SunatError:
+    """The fault :func:`process_document` raised for a document it stored as rejected without a CDR: its
+    code with the detail its error gave in ``dialect`` (which node, which value), rebuilt from the
+    stored findings.  A lot taken over after a crash lists it so, as the settling that stored it did."""
+    findings = json.loads(stored["findings"] or "[]")
+    error = next((f for f in findings if f.get("severity") == "error"), None)
+    if error is None:
+        return SunatError(stored["response_code"])
+    finding = Finding(error["code"], "error", error.get("xpath"), error.get("value"), error.get("note"),
+                      error.get("front_end"))
+    return SunatError(stored["response_code"], finding.detail_in(dialect))
+
+
 def is_exception(code: str) -> bool:
     """Whether ``code`` is in 0100-1999, SUNAT's exceptions (request not processed)."""
     return code.isdigit() and int(code) < 2000
@@ -54,15 +69,20 @@ def run_checks(engine: EngineState, received: Received, received_at: datetime) -
 
 
 def process_document(engine: EngineState, received: Received, received_at: datetime, file_name: str,
-                     lot: Claim | None = None) -> CdrAnswer:
+                     lot: Claim | None = None, stored_later: bool = False) -> CdrAnswer:
     """Duplicates, business checks, CDR and storage of one received document (``lot``: the claim of the
-    sendPack settling it came in, whose ticket is kept with it; stored only while the claim holds)."""
+    sendPack settling it came in, whose ticket is kept with it; stored only while the claim holds).
+
+    ``stored_later``: the number is taken by a later entry of the same lot, stored by a settling a crash
+    cut short.  This entry was judged before that one, when the number was free, and is judged so again,
+    storing nothing: it ended in an exception, or in a rejection a corrected retención or percepción
+    replaced.  Accepted now, it would have kept the number from the later one: 1033, as it is taken."""
     header, name = received.header, received.name
     reference = f"{name.serie}-{name.numero}"
     existing = engine.store.document(name.ruc, name.type_code, name.serie or "", name.numero or 0)
     # a rejected retención or percepción leaves its number free (its sheet's 1033 is for estado 1 or 2)
     resend = existing is not None and existing["status"] == "rejected" and name.type_code in REVERTIBLE
-    if existing is not None and not resend:
+    if existing is not None and not resend and not stored_later:
         raise duplicate_error(existing["status"], reference, name.type_code)
 
     error, observations = split_findings(run_checks(engine, received, received_at))
@@ -103,8 +123,8 @@ def process_document(engine: EngineState, received: Received, received_at: datet
         "numero": name.numero,
         "status": "rejected" if error else "accepted",
         "response_code": content.response_code,
-        "findings": [{"code": f.code, "severity": f.severity, "xpath": f.xpath, "value": f.value,
-                      "message": f.message, "detail": f.detail} for f in findings],
+        "findings": [{"code": f.code, "severity": f.severity, "xpath": f.xpath, "value": f.value, "note": f.note,
+                      "front_end": f.front_end, "message": f.message, "detail": f.detail} for f in findings],
         "file_name": file_name,
         "zip": received.zip_bytes,
         "xml": received.xml,
@@ -121,10 +141,14 @@ def process_document(engine: EngineState, received: Received, received_at: datet
     }
     if lot is not None:
         record["lot_ticket"] = lot.ticket
-    try:
-        engine.store.add_document(record, replacing_rejected=resend, guard=lot.hold if lot is not None else None)
-    except DuplicateDocument as duplicate:
-        raise duplicate_error(duplicate.status, reference, name.type_code) from None
+    if stored_later:  # judged as it was while the number was free: its verdict alone, nothing stored
+        if error is None:
+            raise duplicate_error(existing["status"] if existing else "accepted", reference, name.type_code)
+    else:
+        try:
+            engine.store.add_document(record, replacing_rejected=resend, guard=lot.hold if lot is not None else None)
+        except DuplicateDocument as duplicate:
+            raise duplicate_error(duplicate.status, reference, name.type_code) from None
     if cdr_zip is None:
         assert error is not None
         raise SunatError(error.code, error.detail_in(engine.profile.fault_dialect))

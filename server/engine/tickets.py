@@ -11,8 +11,9 @@ No background thread is involved: whichever request finds a due ticket *claims* 
 a crashed settling is taken over, a stalled one that lost its claim writes nothing more), and the
 result and the summary's effects are committed in one transaction.  A lot's documents are stored one
 by one, each with the lot's ticket: a lot taken over after a crash counts the documents it had stored
-as its own results, not as duplicates — for the first entry of each number only, since a second entry
-of the same lot is a duplicate like any other.
+as its own results, not as duplicates: each is the result of the first entry whose XML it is (a later
+entry with its number is a duplicate like any other, and one before it was judged while the number was
+free, and is judged so again), so every entry gets the verdict it gets without a crash.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from osemock.cpe.naming import parse_xml_name, parse_zip_name
 from osemock.server import cdr
 from osemock.server.engine.answers import StatusAnswer, TicketAnswer
 from osemock.server.engine.auth import Principal
-from osemock.server.engine.bill import process_document, run_checks
+from osemock.server.engine.bill import is_exception, process_document, run_checks, stored_rejection
 from osemock.server.engine.claims import Claim, ClaimLost
 from osemock.server.engine.core import EngineState, Request
 from osemock.server.engine.intake import (
@@ -247,47 +248,15 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
     in ``R-…-errors.txt``).  Each document is stored, and the result written, only while ``claim`` holds
     (:class:`ClaimLost` otherwise), which renews it; an entry that stores nothing (refused before, or as
     an exception) renews it too, so a long run of them does not let it age while the settling is alive.
-
-    An entry of a type the lot's path does not take is 0151, as that sendBill would be (a -04- at the
-    OSE's path, a -20- at SUNAT's factura path): the ticket keeps its path for this.  A ticket without
-    one (opened by an osemock before it was kept, or imported from a snapshot of one) is settled without
-    that check."""
-    received_at = datetime.fromisoformat(row["created_at"])
-    endpoint = ENDPOINTS.get(row["path"] or "")
-    principal = Principal(row["sender_ruc"], "")
+    How one entry is judged (its path's types, a takeover's stored results): :func:`_judge_entry`."""
     results = io.BytesIO()
     errors: list[tuple[str, str]] = []
-    met: set[tuple[str, str, str, int]] = set()  # the numbers of the entries before this one
+    taken: set[tuple[str, str, str, int]] = set()  # numbers stored by an entry before this one
     with zipfile.ZipFile(results, "w", zipfile.ZIP_DEFLATED) as bundle:
         for entry in archive.read_lot(row["zip"]):
-            doc_name = parse_xml_name(entry.name)
             renewals = claim.renewals
             try:
-                if doc_name is None or doc_name.kind != "document":
-                    raise SunatError("0159", entry.name)
-                if endpoint is not None:
-                    check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name, engine.profile.channel)
-                if doc_name.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
-                    raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
-                root, header = parse_document(entry.content)
-                check_content_matches_name(doc_name, header)
-                identity = (doc_name.ruc, doc_name.type_code, doc_name.serie or "", doc_name.numero or 0)
-                first_of_its_number = identity not in met
-                met.add(identity)
-                stored = engine.store.document(*identity)
-                if first_of_its_number and stored is not None and stored["lot_ticket"] == row["ticket"]:
-                    # stored by this lot before a crash cut its settling short: its result, no duplicate
-                    # (a later entry with the number, however named, is a duplicate like any sendBill)
-                    if stored["cdr_zip"]:
-                        bundle.writestr(f"R-{doc_name.base}.zip", stored["cdr_zip"])
-                    if stored["response_code"] != "0":
-                        raise SunatError(stored["response_code"])
-                else:
-                    one = Received(principal, doc_name, entry.content, entry.name, entry.content, root, header)
-                    answer = process_document(engine, one, received_at, f"{doc_name.base}.zip", lot=claim)
-                    bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
-                    if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
-                        raise SunatError(answer.response_code)
+                _judge_entry(engine, row, claim, entry, bundle, taken)
             except SunatError as error:
                 errors.append((error.code, f"{entry.name}: {error.code} - {error.message}"
                                + (f" - {error.detail}" if error.detail else "")))
@@ -300,6 +269,56 @@ def _process_pack(engine: EngineState, row: Any, claim: Claim) -> None:
         db.execute("UPDATE tickets SET status_code=?, response_code=?, cdr_zip=?, processed_at=? WHERE ticket=?",
                    ("99" if errors else "0", errors[0][0] if errors else "0", results.getvalue(),
                     engine.clock.now().isoformat(), row["ticket"]))
+
+
+def _judge_entry(engine: EngineState, row: Any, claim: Claim, entry: archive.XmlEntry, bundle: zipfile.ZipFile,
+                 taken: set[tuple[str, str, str, int]]) -> None:
+    """One entry of a lot, judged as a sendBill at the lot's path would be: its CDR into ``bundle``, and
+    :class:`SunatError` for its line of the error list (a rejection answered as a CDR has both).
+
+    An entry of a type the lot's path does not take is 0151 (a -04- at the OSE's path, a -20- at
+    SUNAT's factura path): the ticket keeps its path for this; one opened by an osemock before it was
+    kept (or imported from a snapshot of one) is settled without that check.
+
+    A lot taken over after a crash finds what the dead settling stored with its ticket.  A stored
+    document is the result of the first entry whose XML it is (``taken`` holds the numbers an entry
+    before this one stored or was given); an entry of its number before that one was judged while the
+    number was free (an exception, which stored nothing; a rejected retención a corrected one replaced)
+    and is judged so again, storing nothing."""
+    doc_name = parse_xml_name(entry.name)
+    if doc_name is None or doc_name.kind != "document":
+        raise SunatError("0159", entry.name)
+    endpoint = ENDPOINTS.get(row["path"] or "")
+    if endpoint is not None:
+        check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name, engine.profile.channel)
+    if doc_name.ruc not in (row["emitter_ruc"], row["sender_ruc"]):
+        raise SunatError("0154", f"RUC del archivo {doc_name.ruc} <> RUC del lote {row['emitter_ruc']}")
+    root, header = parse_document(entry.content)
+    check_content_matches_name(doc_name, header)
+    identity = (doc_name.ruc, doc_name.type_code, doc_name.serie or "", doc_name.numero or 0)
+    stored = engine.store.document(*identity)
+    ours = stored is not None and stored["lot_ticket"] == row["ticket"] and identity not in taken
+    if ours and stored["xml"] == entry.content:  # this entry's result, from before the crash
+        taken.add(identity)
+        if stored["cdr_zip"]:
+            bundle.writestr(f"R-{doc_name.base}.zip", stored["cdr_zip"])
+        if stored["response_code"] != "0":
+            raise (SunatError(stored["response_code"]) if stored["cdr_zip"]
+                   else stored_rejection(stored, engine.profile.fault_dialect))
+        return
+    one = Received(Principal(row["sender_ruc"], ""), doc_name, entry.content, entry.name, entry.content, root, header)
+    try:  # ``ours`` here: the stored document is a later entry's
+        answer = process_document(engine, one, datetime.fromisoformat(row["created_at"]), f"{doc_name.base}.zip",
+                                  lot=claim, stored_later=ours)
+    except SunatError as error:
+        if not ours and not is_exception(error.code):  # a rejection: stored, its number burnt
+            taken.add(identity)
+        raise
+    if not ours:
+        taken.add(identity)
+    bundle.writestr(f"R-{doc_name.base}.zip", answer.cdr_zip)
+    if answer.response_code != "0":  # a profile that answers rejections as CDRs (sunat-prod)
+        raise SunatError(answer.response_code)
 
 
 def _ticket_problem(engine: EngineState, code: str) -> StatusAnswer:
