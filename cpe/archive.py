@@ -28,7 +28,8 @@ class ZipLimits:
     """Caps on what an incoming ZIP may expand to."""
 
     max_entries: int = 1000
-    """Entries (files and folders) in one archive; more is refused as corrupt."""
+    """Files in one archive (a lot's documents); more is refused as corrupt.  Folders (``dummy/``) are
+    no documents and are not counted, but may be as many again at most."""
     max_xml_bytes: int = 50 * 1024 * 1024
     """Uncompressed size of one XML."""
     max_total_bytes: int = 200 * 1024 * 1024
@@ -72,9 +73,9 @@ class XmlEntry:
 
 @contextmanager
 def _open(content: bytes, limits: ZipLimits) -> Iterator[tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]]:
-    """The archive, opened once, and its entries (0155 empty, 0156 unreadable or past ``max_entries``).
-    Every entry is read from this one archive: opening it again for each entry parsed the whole
-    central directory each time, 1000 × 1000 records for a lot of 1000 (some 8 s)."""
+    """The archive, opened once, and its entries (0155 empty, 0156 unreadable, or more files, or more
+    folders, than ``max_entries``).  Every entry is read from this one archive: opening it again for
+    each entry parsed the whole central directory each time, 1000 × 1000 records for a lot of 1000."""
     if not content:
         raise SunatError("0155", "Validation empty File error (codigo: 0155)")  # SUNAT's words, code included
     try:
@@ -83,8 +84,10 @@ def _open(content: bytes, limits: ZipLimits) -> Iterator[tuple[zipfile.ZipFile, 
     except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
         raise SunatError("0156", f"Validation ZIP File error: {exc}") from None
     with archive:
-        if len(infos) > limits.max_entries:
-            raise SunatError("0156", f"Validation ZIP File error: more than {limits.max_entries} entries")
+        files = len(_file_entries(infos))
+        if files > limits.max_entries or len(infos) - files > limits.max_entries:
+            kind = "files" if files > limits.max_entries else "folders"
+            raise SunatError("0156", f"Validation ZIP File error: more than {limits.max_entries} {kind}")
         yield archive, infos
 
 
@@ -137,7 +140,10 @@ def read_single_xml(content: bytes, expected: CpeName, limits: ZipLimits | None 
 
 
 def read_lot(content: bytes, limits: ZipLimits | None = None) -> list[XmlEntry]:
-    """Every XML of a sendPack lot, each named like a single document."""
+    """Every file of a sendPack lot, folders aside, whatever its name or content: what concerns the ZIP
+    as a whole refuses the lot (0155–0157, and 0156 for a bomb or past the limits), while an entry badly
+    named or empty is that entry's problem (:func:`lot_document_name`), a line of the lot's errors as
+    any other entry's refusal is, and the other documents are taken."""
     limits = limits or default_limits()
     total = 0
     entries = []
@@ -146,15 +152,25 @@ def read_lot(content: bytes, limits: ZipLimits | None = None) -> list[XmlEntry]:
         if not files:
             raise SunatError("0157", "Validation File count error")
         for info in files:
-            _check_xml_name(info.filename, None)
             data = _read(archive, info, limits)
             total += len(data)
             if total > limits.max_total_bytes:
                 raise SunatError("0156", "Validation ZIP File error: lot exceeds the size limit")
-            if not data.strip():
-                raise SunatError("0160", f"Validation empty XML File error: {info.filename}")
             entries.append(XmlEntry(info.filename, data))
     return entries
+
+
+def lot_document_name(entry: XmlEntry) -> CpeName:
+    """The name of a lot's entry, which must be a single document's XML: 0159 for any other name (a
+    folder path, ``../``, a summary's or another file's), 0160 for an empty entry, as a sendBill of it
+    would be answered."""
+    _check_xml_name(entry.name, None)
+    name = parse_xml_name(entry.name)
+    if name is None or name.kind != "document":
+        raise SunatError("0159", f"Validation XML Filename error: {entry.name}")
+    if not entry.content.strip():
+        raise SunatError("0160", f"Validation empty XML File error: {entry.name}")
+    return name
 
 
 def _dos_time(when: datetime) -> tuple[int, int, int, int, int, int]:

@@ -28,7 +28,7 @@ from lxml import etree
 
 from osemock.cpe import archive, ns
 from osemock.cpe.errors import SunatError
-from osemock.cpe.naming import parse_xml_name, parse_zip_name
+from osemock.cpe.naming import parse_zip_name
 from osemock.server import cdr
 from osemock.server.engine.answers import StatusAnswer, TicketAnswer
 from osemock.server.engine.auth import Principal
@@ -88,7 +88,7 @@ def send_pack(engine: EngineState, request: Request) -> TicketAnswer:
     name = check_name(engine, request, "sendPack")
     check_sender(engine, principal, name.ruc)
     lot = engine.decode_content(request.content)
-    archive.read_lot(lot)  # 0155–0161 now, not at processing time
+    archive.read_lot(lot)  # what concerns the ZIP as a whole now (0155–0157); each entry's name when it settles
     # the path is kept with the ticket: its entries are judged when it settles, each as a sendBill there
     return TicketAnswer(_open_ticket(engine, received_at, emitter_ruc=name.ruc, sender_ruc=principal.ruc,
                                      operation="sendPack", file_name=name.base, zip=lot, path=request.endpoint.path))
@@ -285,9 +285,7 @@ def _judge_entry(engine: EngineState, row: Any, claim: Claim, entry: archive.Xml
     before this one stored or was given); an entry of its number before that one was judged while the
     number was free (an exception, which stored nothing; a rejected retención a corrected one replaced)
     and is judged so again, storing nothing."""
-    doc_name = parse_xml_name(entry.name)
-    if doc_name is None or doc_name.kind != "document":
-        raise SunatError("0159", entry.name)
+    doc_name = archive.lot_document_name(entry)
     endpoint = ENDPOINTS.get(row["path"] or "")
     if endpoint is not None:
         check_path_takes(endpoint, "sendBill", doc_name.type_code, entry.name, engine.profile.channel)

@@ -6,7 +6,8 @@ import pytest
 
 from ..helpers import zip_of
 
-from osemock.cpe.archive import LOT_ANSWER_LIMITS, ZipLimits, answer_entries, first_xml, read_lot, read_single_xml, write_cdr_zip, write_document_zip
+from osemock.cpe.archive import (LOT_ANSWER_LIMITS, XmlEntry, ZipLimits, answer_entries, first_xml, lot_document_name,
+                                 read_lot, read_single_xml, write_cdr_zip, write_document_zip)
 from osemock.cpe.errors import ArchiveError, SunatError
 from osemock.cpe.naming import parse_zip_name
 
@@ -63,6 +64,29 @@ def test_lot_reads_every_document():
     assert [e.name for e in entries] == ["20123456789-01-F001-1.xml", "20123456789-01-F001-2.xml"]
 
 
+def test_a_lots_badly_named_or_empty_entry_is_that_entrys_problem():
+    """read_lot refused the whole lot for one such entry (0159, 0160); it is the entry's own line now."""
+    entries = read_lot(zip_of(("20123456789-01-F001-1.xml", XML), ("../x.xml", XML), ("20123456789-01-F001-2.xml", b"")))
+    assert [e.name for e in entries] == ["20123456789-01-F001-1.xml", "../x.xml", "20123456789-01-F001-2.xml"]
+    assert lot_document_name(entries[0]).base == "20123456789-01-F001-1"
+    for entry, code in zip(entries[1:], ("0159", "0160")):
+        with pytest.raises(SunatError) as raised:
+            lot_document_name(entry)
+        assert raised.value.code == code
+    with pytest.raises(SunatError, match="0159"):
+        lot_document_name(XmlEntry("20123456789-RC-20261120-1.xml", XML))
+
+
+def test_folders_do_not_count_as_a_lots_documents():
+    """1000 documents and SUNAT's ``dummy/`` folder were 0156 'more than 1000 entries'."""
+    documents = [(f"20123456789-01-F001-{n}.xml", XML) for n in range(1, 1001)]
+    assert len(read_lot(zip_of(("dummy/", b""), *documents), ZipLimits())) == 1000
+    with pytest.raises(SunatError, match="more than 1000 files"):
+        read_lot(zip_of(*documents, ("20123456789-01-F001-1001.xml", XML)), ZipLimits())
+    with pytest.raises(SunatError, match="more than 5 folders"):
+        read_lot(zip_of(*documents[:1], *((f"d{n}/", b"") for n in range(6))), ZipLimits(max_entries=5))
+
+
 @pytest.mark.parametrize("read", [read_lot, answer_entries], ids=["lot", "answer"])
 def test_a_zip_of_a_thousand_entries_is_read_in_one_pass(read):
     """Each entry was read by opening the archive again, which parses its whole central directory: a
@@ -82,7 +106,7 @@ def test_a_lots_answer_is_read_within_the_largest_lots_and_no_further():
     cdr = write_cdr_zip("R-20123456789-01-F001-1.xml", XML, datetime(2026, 11, 20, 10, 30, 0))
     answer = [(f"R-20123456789-01-F001-{n}.zip", cdr) for n in range(1, 1001)] + [("R-errors.txt", b"x: 2017 - y")]
     assert len(answer_entries(zip_of(*answer), LOT_ANSWER_LIMITS)) == 1001
-    with pytest.raises(ArchiveError, match="more than 1001 entries"):
+    with pytest.raises(ArchiveError, match="more than 1001 files"):
         answer_entries(zip_of(*answer, ("R-more.txt", b"z")), LOT_ANSWER_LIMITS)
 
 
