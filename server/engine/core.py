@@ -80,6 +80,14 @@ class EngineState:
         except (binascii.Error, ValueError):
             raise SunatError("0156", "Validation ZIP File error: contentFile no es base64") from None
 
+    def fault_ticket(self, operation: str, request: Request) -> str:
+        """The ticket a fault's detail names (``value='ticket: {ticket} error: …'``, PROTOCOL.md §6.1):
+        for billService's getStatus the ticket asked about, so each poll of a refused ticket is the same
+        answer; every other call is a processing of its own, numbered anew."""
+        if operation == "getStatus" and request.endpoint.service == "bill":
+            return (request.ticket or "").strip()
+        return self.new_ticket()
+
     def cdr_id(self) -> str:
         """ID of a new CDR: a UUID v4 at an OSE, SUNAT's ticket-like number otherwise."""
         if self.profile.cdr_style == "ose":

@@ -38,7 +38,7 @@ def _engine_call(ctx: Any, operation: str, **values: Any) -> Any:
         ticket=values.pop("ticket", None),
         fields={k: (None if v is None else str(v)) for k, v in values.items()},
     )
-    ctx.udc = {"operation": operation, "file_name": request.file_name}
+    ctx.udc = {"operation": operation, "file_name": request.file_name, "request": request}
     method = {
         "sendBill": engine.send_bill,
         "sendSummary": engine.send_summary,
@@ -136,7 +136,7 @@ class SunatSoap11(Soap11):
                 udc["bytes"] = render.render_fault(SunatError("0100", None), profile.fault_dialect)
             ctx.transport.resp_code = render.status_line(profile.fault_http_status)
         elif isinstance(answer, SunatError):
-            udc["bytes"] = render.render_fault(answer, profile.fault_dialect, engine.new_ticket())
+            udc["bytes"] = render.render_fault(answer, profile.fault_dialect, engine.fault_ticket(operation, udc["request"]))
             ctx.transport.resp_code = render.status_line(profile.fault_http_status)
         else:
             udc["bytes"] = render.render_answer(operation, answer)

@@ -1038,3 +1038,19 @@ def test_a_rejected_summary_is_a_fault_at_an_ose_and_99_with_a_cdr_at_sunat(make
     beta = make_mock("sunat-beta", clock=CLOCK)
     status, code, cdr = settled(get_status(beta, send_summary(beta, *comunicacion_baja(DAY, [("01", "F001", 99)]))))
     assert (status, code) == ("99", "2105") and cdr is not None
+
+
+def test_each_poll_of_a_refused_ticket_gets_the_same_fault_naming_that_ticket(make_mock):
+    """PROTOCOL.md §6.1: the detail is ``value='ticket: {ticket} error: …'``.  A getStatus fault named a
+    ticket minted for it, another at each poll, never the ticket polled; a send's fault still gets the
+    processing ticket of its own call."""
+    mock = make_mock("ose", clock=CLOCK)
+    ticket = send_summary(mock, *comunicacion_baja(DAY, [("01", "F001", 99)]))
+    polls = [get_status(mock, ticket) for _ in range(3)]
+    assert_fault(polls[0], "2105", mock)
+    assert f"value='ticket: {ticket} error: " in polls[0].text("message")
+    assert polls[1].body == polls[0].body == polls[2].body
+    assert bill(mock, f"{RUC}-01-F001-1").status == 200
+    again = bill(mock, f"{RUC}-01-F001-1")
+    assert_fault(again, "1033", mock)
+    assert "value='ticket: " in again.text("message") and f"ticket: {ticket}" not in again.text("message")
