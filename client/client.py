@@ -8,7 +8,7 @@
 zeep talks to the bundled official WSDL with the service address overridden.  Calls are retried with
 backoff on what is worth retrying (system codes 0100, 0109, 0130–0138, HTTP 5xx without a SOAP
 fault, connection errors).  A send whose request went out and whose answer never came whole (it timed
-out, the line dropped, the answer was cut short, or a gateway answered 502 or 504 in its place) is never
+out, the line dropped, the answer was cut short, or a 500, 502 or 504 without a SOAP fault came in its place) is never
 sent again blindly, since the service may have taken it: a sendBill asks getStatusCdr first, and a CDR found there is the answer; a sendSummary
 or sendPack, whose ticket nothing can ask for, raises :class:`Unanswered`.  One that never reached the
 service (refused, connect timeout) is tried again.  1033 (already accepted) is answered with the CDR
@@ -42,10 +42,15 @@ T = TypeVar("T")
 
 #: System codes SUNAT and OSEs answer when the fault is theirs: worth another try.
 RETRYABLE_CODES = frozenset({"0100", "0109"} | {f"{n:04d}" for n in range(130, 139)})
-#: What a gateway answers, without a SOAP fault, when the service behind it failed or timed out answering
-#: (Bad Gateway, Gateway Timeout): the service may have taken the request.  A 503 (unavailable) says it
-#: was turned away before the service, and a 500 without a fault is tried again as before.
-GATEWAY_FAILURES = frozenset({502, 504})
+#: What an answer with these statuses and no SOAP fault says of a request that reached the server: it
+#: failed while handling it (500: a proxy's or an app server's error page) or, behind a gateway, failed
+#: or timed out answering (502 Bad Gateway, 504 Gateway Timeout).  The service may have taken the
+#: request.  A 503 (unavailable) says it was turned away before the service: tried again.
+FAILED_ANSWERS = {
+    500: "an error page, no SOAP fault: the server failed while handling it",
+    502: "a gateway's answer: the service behind it failed answering",
+    504: "a gateway's answer: the service behind it timed out answering",
+}
 _BINDING = "{http://service.gem.factura.comppago.registro.servicio.sunat.gob.pe/}BillServicePortBinding"
 _CONSULT_BINDING = "{http://service.ws.consulta.comppago.electronico.registro.servicio2.sunat.gob.pe/}BillConsultServicePortBinding"
 
@@ -61,9 +66,9 @@ class Unanswered(ClientError):
 
 
 class GatewayFailure(AnswerLost):
-    """A gateway's 502 or 504, no SOAP fault, in place of the answer to a send that went out: the
-    service behind it may have taken the send and failed or timed out answering, as when the line drops
-    (its ``__cause__`` is zeep's ``TransportError``)."""
+    """A 500, 502 or 504 without a SOAP fault (:data:`FAILED_ANSWERS`) in place of the answer to a send
+    that went out: the service may have taken the send and failed or timed out answering, as when the
+    line drops (its ``__cause__`` is zeep's ``TransportError``)."""
 
     def __init__(self, status: int, text: str) -> None:
         super().__init__(f"HTTP {status}: {text}")
@@ -129,11 +134,11 @@ class OseClient:
         """Run one SOAP call with the retry policy; SOAP faults that are not retryable propagate.
 
         A send (not ``idempotent``) that :func:`went_out` and got no whole answer is not tried again:
-        the ``requests`` error propagates, since the server may have taken it; so does a gateway's 502
-        or 504 (:class:`GatewayFailure`), which says the service failed or timed out answering, not that
-        it never got the send.  One that never reached
-        the server (refused, connect timeout) is tried again, as every failure of a call that changes
-        nothing (getStatus, getStatusCdr) is."""
+        the ``requests`` error propagates, since the server may have taken it; so does a 500, 502 or 504
+        without a SOAP fault (:class:`GatewayFailure`), which says the server failed or timed out
+        answering, not that it never got the send.  One that never reached the server (refused, connect
+        timeout, a 503) is tried again, as every failure of a call that changes nothing (getStatus,
+        getStatusCdr) is."""
         delay = self.retry.backoff
         for attempt in range(1, self.retry.attempts + 1):
             try:
@@ -143,7 +148,7 @@ class OseClient:
                 if code not in RETRYABLE_CODES or attempt == self.retry.attempts:
                     raise
             except TransportError as error:
-                if not idempotent and error.status_code in GATEWAY_FAILURES:
+                if not idempotent and error.status_code in FAILED_ANSWERS:
                     raise GatewayFailure(error.status_code, _first_line(error)) from error
                 if error.status_code < 500 or attempt == self.retry.attempts:
                     raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}: {_first_line(error)}") from error
@@ -161,8 +166,8 @@ class OseClient:
     def _failed(self, error: requests.RequestException) -> str:
         """What a call that got no whole answer ran into."""
         if isinstance(error, GatewayFailure):
-            return (f"HTTP {error.status} from {self.endpoint.url} after the request went out (a gateway's answer: the "
-                    f"service behind it failed or timed out answering): {error.__cause__ and _first_line(error.__cause__)}")
+            return (f"HTTP {error.status} from {self.endpoint.url} after the request went out "
+                    f"({FAILED_ANSWERS[error.status]}): {error.__cause__ and _first_line(error.__cause__)}")
         if isinstance(error, requests.Timeout):
             return f"no answer from {self.endpoint.url} within {self.timeout} s"
         if isinstance(error, AnswerLost) and isinstance(error.__cause__, requests.ConnectionError):
@@ -189,7 +194,7 @@ class OseClient:
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
         try:
             outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-        except requests.RequestException:  # it went out (see _call): timed out, the line dropped, a gateway's 502/504
+        except requests.RequestException:  # it went out (see _call): timed out, the line dropped, a 500/502/504
             # The server may have accepted it and only the answer got lost: ask before sending again.
             known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:

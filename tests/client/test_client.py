@@ -232,12 +232,13 @@ def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(m
     assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
 
 
-@pytest.mark.parametrize("status", [502, 504])
+@pytest.mark.parametrize("status", [500, 502, 504])
 @pytest.mark.parametrize("operation", ["sendSummary", "sendPack"])
-def test_a_ticket_send_answered_by_a_gateways_502_or_504_is_not_sent_again(make_mock, operation, status):
-    """A gateway's 502 or 504 says the service behind it failed or timed out answering, not that it never
-    got the send: retried as any 5xx, a baja or a lot the service had taken was sent twice, and the copy's
-    ticket read 2324 or 1033. Like a dropped line, it raises Unanswered after one request."""
+def test_a_ticket_send_answered_500_502_or_504_without_a_fault_is_not_sent_again(make_mock, operation, status):
+    """A gateway's 502 or 504 says the service behind it failed or timed out answering, and a 500 without
+    a SOAP fault (a proxy's or an app server's error page) that it failed while handling the send: none
+    says it never got it. Retried as any 5xx, a baja or a lot the service had taken was sent twice, and
+    the copy's ticket read 2324 or 1033. Like a dropped line, it raises Unanswered after one request."""
     mock = make_mock("ose", clock=CLOCK)
     client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
     factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
@@ -249,11 +250,12 @@ def test_a_ticket_send_answered_by_a_gateways_502_or_504_is_not_sent_again(make_
     assert _operations(mock, 1) == [operation]
 
 
-def test_a_sendbill_answered_by_a_gateways_504_asks_before_sending_again(make_mock):
-    """A 504 after a sendBill went out is a timeout's case: getStatusCdr first (nothing stored here, as
-    the mock's HTTP error processes nothing), then sent once more."""
+@pytest.mark.parametrize("status", [500, 504])
+def test_a_sendbill_answered_500_or_504_without_a_fault_asks_before_sending_again(make_mock, status):
+    """A 504, or a 500 without a SOAP fault, after a sendBill went out is a timeout's case: getStatusCdr
+    first (nothing stored here, as the mock's HTTP error processes nothing), then sent once more."""
     mock = make_mock("ose", clock=CLOCK)
-    plan_scenario(mock, action="http_status", http_status=504, operation="sendBill", times=1)
+    plan_scenario(mock, action="http_status", http_status=status, operation="sendBill", times=1)
     client = OseClient(mock.url(), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=10, retry=RetryPolicy(backoff=0.01))
     outcome = client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
     assert outcome.accepted and not outcome.already_sent
@@ -442,10 +444,15 @@ def test_an_answer_that_is_no_soap_is_a_client_error_not_a_traceback(raw_ose, na
     assert raw_ose.state["requests"] == tries
 
 
-@pytest.mark.parametrize("answer", [b"", RAW_ANSWERS["cut short"][0]], ids=["no answer", "cut short"])
+_PROXY_500 = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
+              b"<html><body><h1>500 Internal Server Error</h1></body></html>")
+
+
+@pytest.mark.parametrize("answer", [b"", RAW_ANSWERS["cut short"][0], _PROXY_500],
+                         ids=["no answer", "cut short", "a proxy's 500 page"])
 def test_a_summary_whose_answer_did_not_come_whole_is_sent_once(raw_ose, answer):
-    """A line closed without an answer, or an answer cut short, after the summary went out: retried
-    like a getStatus, it was sent three times."""
+    """A line closed without an answer, an answer cut short, or a proxy's error page in its place, after
+    the summary went out: retried like a getStatus, it was sent three times."""
     raw_ose.state["answer"] = answer
     client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(backoff=0.01))
     with pytest.raises(Unanswered, match="may have been taken"):
