@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Protocol
 
 import requests
+from lxml import etree
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -54,6 +55,25 @@ class AnswerLost(requests.RequestException):
 
 #: What a SOAP answer's Content-Type may say.
 _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
+#: The envelope namespaces of SOAP 1.1 and 1.2.
+_SOAP_ENVELOPES = frozenset({"http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope"})
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _not_a_fault(content: bytes) -> str | None:
+    """What well-formed XML is, when it is no SOAP envelope with a Fault in its Body (``<error>``, an
+    envelope with an empty Body); ``None`` for a fault, and for what is not XML, which zeep reports as
+    such itself.  zeep reads any such XML under an error status as a fault without a code."""
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    name = etree.QName(root)
+    if name.namespace in _SOAP_ENVELOPES and name.localname == "Envelope":
+        if root.find(f"{{{name.namespace}}}Body/{{{name.namespace}}}Fault") is not None:
+            return None
+        return "a SOAP envelope without a fault"
+    return f"an XML answer (<{name.localname}>), not a SOAP fault"
 
 
 def _time_left(timeout: Any) -> Any:
@@ -210,8 +230,9 @@ class CallBudget(Protocol):
 class SoapTransport(Transport):
     """zeep's transport with a deadline for each call (``timeout`` seconds in all, or less when a
     :class:`CallBudget` shared with other calls has less left), and an error status
-    whose body is not XML (a gateway's HTML page when the OSE is down, a bare 503) an HTTP error, as it
-    is: zeep parses an HTML page that happens to be well-formed and calls it a SOAP fault with no code."""
+    whose body is no SOAP fault (a gateway's HTML page when the OSE is down, a bare 503, an API
+    gateway's own XML error) an HTTP error, as it is: zeep parses an HTML page that happens to be
+    well-formed, or any other XML, and calls it a SOAP fault with no code."""
 
     def __init__(self, timeout: float, budget: CallBudget | None = None) -> None:
         super().__init__(timeout=timeout, operation_timeout=timeout)
@@ -238,9 +259,14 @@ class SoapTransport(Transport):
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
         response = super().post_xml(address, envelope, headers)
         media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        if response.status_code >= 400 and media_type not in _XML_TYPES:
+        if response.status_code < 400:
+            return response
+        if media_type not in _XML_TYPES:
             raise TransportError(f"a {media_type or 'untyped'} answer, not SOAP", status_code=response.status_code,
                                  content=response.content)
+        what = None if media_type == "multipart/related" else _not_a_fault(response.content)
+        if what is not None:
+            raise TransportError(what, status_code=response.status_code, content=response.content)
         return response
 
 

@@ -418,6 +418,11 @@ RAW_ANSWERS = {
     # a load balancer's page while the OSE is down: well-formed, so zeep read it as a fault without a code
     "gateway page": (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
                      b"<html><body><h1>502 Bad Gateway</h1></body></html>", "HTTP 502", 2),
+    # an API gateway's own XML error: well-formed, no SOAP fault, read as a fault without a code
+    "gateway XML": (b"HTTP/1.1 504 Gateway Timeout\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
+                    b"<error><status>504</status><message>upstream timed out</message></error>", "HTTP 504", 2),
+    "gateway envelope": (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n"
+                         + _ENVELOPE.format("").encode(), "HTTP 502", 2),
     "cut short": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"
                   + _ENVELOPE.format("<br:sendBillResp").encode(), "broken answer", 2),
     "bad gzip": (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n"
@@ -448,11 +453,13 @@ _PROXY_500 = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\
               b"<html><body><h1>500 Internal Server Error</h1></body></html>")
 
 
-@pytest.mark.parametrize("answer", [b"", RAW_ANSWERS["cut short"][0], _PROXY_500],
-                         ids=["no answer", "cut short", "a proxy's 500 page"])
+@pytest.mark.parametrize("answer", [b"", RAW_ANSWERS["cut short"][0], _PROXY_500, RAW_ANSWERS["gateway XML"][0],
+                                    RAW_ANSWERS["gateway envelope"][0]],
+                         ids=["no answer", "cut short", "a proxy's 500 page", "a gateway's XML", "a gateway's envelope"])
 def test_a_summary_whose_answer_did_not_come_whole_is_sent_once(raw_ose, answer):
     """A line closed without an answer, an answer cut short, or a proxy's error page in its place, after
-    the summary went out: retried like a getStatus, it was sent three times."""
+    the summary went out: retried like a getStatus, it was sent three times. A gateway's 502 or 504 in
+    XML that is no SOAP fault was read as a fault without a code: an exception outcome, as if answered."""
     raw_ose.state["answer"] = answer
     client = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(backoff=0.01))
     with pytest.raises(Unanswered, match="may have been taken"):
