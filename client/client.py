@@ -24,6 +24,7 @@ from typing import Any, Callable, TypeVar
 
 import requests
 from cryptography import x509
+from urllib3.exceptions import LocationValueError
 from zeep import Client
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
@@ -51,6 +52,11 @@ FAILED_ANSWERS = {
     502: "a gateway's answer: the service behind it failed answering",
     504: "a gateway's answer: the service behind it timed out answering",
 }
+#: What requests (or urllib3, unwrapped) raises when no request can be made at all: a URL it cannot
+#: parse, a scheme it has no adapter for, a proxy of the environment it cannot use, a host that is no
+#: name.  Nothing went out, and trying again changes nothing.
+NO_REQUEST = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+              requests.exceptions.URLRequired, requests.exceptions.InvalidHeader, LocationValueError)
 _BINDING = "{http://service.gem.factura.comppago.registro.servicio.sunat.gob.pe/}BillServicePortBinding"
 _CONSULT_BINDING = "{http://service.ws.consulta.comppago.electronico.registro.servicio2.sunat.gob.pe/}BillConsultServicePortBinding"
 
@@ -138,7 +144,8 @@ class OseClient:
         without a SOAP fault (:class:`GatewayFailure`), which says the server failed or timed out
         answering, not that it never got the send.  One that never reached the server (refused, connect
         timeout, a 503) is tried again, as every failure of a call that changes nothing (getStatus,
-        getStatusCdr) is."""
+        getStatusCdr) is; one no request can be made for (:data:`NO_REQUEST`: a URL or proxy requests
+        cannot use) fails at once."""
         delay = self.retry.backoff
         for attempt in range(1, self.retry.attempts + 1):
             try:
@@ -154,6 +161,8 @@ class OseClient:
                     raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}: {_first_line(error)}") from error
             except ZeepError as error:  # XML, but not the service's SOAP: a proxy's page, another service
                 raise ClientError(f"{self.endpoint.url} did not answer the service's SOAP: {_first_line(error)}") from error
+            except NO_REQUEST as error:
+                raise ClientError(f"no request can be made to {self.endpoint.url}: {_first_line(error)}") from error
             except requests.RequestException as error:
                 if not idempotent and went_out(error):
                     raise

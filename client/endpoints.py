@@ -12,6 +12,9 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from requests.exceptions import RequestException
+from requests.models import PreparedRequest
+
 _SUNAT_CONSULT = "https://e-factura.sunat.gob.pe/ol-it-wsconscpegem/billConsultService"
 
 
@@ -54,12 +57,14 @@ KNOWN: dict[str, Endpoint] = {
 
 
 def resolve(spec: str) -> Endpoint:
-    """A known endpoint name, or any billService URL (its path tells which WSDL describes it)."""
+    """A known endpoint name, or any billService URL (its path tells which WSDL describes it); a URL no
+    request can be made to is refused here, once, rather than at each call."""
     if spec in KNOWN:
         return KNOWN[spec]
     parts = urlsplit(spec)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"unknown endpoint {spec!r}: use a URL or one of {', '.join(KNOWN)}")
+    _check_url(spec)
     path = parts.path
     base = f"{parts.scheme}://{parts.netloc}"
     if "otroscpe" in path:
@@ -71,6 +76,18 @@ def resolve(spec: str) -> Endpoint:
     consult = None if wsdl == "ose" else (f"{base}/ol-it-wsconscpegem/billConsultService"
                                           if parts.hostname in ("127.0.0.1", "localhost", "::1") else _SUNAT_CONSULT)
     return Endpoint(spec, spec, wsdl, consult)
+
+
+def _check_url(url: str) -> None:
+    """ValueError naming what keeps a request from being made to ``url``, as requests and urllib3 would
+    find it at the first call: a port out of range or not a number, a host they cannot parse, or one
+    that has an empty label (``ose..example.com``) or one too long for a name."""
+    try:
+        urlsplit(url).port  # reading it checks it
+        PreparedRequest().prepare_url(url, None)
+        (urlsplit(url).hostname or "").encode("idna")
+    except (ValueError, RequestException) as error:  # UnicodeError is a ValueError
+        raise ValueError(f"endpoint {url!r} is not a valid URL ({error})") from None
 
 
 def wsdl_path(wsdl_set: str) -> Path:

@@ -251,6 +251,18 @@ def test_send_to_an_unknown_endpoint_name_is_a_usage_error(tmp_path, capsys):
     assert "unknown endpoint 'mokc'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["send", "{path}"], ["status", "--ruc", RUC, "1234567890123"],
+                                     ["cdr", RUC, "01", "F001", "1"]])
+def test_an_endpoint_url_no_request_can_be_made_to_is_a_usage_error(tmp_path, capsys, command):
+    """A port out of range was tried three times per file and shown as 'broken answer from …' (exit 3)."""
+    path = _write(tmp_path, "a.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+    url = "http://127.0.0.1:99999/ol-ti-itcpe/billService"
+    assert main([part.format(path=path) for part in command] + ["-e", url]) == 2
+    captured = capsys.readouterr()
+    assert f"Invalid value for --endpoint: endpoint '{url}' is not a valid URL (Port out of range 0-65535)" in captured.err
+    assert "Traceback" not in captured.err and not captured.out
+
+
 def test_zip_refuses_a_second_file_of_the_same_document(tmp_path, capsys):
     """Both wrote one ZIP, the last silently replacing the first, and the exit code was 0."""
     first = _write(tmp_path, "a.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))

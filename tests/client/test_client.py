@@ -348,6 +348,44 @@ def test_endpoints_by_name_or_url():
         resolve("nowhere")
 
 
+@pytest.mark.parametrize("url, problem", [
+    ("http://127.0.0.1:99999/ol-ti-itcpe/billService", "Port out of range"),
+    ("http://127.0.0.1:80a/ol-ti-itcpe/billService", "Port could not be cast"),
+    ("http://.example.com/ol-ti-itcpe/billService", "invalid label"),
+    ("http://ose..example.com/ol-ti-itcpe/billService", "label empty or too long"),
+    ("http://ose example.com/ol-ti-itcpe/billService", "invalid character"),
+])
+def test_an_endpoint_url_no_request_can_be_made_to_is_refused_at_once(url, problem):
+    """requests refused each of these at the first call (InvalidURL, or urllib3's LocationParseError
+    raised as it is), and the client tried twice more and said 'broken answer from': named when given."""
+    with pytest.raises(ValueError, match=f"not a valid URL .*{problem}"):
+        OseClient(url, RUC, "BIZLINKS", "TESTBIZLINKS")
+
+
+@pytest.mark.parametrize("url, proxy, problem", [
+    ("http://ose..example.com/ol-ti-itcpe/billService", None, "label empty or too long"),
+    ("http://127.0.0.1:9/ol-ti-itcpe/billService", "http://:3128", "Please check proxy URL"),
+    ("http://127.0.0.1:9/ol-ti-itcpe/billService", "ftp://proxy:21", "unsupported scheme ftp"),
+])
+def test_a_request_that_cannot_be_made_fails_at_once(url, proxy, problem, monkeypatch):
+    """What only shows when a call is made (an Endpoint built by hand, a proxy of the environment) was
+    tried three times and called a broken answer, or raised as urllib3's own exception: nothing can have
+    been sent, and trying again changes nothing."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+    slept: list[float] = []
+    client = OseClient(Endpoint("by hand", url, "ose"), RUC, "BIZLINKS", "TESTBIZLINKS", timeout=2,
+                       retry=RetryPolicy(backoff=0.01, sleep=slept.append))
+    factura = signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY)
+    for call in (lambda: client.send_bill(factura), lambda: client.get_status("1234567890123")):
+        with pytest.raises(ClientError, match=f"^no request can be made to {url}: .*{problem}") as raised:
+            call()
+        assert "\n" not in str(raised.value) and not isinstance(raised.value, Unanswered)
+    assert slept == []
+
+
 # -- answers whose CDR cannot be read ---------------------------------------------------------------------
 BROKEN_CDRS = {
     "not a zip": b"not a zip",
