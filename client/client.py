@@ -34,7 +34,7 @@ from osemock.client.documents import Prepared, prepare
 from osemock.client.endpoints import Endpoint, resolve, wsdl_path
 from osemock.client.outcome import (Outcome, Status, document_hash, fault_code, from_fault, other_document,
                                     read_cdr)
-from osemock.client.transport import AnswerLost, CallBudget, SoapTransport
+from osemock.client.transport import AnswerLost, CallBudget, NotSent, SoapTransport
 from osemock.cpe.archive import LOT_ANSWER_LIMITS, answer_entries
 from osemock.cpe.errors import CpeError
 from osemock.cpe.signature import KeyPair, SignatureMethod, digest_value
@@ -84,9 +84,10 @@ class GatewayFailure(AnswerLost):
 def went_out(error: requests.RequestException) -> bool:
     """Whether the request had gone out when ``error`` ended the call, so the server may have taken it:
     an answer that timed out, or a connection that failed after the request was sent whole
-    (:class:`~osemock.client.transport.AnswerLost`); not a connection that was never made."""
+    (:class:`~osemock.client.transport.AnswerLost`); not a connection that was never made, nor a call
+    its budget did not let start (:class:`~osemock.client.transport.NotSent`)."""
     return isinstance(error, AnswerLost) or (isinstance(error, requests.Timeout)
-                                              and not isinstance(error, requests.ConnectTimeout))
+                                              and not isinstance(error, (requests.ConnectTimeout, NotSent)))
 
 
 def _first_line(error: Exception) -> str:
@@ -145,8 +146,9 @@ class OseClient:
         answering, not that it never got the send.  One that never reached the server (refused, connect
         timeout, a 503) is tried again, as every failure of a call that changes nothing (getStatus,
         getStatusCdr) is; one no request can be made for (:data:`NO_REQUEST`: a URL or proxy requests
-        cannot use) fails at once."""
-        delay = self.retry.backoff
+        cannot use) fails at once, and so does one its budget does not let start (:class:`NotSent`),
+        saying what the try before it met, if any."""
+        delay, failed = self.retry.backoff, None
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 return operation()
@@ -163,11 +165,15 @@ class OseClient:
                 raise ClientError(f"{self.endpoint.url} did not answer the service's SOAP: {_first_line(error)}") from error
             except NO_REQUEST as error:
                 raise ClientError(f"no request can be made to {self.endpoint.url}: {_first_line(error)}") from error
+            except NotSent as error:  # the time it shares is spent: another try would meet it again
+                raise ClientError(str(error) if failed is None
+                                  else f"{self._failed(failed)}; not tried again: {error.reason}") from error
             except requests.RequestException as error:
                 if not idempotent and went_out(error):
                     raise
                 if attempt == self.retry.attempts:
                     raise ClientError(self._failed(error)) from error
+                failed = error
             self.retry.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")
@@ -203,16 +209,27 @@ class OseClient:
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
         try:
             outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-        except requests.RequestException:  # it went out (see _call): timed out, the line dropped, a 500/502/504
+        except requests.RequestException as lost:  # it went out (see _call): timed out, the line dropped, a 500/502/504
             # The server may have accepted it and only the answer got lost: ask before sending again.
-            known = self._existing_cdr(doc.base, doc.xml)
+            try:
+                known = self._held_cdr(doc.base, doc.xml)
+            except ClientError as error:
+                known, asked = None, f"getStatusCdr could not say whether it was taken ({error})"
+            else:
+                asked = f"getStatusCdr found no CDR of {doc.base}"
             if known is not None:
                 return known
             try:
                 outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-            except requests.RequestException as error:
-                raise Unanswered(f"{self._failed(error)}, twice (getStatusCdr in between found no CDR of {doc.base}): "
-                                 "it may have been taken; ask getStatusCdr again before sending it once more") from error
+            except (requests.RequestException, ClientError) as error:  # each says what became of the second
+                if isinstance(error.__cause__, NotSent):
+                    again = f"not sent again ({error.__cause__.reason})"
+                elif isinstance(error, requests.RequestException):
+                    again = f"sent once more: {self._failed(error)}"
+                else:
+                    again = f"then: {error}"
+                raise Unanswered(f"{self._failed(lost)}; {asked}; {again}: it may have been taken; ask getStatusCdr "
+                                 "again before sending it once more") from error
         if outcome.code == "1033":
             known = self._existing_cdr(doc.base, doc.xml)
             if known is not None:
@@ -220,15 +237,20 @@ class OseClient:
         return outcome
 
     def _existing_cdr(self, base: str, xml: bytes | None = None) -> Outcome | None:
+        """:meth:`_held_cdr`, or ``None`` when getStatusCdr cannot be asked (a 1033 then stands)."""
+        try:
+            return self._held_cdr(base, xml)
+        except (ClientError, requests.RequestException):
+            return None
+
+    def _held_cdr(self, base: str, xml: bytes | None = None) -> Outcome | None:
         """The CDR of a document the service already holds, via getStatusCdr; ``None`` if it has none,
         or if its CDR names another document's hash than ``xml``'s signature (the number was used
         before for other content: that 1033 is this document's answer, not an acceptance); an exception
-        outcome when what it holds is no CDR one can read, or names another document."""
+        outcome when what it holds is no CDR one can read, or names another document.  A getStatusCdr
+        that got no answer raises its :class:`ClientError`: whether the service holds it is unknown."""
         ruc, type_code, serie, numero = base.split("-")
-        try:
-            found = self.get_status_cdr(ruc, type_code, serie, int(numero))
-        except (ClientError, requests.RequestException):
-            return None
+        found = self.get_status_cdr(ruc, type_code, serie, int(numero))
         if found.cdr_zip is None:
             return None
         if found.status is Status.EXCEPTION:  # a CDR that cannot be read, or another document's: no acceptance

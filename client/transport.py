@@ -53,6 +53,16 @@ class AnswerLost(requests.RequestException):
     the failure's, which is its ``__cause__``."""
 
 
+class NotSent(requests.Timeout):
+    """A call that was not made: the time it shares with other calls (its :class:`CallBudget`) is
+    spent.  Nothing went out, and trying again at once meets the same empty budget.  ``reason`` is
+    the budget's word, and the budget's own ``requests.Timeout`` is its ``__cause__``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not sent: {reason}")
+        self.reason = reason
+
+
 #: What a SOAP answer's Content-Type may say.
 _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
 #: The envelope namespaces of SOAP 1.1 and 1.2.
@@ -221,7 +231,8 @@ class CallBudget(Protocol):
     and what a call that timed out waited in vain."""
 
     def allowance(self) -> float:
-        """Seconds the next call may take; raises a ``requests.Timeout`` when nothing is left."""
+        """Seconds the next call may take; raises a ``requests.Timeout`` saying why when nothing is
+        left (the call is then not made: :class:`NotSent`)."""
 
     def waited_in_vain(self, seconds: float, error: requests.Timeout) -> None:
         """A call ended by its deadline after ``seconds``."""
@@ -241,7 +252,12 @@ class SoapTransport(Transport):
         _mount_deadlines(self.session)
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
-        limit = self.call_timeout if self.budget is None else min(self.call_timeout, self.budget.allowance())
+        limit = self.call_timeout
+        if self.budget is not None:
+            try:
+                limit = min(limit, self.budget.allowance())
+            except requests.Timeout as error:  # said apart, for a send not made is no send that went out
+                raise NotSent(str(error)) from error
         started = time.monotonic()
         try:
             with _whole_call(limit) as call:

@@ -6,7 +6,8 @@ waited the whole timeout, so one case cost about six times ``--timeout``.  The k
 one allowance among a case's calls instead: the timeout, plus a short last chance
 (:data:`RECOVERY` s) for the getStatusCdr that asks whether a timed-out send went through.  Only
 calls that got no answer spend it (a slow answer, a ticket polled at 98, cost nothing), and once it
-is spent the case's further calls are not made: they fail at once, as the timeout they would meet.
+is spent the case's further calls are not made: they fail at once (the client's ``NotSent``, caused
+by the timeout they would meet), and the client says they were not sent.
 
     client = CaseClient(url, ruc, user, password, timeout=60)
     client.new_case()          # before each case (a fixture's fresh client starts with one)
@@ -39,10 +40,11 @@ class CaseTime:
 
     def allowance(self) -> float:
         """Seconds the next call may wait: the timeout, or what is left of the case's; when nothing is
-        left the call is not made, and fails as the timeout it would meet."""
+        left the call is not made, and fails as the timeout it would meet (the kind of the case's last
+        call that got no answer: a send whose connection was never made stays one never sent)."""
         left = min(self.timeout, self.timeout + min(RECOVERY, self.timeout) - self.waited)
         if left <= 0:
-            raise self.last(f"not sent: this case already waited {self.waited:.0f} s for answers that "
+            raise self.last(f"this case already waited {self.waited:.0f} s for answers that "
                             f"did not come (timeout {self.timeout:g} s)")
         return left
 

@@ -19,6 +19,7 @@ import yaml
 
 from osemock.client import ClientError, OseClient, Outcome, Prepared, Status, Unanswered, prepare
 from osemock.client.outcome import cdr_subject, same_number
+from osemock.client.transport import NotSent
 from osemock.conformance.casetime import CaseClient
 from osemock.cpe import ns
 from osemock.cpe.archive import write_document_zip
@@ -267,6 +268,8 @@ def send(client: OseClient, document: CorpusDocument, keypair: KeyPair | None = 
             outcome = client.send_bill(prepared)
     except (ClientError, CpeError) as error:
         cause = error.__cause__
+        if isinstance(cause, NotSent):  # the case's time was spent: the kind of its last call without an answer
+            cause = cause.__cause__
         if isinstance(error, Unanswered):  # its message says it may have been taken
             outcome = NoAnswer(Status.EXCEPTION, "", str(error))
         elif isinstance(cause, requests.Timeout) and not isinstance(cause, requests.ConnectTimeout):

@@ -205,6 +205,36 @@ def test_a_sendbill_whose_line_dropped_after_it_went_out_asks_before_sending_aga
     assert operations.count("sendBill") == 1 and "getStatusCdr" in operations
 
 
+def test_a_sendbill_taken_then_out_of_reach_is_unanswered_not_unreachable():
+    """The service took the factura, dropped the line and went down: getStatusCdr and the second send
+    could not reach it, and the second's 'cannot reach' came out alone, as if nothing had gone out (the
+    kit said No enviado). The first may have been taken: it says what became of each call."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def take_then_go_down() -> None:
+        connection, _ = listener.accept()
+        with connection, listener:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += connection.recv(65536)
+            head, body = data.split(b"\r\n\r\n", 1)
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length"))
+            while len(body) < length:
+                body += connection.recv(65536)
+
+    threading.Thread(target=take_then_go_down, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/ol-ti-itcpe/billService"
+    client = OseClient(url, RUC, "BIZLINKS", "TESTBIZLINKS", timeout=5, retry=RetryPolicy(attempts=2, backoff=0.01))
+    with pytest.raises(Unanswered, match=f"^no answer from {url}: the line dropped after the request went out.*; "
+                                         f"getStatusCdr could not say whether it was taken \\(cannot reach {url}: .*\\); "
+                                         f"then: cannot reach {url}: .*: it may have been taken"):
+        client.send_bill(signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))
+
+
 def _ticket_send(client, operation, factura):
     """The name of what a ticket send sends, and the send: a baja of F001-1 (sendSummary) or a lot
     holding ``factura`` (sendPack)."""
@@ -560,7 +590,9 @@ def test_the_timeout_bounds_the_whole_call(trickling, part):
         client.get_status("1234567890123")
     assert time.monotonic() - started < 2.5
     started = time.monotonic()
-    with pytest.raises(ClientError, match="within 1 s, twice"):  # asked getStatusCdr first, then sent once more
+    # asked getStatusCdr first (no answer either), then sent once more
+    with pytest.raises(Unanswered, match="within 1 s; getStatusCdr could not say whether it was taken .*; sent once "
+                                         "more: no answer from .* within 1 s: it may have been taken"):
         client.send_bill(signed_document(f"{RUC}-01-F001-1.xml"))
     assert time.monotonic() - started < 4.5
 
