@@ -218,14 +218,28 @@ def send(paths, endpoint, user, password, cert, cert_password, sha1, trust, time
                 client = clients[ruc]
                 outcome = client.send_summary(doc) if doc.kind == "summary" else client.send_bill(doc)
                 if outcome.ticket and wait:
-                    outcome = client.get_status(outcome.ticket, wait=True, timeout=max(timeout * 4, 60),
-                                                document=doc.base)
+                    outcome = _followed(client, outcome, max(timeout * 4, 60))
             except (CpeError, ClientError, ValueError) as error:
                 outcome = Outcome(Status.EXCEPTION, "", str(error), document=path.name)
             outcomes.append(outcome)
             progress.advance(task)
     _show(outcomes, as_json, files)
     sys.exit(_exit_code(outcomes, trust))
+
+
+def _followed(client, sent, timeout: float):
+    """The verdict of a summary's ticket, waited for; when getStatus gets none (a ClientError), the send's
+    pending outcome, its ticket kept and the reason said.  The summary was taken: a row that showed only
+    the getStatus error, under the file's name, read as a summary never sent, to be sent again (a copy
+    gets a ticket of its own, and 2324 for a baja)."""
+    from osemock.client.client import ClientError
+
+    try:
+        return client.get_status(sent.ticket, wait=True, timeout=timeout, document=sent.document)
+    except ClientError as error:
+        sent.description = (f"no verdict: getStatus failed ({error}); "
+                            f"ask again: osemock status {sent.ticket} --ruc {client.ruc}")
+        return sent
 
 
 @click.command()

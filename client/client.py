@@ -186,7 +186,7 @@ class OseClient:
         if isinstance(error, requests.Timeout):
             return f"no answer from {self.endpoint.url} within {self.timeout} s"
         if isinstance(error, AnswerLost) and isinstance(error.__cause__, requests.ConnectionError):
-            return f"no answer from {self.endpoint.url}: the line dropped after the request went out {error}"
+            return f"no answer from {self.endpoint.url}: the line dropped after the request went out: {error}"
         if isinstance(error, requests.ConnectionError):
             return f"cannot reach {self.endpoint.url}: {error}"
         return f"broken answer from {self.endpoint.url}: {error}"  # cut short, or that does not decode

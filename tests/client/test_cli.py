@@ -75,6 +75,27 @@ def test_a_summary_whose_line_dropped_is_an_exception_not_a_second_send(make_moc
     assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
 
 
+def test_a_summary_taken_whose_verdict_could_not_be_asked_keeps_its_ticket(make_mock, tmp_path, capsys):
+    """The baja was taken under a ticket, then each getStatus got a 503: the row was the file's name and
+    the 503 alone (an exception, exit 3), the ticket gone, as if the baja had never been sent; sending it
+    again would get a ticket of its own, and 2324. The row is the send's, pending with its ticket, and
+    says why no verdict came and how to ask for it."""
+    from .test_client import plan_scenario
+
+    mock = make_mock("ose", clock=CLOCK)
+    assert main(["send", "-e", mock.url(), "--json", _write(tmp_path, "f.xml", signed_document(f"{RUC}-01-F001-1.xml", issue_date=DAY))]) == 0
+    capsys.readouterr()
+    plan_scenario(mock, action="http_status", http_status=503, operation="getStatus", times=10)
+    code, out = run(capsys, "send", _write(tmp_path, "ra.xml", comunicacion_baja(DAY, [("01", "F001", 1)])[1]),
+                    "-e", mock.url(), "--json")
+    [outcome] = json.loads(out)
+    [ticket] = [row["ticket"] for row in mock.app.engine.store.query("SELECT ticket FROM tickets")]
+    assert code == 4 and (outcome["status"], outcome["code"], outcome["ticket"]) == ("pending", "98", ticket), outcome
+    assert outcome["document"] == f"{RUC}-RA-20261120-1" and outcome["file"].endswith("ra.xml")
+    assert outcome["description"] == (f"no verdict: getStatus failed (HTTP 503 from {mock.url()}: a text/plain answer, "
+                                      f"not SOAP); ask again: osemock status {ticket} --ruc {RUC}")
+
+
 def test_cdr_sign_and_zip(make_mock, tmp_path, capsys):
     mock = make_mock("ose", clock=CLOCK)
     signed = tmp_path / "signed.xml"

@@ -256,7 +256,7 @@ def test_a_ticket_whose_line_dropped_after_the_send_went_out_is_not_sent_again(m
     if operation == "sendSummary":
         assert client.send_bill(factura).accepted
     name, send = _ticket_send(client, operation, factura)
-    with pytest.raises(Unanswered, match=f"the line dropped after the request went out .*{name} may have been taken "
+    with pytest.raises(Unanswered, match=f"the line dropped after the request went out: .*{name} may have been taken "
                                          "under a ticket that never came back: check the state of"):
         send()
     assert len(mock.app.engine.store.query("SELECT ticket FROM tickets")) == 1
