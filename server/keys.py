@@ -3,9 +3,10 @@
 Generated on first start and kept beside the store, so CDRs stay verifiable across restarts and
 clients can pin the certificate (served at ``/_osemock/certificate.pem``).
 
-The key is the identity; the certificate is issued from it.  Each file appears whole (written aside,
-then linked), and the first process to link a key wins: others starting together read that key, and the
-first certificate linked for it is the one they all serve.  A key found without its certificate, or
+The key is the identity; the certificate is issued from it.  Processes starting together on one folder
+check and mend it one at a time (:func:`_one_at_a_time`), and each file appears whole (written aside,
+then linked): the first process to link a key wins, others read that key, and the first certificate
+linked for it is the one they all serve.  A key found without its certificate, or
 with one that is not its own (a start killed between the two files, or a certificate deleted), gets a
 certificate issued again from it rather than a new key: CDRs already handed out were signed with that
 key, and stay verifiable with the new certificate's public key.
@@ -22,6 +23,8 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,6 +40,7 @@ from osemock.cpe.signature import KeyPair, load_pem
 
 KEY_FILE = "ose-key.pem"
 CERT_FILE = "ose-cert.pem"
+LOCK_FILE = ".ose-identity.lock"
 
 log = logging.getLogger(__name__)
 
@@ -133,22 +137,42 @@ def _read_key(path: Path) -> PrivateKeyTypes:
         raise InvalidInput(f"{path} is not an unencrypted PEM key: {error}") from None
 
 
+@contextmanager
+def _one_at_a_time(data_dir: Path) -> Iterator[None]:
+    """Processes starting on one folder check and mend its identity one after another (an advisory
+    ``flock`` on a lock file beside the keys).  The atomic links alone let a process that found no
+    certificate, issued one, and then saw its neighbour's appear take it for another key's and replace
+    it: two workers signed with one key under two certificates.  Where there is no ``flock`` (not
+    POSIX) or the folder is read-only (a mounted pair that needs no mending), the links still make each
+    file whole."""
+    try:
+        import fcntl
+        lock = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 (held across the yield)
+    except (ImportError, OSError):
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
 def load_or_create_identity(data_dir: Path, ruc: str, name: str) -> KeyPair:
     """The persisted key pair of the OSE ``ruc`` in ``data_dir``, generated on first use; a key
     without its certificate gets one issued again (see the module's docstring)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    key_path, cert_path = identity_paths(data_dir, ruc)
-    if not key_path.exists():
-        _write_new(key_path, _new_key(), 0o600)  # the first process to link its key wins; all read that one
-    key = _read_key(key_path)
-    if not (cert_path.exists() and _is_certificate_of(cert_path.read_bytes(), key)):
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise InvalidInput(f"{key_path} is not an RSA key: SUNAT signatures are RSA")
-        issued = _certificate(key, ruc, name)
-        if cert_path.exists():  # another key's (its own key deleted, a new one made): replaced
-            _replace(cert_path, issued, 0o644)
-            log.warning("the certificate %s was not the CDR key's: issued again from %s", cert_path, key_path)
-        else:  # a key just made, here or by a process starting beside, or left alone by a killed start
-            _write_new(cert_path, issued, 0o644)  # the first certificate linked is the one every process serves
-    return load_pem(key_path.read_bytes(), cert_path.read_bytes())
+    with _one_at_a_time(data_dir):
+        key_path, cert_path = identity_paths(data_dir, ruc)
+        if not key_path.exists():
+            _write_new(key_path, _new_key(), 0o600)  # the first process to link its key wins; all read that one
+        key = _read_key(key_path)
+        if not (cert_path.exists() and _is_certificate_of(cert_path.read_bytes(), key)):
+            if not isinstance(key, rsa.RSAPrivateKey):
+                raise InvalidInput(f"{key_path} is not an RSA key: SUNAT signatures are RSA")
+            issued = _certificate(key, ruc, name)
+            if cert_path.exists():  # another key's (its own key deleted, a new one made): replaced
+                _replace(cert_path, issued, 0o644)
+                log.warning("the certificate %s was not the CDR key's: issued again from %s", cert_path, key_path)
+            else:  # a key just made, here or by a process starting beside, or left alone by a killed start
+                _write_new(cert_path, issued, 0o644)  # the first certificate linked is the one every process serves
+        return load_pem(key_path.read_bytes(), cert_path.read_bytes())

@@ -177,6 +177,30 @@ def _create(path: str, queue) -> None:
     queue.put(load_or_create_identity(path, "20000000001", "OSEMOCK").cert_pem)
 
 
+def test_a_start_leaves_the_identity_alone_while_another_mends_it(tmp_path):
+    """A key left without its certificate (a first start killed between the two files), then several
+    workers starting at once: each found no certificate and issued one, and one that saw its
+    neighbour's appear meanwhile took it for another key's and replaced it, so the workers signed
+    CDRs with one key under two certificates (the test below failed about one run in ten).  Starts now
+    check and mend the folder one at a time: while another holds the folder's lock, a start waits."""
+    import fcntl
+    import threading
+
+    from osemock.server.keys import LOCK_FILE, _new_key
+
+    (tmp_path / "ose-20000000001-key.pem").write_bytes(_new_key())
+    served = []
+    with open(tmp_path / LOCK_FILE, "a+b") as neighbour:
+        fcntl.flock(neighbour, fcntl.LOCK_EX)
+        start = threading.Thread(target=lambda: served.append(
+            load_or_create_identity(tmp_path, "20000000001", "OSEMOCK").cert_pem))
+        start.start()
+        start.join(1.0)
+        assert start.is_alive() and not (tmp_path / "ose-20000000001-cert.pem").exists()
+    start.join(30)
+    assert served == [(tmp_path / "ose-20000000001-cert.pem").read_bytes()]
+
+
 def test_two_processes_starting_together_share_one_identity(tmp_path):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
