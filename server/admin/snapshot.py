@@ -30,7 +30,7 @@ FORMAT = "osemock-snapshot/1"
 TABLES = (*REGISTRY_TABLES, "documents", "tickets", "requests", "scenarios", "osemock_state")
 #: Columns that belong to a live process, not to the state: a ticket's claim is the hold of the poll
 #: settling it.  Exported, an import kept the ticket at 98 until that claim aged out (60 s), with
-#: nobody settling it; they are left out, and cleared on import (an older osemock exported them).
+#: nobody settling it; they are left out, and dropped unread on import (an older osemock exported them).
 PROCESS_COLUMNS = {"tickets": ("claimed_at", "claimed_by")}
 
 
@@ -76,7 +76,8 @@ def import_state(store: Store, snapshot: Any) -> dict[str, int]:
                     raise SnapshotError(f"table {table!r}: unknown columns {sorted(set(row) - set(kinds))}")
                 if not row:
                     raise SnapshotError(f"table {table!r}: a row without columns")
-                values = {name: _decode(value) for name, value in row.items()}
+                left_out = PROCESS_COLUMNS.get(table, ())  # an older osemock's: dropped unread
+                values = {name: _decode(value) for name, value in row.items() if name not in left_out}
                 for name, value in values.items():
                     if not _of_kind(value, kinds[name]):
                         raise SnapshotError(f"{place}: {name} is {KIND_NAMES[kinds[name]]}, not {row[name]!r}")
@@ -92,8 +93,6 @@ def import_state(store: Store, snapshot: Any) -> dict[str, int]:
                 except (sqlite3.Error, OverflowError) as error:  # a NOT NULL, a repeated key, 2**64…
                     raise SnapshotError(f"table {table!r}: a row SQLite refuses ({error})") from None
             counts[table] = len(rows)
-            for column in PROCESS_COLUMNS.get(table, ()):
-                db.execute(f"UPDATE {table} SET {column}=NULL")
     return counts
 
 
@@ -200,7 +199,7 @@ def _check_ticket(row: dict[str, Any]) -> dict[str, Any]:
         raise FieldError(f"status_code is one of {', '.join(TICKET_STATES)}, not {row['status_code']!r}")
     if "operation" in row and row["operation"] not in TICKET_OPERATIONS:
         raise FieldError(f"operation is one of {', '.join(TICKET_OPERATIONS)}, not {row['operation']!r}")
-    for name in ("created_at", "ready_at", "processed_at", "claimed_at"):
+    for name in ("created_at", "ready_at", "processed_at"):
         _moment(row, name)
     _ticket_path(row)
     if row.get("injected") is not None:

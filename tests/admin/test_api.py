@@ -205,7 +205,9 @@ def test_a_snapshot_leaves_out_the_claim_of_a_settling_in_progress(mock):
     assert row["status_code"] == "98" and "claimed_at" not in row and "claimed_by" not in row
     older = json.loads(json.dumps(snapshot))
     older["tables"]["tickets"][0].update(claimed_at=datetime.now(timezone.utc).isoformat(), claimed_by="f" * 32)
-    for imported in (older, snapshot):
+    odd = json.loads(json.dumps(older))  # what it held is not read at all: any text
+    odd["tables"]["tickets"][0].update(claimed_at="not a moment", claimed_by=7)
+    for imported in (odd, older, snapshot):
         mock.admin.import_snapshot(imported)
         assert client.get_status(ticket).code == "0"
         assert stored(mock, 1)["status"] == "voided"
