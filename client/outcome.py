@@ -17,6 +17,7 @@ from lxml import etree
 from osemock.cpe.archive import first_xml
 from osemock.cpe.catalog import lookup
 from osemock.cpe.errors import CpeError, InvalidInput
+from osemock.cpe.numbers import digits
 from osemock.cpe.signature import verify
 
 
@@ -192,8 +193,8 @@ def same_number(named: str, expected: str) -> bool:
     """``F001-00000587`` names ``F001-587`` (SUNAT echoes the ID as written), ``RA-20261120-1`` itself."""
     named_prefix, _, named_number = named.strip().rpartition("-")
     prefix, _, number = expected.rpartition("-")
-    if named_number.isdigit() and number.isdigit():
-        return named_prefix.upper() == prefix.upper() and int(named_number) == int(number)
+    if digits(named_number) and digits(number):  # ASCII, any length: compared without int()
+        return named_prefix.upper() == prefix.upper() and named_number.lstrip("0") == number.lstrip("0")
     return named.strip().upper() == expected.upper()
 
 

@@ -26,6 +26,7 @@ from osemock.cpe.archive import write_document_zip
 from osemock.cpe.document import DocumentHeader, read_header
 from osemock.cpe.errors import CpeError
 from osemock.cpe.naming import parse_base, xml_files
+from osemock.cpe.numbers import CORRELATIVO_DIGITS, correlativo
 from osemock.cpe.signature import KeyPair
 from osemock.cpe.xmlparse import parse_xml
 from osemock.server.rules.lint import LintResult, lint
@@ -34,6 +35,9 @@ from osemock.server.rules.lint import LintResult, lint
 #: them, summaries last (an RA voids what was sent).
 _ORDER = {"01": 0, "03": 0, "07": 1, "08": 1, "20": 2, "40": 2, "RC": 3, "RA": 4, "RR": 4}
 _SUMMARIES = ("RC", "RA", "RR")
+#: Where a summary whose ID ends in more digits than a correlativo holds goes: after the day's others
+#: (``int()`` of thousands of digits raises).
+_PAST_EVERY_CORRELATIVO = 10 ** CORRELATIVO_DIGITS
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,9 @@ class CorpusDocument:
         if header is not None and header.id:
             if self.type_code in _SUMMARIES:
                 number = re.search(r"([0-9]+)$", header.id)
-                return (group, "", header.issue_date or "", self.type_code, int(number[1]) if number else 0, self.name)
+                kept = correlativo(number[1]) if number else 0  # None: too long for any correlativo
+                return (group, "", header.issue_date or "", self.type_code,
+                        _PAST_EVERY_CORRELATIVO if kept is None else kept, self.name)
             if header.serie is not None and header.numero is not None:
                 return (group, "", "", f"{self.type_code}-{header.serie}", header.numero, self.name)
         named = parse_base(self.path.stem)

@@ -170,3 +170,23 @@ def test_a_lot_whose_cdrs_were_altered_or_swapped_says_so(make_mock, raw_ose):
             f"{base64.b64encode(content).decode()}</content><statusCode>0</statusCode></status></br:getStatusResponse>").encode())
         answer = OseClient(raw_ose.url, RUC, "BIZLINKS", "TESTBIZLINKS", trusted=own).get_status("1795617276121")
         assert check(answer), answer
+
+
+@pytest.mark.parametrize("written, answers", [
+    ("F001-00000587", None),  # SUNAT echoes the ID as the emitter wrote it
+    ("F001-²", "the CDR answers F001-²"),  # str.isdigit takes it, int() raised
+    ("F001-" + "9" * 5000, "the CDR answers F001-999"),  # int() of more than 4,300 digits raised
+    ("F001-" + "0" * 5000 + "587", None),
+])
+def test_a_cdr_naming_its_document_in_any_digits_is_read_without_a_traceback(written, answers):
+    """The number a CDR names is compared with the document's as digits: a forged or garbled CDR with
+    superscript digits or thousands of them was a ValueError out of the client, not "another document"."""
+    from osemock.client.outcome import other_document
+
+    cdr = ('<ApplicationResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2" '
+           'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+           'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+           f'<cac:DocumentResponse><cac:DocumentReference><cbc:ID>{written}</cbc:ID></cac:DocumentReference>'
+           '</cac:DocumentResponse></ApplicationResponse>').encode()
+    why = other_document(cdr, f"{RUC}-01-F001-587")
+    assert (why is None) if answers is None else why.startswith(answers)

@@ -123,3 +123,17 @@ def test_a_document_that_cannot_be_read_goes_by_its_file_names_number(tmp_path):
         (tmp_path / f"{name}.xml").write_bytes(b"<Invoice")
     assert [d.path.stem for d in load_corpus(tmp_path)] == [
         "20123456789-01-F001-9", "20123456789-01-F001-10", "20123456789-RC-20261120-2", "20123456789-RC-20261120-10"]
+
+
+def test_a_summary_numbered_past_any_correlativo_goes_after_the_days_others(tmp_path):
+    """A resumen whose ID ends in thousands of digits (a corpus's garbled file) made loading the corpus
+    raise int()'s ValueError; it goes after the day's other resúmenes, to get its code from the target."""
+    from osemock.fixtures.summaries import RcLine, resumen_diario
+
+    day = "2026-11-20"
+    for number, name in ((2, "ordinary"), (3, "garbled")):
+        xml = resumen_diario(day, [RcLine("03", "B002-1", "1", "118.00")], number=number, reference_date=day)[1]
+        if name == "garbled":
+            xml = xml.replace(b"RC-20261120-3<", b"RC-20261120-" + b"7" * 5000 + b"<")
+        (tmp_path / f"{name}.xml").write_bytes(xml)
+    assert [d.path.stem for d in load_corpus(tmp_path)] == ["ordinary", "garbled"]
