@@ -55,8 +55,11 @@ def body() -> Any:
         return {}
     try:
         data = json.loads(raw)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise AdminError(400, "bad-json", f"the body is not JSON: {error}") from None
+    except ValueError:  # int() refuses more than 4,300 digits (its message says to raise Python's limit)
+        raise AdminError(400, "bad-json", "the body is not JSON this API reads: a number of more than "
+                                          "4,300 digits") from None
     except RecursionError:
         raise AdminError(400, "bad-json", "the body is not JSON this API reads: nested too deep") from None
     if _has_lone_surrogate(data):

@@ -443,6 +443,16 @@ def test_hostile_admin_bodies_are_400_and_leave_the_server_working(mock, path, d
     assert mock.client().send_bill(factura(1)).accepted
 
 
+def test_a_number_of_thousands_of_digits_is_said_so_in_the_apis_words(mock):
+    """json.loads raises int()'s own ValueError for it, whose words tell the caller to raise Python's
+    limit with sys.set_int_max_str_digits(): the 400 passed that advice on as the API's."""
+    answer = requests.post(mock.url("/_osemock/tickets/progression"), data=b'{"after_polls": ' + b"9" * 5000 + b"}",
+                           headers={"Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "bad-json",
+                             "message": "the body is not JSON this API reads: a number of more than 4,300 digits"}
+
+
 def test_a_whole_surrogate_pair_is_one_character(mock):
     answer = requests.post(mock.url("/_osemock/scenarios"), data=b'{"action": "delay", "note": "\\ud83d\\ude00 ok"}',
                            headers={"Content-Type": "application/json"}, timeout=10)
