@@ -163,11 +163,18 @@ def load_pem(key: bytes, cert: bytes, password: str | bytes | None = None) -> Ke
         secret = None
     try:
         private_key = serialization.load_pem_private_key(key, password=secret)
-        certificate = x509.load_pem_x509_certificate(cert)
     except TypeError as exc:  # "Password was not given but private key is encrypted", or the reverse
         raise InvalidInput(f"not a PEM key and certificate: {exc}") from None
     except (ValueError, UnsupportedAlgorithm) as exc:
-        raise InvalidInput(f"not a PEM key and certificate (wrong password?): {exc}") from None
+        if secret is not None:  # a wrong password mostly fails the padding ("Incorrect password"), but
+            # about one in 500 decrypts to bytes that pad well and then "could not deserialize": one mistake
+            raise InvalidInput("the encrypted private key does not open with this password (Incorrect password, "
+                               "or not a key)") from None
+        raise InvalidInput(f"not a PEM key and certificate: {exc}") from None
+    try:
+        certificate = x509.load_pem_x509_certificate(cert)
+    except ValueError as exc:
+        raise InvalidInput(f"not a PEM key and certificate: {exc}") from None
     return _rsa_pair(private_key, certificate)
 
 

@@ -329,7 +329,7 @@ def test_a_key_that_is_not_rsa_is_a_usage_error_and_an_encrypted_one_opens_with_
     assert main(["sign", document, "--cert", encrypted, "--cert-password", "clave", "-o", str(signed)]) == 0
     assert verify(parse_xml(signed.read_bytes())).certificate == pair.certificate
     assert main(["sign", document, "--cert", encrypted, "--cert-password", "mala"]) == 2
-    assert "Incorrect password" in capsys.readouterr().err
+    assert "does not open with this password (Incorrect password" in capsys.readouterr().err
     assert main(["sign", document, "--cert", encrypted]) == 2
     assert "private key is encrypted" in capsys.readouterr().err
     # a password set for a PFX (OSEMOCK_CERT_PASSWORD) does not stop an unencrypted PEM

@@ -909,3 +909,25 @@ def test_keyinfo_may_name_the_certificates_subject_too():
         data.insert(0, subject)
         _resigned_info(signature, keypair)
         assert verify(parse(etree.tostring(root))).certificate == keypair.certificate, unprefix
+
+
+def test_every_wrong_password_of_an_encrypted_pem_key_is_said_alike():
+    """About one wrong password in 500 decrypts a PKCS#8 key to bytes that pad well, and cryptography
+    then says "could not deserialize" instead of "Incorrect password": the CLI's message (and a test
+    of it) changed with the salt.  Both say the password does not open the key."""
+    from cryptography.hazmat.primitives import serialization
+
+    from osemock.cpe.errors import InvalidInput
+    from osemock.cpe.signature import load_pem
+    from osemock.fixtures import emitter_keypair
+
+    pair = emitter_keypair()
+    encrypted = pair.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.BestAvailableEncryption(b"clave"))
+    said = set()
+    for attempt in range(3000):  # ~0.8 s; without the fix, some six of them said the other thing
+        with pytest.raises(InvalidInput) as refused:
+            load_pem(encrypted, pair.cert_pem, f"mala{attempt}")
+        said.add(str(refused.value))
+    assert said == {"the encrypted private key does not open with this password (Incorrect password, or not a key)"}
+    assert load_pem(encrypted, pair.cert_pem, "clave").certificate == pair.certificate
