@@ -43,15 +43,26 @@ T = TypeVar("T")
 
 #: System codes SUNAT and OSEs answer when the fault is theirs: worth another try.
 RETRYABLE_CODES = frozenset({"0100", "0109"} | {f"{n:04d}" for n in range(130, 139)})
-#: What an answer with these statuses and no SOAP fault says of a request that reached the server: it
+#: What an answer with a 5xx status and no SOAP fault says of a request that reached the server: it
 #: failed while handling it (500: a proxy's or an app server's error page) or, behind a gateway, failed
-#: or timed out answering (502 Bad Gateway, 504 Gateway Timeout).  The service may have taken the
-#: request.  A 503 (unavailable) says it was turned away before the service: tried again.
+#: or timed out answering (502 Bad Gateway, 504 Gateway Timeout; a CDN's 520/524, a 507…).  The service
+#: may have taken the request.  Only a 503 (unavailable) says it was turned away before the service:
+#: tried again.
 FAILED_ANSWERS = {
     500: "an error page, no SOAP fault: the server failed while handling it",
     502: "a gateway's answer: the service behind it failed answering",
     504: "a gateway's answer: the service behind it timed out answering",
 }
+FAILED_ANSWER = "an error status, no SOAP fault: the service may have taken it and failed answering"
+NOT_TAKEN = 503
+
+
+def failed_answer(status: int) -> str | None:
+    """Why a ``status`` without a SOAP fault may hide a taken send (:data:`FAILED_ANSWERS`); ``None`` for
+    statuses that say nothing reached the service (below 500, and 503)."""
+    if status < 500 or status == NOT_TAKEN:
+        return None
+    return FAILED_ANSWERS.get(status, FAILED_ANSWER)
 #: What requests (or urllib3, unwrapped) raises when no request can be made at all: a URL it cannot
 #: parse, a scheme it has no adapter for, a proxy of the environment it cannot use, a host that is no
 #: name.  Nothing went out, and trying again changes nothing.
@@ -72,7 +83,7 @@ class Unanswered(ClientError):
 
 
 class GatewayFailure(AnswerLost):
-    """A 500, 502 or 504 without a SOAP fault (:data:`FAILED_ANSWERS`) in place of the answer to a send
+    """A 5xx but 503 without a SOAP fault (:func:`failed_answer`) in place of the answer to a send
     that went out: the service may have taken the send and failed or timed out answering, as when the
     line drops (its ``__cause__`` is zeep's ``TransportError``)."""
 
@@ -157,7 +168,7 @@ class OseClient:
                 if code not in RETRYABLE_CODES or attempt == self.retry.attempts:
                     raise
             except TransportError as error:
-                if not idempotent and error.status_code in FAILED_ANSWERS:
+                if not idempotent and failed_answer(error.status_code):
                     raise GatewayFailure(error.status_code, _first_line(error)) from error
                 if error.status_code < 500 or attempt == self.retry.attempts:
                     raise ClientError(f"HTTP {error.status_code} from {self.endpoint.url}: {_first_line(error)}") from error
@@ -182,7 +193,7 @@ class OseClient:
         """What a call that got no whole answer ran into."""
         if isinstance(error, GatewayFailure):
             return (f"HTTP {error.status} from {self.endpoint.url} after the request went out "
-                    f"({FAILED_ANSWERS[error.status]}): {error.__cause__ and _first_line(error.__cause__)}")
+                    f"({failed_answer(error.status)}): {error.__cause__ and _first_line(error.__cause__)}")
         if isinstance(error, requests.Timeout):
             return f"no answer from {self.endpoint.url} within {self.timeout} s"
         if isinstance(error, AnswerLost) and isinstance(error.__cause__, requests.ConnectionError):
