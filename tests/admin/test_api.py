@@ -601,8 +601,16 @@ def _spec_validator(mock, schema: dict):
 def test_answers_are_what_the_openapi_description_says(mock):
     mock.admin.scenario(action="delay")                     # every match field null
     mock.admin.scenario(action="code", code="0130", operation="sendBill", ruc=RUC, numero=3, note="x")
-    mock.client().send_bill(factura(1))
+    client = mock.client()
+    client.send_bill(factura(1))
+    mock.admin.progression(after_polls=1)
+    held = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)])[1]).ticket  # at 98
+    settled = client.send_summary(comunicacion_baja(DAY, [("01", "F001", 1)], number=2)[1]).ticket
+    client.get_status(settled)
     checks = [("/_osemock/scenarios", {"type": "array", "items": {"$ref": "#/components/schemas/Scenario"}}),
+              ("/_osemock/tickets", {"$ref": "#/components/schemas/TicketList"}),
+              (f"/_osemock/tickets/{held}", {"$ref": "#/components/schemas/Ticket"}),
+              (f"/_osemock/tickets/{settled}", {"$ref": "#/components/schemas/Ticket"}),
               ("/_osemock/clock", {"$ref": "#/components/schemas/Clock"}),
               ("/_osemock/journal", {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"}}),
               ("/_osemock/snapshot", {"$ref": "#/components/schemas/Snapshot"})]
