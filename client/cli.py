@@ -78,15 +78,16 @@ def _client(endpoint: str, ruc: str, user: str, password: str, timeout: float, t
         raise click.BadParameter(str(error), param_hint="--endpoint") from None
 
 
-def _asked(call: Callable[[], Any], document: str):
-    """One call's outcome; no answer at all (unreachable, timed out) is an exception outcome, as in send."""
+def _asked(call: Callable[[], Any], document: str | None = None, ticket: str | None = None):
+    """One call's outcome; no answer at all (unreachable, timed out) is an exception outcome, as in send,
+    naming what was asked in its own column (a ticket as the ticket, a document as the document)."""
     from osemock.client.client import ClientError
     from osemock.client.outcome import Outcome, Status
 
     try:
         return call()
     except ClientError as error:
-        return Outcome(Status.EXCEPTION, "", str(error), document=document)
+        return Outcome(Status.EXCEPTION, "", str(error), document=document, ticket=ticket)
 
 
 def _prepared(path: Path, *args: Any, **kwargs: Any):
@@ -255,7 +256,7 @@ def _followed(client, sent, timeout: float):
 def status(ticket, ruc, endpoint, user, password, trust, timeout, wait, as_json) -> None:
     """getStatus of a summary or lot ticket."""
     client = _client(endpoint, ruc, user, password, timeout, trust)
-    outcome = _asked(lambda: client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60)), ticket)
+    outcome = _asked(lambda: client.get_status(ticket, wait=wait, timeout=max(timeout * 4, 60)), ticket=ticket)
     _show([outcome], as_json)
     sys.exit(_exit_code([outcome], trust))
 

@@ -141,9 +141,13 @@ def test_unreachable_endpoint_exits_3(tmp_path, capsys):
     # status and cdr answered the same with a traceback
     unreachable = ["-e", "http://127.0.0.1:9/ol-ti-itcpe/billService", "--timeout", "1", "--json"]
     code, out = run(capsys, "status", "1795617276121", "--ruc", RUC, *unreachable)
-    assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+    (row,) = json.loads(out)
+    assert code == 3 and "cannot reach" in row["description"]
+    assert (row["ticket"], row["document"]) == ("1795617276121", None)  # the ticket was in the document column
     code, out = run(capsys, "cdr", RUC, "01", "F001", "1", *unreachable)
-    assert code == 3 and "cannot reach" in json.loads(out)[0]["description"]
+    (row,) = json.loads(out)
+    assert code == 3 and "cannot reach" in row["description"]
+    assert (row["ticket"], row["document"]) == (None, f"{RUC}-01-F001-1")
     assert main(["cdr", RUC, "01", "F001", "1", "-e", "nope"]) == 2
     assert "Invalid value for --endpoint: unknown endpoint 'nope'" in capsys.readouterr().err
 
