@@ -176,7 +176,17 @@ _REQUIRED = ("No existe el Tag UBL", "No existe el Tag UBL o es vacío")
 _LINE_STEP = re.compile(r"cac:(?:Invoice|CreditNote|DebitNote)Line|sac:\w+Line\b|cac:PaymentTerms")
 
 
-def _required_in_document(guarded: str, allow_empty: bool):
+def judged_in_document(guarded: str) -> bool:
+    """Whether a tag required under a guard on the root is wanted of the document as a whole: the root
+    carries a guard's predicate, and no repeating aggregate (:data:`_LINE_STEP`) nor a step a predicate
+    picks (only such subtotals, only such charges…) lies on the way.  The same whether the guard is the
+    core's or a family's, and whatever words the rest of the condition uses ("no existe el tag", "si el
+    Tag UBL no existe o es vacio", "y el Tag UBL no existe…")."""
+    end = _end_of_root_predicates(guarded)
+    return end is not None and end > len("/*") and "[" not in guarded[end:] and not _LINE_STEP.search(guarded[end:])
+
+
+def required_in_document(guarded: str, allow_empty: bool):
     """A document that meets a root guard ("Si 'Tipo de operación' es '0302', no existe el tag") must
     carry the tag, whatever containers are missing on the way: its context is the document, not the
     tag's parent (which the plain "required" check needs, so optional containers do not over-fire)."""
@@ -208,9 +218,9 @@ def compile_guarded(row: WorkbookRow, path: str):
             return None
         inner = WorkbookRow(row.sheet, row.row, row.field, row.tag, normalise_rest(match.group("rest")),
                             row.severity, row.code, row.listado)
-        if guard.step == "/*" and inner.condition in _REQUIRED and not _LINE_STEP.search(path):
+        if guard.step == "/*" and inner.condition in _REQUIRED and judged_in_document(guarded):
             return Check(row, "guarded:required-in-document",
-                         _required_in_document(guarded, allow_empty=inner.condition == "No existe el Tag UBL"), guarded)
+                         required_in_document(guarded, allow_empty=inner.condition == "No existe el Tag UBL"), guarded)
         check = compile_sentence(inner, guarded)
         if check is None:
             return None

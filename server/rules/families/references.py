@@ -28,7 +28,8 @@ from osemock.server.rules import backend, patterns
 from osemock.server.rules.arithmetic import TOLERANCE
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.catalogs import catalog
-from osemock.server.rules.guards import path_steps, _CODES, _NEGATION, Guard, add_guard, insert_predicate, normalise_rest
+from osemock.server.rules.guards import (_CODES, _NEGATION, Guard, add_guard, insert_predicate, judged_in_document,
+                                        normalise_rest, path_steps, required_in_document)
 from osemock.server.rules.patterns import Check, Node, Violations, sentence
 from osemock.server.rules.workbook import WorkbookRow, rows
 from osemock.server.rules.patterns import xp
@@ -185,6 +186,8 @@ def guarded_rest(row: WorkbookRow, path: str | None) -> Check | None:
         return None
     if rest in _REQUIRED:
         path = _referential(row, path)
+        if judged_in_document(path):  # "Si 'Tipo de operación' es '0201' o '0208', si el Tag UBL no existe…"
+            return Check(row, "guarded:required-in-document", required_in_document(path, allow_empty=_REQUIRED[rest]), path)
         return Check(row, "required", _required_here(path, allow_empty=_REQUIRED[rest]), path)
     check = patterns.compile_sentence(_reworded(row, rest), _referential(row, path))
     return Check(row, check.kind, check.run, check.path or _referential(row, path)) if check else None

@@ -50,6 +50,11 @@ _AGENT = "<cac:AgentParty><cac:PartyIdentification><cbc:ID{}>20100070970</cbc:ID
 _DELIVERY = ("<cac:Delivery><cac:DeliveryLocation><cac:Address><cac:AddressLine><cbc:Line>AV. LOS OLIVOS 123"
              "</cbc:Line></cac:AddressLine></cac:Address></cac:DeliveryLocation></cac:Delivery>")
 
+#: Where an export of services (0201, 0208) is used: boleta row 73 (3098) wants it before row 93 is read.
+_DELIVERED_ABROAD = [("after", "/*/cac:AccountingCustomerParty",
+                      "<cac:Delivery><cac:DeliveryLocation><cac:Address><cac:Country><cbc:IdentificationCode>US"
+                      "</cbc:IdentificationCode></cac:Country></cac:Address></cac:DeliveryLocation></cac:Delivery>")]
+
 EDITS = [
     Edit("1001", FACTURA, [("set", "/*/cbc:ID", "F01-1")], why="serie of three characters"),
     Edit("1001", BOLETA, [("set", "/*/cbc:ID", "F001-1")], why="a boleta numbered as a factura"),
@@ -177,7 +182,7 @@ def test_valid_variation_is_silent(base, steps, why):
 
 @pytest.mark.parametrize("base, steps, why", [
     (BOLETA, _operation("0401") + _customer("6", "20100070970"), "boleta row 93: 0401 to a RUC"),
-    (BOLETA, _operation("0208") + _customer("6", "20100070970"), "boleta row 93: 0208 to a RUC"),
+    (BOLETA, _operation("0208") + _customer("6", "20100070970") + _DELIVERED_ABROAD, "boleta row 93: 0208 to a RUC"),
     (EXPORT, _customer("Z", "US-TAX-998877"), "factura row 98: an export to a type neither in catalog 06 nor '-'"),
 ])
 def test_the_customer_document_type_an_operation_allows(base, steps, why):

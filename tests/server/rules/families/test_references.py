@@ -133,6 +133,10 @@ EDITS = [
     Edit("3098", F50, [("set", "/*/cbc:ProfileID", "0201"),
                        ("remove", "/*/cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode")],
          why="an export of services names the country"),
+    # rows 75/73 want the country of the document, not of a delivery the document happens to carry
+    Edit("3098", F1, [("set", "/*/cbc:ProfileID", "0201")], why="an export of services without cac:Delivery"),
+    Edit("3098", F1, [("set", "/*/cbc:ProfileID", "0208")], why="0208 without cac:Delivery"),
+    Edit("3098", B1, [("set", "/*/cbc:ProfileID", "0201")], why="a boleta's export without cac:Delivery"),
     Edit("3099", F50, [("set", "/*/cbc:ProfileID", "0201")], why="an export of services is not used in Peru"),
     # transport of goods (1004)
     Edit("3117", F52, [("remove", "/*/cac:InvoiceLine/cac:Delivery/cac:Despatch/cac:DespatchAddress/cac:AddressLine")],
