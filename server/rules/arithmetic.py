@@ -6,7 +6,8 @@ and advances (catálogo 53):
 
 * the IGV/IVAP base of the document = Σ values of its taxed lines − global discounts that affect the
   base (02, and 04 for advances) + global charges that affect it (49); the IGV = that base × the
-  lines' rate, less the ISC advances (20);
+  lines' rate, less the ISC advances (20); the IVAP = that base × the IVAP's rate in force
+  (:data:`IVAP_RATE`), whatever rate the lines state;
 * exonerated and unaffected bases lose their own advances (05, 06);
 * ``LineExtensionAmount`` (total valor de venta) = Σ line values − 02 + 49 — advances are not
   deducted there but from the payable amount, through ``PrepaidAmount``;
@@ -58,6 +59,11 @@ OTHER_LINE_DISCOUNTS = ("01",)
 OTHER_GLOBAL_DISCOUNTS = {"factura": ("03", "63"), "boleta": ("03",)}
 OTHER_LINE_CHARGES = ("48",)
 OTHER_GLOBAL_CHARGES = ("45", "46", "50")
+#: The IVAP's rate in force (percent): 4 % since Ley N.º 28211 created the tax (2004); the workbook's Parámetros 024
+#: ('Tasa Vigente del IVAP') keeps it by date without stating it.  The IVAP rows of the document totals
+#: (factura 354 and 421, boleta 350, the notes' 3295/4302) multiply by it, not by the rate the lines
+#: state: only the IGV rows carry the note "según la tasa consignada en las líneas" (IGV at 18 or 10.5).
+IVAP_RATE = Decimal(4)
 #: Line affectations (catálogo 07) of a free line that still bears IGV.
 FREE_IGV_AFFECTATIONS = {"11", "12", "13", "14", "15", "16"}
 
@@ -333,16 +339,21 @@ def global_igv_is_rate_times_bases(root: etree._Element, source: Any) -> Violati
             yield "cac:TaxSubtotal/cbc:TaxAmount", str(actual), None
 
 
+def _ivap(root: etree._Element, adjustment: Decimal) -> Decimal:
+    """(Σ IVAP line bases + ``adjustment`` of the base) × the IVAP's rate in force (:data:`IVAP_RATE`)."""
+    return (_line_sum(root, "1016", "cbc:TaxableAmount") + adjustment) * IVAP_RATE / 100
+
+
 @_rules("3295", "4302")
 def global_ivap_is_rate_times_bases(root: etree._Element, source: Any) -> Violations:
-    """Global IVAP = (Σ IVAP line bases − discounts 02, 04 + charges 49) × the lines' IVAP rate."""
+    """Global IVAP = (Σ IVAP line bases − discounts 02, 04 + charges 49) × the IVAP's rate in force: an
+    IVAP a document states at another rate, lines and totals agreeing, is still wrong (row 354)."""
     if _unjudged_note(root):
         return
-    adjustment = _adjustments(root, BASE_CHARGES) - _adjustments(root, BASE_DISCOUNTS)
-    expected = _rated_with_adjustment(root, "1016", Decimal(4), adjustment)
+    expected = _ivap(root, _adjustments(root, BASE_CHARGES) - _adjustments(root, BASE_DISCOUNTS))
     for subtotal in _global_subtotals(root, "1016"):
         actual = _amount(subtotal, "cbc:TaxAmount")
-        if expected is not None and _off(actual, expected):
+        if _off(actual, expected):
             yield "cac:TaxSubtotal/cbc:TaxAmount", str(actual), None
 
 
@@ -405,8 +416,8 @@ def total_value_is_sum_of_lines(root: etree._Element, source: Any) -> Violations
 @_rules("3279", "4310", tag="TaxInclusiveAmount")
 def total_price_is_value_plus_taxes(root: etree._Element, source: Any) -> Violations:
     """Total precio de venta = total valor de venta + ISC (+ its advances 20) + other taxes + ICBPER +
-    IGV on (Σ IGV line bases − 02 + 49) — or, subject to IVAP, + other taxes + ICBPER + IVAP on
-    (Σ IVAP line bases − 02 + 49); each tax at the rate its lines state."""
+    IGV on (Σ IGV line bases − 02 + 49) at the rate its lines state — or, subject to IVAP, + other
+    taxes + ICBPER + IVAP on (Σ IVAP line bases − 02 + 49) at the IVAP's rate in force (row 421)."""
     total = _monetary_total(root)
     if total is None or _unjudged_note(root):
         return
@@ -416,7 +427,7 @@ def total_price_is_value_plus_taxes(root: etree._Element, source: Any) -> Violat
     adjustment = _adjustments(root, BASE_CHARGES) - _adjustments(root, VALUE_DISCOUNTS)
     expected = value + (_global(root, "9999", "cbc:TaxAmount") or ZERO) + (_global(root, "7152", "cbc:TaxAmount") or ZERO)
     if subject_to_ivap(root):
-        tax = _rated_with_adjustment(root, "1016", Decimal(4), adjustment)
+        tax: Decimal | None = _ivap(root, adjustment)
     else:
         expected += (_global(root, "2000", "cbc:TaxAmount") or ZERO) + _adjustments(root, ISC_ADVANCES)
         tax = _rated_with_adjustment(root, "1000", Decimal(18), adjustment)

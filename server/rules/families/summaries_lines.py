@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from osemock.server.rules import patterns
+from osemock.server.rules.arithmetic import IVAP_RATE
 from osemock.server.rules.backend import python_rule
 from osemock.server.rules.families.summaries import (
     LINE, RC, VOIDS, Node, Violations, amount_sum, child_text, decimal_of, line_tax, lines_of,
@@ -33,7 +34,7 @@ def igv_row(row: WorkbookRow, path: str | None) -> Check | None:
     elif cond.startswith('Si Código de tributo es "1000", y "Tipo de comprobante" es diferente de "03"'):
         code, rates, types = "1000", (Decimal("18"), Decimal("10.5"), Decimal("10")), lambda t: t != "03"
     elif cond.startswith('Si Código de tributo es "1016"'):
-        code, rates, types = "1016", (Decimal("4"),), lambda t: True
+        code, rates, types = "1016", (IVAP_RATE,), lambda t: True
     else:
         return None
 

@@ -3,6 +3,8 @@ base document, and the valid variations (global discounts and charges, advances,
 on boletas, small roundings) stay silent."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from osemock.fixtures import signed_document
@@ -244,3 +246,31 @@ def test_a_factura_under_ivap_is_judged_on_ivap(steps):
 def test_a_factura_under_ivap_still_answers_its_slips():
     steps = _ivap_factura("300.00", "12.00", "300.00", "330.00")
     assert "3279" in codes_of(Edit("3279", FACTURA, steps))
+
+
+IVAP = "20123456789-01-F001-22.xml"  # one line of 1000.00 under IVAP at 4 % (40.00; price 1040.00)
+
+
+def _ivap_stated_at(percent: str, tax: str, price: str) -> list[tuple]:
+    """F001-22 with its IVAP consistently stated at ``percent``: the line's rate, the line's and the
+    document's IVAP, the unit price with tax, the total price and the payable amount all agree."""
+    line = "/*/cac:InvoiceLine[1]"
+    return [("set", f"{line}/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent", percent),
+            ("set", f"{line}/cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount", tax), ("set", f"{line}/cac:TaxTotal/cbc:TaxAmount", tax),
+            ("set", f"{line}/cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceAmount", f"{Decimal(price) / 10:.2f}"),
+            ("set", subtotal("1016") + "/cbc:TaxAmount", tax), ("set", TOTAL + "/cbc:TaxAmount", tax),
+            ("set", money("TaxInclusiveAmount"), price), ("set", money("PayableAmount"), price)]
+
+
+@pytest.mark.parametrize("percent, tax, price", [("18", "180.00", "1180.00"), ("2", "20.00", "1020.00")])
+def test_the_ivap_is_at_the_rate_in_force(percent, tax, price):
+    """Factura rows 354 (3295) and 421 (3279) multiply the IVAP bases by 'la tasa vigente del IVAP' (4 %),
+    where the IGV rows' note says to use the rate the lines state: an IVAP stated at another rate, however
+    consistently, is wrong.  The line's own row (213, 3103: 'la tasa del tributo por el monto base… de la
+    línea') multiplies by the line's rate, so it stays silent."""
+    found = codes_of(Edit("3295", IVAP, _ivap_stated_at(percent, tax, price)))
+    assert {"3295", "3279"} <= set(found) and "3103" not in found, found
+
+
+def test_the_ivap_sample_is_at_the_rate_in_force():
+    assert not ARITHMETIC & set(codes_of(Edit("0", IVAP, _ivap_stated_at("4", "40.00", "1040.00"))))
