@@ -378,9 +378,14 @@ def _is_nonzero(value: str) -> bool:
     return decimal_of(value) != 0  # an unreadable value is not a zero (its format row reports it)
 
 
+#: A payment term: its amount (the credit pending, an instalment) is money owed, never a tax figure.
+_PAYMENT_TERMS = f"{{{ns.CAC}}}PaymentTerms"
+
+
 def _adjusts_payments_only(element: Node) -> bool:
     """A credit note of type 13 (ajustes de montos y/o fechas de pago) changes a credit factura's
-    instalments and moves no money: its lines and totals are zero (3315 wants its total at zero)."""
+    instalments and moves no money: its lines and totals are zero (3315 wants its total at zero).  Its
+    payment terms are not: they restate the instalments (see :func:`_zero_refused`)."""
     root = element.getroottree().getroot()
     return root.tag == f"{{{ns.CREDIT_NOTE}}}CreditNote" and (root.findtext(
         f"{{{ns.CAC}}}DiscrepancyResponse/{{{ns.CBC}}}ResponseCode") or "").strip() == "13"
@@ -406,7 +411,8 @@ def _zero_refused_in_summary(element: Node) -> bool:
 
 def _zero_refused(node: Node | str) -> bool:
     """Whether a zero amount is wrong here: on a line/document that carries an onerous tax (IGV, IVAP,
-    ISC, ICBPER, others) with a base above zero.
+    ISC, ICBPER, others) with a base above zero; in a payment term always (a type-13 credit note's
+    cuotas included: only its lines and totals are zero).
 
     Not inside a cac:TaxTotal: a tax's base, amount and rate are zero on a tiny base (0.05 at 18% is
     0.00 of IGV), the sheets say when a zero there is wrong in rows of their own, which would never
@@ -416,9 +422,11 @@ def _zero_refused(node: Node | str) -> bool:
     element = node.getparent() if isinstance(node, str) else node
     if element is None:
         return True
+    parent = element.getparent()
+    if parent is not None and parent.tag == _PAYMENT_TERMS:
+        return True  # an instalment of zero is no instalment, whatever the taxes (NotaCredito row 445, 3253)
     if _adjusts_payments_only(element):
         return False
-    parent = element.getparent()
     if parent is not None and parent.getparent() is not None and parent.getparent().tag == _SUMMARY_LINE:
         return _zero_refused_in_summary(element)
     holder = element

@@ -169,6 +169,10 @@ EDITS = [
     Edit("3257", NC13, [("remove", "/*/cac:PaymentTerms")], why="type 13 restates the payment terms"),
     Edit("3319", NC13, [("set", "/*/cac:PaymentTerms[cbc:PaymentMeansID='Cuota002']/cbc:Amount", "100.00")],
          why="type 13: the instalments add up to the credit"),
+    # row 445: "…decimal positivo… y diferente de cero"; the note's lines and totals are zero, its cuotas never
+    Edit("3253", NC13, [("set", "/*/cac:PaymentTerms[cbc:PaymentMeansID='Cuota001']/cbc:Amount", "0.00"),
+                        ("set", "/*/cac:PaymentTerms[cbc:PaymentMeansID='Cuota002']/cbc:Amount", "354.00")],
+         why="type 13: an instalment of zero"),
 ]
 
 
@@ -208,6 +212,12 @@ def test_an_export_of_services_may_name_a_foreign_country():
     found = codes(F50, [("set", "/*/cbc:ProfileID", "0201"),
                         ("set", "/*/cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode", "CL")])
     assert not {"3098", "3099", "4041"} & set(found), found
+
+
+def test_a_factura_may_state_a_cuota_of_zero():
+    """Factura row 877 (3253) wants a 'decimal positivo' only; the credit note's row 445 adds 'y diferente de
+    cero' (the type-13 edit above)."""
+    assert "3253" not in codes(F7, [("set", "/*/cac:PaymentTerms[cbc:PaymentMeansID='Cuota001']/cbc:Amount", "0.00")])
 
 
 def test_zero_amounts_are_refused_outside_type_13():
