@@ -31,7 +31,8 @@ from osemock.cpe.dates import day_of
 from osemock.cpe.numbers import decimal_format, decimal_of
 from osemock.server.rules.guards import path_steps, GUARDS as _ALL_GUARDS
 from osemock.server.rules.guards import Guard, add_guard, insert_predicate, normalise_rest
-from osemock.server.rules.patterns import Check, compile_sentence, each, root_of, sentence, short, text, unique, xp, xpath
+from osemock.server.rules.patterns import (Check, compile_sentence, each, element_names, needing, root_of, sentence, short,
+                                           text, unique, xp, xpath)
 from osemock.server.rules.workbook import WorkbookRow
 
 Node = etree._Element
@@ -403,6 +404,25 @@ def required_in_document(row: WorkbookRow, path: str | None) -> Check | None:
     return Check(row, "presence", run, path)
 
 
+def _repeated_among(path: str, aggregate: str) -> Callable[[Node, Any], Violations]:
+    """Every value of ``path`` that an earlier ``aggregate`` (a step of the path) already holds: the
+    aggregates are counted, not the values (see :data:`DISTINCT`)."""
+    parts = steps(path)
+    cut = max(index for index, part in enumerate(parts) if _plain(part) == aggregate) + 1
+    holders, values = xpath("/".join(parts[:cut])), xpath("/".join(parts[cut:]))
+    assert holders is not None and values is not None
+
+    def run(root: Node, source: Any = None) -> Violations:
+        earlier: set[str] = set()
+        for holder in holders(root):
+            own = [text(node) for node in values(holder)]
+            for value in own:
+                if value in earlier:
+                    yield short(path), value
+            earlier.update(own)
+    return needing(element_names(path), run)  # no such aggregate, nothing to repeat
+
+
 def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:
     parent_path, _, child = path.rpartition("/")
     holders, step = xpath(parent_path), xpath(child)
@@ -416,12 +436,15 @@ def _single_per_holder(path: str) -> Callable[[Node, Any], Violations]:
     return run
 
 
-#: Values that may appear once among the nodes a row selects (in its group, see :data:`SECTIONS`).
+#: Values that may appear once among the nodes a row selects (in its group, see :data:`SECTIONS`).  A
+#: wording that names the aggregate it counts (``among``: "más de un tag cac:PaymentTerms … con el mismo
+#: valor") counts those: a value given twice inside one of them is no repetition among them (two
+#: cbc:PaymentMeansID in one term are "más de un tag … dentro del mismo cac:PaymentTerms", 3461).
 DISTINCT = [
     r"Si existe más de (?:un )?'Identificador de pago' con el mismo valor",
     r"Existe más de un comprobante de anticipo con el mismo identificador de pago en el comprobante",
-    r"Si existe más de un tag cac:PaymentTerms con cbc:ID igual a '\w+' y con el mismo valor del tag cbc:PaymentMeansID "
-    r"\(se repite\)",
+    r"Si existe más de un tag (?P<among>cac:PaymentTerms) con cbc:ID igual a '\w+' y con el mismo valor del tag "
+    r"cbc:PaymentMeansID \(se repite\)",
 ]
 
 
@@ -433,8 +456,12 @@ def repeated(row: WorkbookRow, path: str | None) -> Check | None:
     if not in_family(path, row):
         return None
     condition = row.condition.strip().rstrip(". ")
-    if any(re.fullmatch(wording, condition) for wording in DISTINCT):
-        return Check(row, "distinct", unique(path), path)
+    for wording in DISTINCT:
+        match = re.fullmatch(wording, condition)
+        if match and match.groupdict().get("among"):
+            return Check(row, "distinct", _repeated_among(path, match["among"]), path)
+        if match:
+            return Check(row, "distinct", unique(path), path)
     match = re.fullmatch(r"Si existe más de un tag (cbc:\w+) dentro del mismo (cac:\w+)", condition)
     parts = steps(path)
     if match and parts[-1] == match[1] and _plain(parts[-2]) == match[2]:

@@ -207,3 +207,14 @@ def test_a_perception_in_soles_on_a_dollar_invoice_stays_silent():
             amount.set("currencyID", "USD")
     result = lint(resigned(etree.tostring(root)), PERCEPCION)
     assert [f.code for f in result.findings] == []
+
+
+@pytest.mark.parametrize("means", ["Credito", "Contado"])
+def test_two_formas_de_pago_in_one_term_are_not_a_repetition(means):
+    """Row 859 (3248) counts the cac:PaymentTerms that repeat a forma de pago or cuota; two
+    cbc:PaymentMeansID inside one term are row 863's (3461: 'más de un tag cbc:PaymentMeansID dentro del
+    mismo cac:PaymentTerms'), the same value or not."""
+    steps = [("after", f"{FORMA}[cbc:PaymentMeansID='Credito']/cbc:PaymentMeansID",
+              f"<cbc:PaymentMeansID>{means}</cbc:PaymentMeansID>")]
+    result = lint(edited(Edit("3461", CREDITO, steps)), CREDITO)
+    assert result.verdict == "3461" and "3248" not in [f.code for f in result.findings], result.findings
