@@ -83,7 +83,9 @@ class OsemockApp:
         # every request answers on the store's clock as it is now: a reset or freeze another worker
         # answered a moment ago is in force here too (one indexed read)
         self.engine.clock.sync()
-        path = environ.get("PATH_INFO", "") or "/"
+        path = merged_slashes(environ.get("PATH_INFO", "") or "/")
+        if path != environ.get("PATH_INFO"):
+            environ = dict(environ, PATH_INFO=path)
         method = environ.get("REQUEST_METHOD", "GET")
         if path in ENDPOINTS:
             if method == "POST":
@@ -303,6 +305,17 @@ class OsemockApp:
         host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
         scheme = environ.get("wsgi.url_scheme", "http")
         return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
+
+
+def merged_slashes(path: str) -> str:
+    """``path`` with each run of slashes as one: a base URL configured with a trailing slash and joined
+    to the path (``http://ose:8080/`` + ``/ol-ti-itcpe/billService``) is a common emitter mistake that
+    Tomcat and JAX-WS servers forgive.  waitress merged leading slashes itself and gunicorn kept them,
+    so one server answered the CDR and the other the portal's 404; merged here, both see one path."""
+    return _SLASHES.sub("/", path) if "//" in path else path
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 def spyne_limit(max_request_bytes: int) -> int:

@@ -1,0 +1,98 @@
+"""HTTP-level variants of a SOAP call answered alike by the two servers the mock runs under: waitress
+(``osemock serve``) and gunicorn (``--workers 2``, the container).  The probe found them apart on paths
+with repeated slashes, proxy headers, a missing or hostile Host, compressed or MTOM bodies and the HTTP
+charset; each case here runs against both, each a real server process on loopback."""
+from __future__ import annotations
+
+import base64
+import http.client
+import itertools
+from dataclasses import dataclass
+
+import pytest
+
+from osemock.cpe.archive import write_document_zip
+from osemock.fixtures import signed_document
+from tests.serving import serve
+
+from .envelopes import envelope, security
+
+RUC = "20123456789"
+DAY = "2026-11-20"
+CLOCK = f"{DAY}T18:00:00-05:00"
+PATH = "/ol-ti-itcpe/billService"
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@pytest.fixture(scope="module", params=["waitress", "gunicorn"])
+def server(request, tmp_path_factory):
+    """One mock per server kind for the module (a gunicorn start is seconds), each on its own store."""
+    options = ["--workers", "2"] if request.param == "gunicorn" else []
+    folder = tmp_path_factory.mktemp(request.param)
+    process, base = serve(*options, "--db", str(folder / "store.sqlite3"), "--clock", CLOCK)
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    try:
+        yield Server(request.param, host, int(port))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def exchange(server: Server, method: str, target: str, body: bytes | None = None,
+             headers: dict[str, str] | None = None, *, skip_host: bool = False) -> Answer:
+    """One request exactly as given (the target is not normalised, as ``requests`` would)."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.putrequest(method, target, skip_host=skip_host, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+def bill_envelope() -> bytes:
+    """A sendBill of a fresh signed factura (a number never sent before, so never 1033)."""
+    numero = next(_numbers)
+    name = f"{RUC}-01-F001-{numero}"
+    archive = write_document_zip(f"{name}.xml", signed_document(f"{RUC}-01-F001-1.xml", numero=numero, issue_date=DAY))
+    return envelope("sendBill", {"fileName": f"{name}.zip", "contentFile": base64.b64encode(archive).decode()},
+                    security(RUC + "BIZLINKS", "TESTBIZLINKS"))
+
+
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:sendBill"'}
+
+
+def accepted(answer: Answer) -> bool:
+    return answer.status == 200 and b"applicationResponse" in answer.body
+
+
+@pytest.mark.parametrize("path", ["/" + PATH, PATH.replace("/billService", "//billService"), "/" + PATH.replace("/", "//")])
+def test_repeated_slashes_reach_the_endpoint(server, path):
+    """A base URL with a trailing slash joined to the path (``…8080/`` + ``/ol-ti-itcpe/billService``):
+    waitress merged leading slashes and answered the CDR, gunicorn kept them and answered the portal's
+    404.  Both merge them now, as Tomcat and JAX-WS servers forgive it, for the call and its WSDL."""
+    answer = exchange(server, "POST", path, bill_envelope(), SOAP_HEADERS)
+    assert accepted(answer), (answer.status, answer.body[:300])
+    wsdl = exchange(server, "GET", path + "?wsdl")
+    assert wsdl.status == 200 and f"{PATH}\"".encode() in wsdl.body, wsdl.body[:300]
+    imported = exchange(server, "GET", path.replace("billService", "billService.ns1.wsdl"))
+    assert imported.status == 200 and b"wsdl:definitions" in imported.body
