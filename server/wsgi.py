@@ -44,6 +44,7 @@ from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import document_base, parse_zip_name
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
+from osemock.server.soap.address import HostRefused, client_socket, service_address
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
 from osemock.server.store import Store
@@ -91,7 +92,10 @@ class OsemockApp:
             if method == "POST":
                 return self._soap(ENDPOINTS[path], environ, start_response)
             return self._wsdl(ENDPOINTS[path], environ, start_response)
-        static = self._static_wsdl(path, environ)
+        try:
+            static = self._static_wsdl(path, environ)
+        except HostRefused as refused:
+            return _respond(start_response, 400, f"{refused}\n".encode(), "text/plain")
         if static is not None:
             return _respond(start_response, 200, static, "text/xml; charset=utf-8")
         if self.fallback is not None:
@@ -287,7 +291,11 @@ class OsemockApp:
         text = _wsdl_text(endpoint.wsdl_set, file_name)
         if text is None:
             return _respond(start_response, 404, b"not found\n", "text/plain")
-        return _respond(start_response, 200, self._fill(text, endpoint, environ), "text/xml; charset=utf-8")
+        try:
+            filled = self._fill(text, endpoint, environ)
+        except HostRefused as refused:
+            return _respond(start_response, 400, f"{refused}\n".encode(), "text/plain")
+        return _respond(start_response, 200, filled, "text/xml; charset=utf-8")
 
     def _static_wsdl(self, path: str, environ: dict[str, Any]) -> bytes | None:
         folder, _, file_name = path.rpartition("/")
@@ -302,9 +310,8 @@ class OsemockApp:
 
     @staticmethod
     def _fill(text: str, endpoint: Endpoint, environ: dict[str, Any]) -> bytes:
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
-        scheme = environ.get("wsgi.url_scheme", "http")
-        return text.replace("{{ADDRESS}}", f"{scheme}://{host}{endpoint.path}").encode("utf-8")
+        """The WSDL file with this server's address; :class:`HostRefused` for a Host that is not ``host[:port]``."""
+        return text.replace("{{ADDRESS}}", service_address(environ, endpoint.path)).encode("utf-8")
 
 
 def merged_slashes(path: str) -> str:
@@ -416,7 +423,7 @@ def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]
     connection."""
     channel = getattr(environ.get("waitress.client_disconnected"), "__self__", None)
     if channel is not None or environ.get("gunicorn.socket") is not None:
-        sock = environ.get("gunicorn.socket") or getattr(channel, "socket", None)  # None: the client hung up
+        sock = client_socket(environ)  # None: the client hung up
         try:
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)

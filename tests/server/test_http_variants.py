@@ -96,3 +96,48 @@ def test_repeated_slashes_reach_the_endpoint(server, path):
     assert wsdl.status == 200 and f"{PATH}\"".encode() in wsdl.body, wsdl.body[:300]
     imported = exchange(server, "GET", path.replace("billService", "billService.ns1.wsdl"))
     assert imported.status == 200 and b"wsdl:definitions" in imported.body
+
+
+def soap_address(answer: Answer) -> str | None:
+    from lxml import etree
+
+    found = etree.fromstring(answer.body).xpath("//*[local-name()='address']/@location")
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+def test_a_wsdl_asked_without_host_names_the_address_the_client_reached(server, version):
+    """No Host header (an HTTP/1.0 client, hand-built requests): waitress's WSDL named
+    ``http://waitress.invalid:PORT``, a host that never resolves; both name the socket's address now."""
+    import socket
+
+    with socket.create_connection((server.host, server.port), timeout=30) as connection:
+        connection.sendall(f"GET {PATH}?wsdl {version}\r\nConnection: close\r\n\r\n".encode())
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == b"200", head
+    if b"chunked" in head.lower():  # not expected: both answer with a Content-Length
+        pytest.fail(head.decode())
+    assert soap_address(Answer(200, {}, body)) == f"http://{server.host}:{server.port}{PATH}"
+
+
+@pytest.mark.parametrize("host", ['x"/><evil/><a b="', "ose.example.pe/evil", "a b", "[::1", "ose:port", "ose:99999"])
+def test_a_host_that_is_not_host_port_gets_400_not_a_wsdl(server, host):
+    """The Host header went into the WSDL's soap:address as it came: ``x"/><evil/><a b="`` served a WSDL
+    with an element of the client's making.  A Host that is not ``host[:port]`` is refused in one line."""
+    answer = exchange(server, "GET", PATH + "?wsdl", headers={"Host": host}, skip_host=True)
+    assert answer.status == 400, answer.body[:300]
+    assert answer.headers["content-type"] == "text/plain" and answer.body.startswith(b"the Host header is not host[:port]")
+    assert answer.body.count(b"\n") == 1 and b"definitions" not in answer.body
+    imported = exchange(server, "GET", PATH.replace("billService", "billService.ns1.wsdl"), headers={"Host": host},
+                        skip_host=True)
+    assert imported.status == 400
+
+
+@pytest.mark.parametrize("host", ["ose.example.pe", "ose.example.pe:8443", "10.0.0.7:8080", "[::1]:8080", "[2001:db8::7]",
+                                  "mock_ose.local"])
+def test_a_host_of_host_port_is_the_wsdl_address(server, host):
+    answer = exchange(server, "GET", PATH + "?wsdl", headers={"Host": host}, skip_host=True)
+    assert answer.status == 200 and soap_address(answer) == f"http://{host}{PATH}"
