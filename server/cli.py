@@ -46,6 +46,7 @@ def serve(host: str, port: int, profile: str | None, db: str | None, registry: s
         # holds no thread; its connection still ends once it has sent nothing for that long
         server = create_server(app, host=host, port=port, threads=threads, ident="osemock",
                                max_request_body_size=waitress_body_limit(settings.max_body_bytes),
+                               clear_untrusted_proxy_headers=False,  # the app decides whom to believe
                                channel_timeout=settings.read_timeout,
                                cleanup_interval=max(1, min(30, settings.read_timeout // 2)))
     except (OSError, ValueError) as error:  # the port is taken (a second `make serve`), the host is no address
@@ -94,14 +95,17 @@ def _serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int,
         raise click.ClickException(str(exit.code).removeprefix("osemock: ")) from None
     from gunicorn.app.base import BaseApplication
 
+    from osemock.server.soap.address import Proxies
+
     problem = gunicorn_conf.listen_problem(host, port)
     if problem:  # one line, as with one worker: gunicorn retries five times and logs eleven
         raise click.ClickException(f"cannot listen on {host_port(host, port)}: {problem}")
     # the Docker image's settings, with the flags' address, workers and threads, and no access log
     shared = ("worker_class", "keepalive", "timeout", "graceful_timeout", "limit_request_line", "post_fork",
-              "post_worker_init", "worker_exit", "control_socket_disable")
+              "post_worker_init", "worker_exit", "control_socket_disable", "secure_scheme_headers")
     options = {**{key: getattr(gunicorn_conf, key) for key in shared},
                "bind": host_port(host, port), "workers": workers, "threads": threads,
+               "forwarded_allow_ips": Proxies(settings.forwarded_allow_ips).spec,
                "worker_connections": threads}  # as gunicorn_conf: a worker holds no more connections than threads
 
     class Mock(BaseApplication):

@@ -15,14 +15,17 @@ import os
 import socket
 import sys
 
-from osemock.server.settings import SettingError, env_int, host_port
+from osemock.server.settings import DEFAULT_FORWARDED_ALLOW_IPS, SettingError, env_int, host_port
+from osemock.server.soap.address import Proxies
 
 try:
     port = env_int(os.environ.get("PORT"), 8080, "PORT", 0, 65535)
     workers = env_int(os.environ.get("WEB_CONCURRENCY"), 2, "WEB_CONCURRENCY", 1)
     threads = env_int(os.environ.get("OSE_THREADS"), 2, "OSE_THREADS", 1)
     timeout = env_int(os.environ.get("OSE_WORKER_TIMEOUT"), 660, "OSE_WORKER_TIMEOUT", 1)  # a "lost" scenario may hold a request 600 s
-except SettingError as error:  # gunicorn would print a traceback, or (no workers) wait without answering
+    # the proxies the app believes (OSE_FORWARDED_ALLOW_IPS), gunicorn too: one list, one answer
+    forwarded_allow_ips = Proxies(os.environ.get("OSE_FORWARDED_ALLOW_IPS") or DEFAULT_FORWARDED_ALLOW_IPS).spec
+except (SettingError, ValueError) as error:  # gunicorn would print a traceback, or (no workers) wait without answering
     sys.exit(f"osemock: {error}")
 
 
@@ -55,7 +58,9 @@ keepalive = 0
 graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = "*"
+# The scheme a trusted proxy forwards is the app's to read (server/soap/address.py), as under waitress:
+# gunicorn reading it itself made the two servers name different WSDL addresses behind one proxy.
+secure_scheme_headers: dict[str, str] = {}
 limit_request_line = 8190
 # gunicorn 25.1 and later open a control socket by default, ~/.gunicorn/gunicorn.ctl: every server of
 # the machine shared it (one that stopped removed it for the others), and a HOME that cannot be written

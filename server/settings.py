@@ -9,6 +9,8 @@ import yaml
 
 #: The smallest request limit that still lets a SOAP envelope with a small ZIP in.
 MIN_REQUEST_BYTES = 1024
+#: A proxy on the same machine (gunicorn's default ``forwarded_allow_ips``).
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 
 
 class SettingError(ValueError):
@@ -81,6 +83,10 @@ class Settings:
     every thread: no one was answered.  See ``gunicorn_conf.limit_reads``."""
     clock: str | None = None
     """ISO date-time the mock's clock starts at (it keeps running); ``None`` = real Lima time."""
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
+    """Reverse proxies whose ``X-Forwarded-Proto`` / ``X-Forwarded-Host`` name the WSDL's address: IP
+    addresses or networks separated by commas, or ``*`` (the Docker image's, whose proxy's address is
+    not known in advance).  Loopback by default, as gunicorn's ``forwarded_allow_ips``."""
 
     def __post_init__(self) -> None:
         for name in ("db", "data_dir", "registry"):
@@ -102,7 +108,7 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
         """Settings from ``OSE_DB``, ``OSE_DATA_DIR``, ``OSE_PROFILE``, ``OSE_REGISTRY``,
         ``OSE_MAX_REQUEST_BYTES``, ``OSE_MAX_ADMIN_BYTES``, ``OSE_JOURNAL_BODIES``, ``OSE_JOURNAL_MAX_ENTRIES``, ``OSE_READ_TIMEOUT``,
-        ``OSE_BODY_TIMEOUT`` and ``OSE_CLOCK``, then explicit
+        ``OSE_BODY_TIMEOUT``, ``OSE_CLOCK`` and ``OSE_FORWARDED_ALLOW_IPS``, then explicit
         overrides (``None`` ignored)."""
         env = os.environ if environ is None else environ
         settings = cls()
@@ -127,6 +133,8 @@ class Settings:
                                                           "OSE_BODY_TIMEOUT", 1, 3600))
         if env.get("OSE_CLOCK"):
             settings = replace(settings, clock=env["OSE_CLOCK"])
+        if env.get("OSE_FORWARDED_ALLOW_IPS", "").strip():
+            settings = replace(settings, forwarded_allow_ips=env["OSE_FORWARDED_ALLOW_IPS"].strip())
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
 
@@ -140,6 +148,7 @@ class Settings:
         from osemock.server import registry
         from osemock.server.clock import EARLIEST, LATEST, parse_moment
         from osemock.server.profiles import load_profile
+        from osemock.server.soap.address import Proxies
         from osemock.server.store import Store, StoreError
 
         try:
@@ -157,6 +166,7 @@ class Settings:
                                    f"{LATEST.date()}, not {self.clock!r}")
         try:
             ZipLimits.from_env()
+            Proxies(self.forwarded_allow_ips)
         except ValueError as error:
             raise SettingError(str(error)) from None
         if self.max_request_bytes < MIN_REQUEST_BYTES:

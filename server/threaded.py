@@ -30,7 +30,8 @@ class ThreadedMock:
     def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> None:
         self.app: OsemockApp = create_app(settings)
         self._server = create_server(self.app, host=host, port=port, threads=threads,
-                                     max_request_body_size=waitress_body_limit(settings.max_body_bytes), ident="osemock")
+                                     max_request_body_size=waitress_body_limit(settings.max_body_bytes), ident="osemock",
+                                     clear_untrusted_proxy_headers=False)  # the app decides whom to believe
         self.host = host
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread: threading.Thread | None = None

@@ -44,7 +44,7 @@ from osemock.cpe.errors import SunatError
 from osemock.cpe.naming import document_base, parse_zip_name
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
-from osemock.server.soap.address import HostRefused, client_socket, service_address
+from osemock.server.soap.address import HostRefused, Proxies, client_socket, service_address
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
 from osemock.server.store import Store
@@ -73,6 +73,8 @@ class OsemockApp:
         self.soap = {path: WsgiApplication(build_application(engine, endpoint),
                                            max_content_length=spyne_limit(settings.max_request_bytes))
                      for path, endpoint in ENDPOINTS.items()}
+        self.proxies = Proxies(settings.forwarded_allow_ips)
+        """Whose X-Forwarded-Proto and X-Forwarded-Host name the WSDL's address (``OSE_FORWARDED_ALLOW_IPS``)."""
         self.scenarios = Scenarios(engine.store)
         progression.prepare(engine.store)
         self.base_profile = engine.profile
@@ -308,10 +310,9 @@ class OsemockApp:
                     return self._fill(text, endpoint, environ)
         return None
 
-    @staticmethod
-    def _fill(text: str, endpoint: Endpoint, environ: dict[str, Any]) -> bytes:
+    def _fill(self, text: str, endpoint: Endpoint, environ: dict[str, Any]) -> bytes:
         """The WSDL file with this server's address; :class:`HostRefused` for a Host that is not ``host[:port]``."""
-        return text.replace("{{ADDRESS}}", service_address(environ, endpoint.path)).encode("utf-8")
+        return text.replace("{{ADDRESS}}", service_address(environ, endpoint.path, self.proxies)).encode("utf-8")
 
 
 def merged_slashes(path: str) -> str:

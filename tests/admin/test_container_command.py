@@ -67,6 +67,10 @@ def test_the_container_command_serves_soap_portal_and_admin(container_command):
     assert client.send_bill(factura(1)).status is Status.ACCEPTED
     assert f"{RUC}-01-F001-1" in requests.get(base + "/", timeout=10).text
     assert requests.get(base + "/documents/1/pdf", timeout=10).content.startswith(b"%PDF")
+    # behind a TLS proxy (any peer is one to the image): the WSDL names the address the proxy forwards
+    wsdl = requests.get(f"{base}/ol-ti-itcpe/billService?wsdl", timeout=10,
+                        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ose.example.pe"}).text
+    assert 'location="https://ose.example.pe/ol-ti-itcpe/billService"' in wsdl
     # a dropped connection through gunicorn's own socket
     admin.scenario(action="drop")
     with pytest.raises(requests.ConnectionError):

@@ -141,3 +141,47 @@ def test_a_host_that_is_not_host_port_gets_400_not_a_wsdl(server, host):
 def test_a_host_of_host_port_is_the_wsdl_address(server, host):
     answer = exchange(server, "GET", PATH + "?wsdl", headers={"Host": host}, skip_host=True)
     assert answer.status == 200 and soap_address(answer) == f"http://{host}{PATH}"
+
+
+@pytest.fixture(scope="module", params=["waitress", "gunicorn"])
+def server_trusting_no_one_here(request, tmp_path_factory):
+    """A mock whose only trusted proxy is an address the tests never connect from."""
+    options = ["--workers", "2"] if request.param == "gunicorn" else []
+    folder = tmp_path_factory.mktemp(request.param + "-untrusting")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OSE_FORWARDED_ALLOW_IPS", "10.9.9.9, 192.0.2.0/24")
+        process, base = serve(*options, "--db", str(folder / "store.sqlite3"), "--clock", CLOCK)
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    try:
+        yield Server(request.param, host, int(port))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("forwarded, address", [
+    ({"X-Forwarded-Proto": "https"}, "https://ose.example.pe"),
+    ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example.pe:8443"}, "https://public.example.pe:8443"),
+    ({"X-Forwarded-Host": "public.example.pe, inner.example"}, "http://public.example.pe"),
+    ({"X-Forwarded-Proto": "https, http"}, "https://ose.example.pe"),
+    ({"X-Forwarded-Ssl": "on"}, "https://ose.example.pe"),
+    ({"X-Forwarded-Proto": "http"}, "http://ose.example.pe"),
+])
+def test_a_trusted_proxy_names_the_wsdl_address(server, forwarded, address):
+    """Behind a TLS proxy on the same machine gunicorn's WSDL said https and waitress's http (so its clients
+    posted in plain HTTP to the proxy's public name), and neither read X-Forwarded-Host.  Both take
+    X-Forwarded-Proto and X-Forwarded-Host from a trusted proxy (loopback unless OSE_FORWARDED_ALLOW_IPS)."""
+    answer = exchange(server, "GET", PATH + "?wsdl", headers={"Host": "ose.example.pe", **forwarded}, skip_host=True)
+    assert answer.status == 200 and soap_address(answer) == address + PATH
+
+
+def test_a_trusted_proxys_forwarded_host_must_be_host_port(server):
+    answer = exchange(server, "GET", PATH + "?wsdl", headers={"X-Forwarded-Host": 'x"><evil/>'})
+    assert answer.status == 400 and answer.body.startswith(b"the X-Forwarded-Host header is not host[:port]")
+
+
+def test_proxy_headers_from_an_untrusted_peer_are_ignored(server_trusting_no_one_here):
+    answer = exchange(server_trusting_no_one_here, "GET", PATH + "?wsdl",
+                      headers={"Host": "ose.example.pe", "X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on",
+                               "X-Forwarded-Host": "public.example.pe"}, skip_host=True)
+    assert answer.status == 200 and soap_address(answer) == "http://ose.example.pe" + PATH

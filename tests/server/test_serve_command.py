@@ -30,6 +30,8 @@ def test_serve_refuses_flags_it_cannot_serve_with(tmp_path, flags, message):
     ({}, ["--clock", "ayer"], "Error: clock (--clock, OSE_CLOCK) must be an ISO date-time such as 2026-11-20T12:00:00, not 'ayer'"),
     ({"OSE_PROFILE": "bizlink"}, [], "Error: unknown profile 'bizlink'"),
     ({"OSE_ZIP_MAX_RATIO": "0"}, [], "Error: OSE_ZIP_MAX_RATIO must be a whole number of 1 or more, not '0'"),
+    ({"OSE_FORWARDED_ALLOW_IPS": "proxy.local"}, [],
+     "Error: OSE_FORWARDED_ALLOW_IPS must be IP addresses or networks separated by commas, or *, not 'proxy.local'"),
 ])
 def test_serve_names_a_setting_it_cannot_start_with(tmp_path, environ, flags, message):
     result = CliRunner().invoke(serve, [*flags, "--db", str(tmp_path / "s.db")], env=environ)
@@ -63,6 +65,7 @@ def test_port_zero_serves_on_the_port_it_prints(tmp_path, workers):
     ("PORT", "http", "osemock: PORT must be a whole number from 0 to 65535, not 'http'"),
     ("OSE_CLOCK", "mañana", "clock (--clock, OSE_CLOCK) must be an ISO date-time"),
     ("OSE_DB", "/dev/null/s.db", "store /dev/null/s.db (--db, OSE_DB): "),
+    ("OSE_FORWARDED_ALLOW_IPS", "10.0.0.1/8", "osemock: OSE_FORWARDED_ALLOW_IPS must be IP addresses or networks"),
 ])
 def test_the_container_command_stops_on_a_bad_setting_in_one_line(tmp_path, variable, value, message):
     """Before: no worker at all and a server that never answered (WEB_CONCURRENCY=0), or a traceback."""
