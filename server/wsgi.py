@@ -45,6 +45,8 @@ from osemock.cpe.naming import document_base, parse_zip_name
 from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
 from osemock.server.soap.address import HostRefused, Proxies, client_socket, service_address
+from osemock.server.soap.compressed import expanded
+from osemock.server.soap.refusal import RequestRefused
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
 from osemock.server.store import Store
@@ -119,6 +121,10 @@ class OsemockApp:
                                                  f"{self.settings.body_timeout} s at most)\n".encode(), "text/plain")
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
+        try:
+            body = expanded(body, environ.get("HTTP_CONTENT_ENCODING", ""), self.settings.max_request_bytes)
+        except RequestRefused as refused:
+            return _respond(start_response, refused.status, f"{refused}\n".encode(), "text/plain", refused.headers)
         with ENGINE_TURN:  # the body is read: from here on only CPU work, and a scenario's waits
             pauses = BETWEEN_CHECKS.set(self.pause_between_checks)
             try:
@@ -336,9 +342,10 @@ def spyne_limit(max_request_bytes: int) -> int:
     return 2 * max_request_bytes + 1024
 
 
-def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
+def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str,
+             headers: tuple[tuple[str, str], ...] = ()) -> list[bytes]:
     start_response(render.status_line(status),
-                   [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+                   [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
     return [body]
 
 

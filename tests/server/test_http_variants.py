@@ -5,8 +5,10 @@ charset; each case here runs against both, each a real server process on loopbac
 from __future__ import annotations
 
 import base64
+import gzip
 import http.client
 import itertools
+import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -185,3 +187,41 @@ def test_proxy_headers_from_an_untrusted_peer_are_ignored(server_trusting_no_one
                       headers={"Host": "ose.example.pe", "X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on",
                                "X-Forwarded-Host": "public.example.pe"}, skip_host=True)
     assert answer.status == 200 and soap_address(answer) == "http://ose.example.pe" + PATH
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-15)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("coding, pack", [
+    ("gzip", gzip.compress), ("x-gzip", gzip.compress), ("GZIP", gzip.compress), ("deflate", zlib.compress),
+    ("deflate", _raw_deflate), ("identity", lambda data: data), ("gzip, identity", gzip.compress),
+    ("gzip", lambda data: gzip.compress(data[:100]) + gzip.compress(data[100:])),  # two members, as concatenated
+], ids=["gzip", "x-gzip", "GZIP", "deflate-zlib", "deflate-raw", "identity", "gzip-identity", "gzip-two-members"])
+def test_a_compressed_request_body_is_taken(server, coding, pack):
+    """PHP SoapClient with SOAP_COMPRESSION_GZIP, CXF's GZIPFeature and .NET compressing handlers send the
+    envelope gzipped with Content-Encoding: it was answered 0305 "no es XML bien formado", blaming the XML."""
+    answer = exchange(server, "POST", PATH, pack(bill_envelope()), {**SOAP_HEADERS, "Content-Encoding": coding})
+    assert accepted(answer), (answer.status, answer.body[:300])
+
+
+def test_an_unknown_content_encoding_is_415_naming_it(server):
+    answer = exchange(server, "POST", PATH, bill_envelope(), {**SOAP_HEADERS, "Content-Encoding": "br"})
+    assert answer.status == 415 and answer.headers["accept-encoding"] == "gzip, deflate"
+    assert answer.body.count(b"\n") == 1 and b"'br'" in answer.body
+
+
+@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(b"<soapenv:Envelope/>" * 50)[:-20]], ids=["garbage", "cut-short"])
+def test_a_body_that_does_not_decompress_is_400_in_one_line(server, body):
+    answer = exchange(server, "POST", PATH, body, {**SOAP_HEADERS, "Content-Encoding": "gzip"})
+    assert answer.status == 400 and answer.body.count(b"\n") == 1 and b"gzip" in answer.body, answer.body
+
+
+def test_a_gzip_bomb_is_413_without_expanding_past_the_limit(server):
+    """65 MiB of zeros (65 KB gzipped) for a 64 MiB OSE_MAX_REQUEST_BYTES: refused once the limit is passed."""
+    packer = zlib.compressobj(wbits=31)
+    bomb = b"".join(packer.compress(bytes(1 << 20)) for _ in range(65)) + packer.flush()
+    assert len(bomb) < 100_000
+    answer = exchange(server, "POST", PATH, bomb, {**SOAP_HEADERS, "Content-Encoding": "gzip"})
+    assert answer.status == 413 and b"decompressed" in answer.body
