@@ -18,6 +18,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+from email.message import Message
 from importlib.resources import files
 from typing import Any, Callable, Iterable
 
@@ -172,7 +173,7 @@ class OsemockApp:
             self._journal(endpoint, environ, body, 500, payload, "fault:content-type", None, started)
             return _respond(start_response, 500, payload, "text/xml; charset=utf-8")
         try:
-            body, call = screen(body)
+            body, call = screen(body, http_charset(content_type))
             refused = None
         except SunatError as error:
             call, refused = None, error
@@ -330,6 +331,16 @@ def merged_slashes(path: str) -> str:
 
 
 _SLASHES = re.compile(r"/{2,}")
+
+
+def http_charset(content_type: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type (quoted or not), or ``None``."""
+    if "charset" not in content_type.lower():
+        return None
+    header = Message()
+    header["Content-Type"] = content_type
+    charset = header.get_param("charset")
+    return charset.strip() or None if isinstance(charset, str) else None
 
 
 def spyne_limit(max_request_bytes: int) -> int:

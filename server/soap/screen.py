@@ -6,8 +6,15 @@ of answering.  The screen parses once with a hardened parser (no DTD, no entitie
 huge trees) and hands spyne only a well-formed envelope in UTF-8, without xsi:type marks on the call;
 everything else becomes SUNAT's 0305 ("El sistema no puede procesar el archivo xml") in the profile's
 dialect.
+
+The body's encoding is what its BOM or XML declaration says; with neither, the charset of the HTTP
+Content-Type (RFC 7303 §3), which VB6 or FoxPro code sending an ANSI string relies on; with none of the
+three, UTF-8.
 """
 from __future__ import annotations
+
+import codecs
+import re
 
 from lxml import etree
 
@@ -25,10 +32,12 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
 
 
-def screen(body: bytes) -> tuple[bytes, etree._Element]:
+def screen(body: bytes, charset: str | None = None) -> tuple[bytes, etree._Element]:
     """The body spyne may parse (re-encoded as UTF-8 when it came otherwise) and its one call element;
     :class:`SunatError` 0305 when it is not one well-formed SOAP 1.1 envelope with exactly one Body
-    holding one call."""
+    holding one call.  ``charset`` is the HTTP Content-Type's, for a body that names no encoding."""
+    if charset:
+        body = _in_utf8(body, charset)
     if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
         raise SunatError("0305", "El mensaje SOAP no puede tener DTD ni entidades")
     try:
@@ -49,6 +58,31 @@ def screen(body: bytes) -> tuple[bytes, etree._Element]:
     if typed or not _is_utf8(body):
         return etree.tostring(root, encoding="UTF-8", xml_declaration=True), calls[0]
     return body, calls[0]
+
+
+#: Byte order marks: UTF-8's, UTF-16's and UTF-32's (lxml reads them).
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: An XML declaration that names an encoding.
+_DECLARED = re.compile(r"\s*<\?xml[^>]*?\sencoding\s*=")
+
+
+def _in_utf8(body: bytes, charset: str) -> bytes:
+    """``body`` in UTF-8 when it names no encoding of its own and ``charset`` is another; 0305 when its
+    bytes are not in that charset or the mock knows no such charset."""
+    if body.startswith(_BOMS) or _DECLARED.match(body[:200].decode("latin-1")):
+        return body
+    try:
+        if codecs.lookup(charset).name == "utf-8":
+            return body  # read as UTF-8 anyway, and judged as such by the parser
+        text = body.decode(charset)
+    except LookupError:
+        raise SunatError("0305", f"El charset del Content-Type no se conoce: {charset[:40]!r}") from None
+    except UnicodeDecodeError as error:
+        raise SunatError("0305", f"El mensaje SOAP no esta en el charset de su Content-Type ({charset[:40]}): "
+                                 f"{error.reason} en el byte {error.start}") from None
+    if _DECLARED.match(text[:200]):  # a UTF-16 body without BOM names its encoding in UTF-16's bytes
+        return body
+    return text.encode("utf-8")
 
 
 def _is_utf8(body: bytes) -> bool:

@@ -225,3 +225,32 @@ def test_a_gzip_bomb_is_413_without_expanding_past_the_limit(server):
     assert len(bomb) < 100_000
     answer = exchange(server, "POST", PATH, bomb, {**SOAP_HEADERS, "Content-Encoding": "gzip"})
     assert answer.status == 413 and b"decompressed" in answer.body
+
+
+def latin1_envelope(declaration: str = "") -> bytes:
+    """A sendBill in ISO-8859-1 with a non-ASCII byte (a comment in the header), as VB6 or FoxPro code
+    builds it in the ANSI code page."""
+    text = bill_envelope().decode().replace("<soapenv:Header>", "<soapenv:Header><!-- Facturación -->", 1)
+    return (declaration + text).encode("latin-1")
+
+
+@pytest.mark.parametrize("declaration", ["", '<?xml version="1.0"?>'], ids=["no-declaration", "declaration-without-encoding"])
+def test_the_http_charset_applies_when_the_body_names_none(server, declaration):
+    """RFC 7303: with no BOM and no encoding declaration the Content-Type's charset is the body's.  It was
+    ignored and the Latin-1 bytes read as UTF-8: 0305 "Invalid bytes in character encoding"."""
+    answer = exchange(server, "POST", PATH, latin1_envelope(declaration),
+                      {**SOAP_HEADERS, "Content-Type": "text/xml; charset=ISO-8859-1"})
+    assert accepted(answer), (answer.status, answer.body[:400])
+
+
+def test_the_bodys_own_declaration_wins_over_the_http_charset(server):
+    """Clients label everything charset=utf-8 and declare what they really wrote: the declaration stays
+    the body's word, as before."""
+    body = latin1_envelope('<?xml version="1.0" encoding="ISO-8859-1"?>')
+    assert accepted(exchange(server, "POST", PATH, body, SOAP_HEADERS))
+
+
+@pytest.mark.parametrize("charset, fragment", [("klingon", b"klingon"), ("utf-8", b"0305")])
+def test_a_charset_the_body_is_not_in_is_0305(server, charset, fragment):
+    answer = exchange(server, "POST", PATH, latin1_envelope(), {**SOAP_HEADERS, "Content-Type": f"text/xml; charset={charset}"})
+    assert answer.status == 500 and b"0305" in answer.body and fragment in answer.body, answer.body[:500]
