@@ -47,6 +47,7 @@ from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
 from osemock.server.soap.address import HostRefused, Proxies, client_socket, service_address
 from osemock.server.soap.compressed import expanded
+from osemock.server.soap.mtom import is_multipart, unpacked
 from osemock.server.soap.refusal import RequestRefused
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
@@ -168,6 +169,11 @@ class OsemockApp:
                 started: Arrival) -> Iterable[bytes]:
         """Everything after reading the request, in the process's engine turn (see :data:`ENGINE_TURN`)."""
         content_type = environ.get("CONTENT_TYPE", "")
+        if is_multipart(content_type):  # MTOM: the call put back together, judged as if sent inline
+            try:
+                body, content_type = unpacked(body, content_type, self.settings.max_request_bytes)
+            except RequestRefused as refused:
+                return _respond(start_response, refused.status, f"{refused}\n".encode(), "text/plain", refused.headers)
         if self.engine.profile.strict_content_type and not content_type.lower().startswith("text/xml"):
             payload = render.render_plain_fault("Client", f"Content-Type no soportado: {content_type or '(vacio)'}; SOAP 1.1 usa text/xml")
             self._journal(endpoint, environ, body, 500, payload, "fault:content-type", None, started)

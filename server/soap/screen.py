@@ -37,7 +37,7 @@ def screen(body: bytes, charset: str | None = None) -> tuple[bytes, etree._Eleme
     :class:`SunatError` 0305 when it is not one well-formed SOAP 1.1 envelope with exactly one Body
     holding one call.  ``charset`` is the HTTP Content-Type's, for a body that names no encoding."""
     if charset:
-        body = _in_utf8(body, charset)
+        body = in_utf8(body, charset)
     if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
         raise SunatError("0305", "El mensaje SOAP no puede tener DTD ni entidades")
     try:
@@ -66,7 +66,7 @@ _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_U
 _DECLARED = re.compile(r"\s*<\?xml[^>]*?\sencoding\s*=")
 
 
-def _in_utf8(body: bytes, charset: str) -> bytes:
+def in_utf8(body: bytes, charset: str) -> bytes:
     """``body`` in UTF-8 when it names no encoding of its own and ``charset`` is another; 0305 when its
     bytes are not in that charset or the mock knows no such charset."""
     if body.startswith(_BOMS) or _DECLARED.match(body[:200].decode("latin-1")):

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass
 
 import pytest
+import requests
 
 from osemock.cpe.archive import write_document_zip
 from osemock.fixtures import signed_document
@@ -254,3 +255,74 @@ def test_the_bodys_own_declaration_wins_over_the_http_charset(server):
 def test_a_charset_the_body_is_not_in_is_0305(server, charset, fragment):
     answer = exchange(server, "POST", PATH, latin1_envelope(), {**SOAP_HEADERS, "Content-Type": f"text/xml; charset={charset}"})
     assert answer.status == 500 and b"0305" in answer.body and fragment in answer.body, answer.body[:500]
+
+
+BOUNDARY = "uuid:6b62cda6-95c3-4e6b-8d5a-4e0d2f1a0c11+id=1"
+XOP = '<xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:{cid}"/>'
+
+
+def mtom_call(*, inline: bool = False, start: bool = True, cid: str = "zip@osemock", href: str | None = None,
+              encoding: str = "binary", padding: int = 0) -> tuple[str, bytes]:
+    """(Content-Type, body) of a sendBill as JAX-WS with MTOMFeature or WCF with messageEncoding="Mtom"
+    sends it: the envelope as application/xop+xml, contentFile an xop:Include of a binary part."""
+    numero = next(_numbers)
+    name = f"{RUC}-01-F001-{numero}"
+    archive = write_document_zip(f"{name}.xml", signed_document(f"{RUC}-01-F001-1.xml", numero=numero, issue_date=DAY))
+    archive += bytes(padding)  # trailing bytes after the ZIP's end: a larger part, still a readable ZIP
+    content = base64.b64encode(archive).decode() if inline else XOP.format(cid=href or cid)
+    root = envelope("sendBill", {"fileName": f"{name}.zip", "contentFile": content}, security(RUC + "BIZLINKS", "TESTBIZLINKS"))
+    body = (f"--{BOUNDARY}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n"
+            f"Content-Transfer-Encoding: 8bit\r\nContent-ID: <root.message@cxf.apache.org>\r\n\r\n").encode() + root + b"\r\n"
+    if not inline:
+        data = base64.encodebytes(archive) if encoding == "base64" else archive
+        body += (f"--{BOUNDARY}\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: {encoding}\r\n"
+                 f"Content-ID: <{cid}>\r\n\r\n").encode() + data + b"\r\n"
+    body += f"--{BOUNDARY}--\r\n".encode()
+    content_type = (f'multipart/related; type="application/xop+xml"; boundary="{BOUNDARY}"; '
+                    + ('start="<root.message@cxf.apache.org>"; ' if start else "") + 'start-info="text/xml"')
+    return content_type, body
+
+
+@pytest.mark.parametrize("options", [{}, {"start": False}, {"inline": True}, {"encoding": "base64"},
+                                     {"cid": "1.urn:uuid:0f1e@apache.org", "href": "1.urn%3Auuid%3A0f1e%40apache.org"}],
+                         ids=["xop-binary-part", "no-start-parameter", "base64-inline", "part-in-base64", "percent-encoded-cid"])
+def test_an_mtom_call_is_unpacked_and_answered(server, options):
+    """JAX-WS with MTOM on and WCF with messageEncoding="Mtom" send contentFile as an attachment, and Java
+    OSEs take it; the mock answered 500 "Content-Type no soportado: multipart/related" (0305 "no es XML
+    bien formado" with a lenient profile).  The root part with each xop:Include replaced by the base64 of
+    its part is the call now."""
+    content_type, body = mtom_call(**options)
+    answer = exchange(server, "POST", PATH, body, {"Content-Type": content_type, "SOAPAction": '"urn:sendBill"'})
+    assert accepted(answer), (answer.status, answer.body[:400])
+
+
+@pytest.mark.parametrize("content_type, body, words", [
+    (None, None, b"cid:nowhere@osemock"),
+    ('multipart/related; type="application/xop+xml"', b"--x\r\n\r\n<a/>\r\n--x--\r\n", b"boundary"),
+    (f'multipart/related; type="application/xop+xml"; boundary="{BOUNDARY}"', b"no parts at all", b"no part"),
+    (f'multipart/related; type="application/xop+xml"; boundary="{BOUNDARY}"; start="<elsewhere>"', None, b"<elsewhere>"),
+], ids=["unknown-cid", "no-boundary", "no-parts", "unknown-start"])
+def test_a_malformed_mtom_call_is_400_in_one_line(server, content_type, body, words):
+    default_type, default_body = mtom_call(href="nowhere@osemock")
+    answer = exchange(server, "POST", PATH, body or default_body,
+                      {"Content-Type": content_type or default_type, "SOAPAction": '"urn:sendBill"'})
+    assert answer.status == 400 and answer.body.count(b"\n") == 1 and words in answer.body, answer.body[:300]
+
+
+def test_an_mtom_call_is_held_to_the_request_limit_once_inlined(make_mock):
+    """A part's base64 is 4/3 of it: the call inlined must fit OSE_MAX_REQUEST_BYTES, as the same call sent
+    inline must (413 otherwise), whatever the size of its binary parts."""
+    mock = make_mock("ose", clock=CLOCK, max_request_bytes=400_000)
+    content_type, body = mtom_call(padding=310_000)
+    assert len(body) < 400_000
+    answer = requests.post(mock.url(), data=body, headers={"Content-Type": content_type}, timeout=30)
+    assert answer.status_code == 413 and b"base64" in answer.content, answer.content[:300]
+
+
+def test_a_lenient_profile_takes_mtom_too(make_mock, tmp_path):
+    profile = tmp_path / "lenient.yaml"
+    profile.write_text("extends: ose\nname: lenient\nstrict_content_type: false\n")
+    mock = make_mock(str(profile), clock=CLOCK)
+    content_type, body = mtom_call()
+    answer = requests.post(mock.url(), data=body, headers={"Content-Type": content_type}, timeout=30)
+    assert answer.status_code == 200 and b"applicationResponse" in answer.content, answer.content[:400]
