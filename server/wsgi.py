@@ -97,12 +97,14 @@ class OsemockApp:
         if path in ENDPOINTS:
             if method == "POST":
                 return self._soap(ENDPOINTS[path], environ, start_response)
-            return self._wsdl(ENDPOINTS[path], environ, start_response)
+            return self._wsdl(ENDPOINTS[path], method, environ, start_response)
         try:
             static = self._static_wsdl(path, environ)
         except HostRefused as refused:
             return _respond(start_response, 400, f"{refused}\n".encode(), "text/plain")
         if static is not None:
+            if method not in _READS:
+                return _not_allowed(start_response, "GET, HEAD", b"GET this WSDL file\n")
             return _respond(start_response, 200, static, "text/xml; charset=utf-8")
         if self.fallback is not None:
             return self.fallback(environ, start_response)
@@ -289,7 +291,10 @@ class OsemockApp:
             log.exception("could not journal a request to %s", endpoint.path)
 
     # -- WSDL ---------------------------------------------------------------------------------------
-    def _wsdl(self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def _wsdl(self, endpoint: Endpoint, method: str, environ: dict[str, Any],
+              start_response: StartResponse) -> Iterable[bytes]:
+        """A WSDL file for GET (or HEAD) with its query (``?wsdl``, ``?ns1.wsdl``…); 405 naming what the
+        address takes otherwise: POST, and GET and HEAD when the query names a file."""
         query = environ.get("QUERY_STRING", "").lower()
         main = "billConsultService" if endpoint.service == "consult" else "billService"
         names = {
@@ -302,7 +307,9 @@ class OsemockApp:
         }
         file_name = names.get(query)
         if file_name is None:
-            return _respond(start_response, 405, b"POST a SOAP 1.1 envelope here, or GET ?wsdl\n", "text/plain")
+            return _not_allowed(start_response, "POST", b"POST a SOAP 1.1 envelope here, or GET ?wsdl\n")
+        if method not in _READS:
+            return _not_allowed(start_response, "GET, HEAD, POST", b"GET the WSDL here, or POST a SOAP 1.1 envelope\n")
         text = _wsdl_text(endpoint.wsdl_set, file_name)
         if text is None:
             return _respond(start_response, 404, b"not found\n", "text/plain")
@@ -364,6 +371,15 @@ def _respond(start_response: StartResponse, status: int, body: bytes, content_ty
     start_response(render.status_line(status),
                    [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
     return [body]
+
+
+#: The methods that read a WSDL file (a server sends HEAD's headers without the body).
+_READS = ("GET", "HEAD")
+
+
+def _not_allowed(start_response: StartResponse, allow: str, body: bytes) -> list[bytes]:
+    """405 with the ``Allow`` header a 405 must carry (RFC 9110 §15.5.6): what this address takes."""
+    return _respond(start_response, 405, body, "text/plain", (("Allow", allow),))
 
 
 @dataclass(frozen=True)

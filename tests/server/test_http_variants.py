@@ -326,3 +326,20 @@ def test_a_lenient_profile_takes_mtom_too(make_mock, tmp_path):
     content_type, body = mtom_call()
     answer = requests.post(mock.url(), data=body, headers={"Content-Type": content_type}, timeout=30)
     assert answer.status_code == 200 and b"applicationResponse" in answer.content, answer.content[:400]
+
+
+@pytest.mark.parametrize("method, target, allow", [
+    ("GET", PATH, "POST"), ("PUT", PATH, "POST"), ("OPTIONS", PATH, "POST"), ("DELETE", PATH + "?foo", "POST"),
+    ("PUT", PATH + "?wsdl", "GET, HEAD, POST"), ("OPTIONS", PATH + "?wsdl", "GET, HEAD, POST"),
+    ("PUT", PATH.replace("billService", "billService.ns1.wsdl"), "GET, HEAD"),
+])
+def test_a_method_an_endpoint_does_not_take_is_405_with_allow(server, method, target, allow):
+    """A 405 must say what the resource takes (RFC 9110 §15.5.6): it had no Allow header, and PUT or
+    DELETE on ?wsdl or an imported WSDL file served the file as a GET would."""
+    answer = exchange(server, method, target, b"" if method in ("PUT", "DELETE") else None)
+    assert answer.status == 405 and answer.headers.get("allow") == allow, (answer.status, answer.headers)
+
+
+def test_head_of_a_wsdl_is_its_headers(server):
+    answer = exchange(server, "HEAD", PATH + "?wsdl")
+    assert answer.status == 200 and answer.headers["content-type"].startswith("text/xml") and answer.body == b""
