@@ -116,13 +116,18 @@ class OsemockApp:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
-        body = self._read_body(environ, length)
+        body, late = self._read_body(environ, length)
         if body is None:
             return _respond(start_response, 408, f"the request body stopped arriving for {self.settings.read_timeout} s\n"
                             .encode(), "text/plain")
-        if length and len(body) < length:
+        if length and len(body) < length and late:
             return _respond(start_response, 408, f"the request body did not arrive whole (it has "
                                                  f"{self.settings.body_timeout} s at most)\n".encode(), "text/plain")
+        if length and len(body) < length:  # no time ran out: the client closed its side (gunicorn; waitress
+            # hands the app no request that is not whole, and closes such a connection unanswered)
+            return _respond(start_response, 400, f"the request body ended after {len(body)} of the {length} bytes "
+                                                 f"its Content-Length announced: the client stopped sending\n".encode(),
+                            "text/plain")
         if len(body) > self.settings.max_request_bytes:
             return _respond(start_response, 413, b"request too large\n", "text/plain")
         try:
@@ -144,21 +149,23 @@ class OsemockApp:
         if not self.engine.store.writing():
             ENGINE_TURN.share_if_long()
 
-    def _read_body(self, environ: dict[str, Any], length: int) -> bytes | None:
-        """The request body (up to one byte past the limit when no length is given); ``None`` when the
-        client sends none of it for ``read_timeout`` seconds: gunicorn's sockets fail such a read
-        (``gunicorn_conf.limit_reads``), and waitress has the whole body before the app runs."""
+    def _read_body(self, environ: dict[str, Any], length: int) -> tuple[bytes | None, bool]:
+        """The request body (up to one byte past the limit when no length is given), and whether
+        ``body_timeout`` cut it off; ``None`` when the client sends none of it for ``read_timeout``
+        seconds: gunicorn's sockets fail such a read (``gunicorn_conf.limit_reads``), and waitress has
+        the whole body before the app runs.  A short body that was not cut off is one the client
+        stopped sending (it closed its side), which is no timeout."""
         stream = environ["wsgi.input"]
         sock = environ.get("gunicorn.socket")
         if sock is None:
-            return self._read(stream, length)
+            return self._read(stream, length), False
         # a client that trickles its body is cut off at body_timeout (see ``body_deadline``)
         with BODY_DEADLINES.watching(sock, self.settings.body_timeout) as expired:
             try:
-                return self._read(stream, length)
+                return self._read(stream, length), expired()
             except Exception:  # gunicorn's reader on a socket shut mid-body (NoMoreData and kin): a short body
                 if expired():
-                    return b""
+                    return b"", True
                 raise
 
     def _read(self, stream: Any, length: int) -> bytes | None:

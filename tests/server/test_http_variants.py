@@ -343,3 +343,27 @@ def test_a_method_an_endpoint_does_not_take_is_405_with_allow(server, method, ta
 def test_head_of_a_wsdl_is_its_headers(server):
     answer = exchange(server, "HEAD", PATH + "?wsdl")
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/xml") and answer.body == b""
+
+
+def test_a_body_cut_short_by_the_client_is_not_called_a_timeout(server):
+    """A client that announces more Content-Length than it sends and then closes its side (an upload cut
+    off) got gunicorn's 408 "the request body did not arrive whole (it has 120 s at most)" at once: no
+    time had run out, the client had hung up.  gunicorn answers 400 saying so now; waitress hands the app
+    no request that is not whole and closes such a connection unanswered (README)."""
+    import socket
+
+    body = bill_envelope()
+    with socket.create_connection((server.host, server.port), timeout=30) as connection:
+        connection.sendall(f"POST {PATH} HTTP/1.1\r\nHost: mock\r\nContent-Type: text/xml; charset=utf-8\r\n"
+                           f"Content-Length: {len(body) + 100}\r\n\r\n".encode() + body)
+        connection.shutdown(socket.SHUT_WR)
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    if server.name == "waitress":
+        assert raw == b""
+    else:
+        head, _, text = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 "), raw[:300]
+        assert text == f"the request body ended after {len(body)} of the {len(body) + 100} bytes its Content-Length " \
+                       f"announced: the client stopped sending\n".encode()
