@@ -22,13 +22,12 @@ from email.message import Message
 from importlib.resources import files
 from typing import Any, Callable, Iterable
 
-from lxml import etree
 from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 
 from osemock.server import registry
 from osemock.server.admin import progression
-from osemock.server.admin.scenarios import Decision, Scenarios, Target, scenario_check
+from osemock.server.admin.scenarios import Decision, Scenarios, scenario_check
 from osemock.server.admin.shared_clock import SharedClock
 from osemock.server.body_deadline import BODY_DEADLINES
 from osemock.server.engine import Engine
@@ -42,12 +41,11 @@ from osemock.server.settings import Settings
 from osemock.cpe import xsd
 from osemock.cpe.archive import default_limits
 from osemock.cpe.errors import SunatError
-from osemock.cpe.naming import document_base, parse_zip_name
-from osemock.cpe.numbers import correlativo, digits
 from osemock.server.soap import render
 from osemock.server.soap.address import HostRefused, Proxies, client_socket, service_address
 from osemock.server.soap.compressed import expanded
 from osemock.server.soap.mtom import is_multipart, unpacked
+from osemock.server.soap.peek import Peeked, peek_outcome, peek_target, peek_username, target_of
 from osemock.server.soap.refusal import RequestRefused
 from osemock.server.soap.screen import screen
 from osemock.server.soap.service import build_application
@@ -244,7 +242,7 @@ class OsemockApp:
         if decision is not None and decision.action == "lost":
             self._journal(endpoint, environ, body, 0, payload, f"scenario:{decision.scenario.id}:lost", None, started, peeked)
             return _drop(environ, start_response)
-        outcome = answered or _peek_outcome(payload)
+        outcome = answered or peek_outcome(payload)
         if decision is not None:
             outcome += f" scenario:{decision.scenario.id}:{decision.action}"
         self._journal(endpoint, environ, body, status, payload, outcome, None, started, peeked)
@@ -279,14 +277,14 @@ class OsemockApp:
                  peeked: tuple[str | None, str | None] | None = None) -> None:
         operation, name = peeked if peeked is not None else peek_target(body).journaled
         if outcome is None:
-            outcome = _peek_outcome(payload)
+            outcome = peek_outcome(payload)
         keep = self.settings.journal_bodies
         try:
             self.engine.store.journal({
                 "received_at": started.received_at,
                 "path": endpoint.path,
                 "operation": operation,
-                "username": _peek_username(body),
+                "username": peek_username(body),
                 "file_name": file_name or name,
                 "outcome": outcome,
                 "http_status": status,
@@ -399,69 +397,6 @@ class Arrival:
     received_at: str  # the mock's clock, ISO
 
 
-@dataclass(frozen=True)
-class Peeked:
-    """What the journal and the scenarios need from an envelope, read once without processing it."""
-
-    operation: str | None = None
-    file_name: str | None = None
-    username: str | None = None
-    ruc: str | None = None
-    type_code: str | None = None
-    serie: str | None = None
-    numero: int | None = None
-
-    @property
-    def scenario_target(self) -> Target:
-        return Target(self.operation, self.ruc, self.type_code, self.serie, self.numero)
-
-    @property
-    def journaled(self) -> tuple[str | None, str | None]:
-        """Operation and the name the journal files the request under: its fileName, or for a lookup
-        the document it asks about (so the portal's timeline finds it)."""
-        name = self.file_name
-        if name is None and self.operation in _LOOKUPS and self.ruc and self.type_code and self.serie and self.numero:
-            name = document_base(self.ruc, self.type_code, self.serie.upper(), self.numero)
-        return self.operation, name
-
-
-#: Operations that ask about one document by RUC, type, serie and number.
-_LOOKUPS = ("getStatusCdr", "getStatusAR", "getStatus")
-
-
-def peek_target(body: bytes) -> Peeked:
-    """Operation, fileName and the document it is about (from the file name, getStatusCdr's fields or
-    the user's RUC), without a second full parse."""
-    try:
-        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
-    except etree.XMLSyntaxError:
-        return Peeked()
-    body_el = root.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")
-    if body_el is None or len(body_el) == 0 or not isinstance(body_el[0].tag, str):
-        return Peeked()
-    return target_of(body_el[0], body)
-
-
-def target_of(call: Any, body: bytes) -> Peeked:
-    """What :func:`peek_target` says, from the call element the screen already parsed."""
-    operation, file_name, username = etree.QName(call).localname, call.findtext("fileName"), _peek_username(body)
-    fields = {etree.QName(el).localname: (el.text or "").strip() for el in call.iter() if isinstance(el.tag, str)}
-    ruc = type_code = serie = None
-    numero: int | None = None
-    if file_name:
-        try:
-            name = parse_zip_name(file_name)
-            ruc, type_code, serie, numero = name.ruc, name.type_code, name.serie, name.numero
-        except Exception:  # a bad name is the engine's to answer (0151); it still matches by operation
-            pass
-    elif fields.get("rucComprobante"):
-        ruc, type_code, serie = fields.get("rucComprobante"), fields.get("tipoComprobante"), fields.get("serieComprobante")
-        numero = correlativo(fields.get("numeroComprobante"))
-    if ruc is None and username and digits(username[:11]):
-        ruc = username[:11]
-    return Peeked(operation, file_name, username, ruc, type_code, serie, numero)
-
-
 def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
     """Close the client's connection without an answer (a dropped connection, a lost response).
 
@@ -481,27 +416,6 @@ def _drop(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]
         return [b""]
     start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", "1")])
     return [b""]
-
-
-def _peek_username(body: bytes) -> str | None:
-    start = body.find(b"Username>")
-    if start < 0:
-        return None
-    end = body.find(b"<", start)
-    return body[start + 9:end].decode("utf-8", "replace").strip() or None
-
-
-def _peek_outcome(payload: bytes) -> str:
-    """The journal's outcome of an answer: ``ok`` or ``fault:NNNN``, the code read where the dialect puts
-    it (SUNAT's ``faultcode`` ``soap-env:Client.1033``; an OSE's ``faultstring``).  Reading the
-    faultstring alone journaled a SUNAT fault as ``fault:El c``, its message's first letters."""
-    if b"Fault>" not in payload:
-        return "ok"
-    code = _FAULT_CODE.search(payload)
-    return "fault:" + (code[1] or code[2]).decode("ascii") if code else "fault"
-
-
-_FAULT_CODE = re.compile(rb"<faultcode>[^<]*\.(\d{4})</faultcode>|<faultstring>(\d{4})</faultstring>")
 
 
 def create_app(settings: Settings | None = None) -> OsemockApp:
