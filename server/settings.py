@@ -74,13 +74,13 @@ class Settings:
     """The journal keeps the last this many requests (0: all).  It is a log, not state: a mock a CI fleet
     uses for weeks kept every request body until the disk was full, and then it could store nothing."""
     read_timeout: int = 30
-    body_timeout: int = 120
-    """Seconds a request's whole body may take to arrive (a client trickling a byte at a time is never
-    idle long enough for ``read_timeout``); under gunicorn, where a worker thread reads it."""
     """Seconds a client may send nothing in the middle of a request before its connection ends (a body
     it announced: with 408).  Under gunicorn (``--workers`` > 1, the container) a thread reads each
     request, and a few clients that stall half-way (a wrong Content-Length, a dropped network) held
     every thread: no one was answered.  See ``gunicorn_conf.limit_reads``."""
+    body_timeout: int = 120
+    """Seconds a request's whole body may take to arrive (a client trickling a byte at a time is never
+    idle long enough for ``read_timeout``); under gunicorn, where a worker thread reads it."""
     clock: str | None = None
     """ISO date-time the mock's clock starts at (it keeps running); ``None`` = real Lima time."""
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
