@@ -80,8 +80,9 @@ class OseAdmin(AdminClient):
         return self.release(ticket, after_polls=after_polls, after_seconds=after_seconds)
 
     def reset(self, registry: bool = False) -> dict[str, Any]:
-        """Forget every document, ticket, request and scenario: the in-process mock's own reset when
-        the kit started it, the admin API's otherwise."""
+        """Forget every document, ticket, request and scenario, and put the ticket progression and the
+        clock back as configured: the in-process mock's own reset when the kit started it (the same
+        one the admin API runs), the admin API's otherwise."""
         if self._local_reset is not None and not registry:
             self._local_reset()
             return {"reset": True}

@@ -66,6 +66,9 @@ class Connection:
         return make_client(self.target, self.url, self.trusted, sign, password)
 
     def reset(self) -> None:
+        """The in-process mock back to the state it started in (the admin API's reset); nothing for a
+        target reached by URL, which this connection may share with other runs (an osemock there is
+        reset through its admin API by ``ose_admin``, a real OSE keeps everything)."""
         if self.server is not None:
             self.server.reset()
 

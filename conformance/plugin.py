@@ -133,7 +133,9 @@ def ose_server(ose_connection: Connection):
 
 @pytest.fixture
 def ose_client(ose_connection: Connection):
-    """An OseClient for the target (the mock reset first), signing unsigned documents."""
+    """An OseClient for the target, signing unsigned documents; the in-process mock is reset first.
+    A target reached by URL is not reset here: an osemock there is reset by the ``ose_admin`` tests
+    (before and after each), and a real OSE keeps what every run sent."""
     ose_connection.reset()
     return ose_connection.client()
 
@@ -142,7 +144,9 @@ def ose_client(ose_connection: Connection):
 def ose_admin(ose_connection: Connection) -> Iterator[Any]:
     """Scenario control (:class:`~osemock.conformance.admin.OseAdmin`, the whole admin API) of the
     target when it is an osemock: the in-process mock, or one running elsewhere (``--ose-target URL``,
-    e.g. a CI service container), reset before the test; the scenarios it planned are cleared after."""
+    e.g. a CI service container).  It is reset before the test and again after it, so what the test
+    planned (a scenario, a frozen clock, held tickets) reaches no later test, not even one that only
+    sends with ``ose_client``, which does not reset an osemock reached by URL."""
     from osemock.conformance.admin import OseAdmin
 
     server = ose_connection.server
@@ -152,8 +156,7 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
         pytest.skip(f"{ose_connection.url} is not an osemock: no scenario control")
     admin.reset()
     yield admin
-    if server is None:
-        admin.clear_scenarios()
+    admin.reset()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography import x509
 
 from osemock.conformance.target import PROFILE_PATHS
+from osemock.server.admin.reset import reset_mock
 from osemock.server.keys import CERT_FILE, KEY_FILE
 from osemock.server.settings import Settings
 from osemock.server.threaded import ThreadedMock
@@ -54,8 +55,11 @@ class MockServer:
         return x509.load_pem_x509_certificate(self._mock.app.engine.identity.cert_pem)
 
     def reset(self) -> None:
-        """Forget every document, ticket, request and planned fault (the registry stays)."""
-        self.store.reset()
+        """Back to the state it started in, as ``POST /_osemock/reset`` puts a served mock: every
+        document, ticket, request and scenario forgotten, the ticket progression and the clock as
+        configured (the registry stays)."""
+        app = self._mock.app
+        reset_mock(app.engine, app.base_profile)
 
     def start(self) -> "MockServer":
         self._mock.start()

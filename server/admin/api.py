@@ -19,6 +19,7 @@ from osemock.cpe.numbers import digits
 from osemock.server import registry
 from osemock.server.admin import described, progression
 from osemock.server.admin.fields import FieldError, number
+from osemock.server.admin.reset import reset_mock
 from osemock.server.admin.snapshot import SnapshotError, export_state, import_state
 from osemock.server.clock import EARLIEST, LATEST
 from osemock.server.profiles import MAX_TICKET_POLLS, MAX_TICKET_SECONDS
@@ -168,15 +169,7 @@ def reset() -> Response:
     if not isinstance(data.get("registry", False), bool):
         raise AdminError(400, "bad-request", "registry must be true or false")
     app = mock()
-    store = app.engine.store
-    store.reset()
-    with store.transaction() as db:
-        db.execute("DELETE FROM scenarios")
-    if data.get("registry"):
-        store.forget_registry()
-    progression.clear(store)
-    app.engine.profile = app.base_profile
-    app.engine.clock.restart()
+    reset_mock(app.engine, app.base_profile, registry=bool(data.get("registry")))
     return jsonify({"status": "reset", "registry": bool(data.get("registry"))})
 
 
