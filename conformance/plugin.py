@@ -14,7 +14,8 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TYPE_CHECKING, Iterator
 
@@ -79,7 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
             report_folder(config.getoption("--ose-report"))
         except ValueError as error:
             raise pytest.UsageError(f"osemock --ose-report: {error}") from error
-        config.stash[_REPORT] = Report("osemock conformance", target.describe())
+        if not _is_xdist_worker(config):  # a worker's cases go to the controller, which writes the report
+            config.stash[_REPORT] = Report("osemock conformance", target.describe())
+            config.pluginmanager.register(_CaseCollector(config.stash[_REPORT]), "osemock-report")
     if config.getoption("--emitter-xml", default=None):
         from osemock.conformance.documents import load_corpus
 
@@ -190,8 +193,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.failed and item.config.option.tbstyle == "line" and item.path.parent == _SUITES:
         crash = _Crash(str(item.path), (item.location[1] or 0) + 1, reason, f"{item.path.name}::{item.name}")
         report.longrepr = _OneLine(crash, shown=report.when != "call")
-    collected = item.config.stash.get(_REPORT, None)
-    if collected is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+    if not item.config.getoption("--ose-report", default=None):
+        return
+    if not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return
     case = item.stash.get(_CASE, None) or CaseResult(_suite_of(item), item.name)
     if report.skipped:
@@ -204,7 +208,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     else:
         case.verdict = PASSED
     case.duration = report.duration
-    collected.cases.append(case)
+    # JSON-like data on the report, which xdist ships from a worker to the controller with the rest of
+    # it (a report's extra attributes travel), and any report log can write
+    setattr(report, _CASE_ATTRIBUTE, json.loads(json.dumps(asdict(case), default=str)))
+
+
+_CASE_ATTRIBUTE = "osemock_case"
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+class _CaseCollector:
+    """Gathers the cases of ``--ose-report`` where the run's reports all arrive: the one process of a
+    plain run, the controller of an xdist run (each worker kept its own, every process wrote the same
+    folder and the controller, with none, wrote it last: a report of no test, and CI green)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        case = getattr(report, _CASE_ATTRIBUTE, None)
+        if isinstance(case, dict):
+            self.report.cases.append(CaseResult(**case))
 
 
 _SUITES = Path(__file__).parent / "suites"

@@ -35,3 +35,41 @@ def test_reports_are_all_made_before_any_is_replaced(tmp_path):
     after.write(tmp_path)
     assert json.loads((tmp_path / "report.json").read_text())["title"] == "run 2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "report.json"]
+
+
+CASES_SUITE = '''
+import pytest
+
+@pytest.mark.parametrize("n", range(4))
+def test_sends(ose_case, n):
+    ose_case.document, ose_case.expected, ose_case.code = f"F001-{n}", "0", "0"
+
+def test_is_refused(ose_case):
+    ose_case.expected = "0"
+    assert False, "0103 El Usuario no es valido"
+'''
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_the_report_holds_every_case_of_the_run(tmp_path, workers):
+    """Under xdist each worker kept its cases, every process wrote the folder and the controller, with
+    none, wrote it last: junit.xml said tests="0", report.json counted nothing, and CI went green."""
+    (tmp_path / "test_cases.py").write_text(CASES_SUITE, encoding="utf-8")
+    result = run(["pytest", "-p", "no:cacheprovider", "-q", "test_cases.py", "--ose-report", "reports", *workers],
+                 tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    data = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert data["counts"] == {"passed": 4, "failed": 1, "skipped": 0, "error": 0}
+    cases = {case["name"]: case for case in data["cases"]}
+    assert [cases[f"test_sends[{n}]"]["document"] for n in range(4)] == [f"F001-{n}" for n in range(4)]
+    assert "0103 El Usuario no es valido" in cases["test_is_refused"]["message"]
+    junit = (tmp_path / "reports" / "junit.xml").read_text(encoding="utf-8")
+    assert 'tests="5"' in junit and 'failures="1"' in junit
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["junit.xml", "report.html", "report.json"]
+
+
+def test_check_under_xdist_reports_every_case(tmp_path):
+    result = run(["osemock", "check", "--report", "reports", "--", "-n", "2"], tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    data = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert data["counts"] == {"passed": 13, "failed": 0, "skipped": 0, "error": 0}
