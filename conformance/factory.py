@@ -1,9 +1,20 @@
 """Fresh documents for whatever emitter the kit runs as: realistic (Faker ``cpe`` data), numbered so
-they never collide with an earlier run at a real endpoint, unsigned (the client signs them).
+they do not collide with an earlier run at an endpoint that keeps them, nor with the documents of
+another xdist worker of the same run; unsigned (the client signs them).
 
     factory = DocumentFactory("20123456789")
-    number, xml = factory.factura(lines=3)                  # ("F001-4711230", b"<?xml …")
+    number, xml = factory.factura(lines=3)                  # ("F001-47112301", b"<?xml …")
     number, xml = factory.credit_note(("01", number))
+
+Numbering, when no ``start`` is given: the first number is the clock's millisecond
+(:func:`clock_start`), within a period of :data:`CLOCK_PERIOD_MS` (25 hours) that leaves ten
+million numbers below SUNAT's eight-digit limit.  A run takes one number at a time, far fewer than a
+thousand a second, so the next run starts past every number the last one took (it started from the
+clock's second, ten numbers a second: a run of sixty documents and the next one three seconds later
+shared numbers, 1033).  Worker ``w`` of ``n`` (pytest-xdist's ``gw<w>``) takes every ``n``-th number,
+those one more than ``w`` modulo ``n``: workers started in the same millisecond, or apart, never take
+the same number.  Two runs that send at the same time without being workers of one run (two CI jobs
+on one RUC and endpoint) are not kept apart: give them different series, or ``start``.
 """
 from __future__ import annotations
 
@@ -17,19 +28,39 @@ from osemock.fixtures.faker_cpe import cpe_faker
 from osemock.server.clock import LIMA
 
 
+#: SUNAT's largest correlativo: eight digits.
+LARGEST_NUMBER = 99_999_999
+#: Milliseconds after which the clock's numbering starts again from 1 (25 hours): ten million numbers
+#: are left above it for the documents of runs that start near its end.
+CLOCK_PERIOD_MS = 90_000_000
+
+
+def clock_start(now: float | None = None) -> int:
+    """The first number of a factory given no ``start``: the clock's millisecond (``now``, seconds since
+    the epoch, or the real time) within :data:`CLOCK_PERIOD_MS`, plus one."""
+    return int((time.time() if now is None else now) * 1000) % CLOCK_PERIOD_MS + 1
+
+
 class DocumentFactory:
-    """Documents of one emitter, numbered from ``start`` (default: from the clock, so two runs a
-    second apart against the same endpoint do not reuse a number)."""
+    """Documents of one emitter, numbered from ``start`` (default :func:`clock_start`: runs a moment
+    apart against the same endpoint do not reuse a number).  ``worker`` of ``workers`` (an xdist
+    worker) takes every ``workers``-th number from there, those one more than ``worker`` modulo
+    ``workers``, so no two workers take the same.  ``seed`` makes the content reproducible; with
+    ``start`` too, the numbers."""
 
     def __init__(self, ruc: str, name: str = "EMPRESA DE PRUEBAS OSEMOCK S.A.C.", seed: int | None = None,
                  start: int | None = None, issued: date | None = None,
-                 day: Callable[[], date] | None = None) -> None:
+                 day: Callable[[], date] | None = None, worker: int = 0, workers: int = 1) -> None:
+        if not 0 <= worker < workers:
+            raise ValueError(f"worker {worker} of {workers}: a worker is 0 to {workers - 1}")
         self.emitter = Emitter(ruc, name)
         self.fake = cpe_faker(seed)
         self.issued = issued
         self._day = day
         """Where today is read when ``issued`` is not given (the target's clock: ``Connection.issue_day``)."""
-        self._numbers = itertools.count(start if start is not None else (int(time.time()) % 1_000_000) * 10 + 1)
+        first = clock_start() if start is None else start
+        first -= (first - 1) % workers  # one more than a multiple of workers: each worker its own remainder
+        self._numbers = itertools.count(first + worker, workers)
         self._made: dict[str, tuple[Party, list[Line]]] = {}
         """The customer and lines of each document made here, by ID: what a note on it is built from."""
         self._summaries = 0

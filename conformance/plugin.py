@@ -15,6 +15,7 @@ records for the HTML/JSON/JUnit report written with ``--ose-report DIR``).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TYPE_CHECKING, Iterator
@@ -165,10 +166,22 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def ose_documents(ose_target: Target, ose_connection: Connection):
     """A :class:`~osemock.conformance.factory.DocumentFactory` for the target's emitter, issuing on the
-    target's day (an osemock's own clock)."""
+    target's day (an osemock's own clock); under xdist, numbering as its worker, so workers sending to
+    one endpoint never take the same number."""
     from osemock.conformance.factory import DocumentFactory
 
-    return DocumentFactory(ose_target.ruc, day=ose_connection.issue_day)
+    worker, workers = _xdist_worker()
+    return DocumentFactory(ose_target.ruc, day=ose_connection.issue_day, worker=worker, workers=workers)
+
+
+def _xdist_worker() -> tuple[int, int]:
+    """This process's xdist worker and how many there are (``gw2`` of 4: ``(2, 4)``); ``(0, 1)`` outside
+    xdist.  Read from the variables xdist sets in each worker."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (name.startswith("gw") and name[2:].isdigit() and count.isdigit() and int(name[2:]) < int(count)):
+        return 0, 1
+    return int(name[2:]), int(count)
 
 
 @pytest.fixture
