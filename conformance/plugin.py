@@ -158,6 +158,12 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
                      timeout=min(10.0, ose_connection.target.timeout))
     if server is None and not admin.available():
         pytest.skip(f"{ose_connection.url} is not an osemock: no scenario control")
+    workers = _xdist_worker()[1]
+    if server is None and workers > 1:
+        pytest.fail(f"osemock: ose_admin resets the osemock at {admin.base_url}, which the {workers} xdist "
+                    "workers of this run share: one worker's reset would undo what another's test set. Run "
+                    "the ose_admin tests without -n, or against the in-process mock (each worker starts its own)",
+                    pytrace=False)
     admin.reset()
     yield admin
     admin.reset()

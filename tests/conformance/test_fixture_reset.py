@@ -77,3 +77,31 @@ def test_no_drill_reaches_the_next_test(tmp_path, make_mock, where):
     result = run(["pytest", "-p", "no:cacheprovider", "-q", "test_drills.py", *target], tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "12 passed" in result.stdout
+
+
+ADMIN_SUITE = '''
+import pytest
+
+@pytest.mark.parametrize("n", range(2))
+def test_a_drill(ose_admin, n):
+    ose_admin.scenario(action="code", code="0130", operation="sendBill", times=1)
+    assert len(ose_admin.scenarios(active=True)) == 1
+'''
+
+
+def test_admin_tests_of_xdist_workers_sharing_a_served_osemock_are_refused(tmp_path, make_mock):
+    """Each worker reset the one osemock before and after its tests, wiping what the others' tests
+    had just planned; with a mock of its own per worker (in-process) they may run in parallel."""
+    (tmp_path / "test_drills.py").write_text(ADMIN_SUITE, encoding="utf-8")
+    served = make_mock()
+    shared = run(["pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "test_drills.py", "--ose-target", served.url()],
+                 tmp_path)
+    assert shared.returncode == 1, shared.stdout[-3000:] + shared.stderr[-1000:]
+    assert "2 errors" in shared.stdout
+    assert f"ose_admin resets the osemock at {served.base_url}, which the 2 xdist workers of this run share" \
+           in shared.stdout
+    assert "Traceback" not in shared.stdout
+    own = run(["pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "test_drills.py"], tmp_path)
+    assert own.returncode == 0 and "2 passed" in own.stdout, own.stdout[-3000:]
+    alone = run(["pytest", "-p", "no:cacheprovider", "-q", "test_drills.py", "--ose-target", served.url()], tmp_path)
+    assert alone.returncode == 0 and "2 passed" in alone.stdout, alone.stdout[-3000:]
