@@ -19,11 +19,23 @@ from urllib.parse import urlsplit
 
 import requests
 from cryptography import x509
+from urllib3.exceptions import ConnectTimeoutError
 
 from osemock.client.transport import DeadlineSession
 from osemock.server.admin.client import AdminClient, AdminError
 
-__all__ = ["OseAdmin", "AdminError"]
+__all__ = ["OseAdmin", "AdminError", "unreachable"]
+
+
+def unreachable(error: requests.ConnectionError) -> str | None:
+    """Why no connection was made (``[Errno 111] Connection refused``, ``Failed to resolve 'host'…``,
+    a connect timeout), or ``None`` when one was made and then failed (the server answered something)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return "no connection within the timeout"
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, ConnectTimeoutError):  # NewConnectionError and NameResolutionError are ones
+        return str(reason).rsplit(": ", 1)[-1]
+    return None
 
 
 class OseAdmin(AdminClient):
@@ -41,10 +53,17 @@ class OseAdmin(AdminClient):
 
     def available(self) -> bool:
         """The target answers ``/_osemock/health`` as an osemock does (JSON with its status and
-        profile): not a real OSE, nor a gateway or web server that answers any path with a page."""
+        profile): not a real OSE, nor a gateway or web server that answers any path with a page.
+        Where no connection is made at all (refused, an unknown host, none within the timeout) nothing
+        says what the target is: ``requests.ConnectionError`` (:func:`unreachable` says why), as a mock
+        that is down is an error, not a target without scenario control."""
         try:
             response = self.session.get(f"{self.base_url}/_osemock/health", timeout=self.timeout)
             answer = response.json() if response.status_code == 200 else None
+        except requests.ConnectionError as error:
+            if unreachable(error) is not None:
+                raise
+            return False
         except (requests.RequestException, ValueError):
             return False
         return isinstance(answer, dict) and answer.get("status") == "ok" and isinstance(answer.get("profile"), str)

@@ -151,12 +151,22 @@ def ose_admin(ose_connection: Connection) -> Iterator[Any]:
     e.g. a CI service container).  It is reset before the test and again after it, so what the test
     planned (a scenario, a frozen clock, held tickets) reaches no later test, not even one that only
     sends with ``ose_client``, which does not reset an osemock reached by URL."""
-    from osemock.conformance.admin import OseAdmin
+    import requests
+
+    from osemock.conformance.admin import OseAdmin, unreachable
 
     server = ose_connection.server
     admin = OseAdmin(ose_connection.url, reset=server.reset if server is not None else None, mock=server,
                      timeout=min(10.0, ose_connection.target.timeout))
-    if server is None and not admin.available():
+    down = None
+    try:  # down is an error (a CI job whose mock did not start must not pass); only another server skips
+        osemock = server is not None or admin.available()
+    except requests.ConnectionError as error:
+        osemock, down = False, unreachable(error)
+    if down is not None:  # said in one line, not under urllib3's and requests' chain of exceptions
+        pytest.fail(f"osemock: nothing answers at {admin.base_url} ({down}): is the osemock running there?",
+                    pytrace=False)
+    if not osemock:
         pytest.skip(f"{ose_connection.url} is not an osemock: no scenario control")
     workers = _xdist_worker()[1]
     if server is None and workers > 1:

@@ -90,8 +90,24 @@ def test_admin_holds_and_settles_a_ticket(tmp_path, make_mock):
         admin.ticket(ticket)
 
 
-def test_admin_is_unavailable_at_a_server_that_is_not_an_osemock():
-    assert OseAdmin("http://127.0.0.1:9/ol-ti-itcpe/billService", timeout=2).available() is False
+def test_a_target_where_nothing_answers_is_unreachable_not_a_server_without_scenario_control(tmp_path):
+    """An osemock that was down (refused, unknown host) counted as a target that is not one: its
+    ose_admin tests were skipped and the run passed (exit 0)."""
+    import requests
+
+    from tests.conformance.helpers import closed_endpoint
+
+    url = closed_endpoint()
+    with pytest.raises(requests.ConnectionError):
+        OseAdmin(url, timeout=2).available()
+    with pytest.raises(requests.ConnectionError):
+        OseAdmin("http://osemock.invalid/ol-ti-itcpe/billService", timeout=2).available()
+    (tmp_path / "test_drill.py").write_text("def test_drill(ose_admin):\n    ose_admin.plan_fault('sendBill')\n",
+                                            encoding="utf-8")
+    result = run(["pytest", "-p", "no:cacheprovider", "-q", "-rs", "test_drill.py", "--ose-target", url], tmp_path)
+    assert result.returncode == 1 and "1 error" in result.stdout, result.stdout[-2000:]
+    assert f"osemock: nothing answers at {url.removesuffix('/ol-ti-itcpe/billService')} (" in result.stdout
+    assert "Connection refused" in result.stdout and "skipped" not in result.stdout
 
 
 def test_the_kits_own_calls_end_within_their_timeout_at_an_endpoint_that_drips_its_answers():
