@@ -36,6 +36,21 @@ def test_an_emitters_own_suite_gets_the_fixtures_from_the_installed_plugin(tmp_p
     assert "3 passed" in result.stdout
 
 
+def test_an_emitters_suite_that_makes_warnings_errors_gets_the_fixtures(tmp_path):
+    """Under ``filterwarnings = ["error"]`` (or ``-W error``) every in-process fixture failed at setup:
+    the server stack, imported when the first fixture needs it, raised the ImportWarning of spyne's
+    own copy of six (and spyne's 'cgi' DeprecationWarning) inside the test's warning filters."""
+    for project, options in (("ini", []), ("option", ["-W", "error"])):
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "test_erp.py").write_text(USER_SUITE, encoding="utf-8")
+        if not options:
+            (tmp_path / project / "pyproject.toml").write_text(
+                '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n', encoding="utf-8")
+        result = run(["pytest", "-p", "no:cacheprovider", "-q", *options, "test_erp.py"], tmp_path / project)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "3 passed" in result.stdout
+
+
 def test_plugin_options_are_listed_in_help(tmp_path):
     result = run(["pytest", "--help"], tmp_path)
     for option in ("--ose-target", "--ose-ruc", "--ose-profile", "--emitter-xml", "--ose-compare", "--ose-report"):
