@@ -46,6 +46,11 @@ def _emitter_at_target(command):
 _report = click.option("--report", "report_dir", default=None, type=click.Path(file_okay=False),
                        help="Write junit.xml, report.html and report.json here.")
 
+#: pytest marks an installed plugin's package for assert rewriting, and warns on every run that it
+#: cannot rewrite osemock's: this process imported it before calling pytest (the suites' asserts are
+#: rewritten still, they are imported later).
+REWRITE_WARNING = "ignore:Module already imported so cannot be rewritten; osemock:pytest.PytestAssertRewriteWarning"
+
 SUITES = {"endpoint": "osemock.conformance.suites.test_endpoint",
           "documents": "osemock.conformance.suites.test_emitter_documents"}
 
@@ -91,7 +96,7 @@ def check(suites, target, ruc, user, password, profile, cert, cert_password, reg
     # for the kit's suites; the short summary would repeat it, cut to the terminal's width): a target
     # that cannot be reached fails every case with the same chain of connection errors; -v or
     # "-- --tb=long" shows them whole
-    args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]
+    args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "-W", REWRITE_WARNING]
     args += ["-rfE", "-v"] if verbose else ["-rN", "-q", "--tb=line"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "osemock.conformance.plugin"]
