@@ -333,16 +333,26 @@ def _reason(report: pytest.TestReport) -> str:
     return text.splitlines()[-1][:2000] if text else ""
 
 
+_SAID = pytest.StashKey[str]()
+"""What became of the reports, said in the terminal summary."""
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     collected = session.config.stash.get(_REPORT, None)
     folder = session.config.getoption("--ose-report", default=None)
     if collected is not None and folder:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         try:
             said = "osemock report: " + ", ".join(str(p) for p in collected.write(Path(folder)))
         except OSError as error:  # the folder was checked at start; something took it away since
             said = f"osemock report: cannot write the reports in {folder}: {error}"
             session.exitstatus = session.exitstatus or pytest.ExitCode.TESTS_FAILED
-        if reporter is not None:
-            reporter.write_line(said)
+        session.config.stash[_SAID] = said
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The reports' line, on a line of its own: said at the session's end, under ``-q`` it followed
+    the progress's ``[100%]`` on the same line (pytest ends that line after the session's end)."""
+    said = config.stash.get(_SAID, None)
+    if said is not None:
+        terminalreporter.write_line(said)
 

@@ -59,8 +59,10 @@ def test_check_and_homologate_refuse_a_report_folder_they_cannot_write_before_ru
 
 
 def _failure_lines(stdout: str) -> list[str]:
-    """What ``osemock check`` printed between its FAILURES header and the closing count."""
-    return stdout.split(" FAILURES ", 1)[1].splitlines()[1:-1]
+    """What ``osemock check`` printed between its FAILURES header and the closing count (but the
+    line that says where the reports went)."""
+    return [line for line in stdout.split(" FAILURES ", 1)[1].splitlines()[1:-1]
+            if not line.startswith("osemock report: ")]
 
 
 def test_check_against_a_silent_endpoint_ends_within_its_timeout_and_reports_why(tmp_path):

@@ -66,6 +66,8 @@ def test_the_report_holds_every_case_of_the_run(tmp_path, workers):
     junit = (tmp_path / "reports" / "junit.xml").read_text(encoding="utf-8")
     assert 'tests="5"' in junit and 'failures="1"' in junit
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["junit.xml", "report.html", "report.json"]
+    said = [line for line in result.stdout.splitlines() if "osemock report: " in line]
+    assert said == ["osemock report: reports/junit.xml, reports/report.html, reports/report.json"]  # not after [100%]
 
 
 def test_check_under_xdist_reports_every_case(tmp_path):
