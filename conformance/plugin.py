@@ -232,9 +232,15 @@ def ose_case(request: pytest.FixtureRequest) -> CaseResult:
 
 
 def _suite_of(item: pytest.Item) -> str:
-    module = getattr(item, "module", None)
-    name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid.split("::")[0]
-    return name.removeprefix("test_")
+    """The suite a test belongs to in the reports (JUnit's ``classname`` is ``osemock.`` and it): the
+    kit's own suites by their short names (``endpoint``, ``emitter_documents``), any other test by its
+    file and class as its node ID says (``tests.unit.test_billing.TestVoid``), so same-named tests of
+    two folders are two cases (by module name alone, ``tests/unit/test_billing.py::test_send`` and
+    ``tests/integration/test_billing.py::test_send`` were one, twice)."""
+    if item.path.parent == _SUITES:
+        return item.path.stem.removeprefix("test_")
+    path, *classes = item.nodeid.split("::")[:-1] or [item.nodeid]
+    return ".".join([path.removesuffix(".py").replace("/", ".").strip("."), *classes])
 
 
 @pytest.hookimpl(hookwrapper=True)

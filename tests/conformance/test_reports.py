@@ -75,3 +75,24 @@ def test_check_under_xdist_reports_every_case(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     data = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
     assert data["counts"] == {"passed": 13, "failed": 0, "skipped": 0, "error": 0}
+
+
+def test_tests_of_the_same_name_in_two_folders_are_two_junit_cases(tmp_path):
+    """``tests/unit/test_billing.py::test_send`` and ``tests/integration/test_billing.py::test_send`` were
+    both ``osemock.billing`` / ``test_send`` in junit.xml: one test to CI, twice."""
+    from junitparser import JUnitXml
+
+    for folder in ("unit", "integration"):
+        (tmp_path / "tests" / folder).mkdir(parents=True)
+        (tmp_path / "tests" / folder / "__init__.py").write_text("")
+        (tmp_path / "tests" / folder / "test_billing.py").write_text(
+            "def test_send(ose_case):\n    pass\n\n"
+            "class TestVoid:\n    def test_send(self, ose_case):\n        pass\n", encoding="utf-8")
+    result = run(["pytest", "-p", "no:cacheprovider", "-q", "tests", "--ose-report", "reports"], tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    cases = [(case.classname, case.name) for suite in JUnitXml.fromfile(str(tmp_path / "reports" / "junit.xml"))
+             for case in suite]
+    assert sorted(cases) == [("osemock.tests.integration.test_billing", "test_send"),
+                             ("osemock.tests.integration.test_billing.TestVoid", "test_send"),
+                             ("osemock.tests.unit.test_billing", "test_send"),
+                             ("osemock.tests.unit.test_billing.TestVoid", "test_send")]
