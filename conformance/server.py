@@ -1,6 +1,7 @@
 """The in-process mock the kit starts when the target is ``mock``: a real HTTP server on a free
-loopback port, its store in a temporary folder, its CDRs signed with the TEST-ONLY OSE certificate
-from fixtures (so a suite can pin it), and a reset between tests.
+loopback port, its store in a temporary folder (removed when it stops, or when SIGTERM comes), its
+CDRs signed with the TEST-ONLY OSE certificate from fixtures (so a suite can pin it), and a reset
+between tests.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from osemock.conformance.sigterm import keep_on_sigterm, remove_on_sigterm
 from osemock.conformance.target import PROFILE_PATHS
 from osemock.server.admin.reset import reset_mock
 from osemock.server.keys import CERT_FILE, KEY_FILE
@@ -26,6 +28,8 @@ class MockServer:
         self.profile = profile
         self._own_folder = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="osemock-kit-"))
+        if self._own_folder:
+            remove_on_sigterm(self.folder)
         keys = self.folder / "keys"
         keys.mkdir(parents=True, exist_ok=True)
         if profile == "ose" and not (keys / KEY_FILE).exists():
@@ -69,6 +73,7 @@ class MockServer:
         self._mock.stop()
         if self._own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+            keep_on_sigterm(self.folder)
 
     def __enter__(self) -> "MockServer":
         return self.start()

@@ -182,3 +182,35 @@ def test_admin_is_unavailable_at_a_server_that_answers_any_path(content_type, pa
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_run_stopped_by_sigterm_leaves_no_mock_folder_behind(tmp_path):
+    """A CI job's timeout (SIGTERM) ended the run before any teardown: each run left its in-process
+    mock's folder (store, keys) in the temporary folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "test_slow.py").write_text(
+        "import pathlib, time\n\n"
+        "def test_slow(ose_server):\n"
+        "    pathlib.Path('started').write_text(str(ose_server.folder))\n"
+        "    time.sleep(60)\n", encoding="utf-8")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_slow.py"],
+                               cwd=tmp_path, env={**os.environ, "TMPDIR": str(temporary)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        folder = (tmp_path / "started").read_text()
+        assert folder.startswith(str(temporary)) and os.path.isdir(folder)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == -signal.SIGTERM  # it still dies of the signal
+    finally:
+        process.kill()
+    assert list(temporary.iterdir()) == []
