@@ -44,12 +44,20 @@ class Answer:
 @pytest.fixture(scope="module", params=["waitress", "gunicorn"])
 def server(request, tmp_path_factory):
     """One mock per server kind for the module (a gunicorn start is seconds), each on its own store."""
-    options = ["--workers", "2"] if request.param == "gunicorn" else []
-    folder = tmp_path_factory.mktemp(request.param)
-    process, base = serve(*options, "--db", str(folder / "store.sqlite3"), "--clock", CLOCK)
+    yield from _served(request.param, tmp_path_factory.mktemp(request.param))
+
+
+def _served(kind: str, folder, **environment: str):
+    """A real ``osemock serve`` of ``kind`` (waitress, or gunicorn with two workers) on a store in
+    ``folder``, started with ``environment`` added, stopped when the fixture ends."""
+    options = ["--workers", "2"] if kind == "gunicorn" else []
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        process, base = serve(*options, "--db", str(folder / "store.sqlite3"), "--clock", CLOCK)
     host, port = base.removeprefix("http://").rsplit(":", 1)
     try:
-        yield Server(request.param, host, int(port))
+        yield Server(kind, host, int(port))
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -149,17 +157,8 @@ def test_a_host_of_host_port_is_the_wsdl_address(server, host):
 @pytest.fixture(scope="module", params=["waitress", "gunicorn"])
 def server_trusting_no_one_here(request, tmp_path_factory):
     """A mock whose only trusted proxy is an address the tests never connect from."""
-    options = ["--workers", "2"] if request.param == "gunicorn" else []
-    folder = tmp_path_factory.mktemp(request.param + "-untrusting")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OSE_FORWARDED_ALLOW_IPS", "10.9.9.9, 192.0.2.0/24")
-        process, base = serve(*options, "--db", str(folder / "store.sqlite3"), "--clock", CLOCK)
-    host, port = base.removeprefix("http://").rsplit(":", 1)
-    try:
-        yield Server(request.param, host, int(port))
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    yield from _served(request.param, tmp_path_factory.mktemp(request.param + "-untrusting"),
+                       OSE_FORWARDED_ALLOW_IPS="10.9.9.9, 192.0.2.0/24")
 
 
 @pytest.mark.parametrize("forwarded, address", [
