@@ -55,6 +55,18 @@ def test_runs_a_moment_apart_and_workers_started_together_take_no_number_twice()
     assert [factory.next_id("F001") for _ in range(2)] == ["F001-7", "F001-8"]
 
 
+def test_workers_started_together_name_their_summaries_apart():
+    """A resumen's correlativo came from the second of the day and the factory's counter alone: two
+    xdist workers sending a baja in the same second named it alike, and the second got 2223."""
+    factories = [DocumentFactory(RUC, worker=worker, workers=3) for worker in range(3)]
+    taken = [[factory.summary_number() for _ in range(5)] for factory in factories]
+    assert len({number for numbers in taken for number in numbers}) == 15
+    assert all(1 <= number <= 99_999 for numbers in taken for number in numbers)
+    alone = DocumentFactory(RUC)
+    first = alone.summary_number()
+    assert alone.summary_number() > first  # one factory alone: one after another (a second may pass)
+
+
 PARALLEL_SUITE = '''
 import pytest
 
