@@ -71,8 +71,12 @@ def _content_id(part: Message) -> str:
 
 
 def _inlined(root: bytes, charset: str | None, attachments: dict[str, Message], limit: int) -> bytes:
-    """The root with every xop:Include replaced by its part's base64; a root that does not parse is handed
-    on as it came, for the screen to answer (0305 names what is wrong with it)."""
+    """The root with every xop:Include replaced by its part's base64; a root that does not parse, or has
+    a DTD, is handed on as it came, for the screen to answer (0305 names what is wrong with it).  Written
+    back from its tree, a root's DOCTYPE was dropped and its entities left as references: the screen's
+    "no DTD nor entities" never saw them."""
+    if b"<!DOCTYPE" in root[:4096] or b"<!ENTITY" in root[:65536]:
+        return root
     try:
         envelope = etree.fromstring(in_utf8(root, charset) if charset else root, _PARSER)
     except (etree.XMLSyntaxError, ValueError, SunatError):

@@ -308,6 +308,16 @@ def test_a_malformed_mtom_call_is_400_in_one_line(server, content_type, body, wo
     assert answer.status == 400 and answer.body.count(b"\n") == 1 and words in answer.body, answer.body[:300]
 
 
+def test_an_mtom_root_with_a_dtd_is_refused_as_an_inline_one_is(server):
+    """Put back together from its parsed tree, the root lost its DOCTYPE and the call went on, where the
+    same envelope sent inline is 0305 "no puede tener DTD ni entidades"."""
+    content_type, body = mtom_call()
+    body = body.replace(b"\r\n\r\n<", b"\r\n\r\n<!DOCTYPE x [<!ENTITY e \"e\">]><", 1)
+    assert b"<!DOCTYPE" in body
+    answer = exchange(server, "POST", PATH, body, {"Content-Type": content_type, "SOAPAction": '"urn:sendBill"'})
+    assert answer.status == 500 and b"0305" in answer.body and b"DTD" in answer.body, answer.body[:400]
+
+
 def test_an_mtom_call_is_held_to_the_request_limit_once_inlined(make_mock):
     """A part's base64 is 4/3 of it: the call inlined must fit OSE_MAX_REQUEST_BYTES, as the same call sent
     inline must (413 otherwise), whatever the size of its binary parts."""
