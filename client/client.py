@@ -8,7 +8,7 @@
 zeep talks to the bundled official WSDL with the service address overridden.  Calls are retried with
 backoff on what is worth retrying (system codes 0100, 0109, 0130–0138, HTTP 5xx without a SOAP
 fault, connection errors).  A send whose request went out and whose answer never came whole (it timed
-out, the line dropped, the answer was cut short, or a 500, 502 or 504 without a SOAP fault came in its place) is never
+out, the line dropped, the answer was cut short, or a 5xx but 503 without a SOAP fault came in its place) is never
 sent again blindly, since the service may have taken it: a sendBill asks getStatusCdr first, and a CDR found there is the answer; a sendSummary
 or sendPack, whose ticket nothing can ask for, raises :class:`Unanswered`.  One that never reached the
 service (refused, connect timeout) is tried again.  1033 (already accepted) is answered with the CDR
@@ -152,7 +152,7 @@ class OseClient:
         """Run one SOAP call with the retry policy; SOAP faults that are not retryable propagate.
 
         A send (not ``idempotent``) that :func:`went_out` and got no whole answer is not tried again:
-        the ``requests`` error propagates, since the server may have taken it; so does a 500, 502 or 504
+        the ``requests`` error propagates, since the server may have taken it; so does a 5xx but 503
         without a SOAP fault (:class:`GatewayFailure`), which says the server failed or timed out
         answering, not that it never got the send.  One that never reached the server (refused, connect
         timeout, a 503) is tried again, as every failure of a call that changes nothing (getStatus,
@@ -220,7 +220,7 @@ class OseClient:
         doc = xml if isinstance(xml, Prepared) else self.prepare(xml)
         try:
             outcome = self._outcome_of(lambda: self._bill.sendBill(doc.zip_name, doc.zip), doc.base, doc.xml)
-        except requests.RequestException as lost:  # it went out (see _call): timed out, the line dropped, a 500/502/504
+        except requests.RequestException as lost:  # it went out (see _call): timed out, the line dropped, a 5xx but 503
             # The server may have accepted it and only the answer got lost: ask before sending again.
             try:
                 known = self._held_cdr(doc.base, doc.xml)

@@ -36,6 +36,18 @@ def parse_moment(moment: datetime | str) -> datetime:
         return moment
 
 
+def stored_moment(text: str | None) -> datetime | None:
+    """A moment the store keeps (ISO text: a claim, a ticket's settling, a journal entry) as an aware
+    datetime to compare or order by, whatever its offset and precision, which text order compares
+    wrongly (a snapshot may import Lima's ``-05:00``, ``Z`` or another).  One without an offset is UTC,
+    as the store writes its own; ``None`` for text that is no date-time (a store edited by hand)."""
+    try:
+        moment = datetime.fromisoformat(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def _out_of_range() -> ValueError:
     return ValueError(f"the clock reads between {EARLIEST.date()} and {LATEST.date()}")
 

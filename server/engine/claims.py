@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from osemock.server.clock import stored_moment
 from osemock.server.store import Store
 
 CLAIM_TIMEOUT = timedelta(seconds=60)
@@ -79,12 +80,5 @@ def _aged_out(claimed_at: str | None, now: datetime) -> bool:
     """Whether a claim made at ``claimed_at`` (ISO text, ``None``: never claimed) no longer holds at ``now``.
     A moment without an offset is UTC's, as every claim is written; one that is no date-time at all (a
     store edited by hand) holds nothing, rather than the ticket at 98 for good."""
-    if claimed_at is None:
-        return True
-    try:
-        moment = datetime.fromisoformat(claimed_at)
-    except (TypeError, ValueError):
-        return True
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment < now - CLAIM_TIMEOUT
+    moment = stored_moment(claimed_at)
+    return moment is None or moment < now - CLAIM_TIMEOUT

@@ -15,6 +15,7 @@ from osemock.cpe.errors import CpeError
 from osemock.cpe.naming import document_base, parse_base
 from osemock.cpe.numbers import correlativo, decimal_of, digits
 from osemock.cpe.xmlparse import parse_xml
+from osemock.server.clock import stored_moment
 from osemock.server.store import MAX_INTEGER, Store
 
 STATUS_LABELS = {"accepted": "Aceptado", "rejected": "Rechazado", "voided": "Anulado"}
@@ -207,13 +208,12 @@ def _settled_at(store: Store, ticket: str) -> str | None:
 
 
 def _moment(stamp: str) -> datetime:
-    """An ISO timestamp as an instant to order by: the journal's and the tickets' need not share an
-    offset or a precision, which text order would compare wrongly; one without an offset is UTC."""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    """A timestamp of the journal or the tickets as an instant to order by (:func:`stored_moment`); one
+    that is no date-time goes first."""
+    return stored_moment(stamp) or _BEFORE_ALL
+
+
+_BEFORE_ALL = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,9 @@ from lxml import etree
 
 from osemock.cpe.errors import SunatError
 from osemock.server.soap.refusal import RequestRefused
-from osemock.server.soap.screen import in_utf8
+from osemock.server.soap.screen import ENVELOPE_PARSER, has_dtd, in_utf8
 
 XOP_INCLUDE = "{http://www.w3.org/2004/08/xop/include}Include"
-#: The screen's hardening (no DTD, no entities, no network); the screen parses the call again, whole.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
 
 
 def is_multipart(content_type: str) -> bool:
@@ -75,10 +73,10 @@ def _inlined(root: bytes, charset: str | None, attachments: dict[str, Message], 
     a DTD, is handed on as it came, for the screen to answer (0305 names what is wrong with it).  Written
     back from its tree, a root's DOCTYPE was dropped and its entities left as references: the screen's
     "no DTD nor entities" never saw them."""
-    if b"<!DOCTYPE" in root[:4096] or b"<!ENTITY" in root[:65536]:
+    if has_dtd(root):
         return root
     try:
-        envelope = etree.fromstring(in_utf8(root, charset) if charset else root, _PARSER)
+        envelope = etree.fromstring(in_utf8(root, charset) if charset else root, ENVELOPE_PARSER)  # the screen's hardening
     except (etree.XMLSyntaxError, ValueError, SunatError):
         return root
     includes = list(envelope.iter(XOP_INCLUDE))

@@ -29,7 +29,12 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 #: 0305 although the request was within ``OSE_MAX_REQUEST_BYTES``.  The body is bounded by that limit and
 #: may hold no DTD or entity, so lifting the cap costs memory in proportion to the body, no more (the
 #: depth stays capped, at 2048).
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
+ENVELOPE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
+
+
+def has_dtd(body: bytes) -> bool:
+    """Whether an envelope declares a DTD or an entity (which no SOAP message may: 0305)."""
+    return b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]
 
 
 def screen(body: bytes, charset: str | None = None) -> tuple[bytes, etree._Element]:
@@ -38,10 +43,10 @@ def screen(body: bytes, charset: str | None = None) -> tuple[bytes, etree._Eleme
     holding one call.  ``charset`` is the HTTP Content-Type's, for a body that names no encoding."""
     if charset:
         body = in_utf8(body, charset)
-    if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
+    if has_dtd(body):
         raise SunatError("0305", "El mensaje SOAP no puede tener DTD ni entidades")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, ENVELOPE_PARSER)
     except (etree.XMLSyntaxError, ValueError) as error:
         raise SunatError("0305", f"El mensaje SOAP no es XML bien formado: {str(error)[:200]}") from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
